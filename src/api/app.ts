@@ -1,0 +1,55 @@
+// The HTTP surface: routing, authentication, validation. No business logic.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError, toErrorResponse, toJson } from "./errors.js";
+import type { AppEnv } from "./context.js";
+import { LIMITS } from "./schemas.js";
+import { admin } from "./routes/admin.js";
+import { agents } from "./routes/agents.js";
+import { checkpoints } from "./routes/checkpoints.js";
+import { runners } from "./routes/runners.js";
+import { tasks } from "./routes/tasks.js";
+
+/** JSON checkpoints may be larger on the wire than the encoded limit (base64, field names). */
+const CHECKPOINT_BODY_BYTES = 4 * 1024 * 1024;
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new ApiError("bad_request", "request failed validation", toJson(result.error.issues));
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const isCheckpoint = c.req.method === "PUT" && c.req.path.endsWith("/checkpoint");
+    const maxSize = isCheckpoint ? CHECKPOINT_BODY_BYTES : LIMITS.bodyBytes;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request body exceeds ${maxSize} bytes`, { limit: maxSize });
+      },
+    })(c, next);
+  });
+
+  app.route("/", admin);
+  app.route("/", agents);
+  app.route("/", runners);
+  app.route("/", tasks);
+  app.route("/", checkpoints);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "OfficeOS control plane", version: "1.0.0", description: "Runs LLM agents: scheduling, leases, checkpoints." },
+  });
+
+  app.notFound(() => {
+    throw new ApiError("not_found", "no such route");
+  });
+  app.onError((err, c) => {
+    const { status, body, headers } = toErrorResponse(err);
+    if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err), stack: (err as Error).stack }));
+    return c.json(body, status as 400, headers);
+  });
+  return app;
+}

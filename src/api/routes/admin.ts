@@ -1,0 +1,73 @@
+// Health, tenants and keys.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError, unwrap } from "../errors.js";
+import { bearer, requireScope, tenantStub, type AppEnv } from "../context.js";
+import { body, errors, json, security } from "../openapi.js";
+import { CreateKey, CreateTenant, KeyCreated, TenantCreated } from "../schemas.js";
+import { formatKey, newKeyId, newSecret, newTenantId, sha256Hex, timingSafeEqual } from "../../auth/keys.js";
+
+export const admin = new OpenAPIHono<AppEnv>();
+
+admin.openapi(
+  createRoute({ method: "get", path: "/healthz", responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker is up") } }),
+  (c) => c.json({ status: "ok" as const }, 200),
+);
+
+admin.openapi(
+  createRoute({
+    method: "get",
+    path: "/readyz",
+    responses: {
+      200: json(z.object({ status: z.literal("ready"), checks: z.record(z.string(), z.string()) }), "Storage answers"),
+      503: errors[401],
+    },
+  }),
+  async (c) => {
+    try {
+      await tenantStub(c.env, "_readyz").ping();
+    } catch (e) {
+      throw new ApiError("unavailable", `durable object storage unreachable: ${(e as Error).message}`);
+    }
+    return c.json({ status: "ready" as const, checks: { storage: "ok" } }, 200);
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants",
+    summary: "Create a tenant (operator token)",
+    security,
+    request: body(CreateTenant),
+    responses: { 201: json(TenantCreated, "Tenant and its first admin key, shown once"), 400: errors[400], 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => {
+    const want = c.env.OFFICEOS_ADMIN_TOKEN;
+    if (!want) throw new ApiError("forbidden", "tenant creation is disabled: OFFICEOS_ADMIN_TOKEN is not set");
+    const got = bearer(c.req.header("authorization"));
+    if (!got) throw new ApiError("unauthorized", "missing operator token", undefined, { "WWW-Authenticate": "Bearer" });
+    if (!timingSafeEqual(await sha256Hex(got), await sha256Hex(want))) throw new ApiError("unauthorized", "invalid operator token");
+    const { name } = c.req.valid("json");
+    const key = { tenantId: newTenantId(), keyId: newKeyId(), secret: newSecret() };
+    const tenant = unwrap(await tenantStub(c.env, key.tenantId).init(key.tenantId, name, key.keyId, await sha256Hex(key.secret)));
+    return c.json({ tenant, api_key: formatKey(key) }, 201);
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/keys",
+    summary: "Create an API key with scopes",
+    security,
+    middleware: [requireScope("admin")] as const,
+    request: body(CreateKey),
+    responses: { 201: json(KeyCreated, "The key, shown once"), 400: errors[400], 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => {
+    const caller = c.get("caller");
+    const key = { tenantId: caller.tenantId, keyId: newKeyId(), secret: newSecret() };
+    const created = unwrap(await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), c.req.valid("json").scopes));
+    return c.json({ id: created.id, key: formatKey(key), scopes: created.scopes }, 201);
+  },
+);

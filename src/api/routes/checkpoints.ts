@@ -1,0 +1,108 @@
+// Checkpoint write and read, in protobuf or JSON. The TenantDO fences the
+// lease epoch; the AgentDO stores the bytes and fences again by its floor.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError, toJson, unwrap } from "../errors.js";
+import { agentStub, requireScope, type AppEnv } from "../context.js";
+import { errors, json, PathId, security } from "../openapi.js";
+import { CheckpointSaved, CheckpointView, LIMITS, PutCheckpointJson } from "../schemas.js";
+import { decodeState, encodeState, wrapCheckpoint } from "../../checkpoint/codec.js";
+import type { StoredCheckpoint } from "../../durable/agent-do.js";
+
+export const checkpoints = new OpenAPIHono<AppEnv>();
+
+export const PROTOBUF = "application/x-protobuf";
+const IdParam = z.object({ id: PathId });
+
+export function checkpointView(s: StoredCheckpoint): CheckpointView {
+  const d = decodeState(s.state);
+  // Stored bytes were decoded once before they were written, so this holds.
+  if (d.kind === "error") throw new ApiError("internal", `stored checkpoint ${s.seq} is unreadable`);
+  return { seq: s.seq, task_id: s.task_id, created_at: new Date(s.created_at_ms).toISOString(), state: d.state };
+}
+
+function tooLarge(size: number): ApiError {
+  return new ApiError("payload_too_large", `checkpoint is ${size} bytes; the limit is ${LIMITS.checkpointBytes} bytes`, { limit: LIMITS.checkpointBytes, size });
+}
+
+checkpoints.openapi(
+  createRoute({
+    method: "put",
+    path: "/v1/tasks/{id}/checkpoint",
+    summary: "Save the instance's state (protobuf AgentState with header OfficeOS-Epoch, or JSON)",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: {
+      params: IdParam,
+      body: {
+        content: {
+          "application/json": { schema: PutCheckpointJson },
+          [PROTOBUF]: { schema: z.string().openapi({ type: "string", format: "binary", description: "officeos.v1.AgentState" }) },
+        },
+      },
+    },
+    responses: {
+      200: json(CheckpointSaved, "Saved"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+      413: errors[413],
+    },
+  }),
+  async (c) => {
+    const taskId = c.req.valid("param").id;
+    const caller = c.get("caller");
+    let epoch: number;
+    let bytes: Uint8Array;
+    if ((c.req.header("content-type") ?? "").toLowerCase().startsWith(PROTOBUF)) {
+      const header = c.req.header("officeos-epoch") ?? "";
+      const parsed = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).safeParse(header === "" ? undefined : header);
+      if (!parsed.success) throw new ApiError("bad_request", "header OfficeOS-Epoch must be the lease epoch, a positive integer");
+      epoch = parsed.data;
+      bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
+      const d = decodeState(bytes);
+      if (d.kind === "error") throw new ApiError("bad_request", d.message);
+    } else {
+      const parsed = PutCheckpointJson.safeParse(c.req.valid("json"));
+      if (!parsed.success) throw new ApiError("bad_request", "invalid checkpoint body", toJson(parsed.error.issues));
+      epoch = parsed.data.epoch;
+      bytes = encodeState(parsed.data.state);
+      if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
+    }
+    const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
+    const { seq } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, bytes));
+    await caller.tenant.recordCheckpoint(taskId, epoch, seq);
+    return c.json({ seq }, 200);
+  },
+);
+
+checkpoints.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tasks/{id}/checkpoint",
+    summary: "The latest checkpoint of the task's instance (protobuf AgentCheckpoint when asked)",
+    security,
+    middleware: [requireScope("read", "runner")] as const,
+    request: { params: IdParam },
+    responses: {
+      200: { content: { "application/json": { schema: CheckpointView }, [PROTOBUF]: { schema: z.string().openapi({ format: "binary" }) } }, description: "The checkpoint" },
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
+  }),
+  async (c) => {
+    const caller = c.get("caller");
+    const taskId = c.req.valid("param").id;
+    const { instance } = unwrap(await caller.tenant.taskInstance(taskId));
+    const stored = unwrap(await agentStub(c.env, caller.tenantId, instance).latest());
+    if (!stored) throw new ApiError("not_found", `task "${taskId}" has no checkpoint yet`);
+    if ((c.req.header("accept") ?? "").includes(PROTOBUF)) {
+      const bytes = wrapCheckpoint({ seq: stored.seq, taskId: stored.task_id, epoch: stored.epoch, createdAtMs: stored.created_at_ms }, stored.state);
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": PROTOBUF });
+    }
+    return c.json(checkpointView(stored), 200);
+  },
+);

@@ -1,0 +1,107 @@
+// Runner registration, long-poll lease, heartbeat, drain.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError, unwrap } from "../errors.js";
+import { agentStub, requireScope, type AppEnv } from "../context.js";
+import { body, errors, json, PathId, security } from "../openapi.js";
+import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Runner, type Lease } from "../schemas.js";
+import { checkpointView } from "./checkpoints.js";
+
+export const runners = new OpenAPIHono<AppEnv>();
+
+const IdParam = z.object({ id: PathId });
+
+runners.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/runners",
+    summary: "Register a runner",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: body(RegisterRunner),
+    responses: { 201: json(z.object({ runner: Runner }), "The registered runner"), 400: errors[400], 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.registerRunner(c.req.valid("json"))) }, 201),
+);
+
+runners.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/runners",
+    security,
+    middleware: [requireScope("read", "runner")] as const,
+    responses: { 200: json(z.object({ runners: z.array(Runner) }), "All runners"), 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => c.json({ runners: unwrap(await c.get("caller").tenant.listRunners()) }, 200),
+);
+
+runners.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/runners/{id}",
+    security,
+    middleware: [requireScope("read", "runner")] as const,
+    request: { params: IdParam },
+    responses: { 200: json(z.object({ runner: Runner }), "The runner"), 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.getRunner(c.req.valid("param").id)) }, 200),
+);
+
+runners.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/runners/{id}/lease",
+    summary: "Long-poll for tasks that fit this runner",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(LeaseRequest) },
+    responses: { 200: json(LeaseAnswer, "Leases, possibly none after the wait"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+  }),
+  async (c) => {
+    const caller = c.get("caller");
+    const { max_tasks = 1, wait_ms = 0 } = c.req.valid("json");
+    const grants = unwrap(await caller.tenant.lease(c.req.valid("param").id, max_tasks, wait_ms));
+    const leases = await Promise.all(
+      grants.map(async (g): Promise<Lease> => {
+        const lease: Lease = { lease_id: g.lease_id, epoch: g.epoch, expires_at: g.expires_at, task: g.task };
+        if (!g.load_checkpoint) return lease;
+        // Raise the instance's epoch floor before the runner can write, and hand it the state to resume from.
+        let stored;
+        try {
+          stored = unwrap(await agentStub(c.env, caller.tenantId, g.task.instance).claim(g.task.id, g.epoch));
+        } catch (e) {
+          if (e instanceof ApiError) throw e;
+          throw new ApiError("unavailable", "checkpoint store unreachable; the lease will expire and requeue");
+        }
+        if (stored) lease.checkpoint = checkpointView(stored);
+        return lease;
+      }),
+    );
+    return c.json({ leases }, 200);
+  },
+);
+
+runners.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/runners/{id}/heartbeat",
+    summary: "Extend all of a runner's leases in one call",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(Heartbeat) },
+    responses: { 200: json(HeartbeatAnswer, "New expiry; tasks to stop"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.heartbeat(c.req.valid("param").id, c.req.valid("json").leases)), 200),
+);
+
+runners.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/runners/{id}",
+    summary: "Drain: no new leases; running leases end normally",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam },
+    responses: { 200: json(z.object({ runner: Runner }), "The draining runner"), 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.drainRunner(c.req.valid("param").id)) }, 200),
+);

@@ -1,0 +1,125 @@
+// Task submission, reads, cancel, and the runner's complete / fail / release.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { unwrap } from "../errors.js";
+import { requireScope, type AppEnv } from "../context.js";
+import { body, errors, json, PathId, security } from "../openapi.js";
+import { Complete, Fail, ListTasksQuery, Release, SubmitTask, Task, TaskList } from "../schemas.js";
+
+export const tasks = new OpenAPIHono<AppEnv>();
+
+const IdParam = z.object({ id: PathId });
+const TaskAnswer = z.object({ task: Task });
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks",
+    summary: "Submit a task (idempotent with idempotency_key)",
+    security,
+    middleware: [requireScope("submit")] as const,
+    request: body(SubmitTask),
+    responses: {
+      201: json(TaskAnswer, "Created"),
+      200: json(TaskAnswer, "Already submitted with this idempotency key"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
+  }),
+  async (c) => {
+    const { task, created } = unwrap(await c.get("caller").tenant.submit(c.req.valid("json")));
+    return created ? c.json({ task }, 201) : c.json({ task }, 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tasks",
+    security,
+    middleware: [requireScope("read", "submit")] as const,
+    request: { query: ListTasksQuery },
+    responses: { 200: json(TaskList, "Tasks, newest first"), 400: errors[400], 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.listTasks(c.req.valid("query"))), 200),
+);
+
+tasks.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tasks/{id}",
+    security,
+    middleware: [requireScope("read", "submit", "runner")] as const,
+    request: { params: IdParam },
+    responses: { 200: json(TaskAnswer, "The task"), 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.getTask(c.req.valid("param").id)) }, 200),
+);
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/{id}/cancel",
+    security,
+    middleware: [requireScope("submit")] as const,
+    request: { params: IdParam },
+    responses: { 200: json(TaskAnswer, "The cancelled task"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+  }),
+  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.cancel(c.req.valid("param").id)) }, 200),
+);
+
+const leaseResponses = {
+  200: json(TaskAnswer, "The task after this outcome"),
+  400: errors[400],
+  401: errors[401],
+  403: errors[403],
+  404: errors[404],
+  409: errors[409],
+};
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/{id}/complete",
+    summary: "Report success (lease epoch required)",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(Complete) },
+    responses: leaseResponses,
+  }),
+  async (c) => {
+    const b = c.req.valid("json");
+    return c.json({ task: unwrap(await c.get("caller").tenant.complete(c.req.valid("param").id, b.epoch, b.result ?? null)) }, 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/{id}/fail",
+    summary: "Report failure; the retry policy decides what follows",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(Fail) },
+    responses: leaseResponses,
+  }),
+  async (c) => {
+    const b = c.req.valid("json");
+    return c.json({ task: unwrap(await c.get("caller").tenant.fail(c.req.valid("param").id, b.epoch, b.error, b.retryable ?? true)) }, 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/{id}/release",
+    summary: "Give the lease back (drain); requeued without charging an attempt",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(Release) },
+    responses: leaseResponses,
+  }),
+  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) }, 200),
+);

@@ -1,0 +1,234 @@
+// zod schemas for every body the API takes or gives. Types come from z.infer;
+// the OpenAPI document is generated from these same schemas.
+import { z } from "@hono/zod-openapi";
+
+export const LIMITS = {
+  bodyBytes: 1024 * 1024,
+  checkpointBytes: 1536 * 1024,
+  name: 128,
+  labelValue: 256,
+  listSize: 64,
+  waitMs: 25_000,
+  maxTasksPerLease: 64,
+  heartbeatLeases: 1024,
+} as const;
+
+const Name = z
+  .string()
+  .min(1)
+  .max(LIMITS.name)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only, starting with a letter or digit");
+
+export const Scope = z.enum(["admin", "submit", "runner", "read"]).openapi("Scope");
+export type Scope = z.infer<typeof Scope>;
+
+/** Resource vector: cpu (millicores), memory_mb, gpu_memory_mb, or any custom kind. */
+export const Resources = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "resource names are lower_snake_case"), z.number().finite().nonnegative())
+  .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds")
+  .openapi("Resources", { example: { cpu: 500, memory_mb: 256 } });
+export type Resources = z.infer<typeof Resources>;
+
+export const Labels = z
+  .record(z.string().min(1).max(LIMITS.name), z.string().max(LIMITS.labelValue))
+  .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many labels")
+  .openapi("Labels", { example: { pci: "true", region: "eu" } });
+export type Labels = z.infer<typeof Labels>;
+
+const Capabilities = z.array(z.string().min(1).max(LIMITS.name)).max(LIMITS.listSize);
+
+export const RetryPolicy = z
+  .strictObject({ max_attempts: z.number().int().min(1).max(100) })
+  .openapi("RetryPolicy");
+
+export const AgentSpec = z
+  .strictObject({
+    capabilities: Capabilities.optional(),
+    resources: Resources.optional(),
+    node_selector: Labels.optional(),
+    retry: RetryPolicy.optional(),
+  })
+  .openapi("AgentSpec");
+export type AgentSpec = z.infer<typeof AgentSpec>;
+
+export const Agent = z
+  .object({
+    name: z.string(),
+    capabilities: z.array(z.string()),
+    resources: Resources,
+    node_selector: Labels,
+    retry: z.object({ max_attempts: z.number() }),
+    updated_at: z.string(),
+  })
+  .openapi("Agent");
+export type Agent = z.infer<typeof Agent>;
+
+export const CreateTenant = z.strictObject({ name: z.string().min(1).max(LIMITS.name) }).openapi("CreateTenant");
+export const TenantCreated = z
+  .object({ tenant: z.object({ id: z.string(), name: z.string() }), api_key: z.string() })
+  .openapi("TenantCreated");
+
+export const CreateKey = z
+  .strictObject({ scopes: z.array(Scope).min(1).max(4) })
+  .openapi("CreateKey");
+export const KeyCreated = z.object({ id: z.string(), key: z.string(), scopes: z.array(Scope) }).openapi("KeyCreated");
+
+export const RegisterRunner = z
+  .strictObject({
+    name: Name,
+    capacity: Resources,
+    labels: Labels.optional(),
+    capabilities: Capabilities.optional(),
+    agents: z.array(Name).max(LIMITS.listSize).optional(),
+    lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
+  })
+  .openapi("RegisterRunner");
+export type RegisterRunner = z.infer<typeof RegisterRunner>;
+
+export const RunnerState = z.enum(["ready", "draining", "dead"]);
+export const Runner = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    capacity: Resources,
+    allocated: Resources,
+    labels: Labels,
+    capabilities: z.array(z.string()),
+    agents: z.array(z.string()).nullable(),
+    lease_ttl_ms: z.number(),
+    state: RunnerState,
+    active_leases: z.number(),
+    registered_at: z.string(),
+    last_seen_at: z.string(),
+  })
+  .openapi("Runner");
+export type Runner = z.infer<typeof Runner>;
+
+export const LeaseRequest = z
+  .strictObject({
+    max_tasks: z.number().int().min(1).max(LIMITS.maxTasksPerLease).optional(),
+    wait_ms: z.number().int().min(0).max(LIMITS.waitMs).optional(),
+  })
+  .openapi("LeaseRequest");
+
+export const TaskState = z.enum(["queued", "leased", "running", "succeeded", "failed", "escalated", "cancelled"]);
+export type TaskState = z.infer<typeof TaskState>;
+
+export const TaskError = z
+  .object({ code: z.string().max(LIMITS.name), message: z.string().max(16_384) })
+  .openapi("TaskError");
+export type TaskError = z.infer<typeof TaskError>;
+
+export const Task = z
+  .object({
+    id: z.string(),
+    agent: z.string(),
+    state: TaskState,
+    priority: z.number(),
+    instance: z.string(),
+    input: z.json(),
+    attempts: z.number(),
+    max_attempts: z.number(),
+    result: z.json().optional(),
+    error: TaskError.optional(),
+    checkpoint_seq: z.number().optional(),
+    runner_id: z.string().optional(),
+    idempotency_key: z.string().optional(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Task");
+export type Task = z.infer<typeof Task>;
+
+export const SubmitTask = z
+  .strictObject({
+    agent: Name,
+    input: z.json().optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    instance: Name.optional(),
+    idempotency_key: z.string().min(1).max(256).optional(),
+    node_selector: Labels.optional(),
+  })
+  .openapi("SubmitTask");
+export type SubmitTask = z.infer<typeof SubmitTask>;
+
+export const TaskList = z
+  .object({ tasks: z.array(Task), next_cursor: z.string().optional() })
+  .openapi("TaskList");
+
+export const ListTasksQuery = z.object({
+  state: TaskState.optional(),
+  agent: Name.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+});
+
+export const Message = z.strictObject({
+  role: z.string().max(64),
+  content: z.string().optional(),
+  name: z.string().max(LIMITS.name).optional(),
+  tool_call_id: z.string().max(LIMITS.name).optional(),
+});
+export const ToolCall = z.strictObject({
+  id: z.string().max(LIMITS.name).optional(),
+  name: z.string().max(LIMITS.name),
+  arguments: z.string().optional(),
+  result: z.string().optional(),
+  status: z.enum(["pending", "ok", "error"]).optional(),
+  started_at_ms: z.number().int().nonnegative().optional(),
+  ended_at_ms: z.number().int().nonnegative().optional(),
+});
+export const AgentStateJson = z
+  .strictObject({
+    messages: z.array(Message).optional(),
+    tool_calls: z.array(ToolCall).optional(),
+    reasoning: z.string().optional(),
+    cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
+    app_state: z.json().optional(),
+    app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
+    metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
+  })
+  .refine((s) => !(s.app_state !== undefined && s.app_state_base64 !== undefined), "give app_state or app_state_base64, not both")
+  .openapi("AgentState");
+export type AgentStateJson = z.infer<typeof AgentStateJson>;
+
+export const Epoch = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const PutCheckpointJson = z.strictObject({ epoch: Epoch, state: AgentStateJson }).openapi("PutCheckpoint");
+export const CheckpointSaved = z.object({ seq: z.number() }).openapi("CheckpointSaved");
+export const CheckpointView = z.object({ seq: z.number(), task_id: z.string(), created_at: z.string(), state: AgentStateJson }).openapi("Checkpoint");
+export type CheckpointView = z.infer<typeof CheckpointView>;
+
+export const Lease = z
+  .object({
+    lease_id: z.string(),
+    epoch: z.number(),
+    expires_at: z.string(),
+    task: Task,
+    checkpoint: CheckpointView.optional(),
+  })
+  .openapi("Lease");
+export type Lease = z.infer<typeof Lease>;
+export const LeaseAnswer = z.object({ leases: z.array(Lease) }).openapi("LeaseAnswer");
+
+export const Heartbeat = z
+  .strictObject({
+    leases: z.array(z.strictObject({ task_id: z.string().max(LIMITS.name), epoch: Epoch })).max(LIMITS.heartbeatLeases),
+  })
+  .openapi("Heartbeat");
+export const HeartbeatAnswer = z
+  .object({ expires_at: z.string(), cancel: z.array(z.string()), preempt: z.array(z.string()) })
+  .openapi("HeartbeatAnswer");
+export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
+
+export const Complete = z.strictObject({ epoch: Epoch, result: z.json().optional() }).openapi("Complete");
+export const Fail = z
+  .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional() })
+  .openapi("Fail");
+export const Release = z.strictObject({ epoch: Epoch }).openapi("Release");
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.json().optional() }),
+  })
+  .openapi("Error");

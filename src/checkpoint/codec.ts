@@ -1,0 +1,111 @@
+// Checkpoint codec: the JSON view of an agent's state <-> protobuf bytes.
+// Pure: no I/O. Uses the static generated module (reflection needs eval,
+// which workerd forbids).
+import protobuf from "protobufjs/minimal.js";
+import { officeos } from "../../proto/gen/officeos.js";
+import type { AgentStateJson } from "../api/schemas.js";
+
+const pb = officeos.v1;
+
+export type DecodeResult = { kind: "ok"; state: AgentStateJson } | { kind: "error"; message: string };
+
+export function stateToProto(s: AgentStateJson): officeos.v1.AgentState.$Properties {
+  const out: officeos.v1.AgentState.$Properties = {};
+  if (s.messages) out.messages = s.messages.map((m) => ({ role: m.role, content: m.content ?? "", name: m.name ?? "", toolCallId: m.tool_call_id ?? "" }));
+  if (s.tool_calls)
+    out.toolCalls = s.tool_calls.map((t) => ({
+      id: t.id ?? "",
+      name: t.name,
+      arguments: t.arguments ?? "",
+      result: t.result ?? "",
+      status: t.status ?? "",
+      startedAtMs: t.started_at_ms ?? 0,
+      endedAtMs: t.ended_at_ms ?? 0,
+    }));
+  if (s.reasoning) out.reasoning = s.reasoning;
+  if (s.cursor) out.cursor = { step: s.cursor.step, subStep: s.cursor.sub_step ?? 0 };
+  if (s.app_state !== undefined) out.appStateJson = JSON.stringify(s.app_state);
+  else if (s.app_state_base64 !== undefined) out.appStateBytes = base64ToBytes(s.app_state_base64);
+  if (s.metadata) out.metadata = s.metadata;
+  return out;
+}
+
+export function encodeState(s: AgentStateJson): Uint8Array {
+  return pb.AgentState.encode(stateToProto(s)).finish();
+}
+
+/** Decodes AgentState bytes into the JSON view; malformed bytes are a value, not a throw. */
+export function decodeState(bytes: Uint8Array): DecodeResult {
+  let m: officeos.v1.AgentState;
+  try {
+    m = pb.AgentState.decode(bytes);
+  } catch (e) {
+    return { kind: "error", message: `not an officeos.v1.AgentState: ${(e as Error).message}` };
+  }
+  const s: AgentStateJson = {};
+  if (m.messages.length)
+    s.messages = m.messages.map((x) => {
+      const msg: NonNullable<AgentStateJson["messages"]>[number] = { role: x.role ?? "", content: x.content ?? "" };
+      if (x.name) msg.name = x.name;
+      if (x.toolCallId) msg.tool_call_id = x.toolCallId;
+      return msg;
+    });
+  if (m.toolCalls.length)
+    s.tool_calls = m.toolCalls.map((t) => {
+      const tc: NonNullable<AgentStateJson["tool_calls"]>[number] = { name: t.name ?? "" };
+      if (t.id) tc.id = t.id;
+      if (t.arguments) tc.arguments = t.arguments;
+      if (t.result) tc.result = t.result;
+      if (t.status === "pending" || t.status === "ok" || t.status === "error") tc.status = t.status;
+      if (t.startedAtMs) tc.started_at_ms = Number(t.startedAtMs);
+      if (t.endedAtMs) tc.ended_at_ms = Number(t.endedAtMs);
+      return tc;
+    });
+  if (m.reasoning) s.reasoning = m.reasoning;
+  if (m.cursor) s.cursor = { step: m.cursor.step ?? 0, sub_step: m.cursor.subStep ?? 0 };
+  if (m.appState === "appStateJson" && m.appStateJson != null) {
+    try {
+      s.app_state = JSON.parse(m.appStateJson);
+    } catch {
+      return { kind: "error", message: "app_state_json is not valid JSON" };
+    }
+  } else if (m.appState === "appStateBytes" && m.appStateBytes != null) {
+    s.app_state_base64 = bytesToBase64(m.appStateBytes);
+  }
+  if (Object.keys(m.metadata).length) s.metadata = { ...m.metadata };
+  return { kind: "ok", state: s };
+}
+
+/**
+ * Builds AgentCheckpoint bytes around already-encoded AgentState bytes without
+ * decoding them: field 5 (state) is written as a length-delimited blob.
+ */
+export function wrapCheckpoint(h: { seq: number; taskId: string; epoch: number; createdAtMs: number }, stateBytes: Uint8Array): Uint8Array {
+  const w = pb.AgentCheckpoint.encode({ seq: h.seq, taskId: h.taskId, epoch: h.epoch, createdAtMs: h.createdAtMs });
+  w.uint32((5 << 3) | 2).bytes(stateBytes);
+  return w.finish();
+}
+
+export interface UnwrappedCheckpoint {
+  seq: number;
+  taskId: string;
+  epoch: number;
+  createdAtMs: number;
+  state: Uint8Array;
+}
+
+export function unwrapCheckpoint(bytes: Uint8Array): UnwrappedCheckpoint {
+  const m = pb.AgentCheckpoint.decode(bytes);
+  const state = m.state ? pb.AgentState.encode(m.state).finish() : new Uint8Array(0);
+  return { seq: Number(m.seq), taskId: m.taskId, epoch: Number(m.epoch), createdAtMs: Number(m.createdAtMs), state };
+}
+
+export function bytesToBase64(b: Uint8Array): string {
+  return protobuf.util.base64.encode(b, 0, b.length);
+}
+
+export function base64ToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(protobuf.util.base64.length(s));
+  protobuf.util.base64.decode(s, out, 0);
+  return out;
+}

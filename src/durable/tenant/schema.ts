@@ -1,0 +1,20 @@
+// TenantDO's SQLite schema, applied by ../migrate.ts.
+export const TENANT_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+   CREATE TABLE api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL, scopes TEXT NOT NULL,
+     created_at INTEGER NOT NULL, revoked_at INTEGER);
+   CREATE TABLE agents (name TEXT PRIMARY KEY, spec TEXT NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE TABLE runners (id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity TEXT NOT NULL,
+     labels TEXT NOT NULL, capabilities TEXT NOT NULL, agents TEXT, lease_ttl_ms INTEGER NOT NULL,
+     draining INTEGER NOT NULL DEFAULT 0, registered_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);
+   CREATE TABLE tasks (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, agent TEXT NOT NULL,
+     input TEXT NOT NULL, priority INTEGER NOT NULL, instance TEXT NOT NULL, state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, requirements TEXT NOT NULL,
+     idempotency_key TEXT UNIQUE, request TEXT, result TEXT, error TEXT, checkpoint_seq INTEGER,
+     avoid_runners TEXT NOT NULL DEFAULT '[]', runner_id TEXT, lease_id TEXT, epoch INTEGER,
+     lease_expires_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE INDEX tasks_queue ON tasks (priority DESC, seq) WHERE state = 'queued';
+   CREATE INDEX tasks_active ON tasks (runner_id) WHERE state IN ('leased', 'running');
+   CREATE INDEX tasks_expiry ON tasks (lease_expires_at) WHERE state IN ('leased', 'running');
+   CREATE INDEX tasks_list ON tasks (seq);`,
+];
