@@ -480,7 +480,14 @@ export class TenantDO extends DurableObject<Env> {
     const remaining: Waiter[] = [];
     for (const w of this.waiters) {
       const runner = this.runnerRow(w.runnerId);
-      const grants = runner && !runner.draining ? this.tryLease(runner, w.maxTasks, now) : [];
+      // A runner killed while parked leaves its poll here with nobody reading it;
+      // once its heartbeats have lapsed, stop handing it work.
+      if (!runner || runnerState(runner, now) !== "ready") {
+        clearTimeout(w.timer);
+        w.resolve(ok([]));
+        continue;
+      }
+      const grants = this.tryLease(runner, w.maxTasks, now);
       if (grants.length > 0) {
         clearTimeout(w.timer);
         w.resolve(ok(grants));

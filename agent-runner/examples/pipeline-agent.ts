@@ -1,0 +1,55 @@
+// A multi-step pipeline agent. Each step adds to a running sum and appends a
+// line to the file named by the input, a side effect a test can count.
+//
+// Exactly-once effects across crashes: before the effect of step i the agent
+// checkpoints an intent (cursor {step: i, sub_step: 1}); the effect itself is
+// idempotent (the line names its step, and is written only if absent); then it
+// checkpoints completion (cursor {step: i + 1}). A resume at sub_step 1
+// finishes that step's effect; a resume at sub_step 0 starts the next step.
+// No finished step runs again.
+import { appendFile, readFile } from "node:fs/promises";
+import { runAgent, AgentError } from "../sdk/index.js";
+
+interface Input {
+  steps: number;
+  file: string;
+  step_ms?: number;
+  /** Fail (retryably) when reaching this step on attempt 1; for retry demos. */
+  fail_at_step?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function hasLine(file: string, step: number): Promise<boolean> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.split("\n").some((l) => l.startsWith(`step=${step} `));
+}
+
+void runAgent<Input>(async (ctx) => {
+  const { steps, file, step_ms = 0 } = ctx.input;
+  if (!Number.isInteger(steps) || steps < 0 || typeof file !== "string") throw new AgentError("bad_input", "input needs {steps: integer >= 0, file: string}", false);
+  const appState = (ctx.restored?.app_state ?? {}) as { sum?: number };
+  let sum = appState.sum ?? 0;
+  let step = ctx.restored?.cursor?.step ?? 0;
+  const tag = `runner=${process.env.OFFICEOS_RUNNER_NAME ?? "?"} attempt=${ctx.task.attempt} pid=${process.pid}`;
+
+  const effect = async (i: number) => {
+    if (!(await hasLine(file, i))) await appendFile(file, `step=${i} ${tag}\n`);
+  };
+
+  if (ctx.restored?.cursor?.sub_step === 1) {
+    // Crashed between intent and completion: the sum already includes step `step`.
+    await effect(step);
+    step += 1;
+    await ctx.checkpoint({ cursor: { step, sub_step: 0 }, app_state: { sum } });
+  }
+  for (; step < steps; step++) {
+    if (ctx.input.fail_at_step === step && ctx.task.attempt === 1) throw new AgentError("planned_failure", `failing at step ${step} as asked`);
+    if (step_ms) await sleep(step_ms);
+    sum += step + 1;
+    await ctx.checkpoint({ cursor: { step, sub_step: 1 }, app_state: { sum } });
+    await effect(step);
+    await ctx.checkpoint({ cursor: { step: step + 1, sub_step: 0 }, app_state: { sum } });
+  }
+  return { steps, sum };
+});

@@ -1,0 +1,161 @@
+// OfficeOS agent SDK: the runtime API of the runner, wrapped for TypeScript.
+//
+//   import { runAgent } from "officeos/sdk";
+//   runAgent(async (ctx) => {
+//     let step = ctx.restored?.cursor?.step ?? 0;          // resume where the last checkpoint left off
+//     for (; step < 3; step++) {
+//       await doWork(step);
+//       await ctx.checkpoint({ cursor: { step: step + 1 } });
+//     }
+//     return { done: true };                               // becomes the task's result
+//   });
+//
+// The runner passes OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN; nothing else
+// is needed. Any language can speak the same plain HTTP (see README).
+import type { AgentStateJson } from "../../src/api/schemas.js";
+
+export type AgentState = AgentStateJson;
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+export interface TaskInfo<I = JsonValue> {
+  task_id: string;
+  agent: string;
+  input: I;
+  instance: string;
+  attempt: number;
+  epoch: number;
+  checkpoint: { seq: number; state: AgentState } | null;
+}
+
+/** Thrown by an agent to fail its task with a code; `retryable` lets the retry policy retry it. */
+export class AgentError extends Error {
+  override readonly name = "AgentError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable = true,
+  ) {
+    super(message);
+  }
+}
+
+/** The runner no longer holds this task's lease: stop at once, another attempt owns the task. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+}
+
+export class RuntimeError extends Error {
+  override readonly name = "RuntimeError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RuntimeClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  static fromEnv(env: Record<string, string | undefined> = process.env): RuntimeClient {
+    const url = env.OFFICEOS_RUNTIME_API;
+    const token = env.OFFICEOS_TASK_TOKEN;
+    if (!url || !token) throw new Error("OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN must be set (run this agent under officeos-runner)");
+    return new RuntimeClient(url, token);
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const parsed = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (res.ok) return parsed as T;
+    const err = parsed?.error ?? { code: "unknown", message: `HTTP ${res.status}` };
+    if (err.code === "lease_lost") throw new LeaseLostError(err.message);
+    throw new RuntimeError(res.status, err.code, err.message);
+  }
+
+  task<I = JsonValue>(): Promise<TaskInfo<I>> {
+    return this.call("GET", "/task");
+  }
+  async checkpoint(state: AgentState): Promise<number> {
+    return (await this.call<{ seq: number }>("PUT", "/checkpoint", state)).seq;
+  }
+  async progress(note?: string): Promise<void> {
+    await this.call("POST", "/progress", note === undefined ? {} : { note });
+  }
+  async result(result: JsonValue): Promise<void> {
+    await this.call("POST", "/result", { result });
+  }
+  async error(code: string, message: string, retryable: boolean): Promise<void> {
+    await this.call("POST", "/error", { error: { code, message }, retryable });
+  }
+}
+
+export interface AgentContext<I = JsonValue> {
+  task: TaskInfo<I>;
+  input: I;
+  /** State of the last checkpoint of this instance, or null on a fresh start. */
+  restored: AgentState | null;
+  /** Saves the whole state; resolves with its sequence number once durable. */
+  checkpoint(state: AgentState): Promise<number>;
+  /** Tells the runner the agent is alive. */
+  progress(note?: string): Promise<void>;
+  /** Aborted when the runner asks the agent to stop (drain); checkpoint and return soon. */
+  stopping: AbortSignal;
+}
+
+/**
+ * Runs an agent body under the runner: fetches the task, hands over the
+ * restored state, reports the returned value as the result or a thrown error
+ * as a failure, and exits the process.
+ */
+export async function runAgent<I = JsonValue>(body: (ctx: AgentContext<I>) => Promise<JsonValue>): Promise<never> {
+  const client = RuntimeClient.fromEnv();
+  const stop = new AbortController();
+  let inflight: Promise<unknown> = Promise.resolve();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight = p.catch(() => undefined);
+    return p;
+  };
+  // Drain: let a checkpoint in flight land, then leave; the runner releases the task.
+  process.once("SIGTERM", () => {
+    stop.abort();
+    void inflight.then(() => process.exit(143));
+  });
+  // The runner died (its end of our stdin closed): stop at once, another runner takes over.
+  if (process.env.OFFICEOS_WATCH_STDIN === "1") {
+    process.stdin.on("end", () => process.exit(137));
+    process.stdin.on("error", () => process.exit(137));
+    process.stdin.resume();
+  }
+  const task = await client.task<I>();
+  const ctx: AgentContext<I> = {
+    task,
+    input: task.input,
+    restored: task.checkpoint?.state ?? null,
+    checkpoint: (state) => track(client.checkpoint(state)),
+    progress: (note) => track(client.progress(note)),
+    stopping: stop.signal,
+  };
+  try {
+    const result = await body(ctx);
+    await track(client.result(result));
+    process.exit(0);
+  } catch (e) {
+    if (e instanceof LeaseLostError) process.exit(75);
+    const err = e instanceof AgentError ? e : new AgentError("agent_error", (e as Error)?.message ?? String(e), true);
+    try {
+      await client.error(err.code, err.message, err.retryable);
+    } catch {
+      /* the runner reports the exit instead */
+    }
+    process.exit(1);
+  }
+}

@@ -1,0 +1,93 @@
+// Runner configuration: a JSON or YAML file, then environment overrides, then
+// flags; validated once at start with strict zod so a typo fails loudly.
+import { readFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const ResourceName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
+const Name = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/);
+
+const AgentCommand = z.strictObject({
+  /** argv of the agent process; the first element is looked up on PATH. */
+  command: z.array(z.string().min(1)).min(1),
+  /** Extra environment for the agent; the runner's own environment is not passed on. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Working directory; default: a fresh directory per task, removed afterwards. */
+  cwd: z.string().optional(),
+});
+
+export const RunnerConfigSchema = z
+  .strictObject({
+    control_plane: z.strictObject({ url: z.url(), key: z.string().min(1) }),
+    name: Name.default(() => hostname().replace(/[^A-Za-z0-9._:-]/g, "-") || "runner"),
+    capacity: z.record(ResourceName, z.number().nonnegative()).default({ cpu: 1000, memory_mb: 1024 }),
+    labels: z.record(z.string().min(1), z.string()).default({}),
+    capabilities: z.array(z.string().min(1)).default([]),
+    agents: z.record(Name, AgentCommand).refine((a) => Object.keys(a).length > 0, "configure at least one agent"),
+    max_concurrent: z.number().int().min(1).max(256).default(8),
+    lease_ttl_ms: z.number().int().min(1000).max(600_000).default(30_000),
+    heartbeat_interval_ms: z.number().int().min(100).optional(),
+    lease_wait_ms: z.number().int().min(0).max(25_000).default(20_000),
+    drain_timeout_ms: z.number().int().min(0).max(600_000).default(15_000),
+    runtime_api: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(0) }).default({ host: "127.0.0.1", port: 0 }),
+    work_dir: z.string().default(join(tmpdir(), "officeos-runner")),
+    log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, { message: "heartbeat_interval_ms must be below lease_ttl_ms", path: ["heartbeat_interval_ms"] });
+
+export type RunnerConfigInput = z.input<typeof RunnerConfigSchema>;
+
+/** The validated config with every default filled in and durations compiled. */
+export interface RunnerConfig extends z.output<typeof RunnerConfigSchema> {
+  heartbeatIntervalMs: number;
+}
+
+/** Environment variables that override the file, and where they go. */
+const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => void> = {
+  OFFICEOS_URL: (c, v) => (c.control_plane = { ...(c.control_plane as object), url: v }),
+  OFFICEOS_RUNNER_KEY: (c, v) => (c.control_plane = { ...(c.control_plane as object), key: v }),
+  OFFICEOS_RUNNER_NAME: (c, v) => (c.name = v),
+  OFFICEOS_MAX_CONCURRENT: (c, v) => (c.max_concurrent = Number(v)),
+  OFFICEOS_LEASE_TTL_MS: (c, v) => (c.lease_ttl_ms = Number(v)),
+  OFFICEOS_LOG_LEVEL: (c, v) => (c.log_level = v),
+};
+
+export type ConfigResult = { kind: "ok"; config: RunnerConfig } | { kind: "error"; message: string };
+
+export function parseConfig(raw: unknown, env: Record<string, string | undefined> = {}): ConfigResult {
+  const merged: Record<string, unknown> = raw && typeof raw === "object" && !Array.isArray(raw) ? { ...(raw as object) } : {};
+  for (const [name, apply] of Object.entries(ENV_OVERRIDES)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") apply(merged, v);
+  }
+  const r = RunnerConfigSchema.safeParse(merged);
+  if (!r.success) return { kind: "error", message: z.prettifyError(r.error) };
+  const c = r.data;
+  return { kind: "ok", config: { ...c, heartbeatIntervalMs: c.heartbeat_interval_ms ?? Math.max(100, Math.floor(c.lease_ttl_ms / 3)) } };
+}
+
+export function loadConfig(path: string | undefined, env: Record<string, string | undefined>): ConfigResult {
+  let raw: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      return { kind: "error", message: `cannot read config ${path}: ${(e as Error).message}` };
+    }
+    try {
+      raw = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    } catch (e) {
+      return { kind: "error", message: `cannot parse config ${path}: ${(e as Error).message}` };
+    }
+  }
+  const r = parseConfig(raw, env);
+  if (r.kind === "ok" && path) {
+    // Relative agent working directories are relative to the config file.
+    const base = dirname(resolve(path));
+    for (const a of Object.values(r.config.agents)) if (a.cwd) a.cwd = resolve(base, a.cwd);
+  }
+  return r;
+}

@@ -1,0 +1,90 @@
+// HTTP client for the control plane API, as the runner uses it. Every call
+// returns a typed result; only programming errors throw.
+import type { AgentStateJson, HeartbeatAnswer, Lease, Runner, Task } from "../../src/api/schemas.js";
+
+export type CallResult<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "http"; status: number; code: string; message: string }
+  | { kind: "network"; message: string };
+
+export interface RegisterBody {
+  name: string;
+  capacity: Record<string, number>;
+  labels: Record<string, string>;
+  capabilities: string[];
+  agents: string[];
+  lease_ttl_ms: number;
+}
+
+export class ControlPlane {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly key: string,
+  ) {}
+
+  private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<CallResult<T>> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...opts.headers };
+    let payload: BodyInit | undefined;
+    if (body instanceof Uint8Array) payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers["content-type"] = "application/json";
+    }
+    const signals = [AbortSignal.timeout(opts.timeoutMs ?? 15_000)];
+    if (opts.signal) signals.push(opts.signal);
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload, signal: AbortSignal.any(signals) });
+    } catch (e) {
+      return { kind: "network", message: (e as Error).message };
+    }
+    const text = await res.text().catch(() => "");
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!res.ok) {
+      const err = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+      return { kind: "http", status: res.status, code: err?.code ?? "unknown", message: err?.message ?? text.slice(0, 200) };
+    }
+    return { kind: "ok", value: parsed as T };
+  }
+
+  register(body: RegisterBody): Promise<CallResult<{ runner: Runner }>> {
+    return this.call("POST", "/v1/runners", body);
+  }
+
+  lease(runnerId: string, maxTasks: number, waitMs: number, signal: AbortSignal): Promise<CallResult<{ leases: Lease[] }>> {
+    return this.call("POST", `/v1/runners/${runnerId}/lease`, { max_tasks: maxTasks, wait_ms: waitMs }, { timeoutMs: waitMs + 15_000, signal });
+  }
+
+  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[]): Promise<CallResult<HeartbeatAnswer>> {
+    return this.call("POST", `/v1/runners/${runnerId}/heartbeat`, { leases });
+  }
+
+  drain(runnerId: string): Promise<CallResult<{ runner: Runner }>> {
+    return this.call("DELETE", `/v1/runners/${runnerId}`, undefined);
+  }
+
+  checkpoint(taskId: string, epoch: number, protobuf: Uint8Array): Promise<CallResult<{ seq: number }>> {
+    return this.call("PUT", `/v1/tasks/${taskId}/checkpoint`, protobuf, {
+      headers: { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch) },
+    });
+  }
+
+  complete(taskId: string, epoch: number, result: unknown): Promise<CallResult<{ task: Task }>> {
+    return this.call("POST", `/v1/tasks/${taskId}/complete`, { epoch, result: result ?? null });
+  }
+
+  fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean): Promise<CallResult<{ task: Task }>> {
+    return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable });
+  }
+
+  release(taskId: string, epoch: number): Promise<CallResult<{ task: Task }>> {
+    return this.call("POST", `/v1/tasks/${taskId}/release`, { epoch });
+  }
+}
+
+export type { AgentStateJson, Lease };

@@ -1,0 +1,184 @@
+// The runner: registers with the control plane, long-polls for leases, runs
+// each task's agent as a child process, heartbeats all its leases in one call
+// on its own timer, and drains on request.
+import { mkdir } from "node:fs/promises";
+import type { Logger } from "pino";
+import type { Lease } from "../../src/api/schemas.js";
+import type { RunnerConfig } from "./config.js";
+import { ControlPlane } from "./control.js";
+import { RuntimeApi } from "./runtime-api.js";
+import { TaskRun } from "./task-run.js";
+
+export type RunnerPhase =
+  | { kind: "starting" }
+  | { kind: "ready"; runnerId: string }
+  | { kind: "draining"; runnerId: string }
+  | { kind: "stopped"; reason: string };
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class AgentRunner {
+  phase: RunnerPhase = { kind: "starting" };
+  private readonly cp: ControlPlane;
+  private readonly api = new RuntimeApi();
+  private readonly runs = new Map<string, TaskRun>();
+  private readonly stop = new AbortController();
+  private runtimeUrl = "";
+  private runnerId = "";
+  private slotFreed: (() => void) | null = null;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly cfg: RunnerConfig,
+    private readonly log: Logger,
+  ) {
+    this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
+  }
+
+  get id(): string {
+    return this.runnerId;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.cfg.work_dir, { recursive: true });
+    this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
+    await this.register();
+    if (this.stop.signal.aborted) return;
+    this.loops = [this.leaseLoop(), this.heartbeatLoop()];
+  }
+
+  private async register(): Promise<void> {
+    for (let i = 0; !this.stop.signal.aborted; i++) {
+      const r = await this.cp.register({
+        name: this.cfg.name,
+        capacity: this.cfg.capacity,
+        labels: this.cfg.labels,
+        capabilities: this.cfg.capabilities,
+        agents: Object.keys(this.cfg.agents).sort(),
+        lease_ttl_ms: this.cfg.lease_ttl_ms,
+      });
+      if (r.kind === "ok") {
+        this.runnerId = r.value.runner.id;
+        this.phase = { kind: "ready", runnerId: this.runnerId };
+        this.log.info({ runner_id: this.runnerId, runtime_api: this.runtimeUrl, agents: Object.keys(this.cfg.agents) }, "runner ready");
+        return;
+      }
+      if (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status === 400)) {
+        this.log.error({ status: r.status, code: r.code, message: r.message }, "registration refused");
+        this.phase = { kind: "stopped", reason: `registration refused: ${r.message}` };
+        this.stop.abort();
+        return;
+      }
+      const wait = Math.min(10_000, 250 * 2 ** i);
+      this.log.warn({ err: r.kind === "network" ? r.message : r.message, retry_in_ms: wait }, "registration failed");
+      await sleep(wait, this.stop.signal);
+    }
+  }
+
+  private async leaseLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stop.signal.aborted) {
+      const free = this.cfg.max_concurrent - this.runs.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.slotFreed = resolve;
+          this.stop.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        continue;
+      }
+      const r = await this.cp.lease(this.runnerId, free, this.cfg.lease_wait_ms, this.stop.signal);
+      if (this.stop.signal.aborted) {
+        // A lease granted as we stopped is not run; it expires and requeues.
+        if (r.kind === "ok") for (const l of r.value.leases) void this.cp.release(l.task.id, l.epoch);
+        break;
+      }
+      if (r.kind === "ok") {
+        failures = 0;
+        for (const lease of r.value.leases) await this.startTask(lease);
+        continue;
+      }
+      failures++;
+      if (r.kind === "http" && (r.status === 401 || r.status === 403)) {
+        this.log.error({ status: r.status, message: r.message }, "lease refused; stopping");
+        void this.drain("credentials refused");
+        return;
+      }
+      if (r.kind === "http" && r.status === 404) {
+        this.log.warn("control plane does not know this runner; registering again");
+        await this.register();
+        continue;
+      }
+      if (r.kind === "http" && r.status === 409) break; // draining
+      const wait = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
+      this.log.warn({ err: r.message, retry_in_ms: wait }, "lease failed");
+      await sleep(wait, this.stop.signal);
+    }
+  }
+
+  private async startTask(lease: Lease): Promise<void> {
+    const log = this.log.child({ task_id: lease.task.id, epoch: lease.epoch, agent: lease.task.agent });
+    const agent = this.cfg.agents[lease.task.agent];
+    if (!agent) {
+      log.error("no command configured for this agent");
+      await this.cp.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
+      return;
+    }
+    const run = new TaskRun(lease, { cp: this.cp, log, agent, runtimeUrl: this.runtimeUrl, workRoot: this.cfg.work_dir, runnerName: this.cfg.name });
+    this.runs.set(run.taskId, run);
+    this.api.register(run.token, run);
+    void run.done.then(() => {
+      this.api.unregister(run.token);
+      if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
+      this.slotFreed?.();
+      this.slotFreed = null;
+    });
+    try {
+      await run.start();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, "agent failed to start");
+      run.stop("lost");
+      await this.cp.fail(run.taskId, run.epoch, { code: "agent_start_failed", message: (e as Error).message }, true);
+    }
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    // Runs until the runner stops, drain included: leases must stay alive while agents wind down.
+    while (this.phase.kind !== "stopped") {
+      const leases = [...this.runs.values()].map((r) => ({ task_id: r.taskId, epoch: r.epoch }));
+      const r = await this.cp.heartbeat(this.runnerId, leases);
+      if (r.kind === "ok") {
+        for (const id of [...r.value.cancel, ...r.value.preempt]) this.runs.get(id)?.stop("cancel");
+      } else this.log.warn({ err: r.message }, "heartbeat failed");
+      await sleep(this.cfg.heartbeatIntervalMs, this.heartbeatStop.signal);
+    }
+  }
+
+  private readonly heartbeatStop = new AbortController();
+
+  /** Stop leasing, let agents checkpoint and exit, release what did not finish. */
+  async drain(reason = "drain requested"): Promise<void> {
+    if (this.phase.kind === "draining" || this.phase.kind === "stopped") return;
+    this.phase = { kind: "draining", runnerId: this.runnerId };
+    this.log.info({ reason, running: this.runs.size }, "draining");
+    this.stop.abort();
+    if (this.runnerId) await this.cp.drain(this.runnerId);
+    const runs = [...this.runs.values()];
+    for (const run of runs) run.drain();
+    const all = Promise.all(runs.map((r) => r.done));
+    const timedOut = await Promise.race([all.then(() => false), sleep(this.cfg.drain_timeout_ms).then(() => true)]);
+    if (timedOut) {
+      this.log.warn({ still_running: this.runs.size }, "drain timeout; killing agents");
+      for (const run of runs) run.kill();
+      await all;
+    }
+    this.phase = { kind: "stopped", reason };
+    this.heartbeatStop.abort();
+    await Promise.all(this.loops);
+    await this.api.close();
+    this.log.info({ reason }, "runner stopped");
+  }
+}

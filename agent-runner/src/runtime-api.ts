@@ -1,0 +1,125 @@
+// The runner's local runtime API: plain HTTP on loopback for agent processes,
+// so an agent can be written in any language. Each task's process holds a
+// token that is valid only here and only for its own task.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { AgentStateJson } from "../../src/api/schemas.js";
+
+export interface RuntimeReply {
+  status: number;
+  body: unknown;
+}
+
+/** What the runtime API needs from a running task. */
+export interface TaskHandle {
+  info(): unknown;
+  checkpoint(state: AgentStateJson): Promise<RuntimeReply>;
+  progress(note: string | undefined): RuntimeReply;
+  result(result: unknown): Promise<RuntimeReply>;
+  error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply>;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+const ResultBody = z.strictObject({ result: z.json().optional() });
+const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.string().min(1).max(128), message: z.string().max(16_384) }),
+  retryable: z.boolean().optional(),
+});
+const ProgressBody = z.strictObject({ note: z.string().max(1024).optional() });
+
+export class RuntimeApi {
+  private readonly server: Server;
+  private readonly tasks = new Map<string, TaskHandle>();
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => send(res, 500, { error: { code: "internal", message: (e as Error).message } }));
+    });
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  register(token: string, handle: TaskHandle): void {
+    this.tasks.set(token, handle);
+  }
+
+  unregister(token: string): void {
+    this.tasks.delete(token);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+    const task = m?.[1] ? this.tasks.get(m[1]) : undefined;
+    if (!task) return send(res, 401, { error: { code: "unauthorized", message: "missing or unknown task token" } });
+    const route = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
+    if (route === "GET /task") return send(res, 200, task.info());
+    const body = await readJson(req);
+    if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
+    switch (route) {
+      case "PUT /checkpoint": {
+        const p = AgentStateJson.safeParse(body.value);
+        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid state", details: p.error.issues } });
+        return reply(res, await task.checkpoint(p.data));
+      }
+      case "POST /progress": {
+        const p = ProgressBody.safeParse(body.value ?? {});
+        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid progress", details: p.error.issues } });
+        return reply(res, task.progress(p.data.note));
+      }
+      case "POST /result": {
+        const p = ResultBody.safeParse(body.value ?? {});
+        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
+        return reply(res, await task.result(p.data.result ?? null));
+      }
+      case "POST /error": {
+        const p = ErrorBody.safeParse(body.value);
+        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid error", details: p.error.issues } });
+        return reply(res, await task.error(p.data.error, p.data.retryable ?? true));
+      }
+      default:
+        return send(res, 404, { error: { code: "not_found", message: `no route ${route}` } });
+    }
+  }
+}
+
+function reply(res: ServerResponse, r: RuntimeReply): void {
+  send(res, r.status, r.body);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+type JsonRead = { kind: "ok"; value: unknown } | { kind: "error"; status: number; message: string };
+
+async function readJson(req: IncomingMessage): Promise<JsonRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) return { kind: "error", status: 413, message: `body exceeds ${MAX_BODY} bytes` };
+    chunks.push(chunk);
+  }
+  if (size === 0) return { kind: "ok", value: undefined };
+  try {
+    return { kind: "ok", value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+  } catch {
+    return { kind: "error", status: 400, message: "body is not valid JSON" };
+  }
+}

@@ -1,0 +1,217 @@
+// One leased task on this runner: its agent process, its runtime-API token,
+// and the report to the control plane when it ends. A task ends exactly one
+// way: the agent reports a result or an error, it is cancelled (the control
+// plane said so), released (drain), or its process exits without a word
+// (reported as a retryable failure).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Logger } from "pino";
+import { encodeState } from "../../src/checkpoint/codec.js";
+import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
+import type { RunnerConfig } from "./config.js";
+import type { CallResult, ControlPlane } from "./control.js";
+import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
+
+type AgentCommand = RunnerConfig["agents"][string];
+export type StopReason = "cancel" | "drain" | "lost";
+
+export interface TaskRunDeps {
+  cp: ControlPlane;
+  log: Logger;
+  agent: AgentCommand;
+  runtimeUrl: string;
+  workRoot: string;
+  runnerName: string;
+}
+
+const KILL_GRACE_MS = 5_000;
+const REPORT_TRIES = 5;
+
+export class TaskRun implements TaskHandle {
+  readonly token = randomBytes(32).toString("hex");
+  readonly taskId: string;
+  readonly epoch: number;
+  private child: ChildProcess | null = null;
+  private reported = false;
+  private stopReason: StopReason | null = null;
+  private workDir: string | null = null;
+  private lastProgressAt = Date.now();
+  private resolveDone!: () => void;
+  /** Settles when the process has exited and the outcome is reported. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(
+    private readonly lease: Lease,
+    private readonly deps: TaskRunDeps,
+  ) {
+    this.taskId = lease.task.id;
+    this.epoch = lease.epoch;
+  }
+
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  async start(): Promise<void> {
+    const { agent, runtimeUrl, workRoot } = this.deps;
+    this.workDir = join(workRoot, `${this.taskId}-${this.epoch}`);
+    await mkdir(this.workDir, { recursive: true });
+    const [cmd, ...args] = agent.command as [string, ...string[]];
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: this.workDir,
+      TMPDIR: this.workDir,
+      LANG: process.env.LANG ?? "C.UTF-8",
+      ...agent.env,
+      OFFICEOS_RUNTIME_API: runtimeUrl,
+      OFFICEOS_TASK_TOKEN: this.token,
+      OFFICEOS_TASK_ID: this.taskId,
+      OFFICEOS_RUNNER_NAME: this.deps.runnerName,
+      OFFICEOS_WATCH_STDIN: "1",
+    };
+    const child = spawn(cmd, args, { cwd: agent.cwd ?? this.workDir, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = child;
+    for (const [stream, name] of [
+      [child.stdout, "stdout"],
+      [child.stderr, "stderr"],
+    ] as const) {
+      createInterface({ input: stream }).on("line", (line) => this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"));
+    }
+    child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
+    child.once("close", (code, signal) => void this.onExit(code, signal));
+    this.log.info({ pid: child.pid, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
+  }
+
+  // ---- runtime API -----------------------------------------------------------
+
+  info(): unknown {
+    const t = this.lease.task;
+    return {
+      task_id: t.id,
+      agent: t.agent,
+      input: t.input,
+      instance: t.instance,
+      attempt: t.attempts,
+      epoch: this.epoch,
+      checkpoint: this.lease.checkpoint ? { seq: this.lease.checkpoint.seq, state: this.lease.checkpoint.state } : null,
+    };
+  }
+
+  async checkpoint(state: AgentStateJson): Promise<RuntimeReply> {
+    if (this.reported || this.stopReason === "lost") return gone();
+    const r = await this.deps.cp.checkpoint(this.taskId, this.epoch, encodeState(state));
+    if (r.kind === "ok") {
+      this.lastProgressAt = Date.now();
+      return { status: 200, body: { seq: r.value.seq } };
+    }
+    return this.refused(r);
+  }
+
+  progress(): RuntimeReply {
+    this.lastProgressAt = Date.now();
+    return { status: 200, body: { ok: true } };
+  }
+
+  result(result: unknown): Promise<RuntimeReply> {
+    return this.report(() => this.deps.cp.complete(this.taskId, this.epoch, result), "completed");
+  }
+
+  error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
+    return this.report(() => this.deps.cp.fail(this.taskId, this.epoch, error, retryable), "failed");
+  }
+
+  // ---- control -----------------------------------------------------------------
+
+  /** The control plane no longer wants this attempt: cancelled, or the lease was lost. */
+  stop(reason: StopReason): void {
+    if (this.stopReason || this.reported) return;
+    this.stopReason = reason;
+    this.log.warn({ reason }, "stopping agent");
+    this.terminate();
+  }
+
+  private terminate(): void {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+    t.unref();
+    child.once("close", () => clearTimeout(t));
+  }
+
+  /** Force the process down now (end of the drain grace period). */
+  kill(): void {
+    this.child?.kill("SIGKILL");
+  }
+
+  private async report(send: () => Promise<CallResult<unknown>>, what: string): Promise<RuntimeReply> {
+    if (this.reported) return { status: 409, body: { error: { code: "conflict", message: "this task already reported its outcome" } } };
+    if (this.stopReason === "lost") return gone();
+    for (let i = 0; ; i++) {
+      const r = await send();
+      if (r.kind === "ok") {
+        this.reported = true;
+        this.log.info({ outcome: what }, "task reported");
+        return { status: 200, body: { ok: true } };
+      }
+      if (r.kind === "network" && i < REPORT_TRIES) {
+        await new Promise((res) => setTimeout(res, 200 * 2 ** i));
+        continue;
+      }
+      return this.refused(r);
+    }
+  }
+
+  private refused(r: Exclude<CallResult<unknown>, { kind: "ok" }>): RuntimeReply {
+    if (r.kind === "network") return { status: 503, body: { error: { code: "unavailable", message: `control plane unreachable: ${r.message}` } } };
+    if (r.status === 409 || r.status === 404) {
+      // The lease is gone (expired and re-leased, or cancelled): this attempt must stop.
+      this.stopReason ??= "lost";
+      setImmediate(() => this.terminate());
+      return gone(r.message);
+    }
+    return { status: r.status, body: { error: { code: r.code, message: r.message } } };
+  }
+
+  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    this.log.info({ code, signal, reported: this.reported, stop: this.stopReason }, "agent exited");
+    if (!this.reported) {
+      if (this.stopReason === "drain") await this.retry(() => this.deps.cp.release(this.taskId, this.epoch), "released");
+      else if (this.stopReason === null)
+        await this.retry(
+          () => this.deps.cp.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true),
+          "failed",
+        );
+    }
+    if (this.workDir && !this.deps.agent.cwd) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+    this.resolveDone();
+  }
+
+  private async retry(send: () => Promise<CallResult<unknown>>, what: string): Promise<void> {
+    for (let i = 0; i <= REPORT_TRIES; i++) {
+      const r = await send();
+      if (r.kind === "ok") return void this.log.info({ outcome: what }, "task reported");
+      if (r.kind === "http") return void this.log.warn({ outcome: what, status: r.status, code: r.code }, "report refused");
+      await new Promise((res) => setTimeout(res, 200 * 2 ** i));
+    }
+    this.log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");
+  }
+
+  /** A drain asks the agent to stop; it may checkpoint first (the SDK waits for an in-flight checkpoint). */
+  drain(): void {
+    if (this.stopReason || this.reported) return;
+    this.stopReason = "drain";
+    this.child?.kill("SIGTERM");
+  }
+
+  get millisSinceProgress(): number {
+    return Date.now() - this.lastProgressAt;
+  }
+}
+
+function gone(message = "the lease on this task is no longer held by this runner"): RuntimeReply {
+  return { status: 409, body: { error: { code: "lease_lost", message } } };
+}

@@ -1,0 +1,10 @@
+// Bundles the runner CLI and the example agents into agent-runner/dist with esbuild.
+import { build } from "esbuild";
+
+const common = { bundle: true, platform: "node", format: "esm", target: "node20", sourcemap: true, logLevel: "warning",
+  // pino and its workers resolve files at run time; keep node_modules packages external.
+  packages: "external" };
+
+await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "agent-runner/dist/officeos-runner.mjs" });
+await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
+console.log("built agent-runner/dist");

@@ -1,0 +1,68 @@
+// npm start: the control plane on local workerd (wrangler dev, Durable Object
+// state persisted in .officeos/state) and one local runner with the example
+// agents. No cloud account, no Redis. Ctrl-C stops both.
+//   OFFICEOS_PORT (default 8787), OFFICEOS_HOME (default ./.officeos)
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { api, bootstrapTenant, ROOT, startControlPlane, startRunner } from "./lib/stack.mjs";
+
+const home = resolve(process.env.OFFICEOS_HOME ?? join(ROOT, ".officeos"));
+const port = Number(process.env.OFFICEOS_PORT ?? 8787);
+mkdirSync(home, { recursive: true });
+const credsPath = join(home, "dev.json");
+let creds = existsSync(credsPath) ? JSON.parse(readFileSync(credsPath, "utf8")) : null;
+const adminToken = creds?.adminToken ?? randomBytes(24).toString("hex");
+
+const cp = await startControlPlane({ port, persistTo: join(home, "state"), adminToken, log: (s) => process.env.OFFICEOS_VERBOSE && process.stderr.write(s) });
+if (creds) {
+  // The persisted state may have been wiped; check the saved key still works.
+  try {
+    await api(cp.url, creds.adminKey)("GET", "/v1/agents");
+  } catch {
+    creds = null;
+  }
+}
+if (!creds) {
+  creds = { adminToken, ...(await bootstrapTenant(cp.url, adminToken, "dev")) };
+  writeFileSync(credsPath, JSON.stringify(creds, null, 2), { mode: 0o600 });
+}
+const runner = startRunner({
+  dir: home,
+  name: "local-runner",
+  url: cp.url,
+  key: creds.runnerKey,
+  log: (line) => process.env.OFFICEOS_VERBOSE && process.stderr.write(`${line}\n`),
+});
+const ready = await runner.waitForLog((e) => e.msg === "runner ready" || e.msg === "registration refused", 30_000);
+const runnerId = ready.runner_id;
+
+process.stdout.write(`
+OfficeOS control plane  ${cp.url}
+operator token          ${creds.adminToken}
+tenant                  ${creds.tenant.id} (${creds.tenant.name})
+admin key               ${creds.adminKey}
+submit key              ${creds.submitKey}
+local runner            ${runnerId ?? "NOT READY"} ready with agents: pipeline, echo
+state                   ${home}
+
+Try:
+  curl -s -X POST ${cp.url}/v1/tasks -H "authorization: Bearer ${creds.submitKey}" \\
+    -H 'content-type: application/json' -d '{"agent":"echo","input":{"hello":"world"}}'
+
+Ctrl-C stops the control plane and the runner (OFFICEOS_VERBOSE=1 shows their logs).
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await runner.stop();
+  await cp.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+runner.child.on("exit", (code) => {
+  if (!stopping) process.stderr.write(`local runner exited with ${code}\n`);
+});

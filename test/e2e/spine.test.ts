@@ -1,0 +1,137 @@
+// The spine, end to end: the real Worker under `wrangler dev`, two real
+// agent-runner processes, the pipeline agent as real child processes.
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { api, bootstrapTenant, startControlPlane, startRunner, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
+
+const ADMIN = "e2e-operator-token";
+const RUNNER_TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 10_000, log_level: "info" };
+
+let dir: string;
+let cp: ControlPlaneProcess;
+let submit: Api;
+let runnerKey: string;
+const runners: RunnerProcess[] = [];
+
+function linesOf(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** Waits for a condition driven by real processes, checking often, failing loudly at the deadline. */
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const taskOf = async (id: string) => (await submit<{ task: any }>("GET", `/v1/tasks/${id}`)).task;
+const finished = (id: string) => until(`task ${id} to finish`, async () => {
+  const t = await taskOf(id);
+  return ["succeeded", "failed", "escalated", "cancelled"].includes(t.state) ? t : undefined;
+});
+
+function startTwoRunners(tag: string): [RunnerProcess, RunnerProcess] {
+  const a = startRunner({ dir, name: `${tag}-a`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
+  const b = startRunner({ dir, name: `${tag}-b`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
+  runners.push(a, b);
+  return [a, b];
+}
+
+/** Each step's line appears exactly once, in order. */
+function expectEachStepOnce(file: string, steps: number): string[] {
+  const lines = linesOf(file);
+  expect(lines.map((l) => l.split(" ")[0])).toEqual(Array.from({ length: steps }, (_, i) => `step=${i}`));
+  return lines;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "officeos-e2e-"));
+  cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN });
+  const t = await bootstrapTenant(cp.url, ADMIN, "e2e");
+  submit = api(cp.url, t.submitKey);
+  runnerKey = t.runnerKey;
+});
+
+afterEach(async () => {
+  // Every test leaves no runner behind, pass or fail, so the next one starts clean.
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("spine end to end", () => {
+  it("runs 20 pipeline tasks on two runners, every step once", async () => {
+    const [a, b] = startTwoRunners("batch");
+    await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const file = join(dir, `batch-${i}.log`);
+      const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 3, file } });
+      ids.push(task.id);
+    }
+    for (const [i, id] of ids.entries()) {
+      const t = await finished(id);
+      expect(t.state).toBe("succeeded");
+      // 1 + 2 + 3
+      expect(t.result).toEqual({ steps: 3, sum: 6 });
+      expect(t.checkpoint_seq).toBe(6);
+      expectEachStepOnce(join(dir, `batch-${i}.log`), 3);
+    }
+  });
+
+  it("resumes a task on the other runner after kill -9, from its last checkpoint", async () => {
+    const [a, b] = startTwoRunners("kill");
+    await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
+    const file = join(dir, "kill.log");
+    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 8, file, step_ms: 300 } });
+    const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
+    const survivor = started === a ? b : a;
+    // Kill the runner in the middle: after three steps have left their mark.
+    await until("three steps", () => linesOf(file).length >= 3);
+    started.child.kill("SIGKILL");
+    const t = await finished(task.id);
+    expect(t.state).toBe("succeeded");
+    // 1 + 2 + ... + 8
+    expect(t.result).toEqual({ steps: 8, sum: 36 });
+    expect(t.attempts).toBe(2);
+    expect(t.runner_id).not.toBe(undefined);
+    const lines = expectEachStepOnce(file, 8);
+    const first = lines.filter((l) => l.includes(`runner=${started.name} `)).length;
+    const second = lines.filter((l) => l.includes(`runner=${survivor.name} `)).length;
+    // Both runners did part of the work, and together all of it.
+    expect(first).toBeGreaterThanOrEqual(3);
+    expect(second).toBeGreaterThanOrEqual(1);
+    expect(first + second).toBe(8);
+    const resumed = await survivor.waitForLog((e) => e.msg === "task started" && e.task_id === task.id);
+    // Three lines were written, so at least steps 0-1 completed (4 checkpoints) and step 2 recorded its intent (5).
+    expect(resumed.resume_seq).toBeGreaterThanOrEqual(5);
+  });
+
+  it("drains on SIGTERM: the running task is released uncharged and finishes elsewhere", async () => {
+    const [a, b] = startTwoRunners("drain");
+    await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
+    const file = join(dir, "drain.log");
+    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 6, file, step_ms: 300 } });
+    const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
+    const other = started === a ? b : a;
+    await until("two steps", () => linesOf(file).length >= 2);
+    await started.stop();
+    expect(started.child.exitCode).toBe(0);
+    await started.waitForLog((e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "released", 1000);
+    const t = await finished(task.id);
+    expect(t.state).toBe("succeeded");
+    expect(t.result).toEqual({ steps: 6, sum: 21 });
+    // Released, not failed: the drained attempt is not charged.
+    expect(t.attempts).toBe(1);
+    expectEachStepOnce(file, 6);
+  });
+});

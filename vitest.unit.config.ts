@@ -1,0 +1,6 @@
+// Pure cores and runner modules, in Node.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: { include: ["test/unit/**/*.test.ts"], environment: "node" },
+});
