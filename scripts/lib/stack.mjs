@@ -40,9 +40,10 @@ async function waitFor(url, timeoutMs, child) {
 }
 
 /** Starts `wrangler dev` with local, persisted Durable Object storage. */
-export async function startControlPlane({ port, persistTo, adminToken, log = () => {} } = {}) {
+export async function startControlPlane({ port, persistTo, adminToken, config, log = () => {} } = {}) {
   port ??= await freePort();
   const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", "0", "--log-level", "warn", "--show-interactive-dev-session=false"];
+  if (config) args.push("--config", config);
   if (persistTo) args.push("--persist-to", persistTo);
   if (adminToken) args.push("--var", `OFFICEOS_ADMIN_TOKEN:${adminToken}`);
   const child = spawn("npx", args, {
