@@ -13,6 +13,12 @@ export const LIMITS = {
   heartbeatLeases: 1024,
 } as const;
 
+/**
+ * Any JSON value. zod-to-openapi recurses without end on z.json()'s lazy
+ * union (GET /openapi.json answered 500), so its OpenAPI type is spelled out.
+ */
+const Json = z.json().openapi({ type: ["object", "array", "string", "number", "boolean", "null"] });
+
 const Name = z
   .string()
   .min(1)
@@ -126,10 +132,10 @@ export const Task = z
     state: TaskState,
     priority: z.number(),
     instance: z.string(),
-    input: z.json(),
+    input: Json,
     attempts: z.number(),
     max_attempts: z.number(),
-    result: z.json().optional(),
+    result: Json.optional(),
     error: TaskError.optional(),
     checkpoint_seq: z.number().optional(),
     runner_id: z.string().optional(),
@@ -143,7 +149,7 @@ export type Task = z.infer<typeof Task>;
 export const SubmitTask = z
   .strictObject({
     agent: Name,
-    input: z.json().optional(),
+    input: Json.optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
     instance: Name.optional(),
     idempotency_key: z.string().min(1).max(256).optional(),
@@ -184,7 +190,7 @@ export const AgentStateJson = z
     tool_calls: z.array(ToolCall).optional(),
     reasoning: z.string().optional(),
     cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
-    app_state: z.json().optional(),
+    app_state: Json.optional(),
     app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
     metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
   })
@@ -221,7 +227,7 @@ export const HeartbeatAnswer = z
   .openapi("HeartbeatAnswer");
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
-export const Complete = z.strictObject({ epoch: Epoch, result: z.json().optional() }).openapi("Complete");
+export const Complete = z.strictObject({ epoch: Epoch, result: Json.optional() }).openapi("Complete");
 export const Fail = z
   .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional() })
   .openapi("Fail");
@@ -229,6 +235,6 @@ export const Release = z.strictObject({ epoch: Epoch }).openapi("Release");
 
 export const ErrorSchema = z
   .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.json().optional() }),
+    error: z.object({ code: z.string(), message: z.string(), details: Json.optional() }),
   })
   .openapi("Error");

@@ -30,8 +30,15 @@ export function stateToProto(s: AgentStateJson): officeos.v1.AgentState.$Propert
   return out;
 }
 
+/**
+ * A plain (Uint8Array) writer. The default `Writer.create()` picks the Node
+ * `BufferWriter` whenever `Buffer` exists, and under workerd's nodejs_compat
+ * its `Buffer#utf8Write(str, pos)` throws a RangeError for strings of 40+ chars.
+ */
+const writer = (): protobuf.Writer => new protobuf.Writer();
+
 export function encodeState(s: AgentStateJson): Uint8Array {
-  return pb.AgentState.encode(stateToProto(s)).finish();
+  return pb.AgentState.encode(stateToProto(s), writer()).finish();
 }
 
 /** Decodes AgentState bytes into the JSON view; malformed bytes are a value, not a throw. */
@@ -57,8 +64,11 @@ export function decodeState(bytes: Uint8Array): DecodeResult {
       if (t.arguments) tc.arguments = t.arguments;
       if (t.result) tc.result = t.result;
       if (t.status === "pending" || t.status === "ok" || t.status === "error") tc.status = t.status;
-      if (t.startedAtMs) tc.started_at_ms = Number(t.startedAtMs);
-      if (t.endedAtMs) tc.ended_at_ms = Number(t.endedAtMs);
+      // int64 fields decode as Long objects when long.js is present (in workerd too); a Long zero is truthy.
+      const started = Number(t.startedAtMs ?? 0);
+      const ended = Number(t.endedAtMs ?? 0);
+      if (started) tc.started_at_ms = started;
+      if (ended) tc.ended_at_ms = ended;
       return tc;
     });
   if (m.reasoning) s.reasoning = m.reasoning;
@@ -81,7 +91,7 @@ export function decodeState(bytes: Uint8Array): DecodeResult {
  * decoding them: field 5 (state) is written as a length-delimited blob.
  */
 export function wrapCheckpoint(h: { seq: number; taskId: string; epoch: number; createdAtMs: number }, stateBytes: Uint8Array): Uint8Array {
-  const w = pb.AgentCheckpoint.encode({ seq: h.seq, taskId: h.taskId, epoch: h.epoch, createdAtMs: h.createdAtMs });
+  const w = pb.AgentCheckpoint.encode({ seq: h.seq, taskId: h.taskId, epoch: h.epoch, createdAtMs: h.createdAtMs }, writer());
   w.uint32((5 << 3) | 2).bytes(stateBytes);
   return w.finish();
 }
@@ -96,7 +106,7 @@ export interface UnwrappedCheckpoint {
 
 export function unwrapCheckpoint(bytes: Uint8Array): UnwrappedCheckpoint {
   const m = pb.AgentCheckpoint.decode(bytes);
-  const state = m.state ? pb.AgentState.encode(m.state).finish() : new Uint8Array(0);
+  const state = m.state ? pb.AgentState.encode(m.state, writer()).finish() : new Uint8Array(0);
   return { seq: Number(m.seq), taskId: m.taskId, epoch: Number(m.epoch), createdAtMs: Number(m.createdAtMs), state };
 }
 

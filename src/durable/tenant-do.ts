@@ -440,9 +440,11 @@ export class TenantDO extends DurableObject<Env> {
       if (busy.has(row.instance)) continue;
       const req = requirementsOf(row);
       if (!fitsNow(row.agent, req, shape, freeResources(shape.capacity, allocated))) continue;
-      if (row.avoid_runners !== "[]" && (JSON.parse(row.avoid_runners) as string[]).includes(runner.id)) {
+      const avoid = row.avoid_runners === "[]" ? [] : (JSON.parse(row.avoid_runners) as string[]);
+      if (avoid.includes(runner.id)) {
         others ??= this.liveRunners(now).filter((r) => r.id !== runner.id);
-        if (others.some((o) => fitsStatically(row.agent, req, runnerShape(o)))) continue;
+        // Defer only to a runner that has not failed this task too, or two failed runners wait on each other forever.
+        if (others.some((o) => !avoid.includes(o.id) && fitsStatically(row.agent, req, runnerShape(o)))) continue;
       }
       chosen.push(row);
       allocated = addResources(allocated, req.resources);

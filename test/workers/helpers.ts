@@ -1,5 +1,6 @@
 // Helpers for Worker tests: real requests through the Worker (SELF), no mocks.
-import { SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import type { TenantDO } from "../../src/durable/tenant-do.js";
 
 export const ADMIN_TOKEN = "test-operator-token";
 export const BASE = "http://officeos.test";
@@ -64,4 +65,93 @@ export async function ok<T = any>(p: Promise<Reply<T>>, status = 200): Promise<T
   const r = await p;
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body;
+}
+
+// ---- shortcuts shared by the suites below ------------------------------------
+
+/** Asserts the error contract: status, `{error:{code,message}}`, never a 500. */
+export function expectError(r: Reply, status: number, code: string): void {
+  if (r.status !== status || r.body?.error?.code !== code || typeof r.body?.error?.message !== "string")
+    throw new Error(`expected ${status} ${code}, got ${r.status}: ${JSON.stringify(r.body)}`);
+}
+
+/** Asserts a 400 whose details are zod issues, one of them at `path` (dot-joined; "" for the root). */
+export function expectIssues(r: Reply, path?: string): void {
+  expectError(r, 400, "bad_request");
+  const details = r.body.error.details as { path: (string | number)[]; message: string }[];
+  if (!Array.isArray(details) || details.length === 0) throw new Error(`expected zod issues in details: ${JSON.stringify(r.body)}`);
+  if (path !== undefined && !details.some((i) => Array.isArray(i.path) && i.path.join(".") === path))
+    throw new Error(`expected an issue at "${path}": ${JSON.stringify(details)}`);
+}
+
+export async function putAgent(f: Fixture, name: string, spec: Record<string, unknown> = {}): Promise<any> {
+  return ok(call("PUT", `/v1/agents/${name}`, f.admin, spec));
+}
+
+export async function registerRunner(f: Fixture, body: Record<string, unknown>): Promise<string> {
+  const { runner } = await ok(call("POST", "/v1/runners", f.runner, body), 201);
+  return runner.id as string;
+}
+
+export async function submit(f: Fixture, body: Record<string, unknown>): Promise<any> {
+  return (await ok(call("POST", "/v1/tasks", f.submit, body), 201)).task;
+}
+
+export async function lease(f: Fixture, runnerId: string, body: Record<string, unknown> = {}): Promise<any[]> {
+  return (await ok(call("POST", `/v1/runners/${runnerId}/lease`, f.runner, body))).leases;
+}
+
+export async function getTask(f: Fixture, id: string): Promise<any> {
+  return (await ok(call("GET", `/v1/tasks/${id}`, f.read))).task;
+}
+
+export async function heartbeat(f: Fixture, runnerId: string, leases: { task_id: string; epoch: number }[]): Promise<any> {
+  return ok(call("POST", `/v1/runners/${runnerId}/heartbeat`, f.runner, { leases }));
+}
+
+/** A request whose answer is read as bytes (protobuf). */
+export async function callBytes(method: string, path: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
+  const res = await SELF.fetch(`${BASE}${path}`, { method, headers: { ...headers, authorization: `Bearer ${key}` } });
+  return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** The tenant id is the second dot-separated part of an API key: `oos.<tenant>.<key id>.<secret>`. */
+export function tenantIdOf(key: string): string {
+  const id = key.split(".")[1];
+  if (!id) throw new Error(`not an API key: ${key}`);
+  return id;
+}
+
+export function tenantDO(key: string): DurableObjectStub<TenantDO> {
+  return env.TENANT.get(env.TENANT.idFromName(tenantIdOf(key)));
+}
+
+/** Moves the tenant's clock forward instead of sleeping. */
+export async function advance(key: string, ms: number): Promise<void> {
+  await runInDurableObject(tenantDO(key), (o: TenantDO) => {
+    o.clockOffsetMs += ms;
+  });
+}
+
+/** Runs the tenant's pending alarm now; true when one was scheduled. */
+export function fireAlarm(key: string): Promise<boolean> {
+  return runDurableObjectAlarm(tenantDO(key));
+}
+
+/** Resolves once `n` long-polls are parked in the tenant's object (a gate, not a sleep). */
+export async function parked(key: string, n = 1): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const waiting = await runInDurableObject(tenantDO(key), (o: TenantDO) => (o as unknown as { waiters: unknown[] }).waiters.length);
+    if (waiting >= n) return;
+  }
+  throw new Error(`no ${n} parked long-poll(s) in the tenant object`);
+}
+
+/** A task's row read straight from the tenant's storage: no lazy expiry on the way. */
+export async function storedTask(key: string, id: string): Promise<{ state: string; attempts: number; epoch: number | null }> {
+  const row = await runInDurableObject(tenantDO(key), (_o: TenantDO, state: DurableObjectState) =>
+    state.storage.sql.exec<{ state: string; attempts: number; epoch: number | null }>("SELECT state, attempts, epoch FROM tasks WHERE id = ?", id).toArray()[0],
+  );
+  if (!row) throw new Error(`no task ${id} in storage`);
+  return { state: row.state, attempts: row.attempts, epoch: row.epoch };
 }

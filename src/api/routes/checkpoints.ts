@@ -70,6 +70,9 @@ checkpoints.openapi(
       epoch = parsed.data.epoch;
       bytes = encodeState(parsed.data.state);
       if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
+      // JSON strings may hold lone surrogates, which encode to invalid UTF-8; stored bytes must decode.
+      const d = decodeState(bytes);
+      if (d.kind === "error") throw new ApiError("bad_request", `state cannot be stored: ${d.message}`);
     }
     const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
     const { seq } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, bytes));
