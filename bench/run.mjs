@@ -31,14 +31,14 @@ async function post(url, key, body) {
   return j;
 }
 
-async function floorLatency(url, n) {
+async function floorLatency(url, n, releasePath = "/release") {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
     const parked = fetch(`${url}/park`).then(async (r) => (await r.text(), (t1 = now())));
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const rel = await (await fetch(`${url}/release`)).text();
+    const rel = await (await fetch(`${url}${releasePath}`)).text();
     if (rel !== "1") throw new Error("floor: nothing was parked");
     await parked;
     if (i >= WARMUP) out.push(t1 - t0);
@@ -107,14 +107,17 @@ try {
 
   // Interleave the two sides in rounds so drift on the machine hits both alike.
   const floorSamples = [];
+  const floorWriteSamples = [];
   const dispatchSamples = [];
   const rounds = 5;
   for (let r = 0; r < rounds; r++) {
     floorSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds)));
+    floorWriteSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds, "/release-write")));
     dispatchSamples.push(...(await dispatchLatency(cp.url, keys, soloRunner, N_DISPATCH / rounds)));
   }
   await api(cp.url, keys.runnerKey)("DELETE", `/v1/runners/${soloRunner}`);
   const floorStats = stats(floorSamples);
+  const floorWriteStats = stats(floorWriteSamples);
   const dispatchStats = stats(dispatchSamples);
 
   const runnerIds = await Promise.all([1, 2, 3, 4].map((i) => reg(`bench-${i}`)));
@@ -132,6 +135,7 @@ try {
     },
     dispatch_ms: dispatchStats,
     floor_ms: floorStats,
+    floor_with_write_ms: floorWriteStats,
     ratio_p50: dispatchStats.p50 / floorStats.p50,
     ratio_p99: dispatchStats.p99 / floorStats.p99,
     throughput: tp,
@@ -147,6 +151,7 @@ const md = `| figure | p50 | p90 | p99 | note |
 |---|---|---|---|---|
 | dispatch: submit → parked runner long-poll holds the task | ${f(results.dispatch_ms.p50)} ms | ${f(results.dispatch_ms.p90)} ms | ${f(results.dispatch_ms.p99)} ms | ${results.dispatch_ms.n} tasks |
 | platform floor: bare Durable Object long-poll wake | ${f(results.floor_ms.p50)} ms | ${f(results.floor_ms.p90)} ms | ${f(results.floor_ms.p99)} ms | ${results.floor_ms.n} wakes, same run |
+| floor + one durable SQLite write before the wake | ${f(results.floor_with_write_ms.p50)} ms | ${f(results.floor_with_write_ms.p90)} ms | ${f(results.floor_with_write_ms.p99)} ms | what any durable dispatch pays |
 | ratio dispatch / floor | ${f(results.ratio_p50)}× | | ${f(results.ratio_p99)}× | aim ≤ 1.5× at p50 |
 
 | throughput | tasks/s | note |

@@ -10,6 +10,7 @@ import type { AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, Scope, SubmitT
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { addResources, fitsNow, fitsStatically, freeResources, type Requirements } from "../scheduler/fit.js";
+import { nextState } from "../scheduler/outcome.js";
 import {
   ACTIVE_STATES,
   agentView,
@@ -378,42 +379,21 @@ export class TenantDO extends DurableObject<Env> {
     return ok(row);
   }
 
-  /** Ends an attempt or a queued task and decides the next state. */
+  /** Ends an attempt (or a queued task) and applies the next state the pure core decides. */
   private settle(row: TaskRow, outcome: Outcome, now: number): void {
-    let state: TaskState;
-    let attempts = row.attempts;
-    let result: string | null = row.result;
-    let error: string | null = row.error;
-    let avoid = JSON.parse(row.avoid_runners) as string[];
-    switch (outcome.kind) {
-      case "succeeded":
-        state = "succeeded";
-        result = JSON.stringify(outcome.result);
-        break;
-      case "cancelled":
-        state = "cancelled";
-        break;
-      case "released":
-        state = "queued";
-        attempts = Math.max(0, attempts - 1);
-        break;
-      case "failed":
-        error = JSON.stringify(outcome.error);
-        if (!outcome.retryable) state = "failed";
-        else if (attempts >= row.max_attempts) state = "escalated";
-        else {
-          state = "queued";
-          if (row.runner_id && !avoid.includes(row.runner_id)) avoid = [...avoid, row.runner_id];
-        }
-        break;
-    }
+    const next = nextState(
+      { attempts: row.attempts, maxAttempts: row.max_attempts, runnerId: row.runner_id, avoidRunners: JSON.parse(row.avoid_runners) as string[] },
+      outcome.kind === "failed" ? { kind: "failed", retryable: outcome.retryable } : { kind: outcome.kind },
+    );
+    const result = outcome.kind === "succeeded" ? JSON.stringify(outcome.result) : row.result;
+    const error = outcome.kind === "failed" ? JSON.stringify(outcome.error) : row.error;
     this.sql.exec(
       "UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-      state,
-      attempts,
+      next.state,
+      next.attempts,
       result,
       error,
-      JSON.stringify(avoid),
+      JSON.stringify(next.avoidRunners),
       now,
       row.id,
     );
