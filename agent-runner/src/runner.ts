@@ -151,7 +151,12 @@ export class AgentRunner {
       const leases = [...this.runs.values()].map((r) => ({ task_id: r.taskId, epoch: r.epoch }));
       const r = await this.cp.heartbeat(this.runnerId, leases);
       if (r.kind === "ok") {
-        for (const id of [...r.value.cancel, ...r.value.preempt]) this.runs.get(id)?.stop("cancel");
+        for (const id of r.value.cancel) this.runs.get(id)?.stop("cancel");
+        // Preempted: the agent gets SIGTERM, lets an in-flight checkpoint land, and the lease is released uncharged.
+        for (const id of r.value.preempt) {
+          this.log.info({ task_id: id }, "preempt requested");
+          this.runs.get(id)?.drain();
+        }
       } else this.log.warn({ err: r.message }, "heartbeat failed");
       await sleep(this.cfg.heartbeatIntervalMs, this.heartbeatStop.signal);
     }

@@ -47,11 +47,35 @@ export const RetryPolicy = z
   .strictObject({ max_attempts: z.number().int().min(1).max(100) })
   .openapi("RetryPolicy");
 
+export const MatchExpression = z
+  .strictObject({
+    key: z.string().min(1).max(LIMITS.name),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+    values: z.array(z.string().max(LIMITS.labelValue)).max(LIMITS.listSize).optional(),
+  })
+  .refine((e) => (e.operator === "In" || e.operator === "NotIn" ? (e.values?.length ?? 0) > 0 : e.values === undefined), "In and NotIn need values; Exists and DoesNotExist take none")
+  .openapi("MatchExpression");
+
+export const Taint = z
+  .strictObject({ key: z.string().min(1).max(LIMITS.name), value: z.string().max(LIMITS.labelValue).optional(), effect: z.literal("NoSchedule") })
+  .openapi("Taint");
+
+export const Toleration = z
+  .strictObject({ key: z.string().min(1).max(LIMITS.name), operator: z.enum(["Equal", "Exists"]), value: z.string().max(LIMITS.labelValue).optional() })
+  .openapi("Toleration");
+
 export const AgentSpec = z
   .strictObject({
     capabilities: Capabilities.optional(),
     resources: Resources.optional(),
     node_selector: Labels.optional(),
+    /** All must match the runner's labels, like Kubernetes nodeAffinity (required). */
+    node_affinity: z.array(MatchExpression).max(LIMITS.listSize).optional(),
+    tolerations: z.array(Toleration).max(LIMITS.listSize).optional(),
+    /** DRF weight: an agent of weight 2 is entitled to twice the share. */
+    weight: z.number().positive().max(1000).optional(),
+    /** Whether its leases may be evicted for higher-priority work (default true). */
+    preemptible: z.boolean().optional(),
     retry: RetryPolicy.optional(),
   })
   .openapi("AgentSpec");
@@ -63,6 +87,10 @@ export const Agent = z
     capabilities: z.array(z.string()),
     resources: Resources,
     node_selector: Labels,
+    node_affinity: z.array(MatchExpression),
+    tolerations: z.array(Toleration),
+    weight: z.number(),
+    preemptible: z.boolean(),
     retry: z.object({ max_attempts: z.number() }),
     updated_at: z.string(),
   })
@@ -86,6 +114,7 @@ export const RegisterRunner = z
     labels: Labels.optional(),
     capabilities: Capabilities.optional(),
     agents: z.array(Name).max(LIMITS.listSize).optional(),
+    taints: z.array(Taint).max(LIMITS.listSize).optional(),
     lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
   })
   .openapi("RegisterRunner");
@@ -100,6 +129,7 @@ export const Runner = z
     allocated: Resources,
     labels: Labels,
     capabilities: z.array(z.string()),
+    taints: z.array(Taint),
     agents: z.array(z.string()).nullable(),
     lease_ttl_ms: z.number(),
     state: RunnerState,
@@ -238,3 +268,19 @@ export const ErrorSchema = z
     error: z.object({ code: z.string(), message: z.string(), details: Json.optional() }),
   })
   .openapi("Error");
+
+export const SchedulerAgent = z
+  .object({
+    agent: z.string(),
+    weight: z.number(),
+    dominant_resource: z.string().nullable(),
+    dominant_share: z.number(),
+    allocated: Resources,
+    queued: z.number(),
+    running: z.number(),
+  })
+  .openapi("SchedulerAgent");
+export const SchedulerView = z
+  .object({ capacity: Resources, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
+  .openapi("SchedulerView");
+export type SchedulerView = z.infer<typeof SchedulerView>;

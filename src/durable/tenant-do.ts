@@ -9,18 +9,21 @@ import { fail, ok, type Failure, type Result } from "../api/errors.js";
 import type { AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, Scope, SubmitTask, Task, TaskError, TaskState } from "../api/schemas.js";
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
-import { addResources, fitsNow, fitsStatically, freeResources, type Requirements } from "../scheduler/fit.js";
+import { pick, type PickContext, type RunnerView } from "../drf/pick.js";
+import { planPreemption, type ActiveLease } from "../drf/preempt.js";
+import { dominantShare, rankAgents } from "../drf/share.js";
+import { fitsStatically, freeResources, type Requirements } from "../scheduler/fit.js";
 import { nextState } from "../scheduler/outcome.js";
+import { SchedulerState } from "./tenant/scheduler-state.js";
 import {
   ACTIVE_STATES,
   agentView,
   iso,
   normalizeAgentSpec,
-  requirementsOf,
-  runnerShape,
   runnerState,
   runnerView,
   stableStringify,
+  storedAgent,
   taskView,
   type AgentRow,
   type RunnerRow,
@@ -29,7 +32,7 @@ import {
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
 import { TENANT_MIGRATIONS } from "./tenant/schema.js";
-import type { Agent } from "../api/schemas.js";
+import type { Agent, SchedulerView } from "../api/schemas.js";
 
 export interface LeaseGrant {
   lease_id: string;
@@ -62,14 +65,21 @@ type Outcome =
 
 const ACTIVE_SQL = "('leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
+/** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
+export const STARVATION_MS = 10 * 60_000;
+/** How many waiting tasks one preemption pass considers. */
+const PREEMPT_SCAN = 16;
 
 export class TenantDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Parked long-polls, oldest first: the first to wait is the first served. */
   private waiters: Waiter[] = [];
   private alarmAt: number | null = null;
+  /** In-memory scheduling view, built from storage on first use. */
+  private state: SchedulerState | null = null;
   /** Tests move this DO's clock forward instead of sleeping. */
   clockOffsetMs = 0;
+  starvationMs = STARVATION_MS;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -82,6 +92,10 @@ export class TenantDO extends DurableObject<Env> {
 
   private now(): number {
     return Date.now() + this.clockOffsetMs;
+  }
+
+  private sched(): SchedulerState {
+    return (this.state ??= SchedulerState.load(this.sql));
   }
 
   // ---- tenant and keys ---------------------------------------------------
@@ -125,6 +139,7 @@ export class TenantDO extends DurableObject<Env> {
       JSON.stringify(stored),
       now,
     );
+    this.sched().setWeight(name, stored.weight);
     return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
   }
 
@@ -144,17 +159,19 @@ export class TenantDO extends DurableObject<Env> {
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     this.sql.exec(
-      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, lease_ttl_ms, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       id,
       body.name,
       JSON.stringify(body.capacity),
       JSON.stringify(body.labels ?? {}),
       JSON.stringify([...new Set(body.capabilities ?? [])].sort()),
       agents,
+      JSON.stringify(body.taints ?? []),
       body.lease_ttl_ms ?? DEFAULT_LEASE_TTL_MS,
       now,
       now,
     );
+    this.sched().upsertRunner(this.runnerRow(id) as RunnerRow);
     return this.getRunner(id);
   }
 
@@ -178,7 +195,8 @@ export class TenantDO extends DurableObject<Env> {
 
   drainRunner(id: string): Result<Runner> {
     if (!this.runnerRow(id)) return fail("not_found", `runner "${id}" not found`);
-    this.sql.exec("UPDATE runners SET draining = 1 WHERE id = ?", id);
+    this.sql.exec("UPDATE runners SET draining = 1, held_for = NULL WHERE id = ?", id);
+    this.sched().upsertRunner(this.runnerRow(id) as RunnerRow);
     this.dropWaiter(id);
     return this.getRunner(id);
   }
@@ -219,20 +237,24 @@ export class TenantDO extends DurableObject<Env> {
     this.touchRunner(runnerId, now);
     const expires = now + runner.lease_ttl_ms;
     const cancel: string[] = [];
+    const preempt: string[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const l of leases) {
-        const res = this.sql.exec(
-          `UPDATE tasks SET lease_expires_at = ?, state = 'running', updated_at = ? WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL}`,
-          expires,
-          now,
-          l.task_id,
-          runnerId,
-          l.epoch,
-        );
-        if (res.rowsWritten === 0) cancel.push(l.task_id);
+        const row = this.sql
+          .exec<{ preempt_requested: number }>(
+            `UPDATE tasks SET lease_expires_at = ?, state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL} RETURNING preempt_requested`,
+            expires,
+            l.task_id,
+            runnerId,
+            l.epoch,
+          )
+          .toArray()[0];
+        if (!row) cancel.push(l.task_id);
+        else if (row.preempt_requested) preempt.push(l.task_id);
       }
     });
-    return ok({ expires_at: iso(expires), cancel, preempt: [] });
+    this.maybePreempt(now);
+    return ok({ expires_at: iso(expires), cancel, preempt });
   }
 
   // ---- tasks ---------------------------------------------------------------
@@ -242,7 +264,7 @@ export class TenantDO extends DurableObject<Env> {
     this.expireLeases(now);
     const agentRow = this.agentRow(req.agent);
     if (!agentRow) return fail("not_found", `agent "${req.agent}" is not registered`);
-    const agent = JSON.parse(agentRow.spec) as StoredAgent;
+    const agent: StoredAgent = storedAgent(agentRow);
     const input = req.input ?? null;
     const request = stableStringify({ agent: req.agent, input, priority: req.priority ?? 0, instance: req.instance ?? null, node_selector: req.node_selector ?? {} });
     if (req.idempotency_key !== undefined) {
@@ -262,12 +284,14 @@ export class TenantDO extends DurableObject<Env> {
       resources: agent.resources,
       capabilities: agent.capabilities,
       nodeSelector: { ...agent.node_selector, ...req.node_selector },
+      affinity: agent.node_affinity,
+      tolerations: agent.tolerations,
     };
     const id = `task_${randomHex(10)}`;
     const seq = this.bump("task_seq");
     this.sql.exec(
-      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
       seq,
       req.agent,
@@ -280,8 +304,13 @@ export class TenantDO extends DurableObject<Env> {
       request,
       now,
       now,
+      now,
+      agent.preemptible ? 1 : 0,
     );
+    const row = this.taskRow(id) as TaskRow;
+    this.sched().onQueued(row);
     this.pump(now);
+    this.maybePreempt(now);
     return ok({ task: taskView(this.taskRow(id) as TaskRow), created: true });
   }
 
@@ -327,7 +356,26 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   recordCheckpoint(taskId: string, epoch: number, seq: number): void {
-    this.sql.exec("UPDATE tasks SET checkpoint_seq = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ?", seq, taskId, epoch, seq);
+    const now = this.now();
+    this.sql.exec("UPDATE tasks SET checkpoint_seq = ?, checkpoint_at = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ?", seq, now, taskId, epoch, seq);
+    const info = this.sched().active.get(taskId);
+    if (info) info.checkpointAtMs = now;
+  }
+
+  /** Per agent: weight, dominant resource and share, queued and running counts. */
+  scheduler(): Result<SchedulerView> {
+    const now = this.now();
+    this.expireLeases(now);
+    const st = this.sched();
+    const capacity = st.capacity(now);
+    const queued = st.index.queuedByAgent();
+    const names = new Set([...st.accounts.keys(), ...queued.keys()]);
+    const agents = [...names].sort().map((agent) => {
+      const acc = st.account(agent);
+      const d = dominantShare(acc.allocated, capacity, acc.weight);
+      return { agent, weight: acc.weight, dominant_resource: d.resource, dominant_share: d.share, allocated: acc.allocated, queued: queued.get(agent) ?? 0, running: acc.running };
+    });
+    return ok({ capacity, agents, queued: st.index.size, running: st.active.size });
   }
 
   /** Which AgentDO holds this task's checkpoints. */
@@ -388,15 +436,22 @@ export class TenantDO extends DurableObject<Env> {
     const result = outcome.kind === "succeeded" ? JSON.stringify(outcome.result) : row.result;
     const error = outcome.kind === "failed" ? JSON.stringify(outcome.error) : row.error;
     this.sql.exec(
-      "UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
+      `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL,
+         preempt_requested = 0, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ? WHERE id = ?`,
       next.state,
       next.attempts,
       result,
       error,
       JSON.stringify(next.avoidRunners),
+      next.state,
+      now,
       now,
       row.id,
     );
+    const st = this.sched();
+    if (row.state === "queued") st.onDequeued(row.id);
+    else st.onEnded(row.id);
+    if (next.state === "queued") st.onQueued(this.taskRow(row.id) as TaskRow);
     // Freed capacity, a requeued task or an unblocked instance can serve a parked poll.
     this.pump(now);
   }
@@ -409,28 +464,81 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private tryLease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
-    const shape = runnerShape(runner);
-    let allocated = this.allocation(runner.id).allocated;
-    const busy = new Set(this.sql.exec<{ instance: string }>(`SELECT instance FROM tasks WHERE state IN ${ACTIVE_SQL}`).toArray().map((r) => r.instance));
-    let others: RunnerRow[] | null = null;
-    const chosen: TaskRow[] = [];
-    // Read first, write after: no updates while the cursor is open.
-    for (const row of this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued' ORDER BY priority DESC, seq")) {
-      if (chosen.length >= maxTasks) break;
-      if (busy.has(row.instance)) continue;
-      const req = requirementsOf(row);
-      if (!fitsNow(row.agent, req, shape, freeResources(shape.capacity, allocated))) continue;
-      const avoid = row.avoid_runners === "[]" ? [] : (JSON.parse(row.avoid_runners) as string[]);
-      if (avoid.includes(runner.id)) {
-        others ??= this.liveRunners(now).filter((r) => r.id !== runner.id);
-        // Defer only to a runner that has not failed this task too, or two failed runners wait on each other forever.
-        if (others.some((o) => !avoid.includes(o.id) && fitsStatically(row.agent, req, runnerShape(o)))) continue;
-      }
-      chosen.push(row);
-      allocated = addResources(allocated, req.resources);
-      busy.add(row.instance);
+    const st = this.sched();
+    const shape = st.runners.get(runner.id)?.shape;
+    if (!shape) return [];
+    const view: RunnerView = { id: runner.id, shape, free: freeResources(shape.capacity, st.allocatedOn(runner.id)), heldFor: runner.held_for };
+    if (view.heldFor !== null && !st.index.has(view.heldFor)) this.holdRunner(runner.id, (view.heldFor = null));
+    const ready = st.readyRunners(now);
+    const ctx: PickContext = {
+      accounts: st.accounts,
+      capacity: st.capacity(now),
+      busyInstances: st.busy,
+      otherRunnerFits: (t, except) => ready.some((r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape)),
+      nowMs: now,
+      starvationMs: this.starvationMs,
+    };
+    const grants: LeaseGrant[] = [];
+    while (grants.length < maxTasks) {
+      const p = pick(st.index, view, ctx);
+      if (p.kind !== "task") break;
+      if (view.heldFor === p.task.id) this.holdRunner(runner.id, (view.heldFor = null));
+      grants.push(this.grant(this.taskRow(p.task.id) as TaskRow, runner, now));
+      view.free = freeResources(shape.capacity, st.allocatedOn(runner.id));
     }
-    return chosen.map((row) => this.grant(row, runner, now));
+    return grants;
+  }
+
+  private holdRunner(runnerId: string, taskId: string | null): void {
+    this.sql.exec("UPDATE runners SET held_for = ? WHERE id = ?", taskId, runnerId);
+    const r = this.sched().runners.get(runnerId);
+    if (r) r.row.held_for = taskId;
+  }
+
+  /**
+   * When a waiting task fits no runner now but would fit one if lower-priority
+   * leases there were evicted: ask those runners (in their next heartbeat) to
+   * checkpoint and release the victims, and hold the runner for the task.
+   */
+  private maybePreempt(now: number): void {
+    const st = this.sched();
+    if (st.index.size === 0 || st.active.size === 0) return;
+    let minActive = Infinity;
+    for (const a of st.active.values()) if (a.preemptible && a.priority < minActive) minActive = a.priority;
+    if (minActive === Infinity) return;
+    const held = new Set<string>();
+    for (const r of st.runners.values()) if (r.row.held_for) held.add(r.row.held_for);
+    const ready = st.readyRunners(now).filter((r) => !r.row.draining);
+    const capacity = st.capacity(now);
+    const runners: RunnerView[] = ready.map((r) => ({ id: r.row.id, shape: r.shape, free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)), heldFor: r.row.held_for }));
+    let leases: ActiveLease[] | null = null;
+    let looked = 0;
+    for (const cls of st.index.classesDesc()) {
+      if (cls.priority <= minActive || looked >= PREEMPT_SCAN) return;
+      for (const { agent } of rankAgents(cls.agents.keys(), st.accounts, capacity)) {
+        for (const group of cls.agents.get(agent)?.values() ?? []) {
+          for (const t of group.tasks.oldest(1)) {
+            if (++looked > PREEMPT_SCAN) return;
+            if (held.has(t.id) || st.busy.has(t.instance)) continue;
+            leases ??= [...st.active.values()]
+              .filter((a) => !this.preemptRequested(a.taskId))
+              .map((a) => {
+                const acc = st.account(a.agent);
+                return { taskId: a.taskId, agent: a.agent, priority: a.priority, runnerId: a.runnerId, resources: a.resources, preemptible: a.preemptible, agentShare: dominantShare(acc.allocated, capacity, acc.weight).share, unsavedMs: now - (a.checkpointAtMs ?? a.startedAtMs) };
+              });
+            const plan = planPreemption(t, runners, leases);
+            if (!plan) continue;
+            for (const v of plan.victims) this.sql.exec("UPDATE tasks SET preempt_requested = 1 WHERE id = ?", v);
+            this.holdRunner(plan.runnerId, t.id);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  private preemptRequested(taskId: string): boolean {
+    return (this.sql.exec<{ p: number }>("SELECT preempt_requested AS p FROM tasks WHERE id = ?", taskId).toArray()[0]?.p ?? 0) === 1;
   }
 
   private grant(row: TaskRow, runner: RunnerRow, now: number): LeaseGrant {
@@ -447,6 +555,7 @@ export class TenantDO extends DurableObject<Env> {
       row.id,
     );
     this.scheduleAlarm(expires);
+    this.sched().onLeased(this.taskRow(row.id) as TaskRow);
     return {
       lease_id: leaseId,
       epoch,
@@ -461,7 +570,7 @@ export class TenantDO extends DurableObject<Env> {
     if (this.waiters.length === 0) return;
     const remaining: Waiter[] = [];
     for (const w of this.waiters) {
-      const runner = this.runnerRow(w.runnerId);
+      const runner = this.sched().runners.get(w.runnerId)?.row;
       // A runner killed while parked leaves its poll here with nobody reading it;
       // once its heartbeats have lapsed, stop handing it work.
       if (!runner || runnerState(runner, now) !== "ready") {
@@ -494,18 +603,16 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private allocation(runnerId: string): { allocated: Record<string, number>; count: number } {
-    const rows = this.sql.exec<{ requirements: string }>(`SELECT requirements FROM tasks WHERE runner_id = ? AND state IN ${ACTIVE_SQL}`, runnerId).toArray();
-    let allocated: Record<string, number> = {};
-    for (const r of rows) allocated = addResources(allocated, (JSON.parse(r.requirements) as Requirements).resources);
-    return { allocated, count: rows.length };
-  }
-
-  private liveRunners(now: number): RunnerRow[] {
-    return this.sql.exec<RunnerRow>("SELECT * FROM runners WHERE draining = 0").toArray().filter((r) => runnerState(r, now) === "ready");
+    const st = this.sched();
+    let count = 0;
+    for (const a of st.active.values()) if (a.runnerId === runnerId) count++;
+    return { allocated: st.allocatedOn(runnerId), count };
   }
 
   private touchRunner(id: string, now: number): void {
     this.sql.exec("UPDATE runners SET last_seen_at = ? WHERE id = ?", now, id);
+    const r = this.sched().runners.get(id);
+    if (r) r.row.last_seen_at = now;
   }
 
   private taskRow(id: string): TaskRow | undefined {

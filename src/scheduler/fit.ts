@@ -1,10 +1,33 @@
 // Pure placement checks: does a task fit a runner? No I/O, no clock.
 import type { Labels, Resources } from "../api/schemas.js";
 
+/** Like a Kubernetes nodeAffinity match expression, over runner labels. */
+export interface MatchExpression {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** A runner taint: only agents that tolerate it may run there. */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: "NoSchedule";
+}
+
+export interface Toleration {
+  key: string;
+  operator: "Equal" | "Exists";
+  value?: string;
+}
+
 export interface Requirements {
   resources: Resources;
   capabilities: string[];
   nodeSelector: Labels;
+  /** All must match (AND). */
+  affinity?: MatchExpression[];
+  tolerations?: Toleration[];
 }
 
 export interface RunnerShape {
@@ -13,6 +36,7 @@ export interface RunnerShape {
   capabilities: string[];
   /** Agents the runner can start; null means any. */
   agents: string[] | null;
+  taints?: Taint[];
 }
 
 /** capacity − allocated, per kind (never below zero). */
@@ -46,11 +70,32 @@ export function hasCapabilities(required: string[], offered: string[]): boolean 
   return required.every((c) => offered.includes(c));
 }
 
+export function matchesExpression(e: MatchExpression, labels: Labels): boolean {
+  const v = labels[e.key];
+  switch (e.operator) {
+    case "In":
+      return v !== undefined && (e.values ?? []).includes(v);
+    case "NotIn":
+      return v === undefined || !(e.values ?? []).includes(v);
+    case "Exists":
+      return v !== undefined;
+    case "DoesNotExist":
+      return v === undefined;
+  }
+}
+
+/** Every taint of the runner is tolerated. */
+export function toleratesAll(tolerations: readonly Toleration[], taints: readonly Taint[]): boolean {
+  return taints.every((t) => tolerations.some((o) => o.key === t.key && (o.operator === "Exists" || o.value === t.value)));
+}
+
 /** Static fit: could this runner ever run the task, with all its capacity free? */
 export function fitsStatically(agent: string, req: Requirements, runner: RunnerShape): boolean {
   return (
     (runner.agents === null || runner.agents.includes(agent)) &&
     matchesLabels(req.nodeSelector, runner.labels) &&
+    (req.affinity ?? []).every((e) => matchesExpression(e, runner.labels)) &&
+    toleratesAll(req.tolerations ?? [], runner.taints ?? []) &&
     hasCapabilities(req.capabilities, runner.capabilities) &&
     fitsResources(req.resources, runner.capacity)
   );

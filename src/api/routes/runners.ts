@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Runner, type Lease } from "../schemas.js";
+import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Runner, SchedulerView, type Lease } from "../schemas.js";
 import { checkpointView } from "./checkpoints.js";
 
 export const runners = new OpenAPIHono<AppEnv>();
@@ -104,4 +104,16 @@ runners.openapi(
     responses: { 200: json(z.object({ runner: Runner }), "The draining runner"), 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
   async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.drainRunner(c.req.valid("param").id)) }, 200),
+);
+
+runners.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/scheduler",
+    summary: "DRF state: per agent its weight, dominant resource and share, queued and running counts",
+    security,
+    middleware: [requireScope("read", "runner")] as const,
+    responses: { 200: json(SchedulerView, "The scheduler's view"), 401: errors[401], 403: errors[403] },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.scheduler()), 200),
 );

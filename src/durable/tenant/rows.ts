@@ -1,7 +1,7 @@
 // Row shapes of TenantDO tables and their API views.
 import type { JsonValue } from "../../api/errors.js";
 import type { Agent, AgentSpec, Labels, Resources, Runner, Task, TaskError, TaskState } from "../../api/schemas.js";
-import { freeResources, type Requirements, type RunnerShape } from "../../scheduler/fit.js";
+import { freeResources, type MatchExpression, type Requirements, type RunnerShape, type Taint, type Toleration } from "../../scheduler/fit.js";
 
 export type TaskRow = {
   id: string;
@@ -26,6 +26,10 @@ export type TaskRow = {
   lease_expires_at: number | null;
   created_at: number;
   updated_at: number;
+  queued_at: number | null;
+  preemptible: number;
+  preempt_requested: number;
+  checkpoint_at: number | null;
 };
 
 export type RunnerRow = {
@@ -39,6 +43,8 @@ export type RunnerRow = {
   draining: number;
   registered_at: number;
   last_seen_at: number;
+  taints: string;
+  held_for: string | null;
 };
 
 export type AgentRow = { name: string; spec: string; updated_at: number };
@@ -79,6 +85,7 @@ export function runnerShape(r: RunnerRow): RunnerShape {
     labels: JSON.parse(r.labels) as Labels,
     capabilities: JSON.parse(r.capabilities) as string[],
     agents: r.agents === null ? null : (JSON.parse(r.agents) as string[]),
+    taints: JSON.parse(r.taints) as Taint[],
   };
 }
 
@@ -96,6 +103,7 @@ export function runnerView(r: RunnerRow, allocated: Resources, activeLeases: num
     allocated: freeResources(allocated, {}),
     labels: shape.labels,
     capabilities: shape.capabilities,
+    taints: shape.taints ?? [],
     agents: shape.agents,
     lease_ttl_ms: r.lease_ttl_ms,
     state: runnerState(r, nowMs),
@@ -109,6 +117,10 @@ export interface StoredAgent {
   capabilities: string[];
   resources: Resources;
   node_selector: Labels;
+  node_affinity: MatchExpression[];
+  tolerations: Toleration[];
+  weight: number;
+  preemptible: boolean;
   retry: { max_attempts: number };
 }
 
@@ -119,13 +131,22 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     capabilities: [...new Set(spec.capabilities ?? [])].sort(),
     resources: spec.resources ?? {},
     node_selector: spec.node_selector ?? {},
+    node_affinity: spec.node_affinity ?? [],
+    tolerations: spec.tolerations ?? [],
+    weight: spec.weight ?? 1,
+    preemptible: spec.preemptible ?? true,
     retry: { max_attempts: spec.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS },
   };
 }
 
+/** Agents stored before a field existed read with its default. */
+export function storedAgent(r: AgentRow): StoredAgent {
+  const s = JSON.parse(r.spec) as Partial<StoredAgent>;
+  return normalizeAgentSpec({ ...s, retry: s.retry } as AgentSpec);
+}
+
 export function agentView(r: AgentRow): Agent {
-  const s = JSON.parse(r.spec) as StoredAgent;
-  return { name: r.name, ...s, updated_at: iso(r.updated_at) };
+  return { name: r.name, ...storedAgent(r), updated_at: iso(r.updated_at) };
 }
 
 /** JSON with object keys sorted, so equal requests compare equal whatever their key order. */

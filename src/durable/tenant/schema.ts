@@ -17,4 +17,11 @@ export const TENANT_MIGRATIONS: readonly string[] = [
    CREATE INDEX tasks_active ON tasks (runner_id) WHERE state IN ('leased', 'running');
    CREATE INDEX tasks_expiry ON tasks (lease_expires_at) WHERE state IN ('leased', 'running');
    CREATE INDEX tasks_list ON tasks (seq);`,
+  // Scheduler: DRF weights live in agents.spec; starvation age, preemption, taints, holds.
+  `ALTER TABLE tasks ADD COLUMN queued_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN preemptible INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE tasks ADD COLUMN preempt_requested INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN checkpoint_at INTEGER;
+   ALTER TABLE runners ADD COLUMN taints TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE runners ADD COLUMN held_for TEXT;`,
 ];

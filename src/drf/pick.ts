@@ -1,0 +1,79 @@
+// "Who next?" for one runner asking for work. Pure: the TenantDO passes in
+// the queue index, the runner's free resources, the agents' accounts and the
+// time; it applies the answer.
+//
+// Order of consideration:
+//   1. a task this runner is held for (preemption made room for it);
+//   2. starving tasks (queued longer than `starvationMs`), oldest first, in
+//      any class: such a task takes the runner if it fits, and otherwise the
+//      runner is held for it (nothing else is backfilled) until it does;
+//   3. strict priority classes, highest first; within a class, agents in
+//      weighted-DRF order (lowest dominant share, then fewest running, then
+//      name); within an agent, the oldest task that fits.
+// Why nothing starves: a task that fits some runner ages into (2), where it
+// outranks every class; each runner it fits then stops taking other work,
+// so the first of them to free enough room runs it.
+import type { Resources } from "../api/schemas.js";
+import { fitsResources, fitsStatically, type RunnerShape } from "../scheduler/fit.js";
+import type { PlacementGroup, QueueIndex, QueuedTask } from "./queue-index.js";
+import { rankAgents, type Account } from "./share.js";
+
+export interface RunnerView {
+  id: string;
+  shape: RunnerShape;
+  free: Resources;
+  /** A task preemption freed room for on this runner. */
+  heldFor: string | null;
+}
+
+export interface PickContext {
+  accounts: ReadonlyMap<string, Account>;
+  /** Sum of the capacity of ready runners. */
+  capacity: Resources;
+  busyInstances: ReadonlySet<string>;
+  /** Whether another live runner, not one the task failed on, could run it. */
+  otherRunnerFits(task: QueuedTask, exceptRunnerId: string): boolean;
+  nowMs: number;
+  starvationMs: number;
+}
+
+export type Pick = { kind: "task"; task: QueuedTask } | { kind: "none" } | { kind: "held"; taskId: string };
+
+/** How far past a blocked head (busy instance, avoided runner) a group is searched. */
+const SCAN = 32;
+/** How many of the oldest tasks are checked for starvation. */
+const STARVING_CHECK = 8;
+
+export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): Pick {
+  const eligible = (t: QueuedTask): boolean =>
+    fitsStatically(t.agent, t.req, runner.shape) &&
+    !ctx.busyInstances.has(t.instance) &&
+    !(t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id));
+
+  if (runner.heldFor !== null) {
+    const t = index.get(runner.heldFor);
+    if (t && eligible(t)) return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
+  }
+
+  for (const t of index.oldest(STARVING_CHECK)) {
+    if (ctx.nowMs - t.queuedAtMs < ctx.starvationMs) break;
+    if (!eligible(t)) continue;
+    return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
+  }
+
+  for (const cls of index.classesDesc()) {
+    for (const { agent } of rankAgents(cls.agents.keys(), ctx.accounts, ctx.capacity)) {
+      let best: QueuedTask | null = null;
+      for (const group of (cls.agents.get(agent) as Map<string, PlacementGroup>).values()) {
+        if (!fitsStatically(agent, group.req, runner.shape) || !fitsResources(group.req.resources, runner.free)) continue;
+        for (const t of group.tasks.oldest(SCAN)) {
+          if (ctx.busyInstances.has(t.instance) || (t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id))) continue;
+          if (!best || t.seq < best.seq) best = t;
+          break;
+        }
+      }
+      if (best) return { kind: "task", task: best };
+    }
+  }
+  return { kind: "none" };
+}

@@ -1,0 +1,137 @@
+// The TenantDO's in-memory view for scheduling, derived from its SQLite rows
+// and kept in step by the same code paths that write them: the queue index,
+// per-agent DRF accounts, per-runner allocations, busy instances and active
+// leases. Rebuilt from storage whenever the object starts.
+import type { Resources } from "../../api/schemas.js";
+import { QueueIndex, type QueuedTask } from "../../drf/queue-index.js";
+import type { Account } from "../../drf/share.js";
+import { addResources, type RunnerShape } from "../../scheduler/fit.js";
+import { requirementsOf, runnerShape, runnerState, storedAgent, type AgentRow, type RunnerRow, type TaskRow } from "./rows.js";
+
+export interface ActiveLeaseInfo {
+  taskId: string;
+  agent: string;
+  priority: number;
+  runnerId: string;
+  instance: string;
+  resources: Resources;
+  preemptible: boolean;
+  startedAtMs: number;
+  checkpointAtMs: number | null;
+}
+
+interface SqlLike {
+  exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] };
+}
+
+const negate = (r: Resources): Resources => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, -v]));
+
+export class SchedulerState {
+  readonly index = new QueueIndex();
+  readonly accounts = new Map<string, Account>();
+  readonly busy = new Set<string>();
+  readonly active = new Map<string, ActiveLeaseInfo>();
+  readonly runners = new Map<string, { row: RunnerRow; shape: RunnerShape }>();
+  private readonly runnerAlloc = new Map<string, Resources>();
+
+  static load(sql: SqlLike): SchedulerState {
+    const s = new SchedulerState();
+    for (const a of sql.exec<AgentRow>("SELECT * FROM agents").toArray()) s.setWeight(a.name, storedAgent(a).weight);
+    for (const r of sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) s.upsertRunner(r);
+    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued'").toArray()) s.onQueued(t);
+    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray()) s.onLeased(t);
+    return s;
+  }
+
+  static queued(row: TaskRow): QueuedTask {
+    return {
+      id: row.id,
+      seq: row.seq,
+      agent: row.agent,
+      priority: row.priority,
+      instance: row.instance,
+      req: requirementsOf(row),
+      avoid: JSON.parse(row.avoid_runners) as string[],
+      queuedAtMs: row.queued_at ?? row.created_at,
+    };
+  }
+
+  account(agent: string): Account {
+    let a = this.accounts.get(agent);
+    if (!a) this.accounts.set(agent, (a = { weight: 1, allocated: {}, running: 0 }));
+    return a;
+  }
+
+  setWeight(agent: string, weight: number): void {
+    this.account(agent).weight = weight;
+  }
+
+  upsertRunner(row: RunnerRow): void {
+    this.runners.set(row.id, { row, shape: runnerShape(row) });
+  }
+
+  onQueued(row: TaskRow): void {
+    this.index.add(SchedulerState.queued(row));
+  }
+
+  onDequeued(taskId: string): void {
+    this.index.remove(taskId);
+  }
+
+  onLeased(row: TaskRow): void {
+    this.index.remove(row.id);
+    const resources = requirementsOf(row).resources;
+    const info: ActiveLeaseInfo = {
+      taskId: row.id,
+      agent: row.agent,
+      priority: row.priority,
+      runnerId: row.runner_id as string,
+      instance: row.instance,
+      resources,
+      preemptible: row.preemptible === 1,
+      startedAtMs: row.updated_at,
+      checkpointAtMs: row.checkpoint_at,
+    };
+    this.active.set(row.id, info);
+    this.busy.add(row.instance);
+    const acc = this.account(row.agent);
+    acc.allocated = addResources(acc.allocated, resources);
+    acc.running++;
+    this.runnerAlloc.set(info.runnerId, addResources(this.runnerAlloc.get(info.runnerId) ?? {}, resources));
+  }
+
+  onEnded(taskId: string): void {
+    const info = this.active.get(taskId);
+    if (!info) return;
+    this.active.delete(taskId);
+    this.busy.delete(info.instance);
+    const acc = this.account(info.agent);
+    acc.allocated = clean(addResources(acc.allocated, negate(info.resources)));
+    acc.running--;
+    this.runnerAlloc.set(info.runnerId, clean(addResources(this.runnerAlloc.get(info.runnerId) ?? {}, negate(info.resources))));
+  }
+
+  allocatedOn(runnerId: string): Resources {
+    return this.runnerAlloc.get(runnerId) ?? {};
+  }
+
+  readyRunners(nowMs: number): { row: RunnerRow; shape: RunnerShape }[] {
+    const out: { row: RunnerRow; shape: RunnerShape }[] = [];
+    for (const r of this.runners.values()) if (runnerState(r.row, nowMs) === "ready") out.push(r);
+    return out.sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+  }
+
+  /** The tenant's capacity: the sum over its ready runners. */
+  capacity(nowMs: number): Resources {
+    let c: Resources = {};
+    for (const r of this.readyRunners(nowMs)) c = addResources(c, r.shape.capacity);
+    return c;
+  }
+}
+
+/** Sums of floats drift; a kind back at about zero is dropped. */
+function clean(r: Resources): Resources {
+  const out: Resources = {};
+  for (const [k, v] of Object.entries(r)) if (Math.abs(v) > 1e-9) out[k] = v;
+  return out;
+}
