@@ -1,9 +1,10 @@
 // The spine, end to end: the real Worker under `wrangler dev`, two real
 // agent-runner processes, the pipeline agent as real child processes.
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expectEachStepOnce, finished as finishedTask, linesOf, until } from "./helpers.js";
 import { api, bootstrapTenant, startControlPlane, startRunner, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
 
 const ADMIN = "e2e-operator-token";
@@ -15,39 +16,13 @@ let submit: Api;
 let runnerKey: string;
 const runners: RunnerProcess[] = [];
 
-function linesOf(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
-}
-
-/** Waits for a condition driven by real processes, checking often, failing loudly at the deadline. */
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const taskOf = async (id: string) => (await submit<{ task: any }>("GET", `/v1/tasks/${id}`)).task;
-const finished = (id: string) => until(`task ${id} to finish`, async () => {
-  const t = await taskOf(id);
-  return ["succeeded", "failed", "escalated", "cancelled"].includes(t.state) ? t : undefined;
-});
+const finished = (id: string) => finishedTask(submit, id);
 
 function startTwoRunners(tag: string): [RunnerProcess, RunnerProcess] {
   const a = startRunner({ dir, name: `${tag}-a`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
   const b = startRunner({ dir, name: `${tag}-b`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
   runners.push(a, b);
   return [a, b];
-}
-
-/** Each step's line appears exactly once, in order. */
-function expectEachStepOnce(file: string, steps: number): string[] {
-  const lines = linesOf(file);
-  expect(lines.map((l) => l.split(" ")[0])).toEqual(Array.from({ length: steps }, (_, i) => `step=${i}`));
-  return lines;
 }
 
 beforeAll(async () => {
