@@ -25,6 +25,8 @@ export const RunnerConfigSchema = z
     capacity: z.record(ResourceName, z.number().nonnegative()).default({ cpu: 1000, memory_mb: 1024 }),
     labels: z.record(z.string().min(1), z.string()).default({}),
     capabilities: z.array(z.string().min(1)).default([]),
+    /** Only agents that tolerate every taint may run here (a `pci` runner that runs payment agents and nothing else). */
+    taints: z.array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.literal("NoSchedule") })).default([]),
     agents: z.record(Name, AgentCommand).refine((a) => Object.keys(a).length > 0, "configure at least one agent"),
     max_concurrent: z.number().int().min(1).max(256).default(8),
     lease_ttl_ms: z.number().int().min(1000).max(600_000).default(30_000),

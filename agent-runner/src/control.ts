@@ -12,6 +12,7 @@ export interface RegisterBody {
   capacity: Record<string, number>;
   labels: Record<string, string>;
   capabilities: string[];
+  taints: { key: string; value?: string | undefined; effect: "NoSchedule" }[];
   agents: string[];
   lease_ttl_ms: number;
 }

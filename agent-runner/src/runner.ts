@@ -58,6 +58,7 @@ export class AgentRunner {
         capacity: this.cfg.capacity,
         labels: this.cfg.labels,
         capabilities: this.cfg.capabilities,
+        taints: this.cfg.taints,
         agents: Object.keys(this.cfg.agents).sort(),
         lease_ttl_ms: this.cfg.lease_ttl_ms,
       });
