@@ -41,8 +41,6 @@ export type Pick = { kind: "task"; task: QueuedTask } | { kind: "none" } | { kin
 
 /** How far past a blocked head (busy instance, avoided runner) a group is searched. */
 const SCAN = 32;
-/** How many of the oldest tasks are checked for starvation. */
-const STARVING_CHECK = 8;
 
 export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): Pick {
   const eligible = (t: QueuedTask): boolean =>
@@ -55,7 +53,10 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
     if (t && eligible(t)) return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
   }
 
-  for (const t of index.oldest(STARVING_CHECK)) {
+  // Every starving task, not a fixed number of the oldest: starving tasks that
+  // cannot run here (instance busy, labels of other runners, fit nowhere) would
+  // hide one that can, and it would starve behind a stream of higher classes.
+  for (const t of index.oldest(Infinity)) {
     if (ctx.nowMs - t.queuedAtMs < ctx.starvationMs) break;
     if (!eligible(t)) continue;
     return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };

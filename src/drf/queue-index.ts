@@ -14,13 +14,16 @@ export interface QueuedTask {
   req: Requirements;
   /** Runners where this task already failed. */
   avoid: readonly string[];
+  /** When it (re)entered the queue: a requeued task keeps its seq but waits anew. */
   queuedAtMs: number;
 }
 
-/** Tasks ordered by seq, with cheap removal at the head. */
+/** Tasks ordered by seq (or by `before`), with cheap removal at the head. */
 export class SeqList {
   private items: QueuedTask[] = [];
   private head = 0;
+
+  constructor(private readonly before: (a: QueuedTask, b: QueuedTask) => boolean = (a, b) => a.seq < b.seq) {}
 
   get size(): number {
     return this.items.length - this.head;
@@ -28,7 +31,7 @@ export class SeqList {
 
   insert(t: QueuedTask): void {
     const items = this.items;
-    if (items.length === this.head || (items[items.length - 1] as QueuedTask).seq < t.seq) {
+    if (items.length === this.head || this.before(items[items.length - 1] as QueuedTask, t)) {
       items.push(t);
       return;
     }
@@ -37,7 +40,7 @@ export class SeqList {
     let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((items[mid] as QueuedTask).seq < t.seq) lo = mid + 1;
+      if (this.before(items[mid] as QueuedTask, t)) lo = mid + 1;
       else hi = mid;
     }
     items.splice(lo, 0, t);
@@ -58,7 +61,7 @@ export class SeqList {
     let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((items[mid] as QueuedTask).seq < t.seq) lo = mid + 1;
+      if (this.before(items[mid] as QueuedTask, t)) lo = mid + 1;
       else hi = mid;
     }
     if (items[lo] !== t) return false;
@@ -91,7 +94,8 @@ export class QueueIndex {
   private readonly classes = new Map<number, ClassIndex>();
   /** Priorities with queued work, highest first. */
   private prioritiesDesc: number[] = [];
-  private readonly byAge = new SeqList();
+  /** By time queued, then seq: the DO requeues a task with its old seq but a new queuedAtMs. */
+  private readonly byAge = new SeqList((a, b) => a.queuedAtMs < b.queuedAtMs || (a.queuedAtMs === b.queuedAtMs && a.seq < b.seq));
 
   get size(): number {
     return this.byId.size;
@@ -148,7 +152,7 @@ export class QueueIndex {
     for (const p of this.prioritiesDesc) yield this.classes.get(p) as ClassIndex;
   }
 
-  /** The oldest queued tasks, whatever their class. */
+  /** The longest-waiting queued tasks, whatever their class. */
   oldest(limit: number): Generator<QueuedTask> {
     return this.byAge.oldest(limit);
   }
