@@ -1,10 +1,14 @@
 // npm run bench [-- --quick]
-// Dispatch latency (submit -> a runner's parked long-poll holds the task) beside
+// First, the scheduler's lease decision in-process (bench/scheduler.ts, bundled
+// to bench/out/scheduler.mjs by scripts/build.mjs and run as a child process
+// with --expose-gc): queue-index heap, pick() cost, naive-scan baseline.
+// Then dispatch latency (submit -> a runner's parked long-poll holds the task) beside
 // the platform floor (a bare Durable Object long-poll wake), measured in the
 // same run on the same local workerd; and throughput submit -> lease ->
 // complete with 4 runners. Writes bench/results.json and bench/results.md and
 // refreshes the table in README.md.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { api, bootstrapTenant, ROOT, startControlPlane } from "../scripts/lib/stack.mjs";
@@ -95,6 +99,22 @@ async function throughput(url, keys, runnerIds, n) {
   return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds };
 }
 
+// The scheduler bench runs alone, before wrangler starts, so nothing else competes for the cores.
+function schedulerBench() {
+  const bundle = join(ROOT, "bench/out/scheduler.mjs");
+  if (!existsSync(bundle)) throw new Error("bench/out/scheduler.mjs is missing: run `node scripts/build.mjs` first (`npm run bench` does)");
+  const r = spawnSync(process.execPath, ["--expose-gc", bundle, ...(quick ? ["--quick"] : [])], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"], // progress on stderr, the JSON on stdout
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`scheduler bench exited with ${r.status ?? r.signal}`);
+  return JSON.parse(r.stdout);
+}
+const scheduler = schedulerBench();
+
 const dir = mkdtempSync(join(tmpdir(), "officeos-bench-"));
 const ADMIN = "bench-operator";
 const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
@@ -139,6 +159,7 @@ try {
     ratio_p50: dispatchStats.p50 / floorStats.p50,
     ratio_p99: dispatchStats.p99 / floorStats.p99,
     throughput: tp,
+    scheduler,
   };
 } finally {
   await cp.stop();
@@ -147,6 +168,26 @@ try {
 }
 
 const f = (x) => x.toFixed(2);
+const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 10 ? 1 : 0)} µs`);
+const num = (x) => x.toLocaleString("en-US");
+const sizeRows = scheduler.sizes
+  .map(
+    (s) =>
+      `| ${s.name}: ${num(s.tasks)} tasks × ${num(s.agents)} agents × ${num(s.runners)} runners | ${s.index_heap_mb.toFixed(1)} MB | ${us(s.pick_us.p50)} | ${us(s.pick_us.p99)} | ${us(s.pick_us.mean)} | ` +
+      `${s.pick_us_by_outcome.task ? us(s.pick_us_by_outcome.task.mean) : "–"} / ${s.pick_us_by_outcome.none ? us(s.pick_us_by_outcome.none.mean) : "–"} | ${us(s.pick_apply_us.mean)} | ${us(s.naive_us.mean)} | ${s.ratio_naive_over_pick.toFixed(1)}× |`,
+  )
+  .join("\n");
+const g = scheduler.growth;
+const growth = [
+  g.pick_mean_B_over_A !== null ? `B / A ${g.pick_mean_B_over_A.toFixed(2)}×` : null,
+  g.pick_mean_tasks_x10_over_A !== null ? `tasks ×10 alone ${g.pick_mean_tasks_x10_over_A.toFixed(2)}×` : null,
+].filter(Boolean);
+const schedulerMd = `| scheduler lease decision (in-process) | index heap | pick p50 | pick p99 | pick mean | mean: task found / nothing fits | pick + apply mean | naive scan mean | naive / pick |
+|---|---|---|---|---|---|---|---|---|
+${sizeRows}
+
+pick() for a runner drawn at random, over a fixed queue; p50/p99 over batches of 100 decisions; pick + apply also removes the picked task from the index and adds a fresh arrival. Naive scan: the first fitting task in (priority desc, seq) order over a flat list of every queued task, DRF ignored.${growth.length ? ` Growth of the pick mean: ${growth.join(", ")}.` : ""} Aims: under 100 µs a decision at A; 100 000 queued tasks indexed in under 32 MB.
+`;
 const md = `| figure | p50 | p90 | p99 | note |
 |---|---|---|---|---|
 | dispatch: submit → parked runner long-poll holds the task | ${f(results.dispatch_ms.p50)} ms | ${f(results.dispatch_ms.p90)} ms | ${f(results.dispatch_ms.p99)} ms | ${results.dispatch_ms.n} tasks |
@@ -158,7 +199,8 @@ const md = `| figure | p50 | p90 | p99 | note |
 |---|---|---|
 | submit → lease → complete, ${results.throughput.runners} runners | ${results.throughput.tasks_per_s.toFixed(0)} | ${results.throughput.tasks} tasks, 16 concurrent submitters, one task per submit call |
 
-Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}${quick ? ", **quick run**" : ""}; local workerd through \`wrangler dev\`.
+${schedulerMd}
+Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}${quick ? ", **quick run**" : ""}; local workerd through \`wrangler dev\`; the scheduler rows in one Node process on the pure core (\`bench/scheduler.ts\`), before wrangler starts.
 `;
 writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(ROOT, "bench/results.md"), md);

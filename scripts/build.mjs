@@ -1,4 +1,5 @@
-// Bundles the runner CLI and the example agents into agent-runner/dist with esbuild.
+// Bundles the runner CLI and the example agents into agent-runner/dist, and the
+// scheduler benchmark into bench/out, with esbuild.
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", sourcemap: true, logLevel: "warning",
@@ -7,4 +8,5 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
 
 await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "agent-runner/dist/officeos-runner.mjs" });
 await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
-console.log("built agent-runner/dist");
+await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
+console.log("built agent-runner/dist and bench/out");
