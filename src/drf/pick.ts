@@ -16,7 +16,8 @@
 import type { Resources } from "../api/schemas.js";
 import { fitsResources, fitsStatically, type RunnerShape } from "../scheduler/fit.js";
 import type { PlacementGroup, QueueIndex, QueuedTask } from "./queue-index.js";
-import { rankAgents, type Account } from "./share.js";
+import { compareRanked, dominantShare, type Account, type Ranked } from "./share.js";
+import { MinHeap } from "./heap.js";
 
 export interface RunnerView {
   id: string;
@@ -41,6 +42,10 @@ export type Pick = { kind: "task"; task: QueuedTask } | { kind: "none" } | { kin
 
 /** How far past a blocked head (busy instance, avoided runner) a group is searched. */
 const SCAN = 32;
+/** How many starving tasks one decision examines; past this, the rest wait for the next decision. */
+const STARVING_SCAN = 1024;
+/** Bound on the remembered static fits per placement group. */
+const FIT_CACHE = 4096;
 
 export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): Pick {
   const eligible = (t: QueuedTask): boolean =>
@@ -56,17 +61,30 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
   // Every starving task, not a fixed number of the oldest: starving tasks that
   // cannot run here (instance busy, labels of other runners, fit nowhere) would
   // hide one that can, and it would starve behind a stream of higher classes.
-  for (const t of index.oldest(Infinity)) {
+  for (const t of index.oldest(STARVING_SCAN)) {
     if (ctx.nowMs - t.queuedAtMs < ctx.starvationMs) break;
     if (!eligible(t)) continue;
     return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
   }
 
+  // Accounts do not change during one decision: each agent's share is computed once.
+  const ranked = new Map<string, Ranked>();
+  const rankOf = (agent: string): Ranked => {
+    let r = ranked.get(agent);
+    if (!r) {
+      const acc = ctx.accounts.get(agent);
+      ranked.set(agent, (r = { agent, share: acc ? dominantShare(acc.allocated, ctx.capacity, acc.weight).share : 0, running: acc?.running ?? 0 }));
+    }
+    return r;
+  };
   for (const cls of index.classesDesc()) {
-    for (const { agent } of rankAgents(cls.agents.keys(), ctx.accounts, ctx.capacity)) {
+    // Agents in DRF order, lazily: usually one of the first few has a fitting task.
+    const heap = new MinHeap<Ranked>(compareRanked, Array.from(cls.agents.keys(), rankOf));
+    for (let next = heap.pop(); next; next = heap.pop()) {
+      const agent = next.agent;
       let best: QueuedTask | null = null;
       for (const group of (cls.agents.get(agent) as Map<string, PlacementGroup>).values()) {
-        if (!fitsStatically(agent, group.req, runner.shape) || !fitsResources(group.req.resources, runner.free)) continue;
+        if (!fitsResources(group.req.resources, runner.free) || !staticFit(group, runner)) continue;
         for (const t of group.tasks.oldest(SCAN)) {
           if (ctx.busyInstances.has(t.instance) || (t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id))) continue;
           if (!best || t.seq < best.seq) best = t;
@@ -77,4 +95,13 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
     }
   }
   return { kind: "none" };
+}
+
+function staticFit(group: PlacementGroup, runner: RunnerView): boolean {
+  let f = group.fits.get(runner.id);
+  if (f === undefined) {
+    if (group.fits.size >= FIT_CACHE) group.fits.clear();
+    group.fits.set(runner.id, (f = fitsStatically(group.agent, group.req, runner.shape)));
+  }
+  return f;
 }

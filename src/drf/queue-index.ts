@@ -18,18 +18,25 @@ export interface QueuedTask {
   queuedAtMs: number;
 }
 
-/** Tasks ordered by seq (or by `before`), with cheap removal at the head. */
+/**
+ * Tasks ordered by seq (or by `before`). Removal is O(1): at the head it
+ * advances, elsewhere it marks the entry dead and iteration skips it; dead
+ * entries are swept once they are half the list. Entries must not change
+ * their ordering fields while in a list.
+ */
 export class SeqList {
   private items: QueuedTask[] = [];
   private head = 0;
+  private readonly dead = new Set<QueuedTask>();
 
   constructor(private readonly before: (a: QueuedTask, b: QueuedTask) => boolean = (a, b) => a.seq < b.seq) {}
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length - this.head - this.dead.size;
   }
 
   insert(t: QueuedTask): void {
+    if (this.dead.delete(t)) return; // still in place
     const items = this.items;
     if (items.length === this.head || this.before(items[items.length - 1] as QueuedTask, t)) {
       items.push(t);
@@ -46,33 +53,36 @@ export class SeqList {
     items.splice(lo, 0, t);
   }
 
-  remove(t: QueuedTask): boolean {
+  remove(t: QueuedTask): void {
     const items = this.items;
     if (items[this.head] === t) {
-      items[this.head] = undefined as unknown as QueuedTask;
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > items.length) {
-        this.items = items.slice(this.head);
-        this.head = 0;
-      }
-      return true;
-    }
-    let lo = this.head;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.before(items[mid] as QueuedTask, t)) lo = mid + 1;
-      else hi = mid;
-    }
-    if (items[lo] !== t) return false;
-    items.splice(lo, 1);
-    return true;
+      items[this.head++] = undefined as unknown as QueuedTask;
+      while (this.head < items.length && this.dead.delete(items[this.head] as QueuedTask)) items[this.head++] = undefined as unknown as QueuedTask;
+    } else this.dead.add(t);
+    if (this.head > 1024 && this.head * 2 > items.length) this.sweep();
+    else if (this.dead.size > 64 && this.dead.size * 2 > this.size) this.sweep();
   }
 
-  /** Up to `limit` tasks from the oldest. */
+  private sweep(): void {
+    const live: QueuedTask[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const t = this.items[i] as QueuedTask;
+      if (!this.dead.has(t)) live.push(t);
+    }
+    this.items = live;
+    this.head = 0;
+    this.dead.clear();
+  }
+
+  /** Up to `limit` live tasks from the oldest. */
   *oldest(limit: number): Generator<QueuedTask> {
-    const end = Math.min(this.items.length, this.head + limit);
-    for (let i = this.head; i < end; i++) yield this.items[i] as QueuedTask;
+    let n = 0;
+    for (let i = this.head; i < this.items.length && n < limit; i++) {
+      const t = this.items[i] as QueuedTask;
+      if (this.dead.has(t)) continue;
+      n++;
+      yield t;
+    }
   }
 }
 
@@ -81,6 +91,8 @@ export interface PlacementGroup {
   agent: string;
   req: Requirements;
   tasks: SeqList;
+  /** Static fit per runner id, remembered: a runner's shape never changes under its id. */
+  fits: Map<string, boolean>;
 }
 
 export interface ClassIndex {
@@ -120,9 +132,9 @@ export class QueueIndex {
     }
     let groups = cls.agents.get(t.agent);
     if (!groups) cls.agents.set(t.agent, (groups = new Map()));
-    const key = placementKey(t.req);
+    const key = keyOf(t.req);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { key, agent: t.agent, req: t.req, tasks: new SeqList() }));
+    if (!group) groups.set(key, (group = { key, agent: t.agent, req: t.req, tasks: new SeqList(), fits: new Map() }));
     group.tasks.insert(t);
     this.byAge.insert(t);
     this.byId.set(t.id, { task: t, group });
@@ -163,6 +175,14 @@ export class QueueIndex {
     for (const { task } of this.byId.values()) out.set(task.agent, (out.get(task.agent) ?? 0) + 1);
     return out;
   }
+}
+
+const keys = new WeakMap<Requirements, string>();
+/** Requirements objects are shared between tasks (the TenantDO interns them), so the key is computed once each. */
+function keyOf(r: Requirements): string {
+  let k = keys.get(r);
+  if (k === undefined) keys.set(r, (k = placementKey(r)));
+  return k;
 }
 
 /** Tasks with equal keys have equal requirements; key order in objects does not matter. */

@@ -611,8 +611,7 @@ export class TenantDO extends DurableObject<Env> {
 
   private touchRunner(id: string, now: number): void {
     this.sql.exec("UPDATE runners SET last_seen_at = ? WHERE id = ?", now, id);
-    const r = this.sched().runners.get(id);
-    if (r) r.row.last_seen_at = now;
+    this.sched().touchRunner(id, now);
   }
 
   private taskRow(id: string): TaskRow | undefined {

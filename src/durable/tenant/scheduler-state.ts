@@ -5,7 +5,7 @@
 import type { Resources } from "../../api/schemas.js";
 import { QueueIndex, type QueuedTask } from "../../drf/queue-index.js";
 import type { Account } from "../../drf/share.js";
-import { addResources, type RunnerShape } from "../../scheduler/fit.js";
+import { addResources, type Requirements, type RunnerShape } from "../../scheduler/fit.js";
 import { requirementsOf, runnerShape, runnerState, storedAgent, type AgentRow, type RunnerRow, type TaskRow } from "./rows.js";
 
 export interface ActiveLeaseInfo {
@@ -24,6 +24,8 @@ interface SqlLike {
   exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] };
 }
 
+const NO_RUNNERS: readonly string[] = Object.freeze([]);
+
 const negate = (r: Resources): Resources => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, -v]));
 
 export class SchedulerState {
@@ -33,6 +35,10 @@ export class SchedulerState {
   readonly active = new Map<string, ActiveLeaseInfo>();
   readonly runners = new Map<string, { row: RunnerRow; shape: RunnerShape }>();
   private readonly runnerAlloc = new Map<string, Resources>();
+  /** One Requirements object per distinct stored text: tasks share them (memory, placement keys). */
+  private readonly interned = new Map<string, Requirements>();
+  /** Ready runners and their summed capacity, for one instant (time stands still within a turn). */
+  private readyMemo: { at: number; list: { row: RunnerRow; shape: RunnerShape }[]; capacity: Resources } | null = null;
 
   static load(sql: SqlLike): SchedulerState {
     const s = new SchedulerState();
@@ -43,15 +49,17 @@ export class SchedulerState {
     return s;
   }
 
-  static queued(row: TaskRow): QueuedTask {
+  queued(row: TaskRow): QueuedTask {
+    let req = this.interned.get(row.requirements);
+    if (!req) this.interned.set(row.requirements, (req = requirementsOf(row)));
     return {
       id: row.id,
       seq: row.seq,
       agent: row.agent,
       priority: row.priority,
       instance: row.instance,
-      req: requirementsOf(row),
-      avoid: JSON.parse(row.avoid_runners) as string[],
+      req,
+      avoid: row.avoid_runners === "[]" ? NO_RUNNERS : (JSON.parse(row.avoid_runners) as string[]),
       queuedAtMs: row.queued_at ?? row.created_at,
     };
   }
@@ -68,10 +76,18 @@ export class SchedulerState {
 
   upsertRunner(row: RunnerRow): void {
     this.runners.set(row.id, { row, shape: runnerShape(row) });
+    this.readyMemo = null;
+  }
+
+  touchRunner(id: string, nowMs: number): void {
+    const r = this.runners.get(id);
+    if (!r) return;
+    r.row.last_seen_at = nowMs;
+    this.readyMemo = null;
   }
 
   onQueued(row: TaskRow): void {
-    this.index.add(SchedulerState.queued(row));
+    this.index.add(this.queued(row));
   }
 
   onDequeued(taskId: string): void {
@@ -116,16 +132,22 @@ export class SchedulerState {
   }
 
   readyRunners(nowMs: number): { row: RunnerRow; shape: RunnerShape }[] {
-    const out: { row: RunnerRow; shape: RunnerShape }[] = [];
-    for (const r of this.runners.values()) if (runnerState(r.row, nowMs) === "ready") out.push(r);
-    return out.sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+    return this.ready(nowMs).list;
   }
 
   /** The tenant's capacity: the sum over its ready runners. */
   capacity(nowMs: number): Resources {
-    let c: Resources = {};
-    for (const r of this.readyRunners(nowMs)) c = addResources(c, r.shape.capacity);
-    return c;
+    return this.ready(nowMs).capacity;
+  }
+
+  private ready(nowMs: number): { at: number; list: { row: RunnerRow; shape: RunnerShape }[]; capacity: Resources } {
+    if (this.readyMemo?.at === nowMs) return this.readyMemo;
+    const list: { row: RunnerRow; shape: RunnerShape }[] = [];
+    for (const r of this.runners.values()) if (runnerState(r.row, nowMs) === "ready") list.push(r);
+    list.sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+    let capacity: Resources = {};
+    for (const r of list) capacity = addResources(capacity, r.shape.capacity);
+    return (this.readyMemo = { at: nowMs, list, capacity });
   }
 }
 
