@@ -6,15 +6,14 @@
 // asks, and commits.
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Failure, type Result } from "../api/errors.js";
-import type { AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, Scope, SubmitTask, Task, TaskError, TaskState } from "../api/schemas.js";
+import type { Agent, AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, SchedulerView, Scope, SubmitTask, Task, TaskError, TaskState } from "../api/schemas.js";
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
-import { pick, type PickContext, type RunnerView } from "../drf/pick.js";
-import { planPreemption, type ActiveLease } from "../drf/preempt.js";
-import { dominantShare, rankAgents } from "../drf/share.js";
-import { fitsStatically, freeResources, type Requirements } from "../scheduler/fit.js";
+import { dominantShare } from "../drf/share.js";
+import type { Requirements } from "../scheduler/fit.js";
 import { nextState } from "../scheduler/outcome.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
+import { Placement } from "./tenant/placement.js";
 import {
   ACTIVE_STATES,
   agentView,
@@ -32,7 +31,6 @@ import {
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
 import { TENANT_MIGRATIONS } from "./tenant/schema.js";
-import type { Agent, SchedulerView } from "../api/schemas.js";
 
 export interface LeaseGrant {
   lease_id: string;
@@ -67,8 +65,7 @@ const ACTIVE_SQL = "('leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
 export const STARVATION_MS = 10 * 60_000;
-/** How many waiting tasks one preemption pass considers. */
-const PREEMPT_SCAN = 16;
+
 
 export class TenantDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -464,81 +461,15 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private tryLease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
-    const st = this.sched();
-    const shape = st.runners.get(runner.id)?.shape;
-    if (!shape) return [];
-    const view: RunnerView = { id: runner.id, shape, free: freeResources(shape.capacity, st.allocatedOn(runner.id)), heldFor: runner.held_for };
-    if (view.heldFor !== null && !st.index.has(view.heldFor)) this.holdRunner(runner.id, (view.heldFor = null));
-    const ready = st.readyRunners(now);
-    const ctx: PickContext = {
-      accounts: st.accounts,
-      capacity: st.capacity(now),
-      busyInstances: st.busy,
-      otherRunnerFits: (t, except) => ready.some((r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape)),
-      nowMs: now,
-      starvationMs: this.starvationMs,
-    };
-    const grants: LeaseGrant[] = [];
-    while (grants.length < maxTasks) {
-      const p = pick(st.index, view, ctx);
-      if (p.kind !== "task") break;
-      if (view.heldFor === p.task.id) this.holdRunner(runner.id, (view.heldFor = null));
-      grants.push(this.grant(this.taskRow(p.task.id) as TaskRow, runner, now));
-      view.free = freeResources(shape.capacity, st.allocatedOn(runner.id));
-    }
-    return grants;
+    return this.placement().lease(runner, maxTasks, now);
   }
 
-  private holdRunner(runnerId: string, taskId: string | null): void {
-    this.sql.exec("UPDATE runners SET held_for = ? WHERE id = ?", taskId, runnerId);
-    const r = this.sched().runners.get(runnerId);
-    if (r) r.row.held_for = taskId;
-  }
-
-  /**
-   * When a waiting task fits no runner now but would fit one if lower-priority
-   * leases there were evicted: ask those runners (in their next heartbeat) to
-   * checkpoint and release the victims, and hold the runner for the task.
-   */
   private maybePreempt(now: number): void {
-    const st = this.sched();
-    if (st.index.size === 0 || st.active.size === 0) return;
-    let minActive = Infinity;
-    for (const a of st.active.values()) if (a.preemptible && a.priority < minActive) minActive = a.priority;
-    if (minActive === Infinity) return;
-    const held = new Set<string>();
-    for (const r of st.runners.values()) if (r.row.held_for) held.add(r.row.held_for);
-    const ready = st.readyRunners(now).filter((r) => !r.row.draining);
-    const capacity = st.capacity(now);
-    const runners: RunnerView[] = ready.map((r) => ({ id: r.row.id, shape: r.shape, free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)), heldFor: r.row.held_for }));
-    let leases: ActiveLease[] | null = null;
-    let looked = 0;
-    for (const cls of st.index.classesDesc()) {
-      if (cls.priority <= minActive || looked >= PREEMPT_SCAN) return;
-      for (const { agent } of rankAgents(cls.agents.keys(), st.accounts, capacity)) {
-        for (const group of cls.agents.get(agent)?.values() ?? []) {
-          for (const t of group.tasks.oldest(1)) {
-            if (++looked > PREEMPT_SCAN) return;
-            if (held.has(t.id) || st.busy.has(t.instance)) continue;
-            leases ??= [...st.active.values()]
-              .filter((a) => !this.preemptRequested(a.taskId))
-              .map((a) => {
-                const acc = st.account(a.agent);
-                return { taskId: a.taskId, agent: a.agent, priority: a.priority, runnerId: a.runnerId, resources: a.resources, preemptible: a.preemptible, agentShare: dominantShare(acc.allocated, capacity, acc.weight).share, unsavedMs: now - (a.checkpointAtMs ?? a.startedAtMs) };
-              });
-            const plan = planPreemption(t, runners, leases);
-            if (!plan) continue;
-            for (const v of plan.victims) this.sql.exec("UPDATE tasks SET preempt_requested = 1 WHERE id = ?", v);
-            this.holdRunner(plan.runnerId, t.id);
-            return;
-          }
-        }
-      }
-    }
+    this.placement().preempt(now);
   }
 
-  private preemptRequested(taskId: string): boolean {
-    return (this.sql.exec<{ p: number }>("SELECT preempt_requested AS p FROM tasks WHERE id = ?", taskId).toArray()[0]?.p ?? 0) === 1;
+  private placement(): Placement {
+    return new Placement(this.sql, this.sched(), this.starvationMs, (row, runner, now) => this.grant(row, runner, now));
   }
 
   private grant(row: TaskRow, runner: RunnerRow, now: number): LeaseGrant {

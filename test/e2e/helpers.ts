@@ -1,7 +1,9 @@
 // Shared by the end-to-end suites: waiting on real processes, reading side-effect files.
-import { existsSync, readFileSync } from "node:fs";
-import { expect } from "vitest";
-import type { Api } from "../../scripts/lib/stack.mjs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
+import { api, bootstrapTenant, startControlPlane, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
 
 export function linesOf(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
@@ -36,4 +38,34 @@ export function expectEachStepOnce(file: string, steps: number): string[] {
   const lines = linesOf(file);
   expect(lines.map((l) => l.split(" ")[0])).toEqual(Array.from({ length: steps }, (_, i) => `step=${i}`));
   return lines;
+}
+
+export interface Stack {
+  dir: string;
+  cp: ControlPlaneProcess;
+  submit: Api;
+  admin: Api;
+  runnerKey: string;
+  /** Runners started by the tests; all are stopped after the file. */
+  runners: RunnerProcess[];
+}
+
+/** A control plane under wrangler dev with one tenant, for the whole test file. */
+export function useStack(label: string): Stack {
+  const s = { runners: [] as RunnerProcess[] } as Stack;
+  const token = `e2e-${label}-operator`;
+  beforeAll(async () => {
+    s.dir = mkdtempSync(join(tmpdir(), `officeos-${label}-`));
+    s.cp = await startControlPlane({ persistTo: join(s.dir, "state"), adminToken: token });
+    const t = await bootstrapTenant(s.cp.url, token, label);
+    s.submit = api(s.cp.url, t.submitKey);
+    s.admin = api(s.cp.url, t.adminKey);
+    s.runnerKey = t.runnerKey;
+  });
+  afterAll(async () => {
+    await Promise.all(s.runners.splice(0).map((r) => r.stop()));
+    await s.cp?.stop();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }

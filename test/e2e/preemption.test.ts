@@ -2,56 +2,35 @@
 // a high-priority task arrives; a victim checkpoints and releases; the
 // high-priority task starts within about one heartbeat interval; the victim
 // resumes from its checkpoint and finishes with every step run once.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { api, bootstrapTenant, startControlPlane, startRunner, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
-import { expectEachStepOnce, finished, linesOf, until } from "./helpers.js";
+import { expect, it } from "vitest";
+import { startRunner } from "../../scripts/lib/stack.mjs";
+import { expectEachStepOnce, finished, linesOf, until, useStack } from "./helpers.js";
 
-const ADMIN = "e2e-preempt-operator";
 const HEARTBEAT_MS = 500;
-let dir: string;
-let cp: ControlPlaneProcess;
-let submit: Api;
-let runnerKey: string;
-const runners: RunnerProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "officeos-preempt-"));
-  cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN });
-  const t = await bootstrapTenant(cp.url, ADMIN, "preempt");
-  submit = api(cp.url, t.submitKey);
-  runnerKey = t.runnerKey;
-});
-
-afterAll(async () => {
-  await Promise.all(runners.map((r) => r.stop()));
-  await cp?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const s = useStack("preempt");
 
 it("a high-priority task preempts a low-priority one, which later resumes with every step once", async () => {
   // Each runner fits two pipeline tasks (250 millicores each).
   for (const name of ["p-a", "p-b"])
-    runners.push(
-      startRunner({ dir, name, url: cp.url, key: runnerKey, capacity: { cpu: 500, memory_mb: 4096 }, extra: { lease_ttl_ms: 3000, heartbeat_interval_ms: HEARTBEAT_MS, lease_wait_ms: 10_000 } }),
+    s.runners.push(
+      startRunner({ dir: s.dir, name, url: s.cp.url, key: s.runnerKey, capacity: { cpu: 500, memory_mb: 4096 }, extra: { lease_ttl_ms: 3000, heartbeat_interval_ms: HEARTBEAT_MS, lease_wait_ms: 10_000 } }),
     );
-  await Promise.all(runners.map((r) => r.waitForLog((e) => e.msg === "runner ready")));
+  await Promise.all(s.runners.map((r) => r.waitForLog((e) => e.msg === "runner ready")));
   const low: { id: string; file: string }[] = [];
   for (let i = 0; i < 4; i++) {
-    const file = join(dir, `low-${i}.log`);
-    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 0, input: { steps: 10, file, step_ms: 250 } });
+    const file = join(s.dir, `low-${i}.log`);
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 0, input: { steps: 10, file, step_ms: 250 } });
     low.push({ id: task.id, file });
   }
-  const started = (id: string) => Promise.race(runners.map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === id).then(() => r)));
+  const started = (id: string) => Promise.race(s.runners.map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === id).then(() => r)));
   await Promise.all(low.map((t) => started(t.id)));
   // Let every low task get a few steps in, so the victim has a checkpoint to resume from.
   await until("two steps of every low task", () => low.every((t) => linesOf(t.file).length >= 2));
 
-  const vipFile = join(dir, "vip.log");
+  const vipFile = join(s.dir, "vip.log");
   const submittedAt = Date.now();
-  const { task: vip } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 10, input: { steps: 2, file: vipFile } });
+  const { task: vip } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 10, input: { steps: 2, file: vipFile } });
   const vipRunner = await started(vip.id);
   const startedAt = Date.parse(String((await vipRunner.waitForLog((e) => e.msg === "task started" && e.task_id === vip.id)).time));
   // The runner hears of the preemption in its next heartbeat; the victim checkpoints, exits and is released.
@@ -61,18 +40,18 @@ it("a high-priority task preempts a low-priority one, which later resumes with e
   expect(victim).toBeDefined();
   await vipRunner.waitForLog((e) => e.msg === "task reported" && e.task_id === victim?.id && e.outcome === "released");
 
-  const v = await finished(submit, vip.id);
+  const v = await finished(s.submit, vip.id);
   expect(v).toMatchObject({ state: "succeeded", result: { steps: 2, sum: 3 } });
   for (const t of low) {
-    const done = await finished(submit, t.id);
+    const done = await finished(s.submit, t.id);
     // 1 + 2 + ... + 10
     expect(done).toMatchObject({ state: "succeeded", result: { steps: 10, sum: 55 } });
     expectEachStepOnce(t.file, 10);
   }
-  const v2 = await finished(submit, victim!.id);
+  const v2 = await finished(s.submit, victim!.id);
   // Preempted, not failed: the attempt was given back.
   expect(v2.attempts).toBe(1);
-  const restarts = runners
+  const restarts = s.runners
     .flatMap((r) => r.lines.filter((e) => e.msg === "task started" && e.task_id === victim!.id))
     .sort((a, b) => Date.parse(String(a.time)) - Date.parse(String(b.time)));
   expect(restarts).toHaveLength(2);

@@ -1,46 +1,25 @@
 // The spine, end to end: the real Worker under `wrangler dev`, two real
 // agent-runner processes, the pipeline agent as real child processes.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectEachStepOnce, finished as finishedTask, linesOf, until } from "./helpers.js";
-import { api, bootstrapTenant, startControlPlane, startRunner, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
+import { afterEach, describe, expect, it } from "vitest";
+import { startRunner, type RunnerProcess } from "../../scripts/lib/stack.mjs";
+import { expectEachStepOnce, finished as finishedTask, linesOf, until, useStack } from "./helpers.js";
 
-const ADMIN = "e2e-operator-token";
 const RUNNER_TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 10_000, log_level: "info" };
+const s = useStack("spine");
 
-let dir: string;
-let cp: ControlPlaneProcess;
-let submit: Api;
-let runnerKey: string;
-const runners: RunnerProcess[] = [];
-
-const finished = (id: string) => finishedTask(submit, id);
+const finished = (id: string) => finishedTask(s.submit, id);
 
 function startTwoRunners(tag: string): [RunnerProcess, RunnerProcess] {
-  const a = startRunner({ dir, name: `${tag}-a`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
-  const b = startRunner({ dir, name: `${tag}-b`, url: cp.url, key: runnerKey, extra: RUNNER_TIMING });
-  runners.push(a, b);
+  const a = startRunner({ dir: s.dir, name: `${tag}-a`, url: s.cp.url, key: s.runnerKey, extra: RUNNER_TIMING });
+  const b = startRunner({ dir: s.dir, name: `${tag}-b`, url: s.cp.url, key: s.runnerKey, extra: RUNNER_TIMING });
+  s.runners.push(a, b);
   return [a, b];
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "officeos-e2e-"));
-  cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN });
-  const t = await bootstrapTenant(cp.url, ADMIN, "e2e");
-  submit = api(cp.url, t.submitKey);
-  runnerKey = t.runnerKey;
-});
-
 afterEach(async () => {
   // Every test leaves no runner behind, pass or fail, so the next one starts clean.
-  await Promise.all(runners.splice(0).map((r) => r.stop()));
-});
-
-afterAll(async () => {
-  await cp?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await Promise.all(s.runners.splice(0).map((r) => r.stop()));
 });
 
 describe("spine end to end", () => {
@@ -49,8 +28,8 @@ describe("spine end to end", () => {
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const file = join(dir, `batch-${i}.log`);
-      const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 3, file } });
+      const file = join(s.dir, `batch-${i}.log`);
+      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 3, file } });
       ids.push(task.id);
     }
     for (const [i, id] of ids.entries()) {
@@ -59,15 +38,15 @@ describe("spine end to end", () => {
       // 1 + 2 + 3
       expect(t.result).toEqual({ steps: 3, sum: 6 });
       expect(t.checkpoint_seq).toBe(6);
-      expectEachStepOnce(join(dir, `batch-${i}.log`), 3);
+      expectEachStepOnce(join(s.dir, `batch-${i}.log`), 3);
     }
   });
 
   it("resumes a task on the other runner after kill -9, from its last checkpoint", async () => {
     const [a, b] = startTwoRunners("kill");
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
-    const file = join(dir, "kill.log");
-    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 8, file, step_ms: 300 } });
+    const file = join(s.dir, "kill.log");
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 8, file, step_ms: 300 } });
     const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
     const survivor = started === a ? b : a;
     // Kill the runner in the middle: after three steps have left their mark.
@@ -94,8 +73,8 @@ describe("spine end to end", () => {
   it("drains on SIGTERM: the running task is released uncharged and finishes elsewhere", async () => {
     const [a, b] = startTwoRunners("drain");
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
-    const file = join(dir, "drain.log");
-    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 6, file, step_ms: 300 } });
+    const file = join(s.dir, "drain.log");
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 6, file, step_ms: 300 } });
     const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
     const other = started === a ? b : a;
     await until("two steps", () => linesOf(file).length >= 2);
@@ -107,6 +86,7 @@ describe("spine end to end", () => {
     expect(t.result).toEqual({ steps: 6, sum: 21 });
     // Released, not failed: the drained attempt is not charged.
     expect(t.attempts).toBe(1);
+    await other.waitForLog((e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "completed", 1000);
     expectEachStepOnce(file, 6);
   });
 });

@@ -1,0 +1,104 @@
+// Placement glue between the TenantDO's storage and the pure scheduler:
+// serves a runner's lease request with pick(), holds runners, and turns a
+// preemption plan into flags the runners hear of in their heartbeats.
+import { pick, type PickContext, type RunnerView } from "../../drf/pick.js";
+import { planPreemption, type ActiveLease } from "../../drf/preempt.js";
+import { dominantShare, rankAgents } from "../../drf/share.js";
+import { fitsStatically, freeResources } from "../../scheduler/fit.js";
+import type { LeaseGrant } from "../tenant-do.js";
+import type { RunnerRow, TaskRow } from "./rows.js";
+import type { SchedulerState } from "./scheduler-state.js";
+
+/** How many waiting tasks one preemption pass considers. */
+const PREEMPT_SCAN = 16;
+
+export class Placement {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly st: SchedulerState,
+    private readonly starvationMs: number,
+    private readonly grant: (row: TaskRow, runner: RunnerRow, now: number) => LeaseGrant,
+  ) {}
+
+  private taskRow(id: string): TaskRow | undefined {
+    return this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE id = ?", id).toArray()[0];
+  }
+
+  lease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
+    const st = this.st;
+    const shape = st.runners.get(runner.id)?.shape;
+    if (!shape) return [];
+    const view: RunnerView = { id: runner.id, shape, free: freeResources(shape.capacity, st.allocatedOn(runner.id)), heldFor: runner.held_for };
+    if (view.heldFor !== null && !st.index.has(view.heldFor)) this.holdRunner(runner.id, (view.heldFor = null));
+    const ready = st.readyRunners(now);
+    const ctx: PickContext = {
+      accounts: st.accounts,
+      capacity: st.capacity(now),
+      busyInstances: st.busy,
+      otherRunnerFits: (t, except) => ready.some((r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape)),
+      nowMs: now,
+      starvationMs: this.starvationMs,
+    };
+    const grants: LeaseGrant[] = [];
+    while (grants.length < maxTasks) {
+      const p = pick(st.index, view, ctx);
+      if (p.kind !== "task") break;
+      if (view.heldFor === p.task.id) this.holdRunner(runner.id, (view.heldFor = null));
+      grants.push(this.grant(this.taskRow(p.task.id) as TaskRow, runner, now));
+      view.free = freeResources(shape.capacity, st.allocatedOn(runner.id));
+    }
+    return grants;
+  }
+
+  holdRunner(runnerId: string, taskId: string | null): void {
+    this.sql.exec("UPDATE runners SET held_for = ? WHERE id = ?", taskId, runnerId);
+    const r = this.st.runners.get(runnerId);
+    if (r) r.row.held_for = taskId;
+  }
+
+  /**
+   * When a waiting task fits no runner now but would fit one if lower-priority
+   * leases there were evicted: ask those runners (in their next heartbeat) to
+   * checkpoint and release the victims, and hold the runner for the task.
+   */
+  preempt(now: number): void {
+    const st = this.st;
+    if (st.index.size === 0 || st.active.size === 0) return;
+    let minActive = Infinity;
+    for (const a of st.active.values()) if (a.preemptible && a.priority < minActive) minActive = a.priority;
+    if (minActive === Infinity) return;
+    const held = new Set<string>();
+    for (const r of st.runners.values()) if (r.row.held_for) held.add(r.row.held_for);
+    const ready = st.readyRunners(now).filter((r) => !r.row.draining);
+    const capacity = st.capacity(now);
+    const runners: RunnerView[] = ready.map((r) => ({ id: r.row.id, shape: r.shape, free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)), heldFor: r.row.held_for }));
+    let leases: ActiveLease[] | null = null;
+    let looked = 0;
+    for (const cls of st.index.classesDesc()) {
+      if (cls.priority <= minActive || looked >= PREEMPT_SCAN) return;
+      for (const { agent } of rankAgents(cls.agents.keys(), st.accounts, capacity)) {
+        for (const group of cls.agents.get(agent)?.values() ?? []) {
+          for (const t of group.tasks.oldest(1)) {
+            if (++looked > PREEMPT_SCAN) return;
+            if (held.has(t.id) || st.busy.has(t.instance)) continue;
+            leases ??= [...st.active.values()]
+              .filter((a) => !this.preemptRequested(a.taskId))
+              .map((a) => {
+                const acc = st.account(a.agent);
+                return { taskId: a.taskId, agent: a.agent, priority: a.priority, runnerId: a.runnerId, resources: a.resources, preemptible: a.preemptible, agentShare: dominantShare(acc.allocated, capacity, acc.weight).share, unsavedMs: now - (a.checkpointAtMs ?? a.startedAtMs) };
+              });
+            const plan = planPreemption(t, runners, leases);
+            if (!plan) continue;
+            for (const v of plan.victims) this.sql.exec("UPDATE tasks SET preempt_requested = 1 WHERE id = ?", v);
+            this.holdRunner(plan.runnerId, t.id);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  private preemptRequested(taskId: string): boolean {
+    return (this.sql.exec<{ p: number }>("SELECT preempt_requested AS p FROM tasks WHERE id = ?", taskId).toArray()[0]?.p ?? 0) === 1;
+  }
+}
