@@ -31,6 +31,8 @@ export function planPreemption(task: QueuedTask, runners: readonly RunnerView[],
   let best: { plan: PreemptionPlan; lost: number } | null = null;
   for (const r of [...runners].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (!fitsStatically(task.agent, task.req, r.shape)) continue;
+    // A runner already held for another task is spoken for.
+    if (r.heldFor !== null && r.heldFor !== task.id) continue;
     if (fitsResources(task.req.resources, r.free)) return null; // it fits already: no one need go
     const candidates = leases
       .filter((l) => l.runnerId === r.id && l.preemptible && l.priority < task.priority)

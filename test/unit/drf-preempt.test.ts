@@ -110,3 +110,15 @@ describe("planPreemption", () => {
     expect(multi).toBeGreaterThan(25);
   });
 });
+
+describe("planPreemption and held runners", () => {
+  it("does not target a runner already held for another task", () => {
+    const shape = { capacity: { cpu: 1000 }, labels: {}, capabilities: [], agents: null };
+    const task = { id: "t", seq: 1, agent: "vip", priority: 10, instance: "t", req: { resources: { cpu: 500 }, capabilities: [], nodeSelector: {} }, avoid: [], queuedAtMs: 0 };
+    const lease = { taskId: "v", agent: "batch", priority: 0, runnerId: "r1", resources: { cpu: 1000 }, preemptible: true, agentShare: 0.5, unsavedMs: 10 };
+    // r1 is full (0 free) and held for "other": spoken for, so no plan.
+    expect(planPreemption(task, [{ id: "r1", shape, free: {}, heldFor: "other" }], [lease])).toBeNull();
+    // Held for this very task: it may be planned again.
+    expect(planPreemption(task, [{ id: "r1", shape, free: {}, heldFor: "t" }], [lease])).toEqual({ runnerId: "r1", victims: ["v"] });
+  });
+});

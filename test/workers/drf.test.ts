@@ -164,3 +164,25 @@ describe("preemption and starvation", () => {
     expect((await lease(f, r, { max_tasks: 2 })).map((l) => l.task.id)).toEqual([big.id]);
   });
 });
+
+describe("preemption holds are let go", () => {
+  it("when the waiting task finds room elsewhere, the held runner is free again and its victims are spared", async () => {
+    const f = await fixture();
+    await putAgent(f, "batch", { resources: { cpu: 1000 } });
+    await putAgent(f, "vip", { resources: { cpu: 1000 } });
+    const r1 = await registerRunner(f, { name: "r1", capacity: { cpu: 1000 } });
+    const b = await submit(f, { agent: "batch" });
+    const [l] = await lease(f, r1, { max_tasks: 1 });
+    expect(l.task.id).toBe(b.id);
+    await submit(f, { agent: "vip", priority: 10 });
+    expect((await heartbeat(f, r1, [{ task_id: b.id, epoch: l.epoch }])).preempt).toEqual([b.id]);
+    // A second runner arrives before the victim is released, and takes the vip task.
+    const r2 = await registerRunner(f, { name: "r2", capacity: { cpu: 1000 } });
+    expect((await lease(f, r2, { max_tasks: 1 }))[0].task.agent).toBe("vip");
+    // The batch lease on r1 is no longer asked to go, and r1 takes new work again.
+    expect((await heartbeat(f, r1, [{ task_id: b.id, epoch: l.epoch }])).preempt).toEqual([]);
+    await ok(call("POST", `/v1/tasks/${b.id}/complete`, f.runner, { epoch: l.epoch }));
+    await submit(f, { agent: "batch" });
+    expect((await lease(f, r1, { max_tasks: 1 })).map((x) => x.task.agent)).toEqual(["batch"]);
+  });
+});

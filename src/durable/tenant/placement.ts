@@ -44,10 +44,23 @@ export class Placement {
       const p = pick(st.index, view, ctx);
       if (p.kind !== "task") break;
       if (view.heldFor === p.task.id) this.holdRunner(runner.id, (view.heldFor = null));
+      else this.releaseHoldsFor(p.task.id);
       grants.push(this.grant(this.taskRow(p.task.id) as TaskRow, runner, now));
       view.free = freeResources(shape.capacity, st.allocatedOn(runner.id));
     }
     return grants;
+  }
+
+  /**
+   * The task found room elsewhere: a runner held for it is free again, and
+   * leases there still waiting to be preempted for it are left alone.
+   */
+  private releaseHoldsFor(taskId: string): void {
+    for (const r of this.st.runners.values()) {
+      if (r.row.held_for !== taskId) continue;
+      this.holdRunner(r.row.id, null);
+      this.sql.exec("UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')", r.row.id);
+    }
   }
 
   holdRunner(runnerId: string, taskId: string | null): void {
