@@ -575,5 +575,157 @@ export namespace officeos {
               $unknowns?: Uint8Array[];
             };
         }
+
+        /**
+         * Properties of a StateDelta.
+         * @deprecated Use officeos.v1.StateDelta.$Properties instead.
+         */
+        interface IStateDelta extends officeos.v1.StateDelta.$Properties {
+        }
+
+        /** Represents a StateDelta. */
+        class StateDelta {
+
+            /**
+             * Constructs a new StateDelta.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: officeos.v1.StateDelta.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StateDelta baseSeq. */
+            baseSeq: number;
+
+            /** StateDelta messages. */
+            messages: officeos.v1.Message.$Properties[];
+
+            /** StateDelta toolCalls. */
+            toolCalls: officeos.v1.ToolCall.$Properties[];
+
+            /** StateDelta reasoning. */
+            reasoning: string;
+
+            /** StateDelta cursor. */
+            cursor?: (officeos.v1.Cursor.$Properties|null);
+
+            /** StateDelta appStateBytes. */
+            appStateBytes?: (Uint8Array|null);
+
+            /** StateDelta appStateJson. */
+            appStateJson?: (string|null);
+
+            /** StateDelta metadata. */
+            metadata: { [k: string]: string };
+
+            /** StateDelta metadataSet. */
+            metadataSet: boolean;
+
+            /** StateDelta appState. */
+            appState?: ("appStateBytes"|"appStateJson");
+
+            /**
+             * Encodes the specified StateDelta message. Does not implicitly {@link officeos.v1.StateDelta.verify|verify} messages.
+             * @param message StateDelta message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: officeos.v1.StateDelta.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StateDelta message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {officeos.v1.StateDelta & officeos.v1.StateDelta.$Shape} StateDelta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): officeos.v1.StateDelta & officeos.v1.StateDelta.$Shape;
+
+            /**
+             * Creates a StateDelta message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StateDelta
+             */
+            static fromObject(object: { [k: string]: any }): officeos.v1.StateDelta;
+
+            /**
+             * Creates a plain object from a StateDelta message. Also converts values to other types if specified.
+             * @param message StateDelta
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: officeos.v1.StateDelta, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StateDelta to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StateDelta
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StateDelta {
+
+            /** Properties of a StateDelta. */
+            interface $Properties {
+
+                /** StateDelta baseSeq */
+                baseSeq?: (number|null);
+
+                /** StateDelta messages */
+                messages?: (officeos.v1.Message.$Properties[]|null);
+
+                /** StateDelta toolCalls */
+                toolCalls?: (officeos.v1.ToolCall.$Properties[]|null);
+
+                /** StateDelta reasoning */
+                reasoning?: (string|null);
+
+                /** StateDelta cursor */
+                cursor?: (officeos.v1.Cursor.$Properties|null);
+
+                /** StateDelta appStateBytes */
+                appStateBytes?: (Uint8Array|null);
+
+                /** StateDelta appStateJson */
+                appStateJson?: (string|null);
+
+                /** StateDelta metadata */
+                metadata?: ({ [k: string]: string }|null);
+
+                /** StateDelta metadataSet */
+                metadataSet?: (boolean|null);
+
+                /** StateDelta appState */
+                appState?: ("appStateBytes"|"appStateJson");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a StateDelta. */
+            type $Shape = {
+              baseSeq?: number|null;
+              messages?: officeos.v1.Message.$Shape[]|null;
+              toolCalls?: officeos.v1.ToolCall.$Shape[]|null;
+              reasoning?: string|null;
+              cursor?: officeos.v1.Cursor.$Shape|null;
+              appStateBytes?: Uint8Array|null;
+              appStateJson?: string|null;
+              metadata?: { [k: string]: string }|null;
+              metadataSet?: boolean|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ appState?: undefined; appStateBytes?: null; appStateJson?: null }|{ appState?: "appStateBytes"; appStateBytes: Uint8Array; appStateJson?: null }|{ appState?: "appStateJson"; appStateBytes?: null; appStateJson: string })
+            );
+        }
     }
 }

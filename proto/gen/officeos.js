@@ -3,7 +3,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array, $Boolean = $util.global.Boolean;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -1774,6 +1774,536 @@ export const officeos = $root.officeos = (() => {
             };
 
             return AgentCheckpoint;
+        })();
+
+        v1.StateDelta = (function() {
+
+            /**
+             * Properties of a StateDelta.
+             * @typedef {Object} officeos.v1.StateDelta.$Properties
+             * @property {number|null} [baseSeq] StateDelta baseSeq
+             * @property {Array.<officeos.v1.Message.$Properties>|null} [messages] StateDelta messages
+             * @property {Array.<officeos.v1.ToolCall.$Properties>|null} [toolCalls] StateDelta toolCalls
+             * @property {string|null} [reasoning] StateDelta reasoning
+             * @property {officeos.v1.Cursor.$Properties|null} [cursor] StateDelta cursor
+             * @property {Uint8Array|null} [appStateBytes] StateDelta appStateBytes
+             * @property {string|null} [appStateJson] StateDelta appStateJson
+             * @property {Object.<string,string>|null} [metadata] StateDelta metadata
+             * @property {boolean|null} [metadataSet] StateDelta metadataSet
+             * @property {"appStateBytes"|"appStateJson"} [appState] StateDelta appState
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StateDelta.
+             * @memberof officeos.v1
+             * @interface IStateDelta
+             * @augments officeos.v1.StateDelta.$Properties
+             * @deprecated Use officeos.v1.StateDelta.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a StateDelta.
+             * @typedef {{
+             *   baseSeq?: number|null;
+             *   messages?: Array.<officeos.v1.Message.$Shape>|null;
+             *   toolCalls?: Array.<officeos.v1.ToolCall.$Shape>|null;
+             *   reasoning?: string|null;
+             *   cursor?: officeos.v1.Cursor.$Shape|null;
+             *   appStateBytes?: Uint8Array|null;
+             *   appStateJson?: string|null;
+             *   metadata?: Object.<string,string>|null;
+             *   metadataSet?: boolean|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ appState?: undefined; appStateBytes?: null; appStateJson?: null }|{ appState?: "appStateBytes"; appStateBytes: Uint8Array; appStateJson?: null }|{ appState?: "appStateJson"; appStateBytes?: null; appStateJson: string })
+             * )} officeos.v1.StateDelta.$Shape
+             */
+
+            /**
+             * Constructs a new StateDelta.
+             * @memberof officeos.v1
+             * @classdesc Represents a StateDelta.
+             * @constructor
+             * @param {officeos.v1.StateDelta.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StateDelta = function (properties) {
+                this.messages = [];
+                this.toolCalls = [];
+                this.metadata = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StateDelta baseSeq.
+             * @member {number} baseSeq
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.baseSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * StateDelta messages.
+             * @member {Array.<officeos.v1.Message.$Properties>} messages
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.messages = $util.emptyArray;
+
+            /**
+             * StateDelta toolCalls.
+             * @member {Array.<officeos.v1.ToolCall.$Properties>} toolCalls
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.toolCalls = $util.emptyArray;
+
+            /**
+             * StateDelta reasoning.
+             * @member {string} reasoning
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.reasoning = "";
+
+            /**
+             * StateDelta cursor.
+             * @member {officeos.v1.Cursor.$Properties|null|undefined} cursor
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.cursor = null;
+
+            /**
+             * StateDelta appStateBytes.
+             * @member {Uint8Array|null|undefined} appStateBytes
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.appStateBytes = null;
+
+            /**
+             * StateDelta appStateJson.
+             * @member {string|null|undefined} appStateJson
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.appStateJson = null;
+
+            /**
+             * StateDelta metadata.
+             * @member {Object.<string,string>} metadata
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.metadata = $util.emptyObject;
+
+            /**
+             * StateDelta metadataSet.
+             * @member {boolean} metadataSet
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            StateDelta.prototype.metadataSet = false;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * StateDelta appState.
+             * @member {"appStateBytes"|"appStateJson"|undefined} appState
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             */
+            $Object.defineProperty(StateDelta.prototype, "appState", {
+                get: $util.oneOfGetter($oneOfFields = ["appStateBytes", "appStateJson"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Encodes the specified StateDelta message. Does not implicitly {@link officeos.v1.StateDelta.verify|verify} messages.
+             * @function encode
+             * @memberof officeos.v1.StateDelta
+             * @static
+             * @param {officeos.v1.StateDelta.$Properties} message StateDelta message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StateDelta.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.baseSeq != null && $Object.hasOwnProperty.call(message, "baseSeq") && (typeof message.baseSeq === "object" ? message.baseSeq.low || message.baseSeq.high : message.baseSeq !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.baseSeq);
+                if (message.messages != null && message.messages.length)
+                    for (let i = 0; i < message.messages.length; ++i)
+                        $root.officeos.v1.Message.encode(message.messages[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.toolCalls != null && message.toolCalls.length)
+                    for (let i = 0; i < message.toolCalls.length; ++i)
+                        $root.officeos.v1.ToolCall.encode(message.toolCalls[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.reasoning != null && $Object.hasOwnProperty.call(message, "reasoning") && message.reasoning !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.reasoning);
+                if (message.cursor != null && $Object.hasOwnProperty.call(message, "cursor"))
+                    $root.officeos.v1.Cursor.encode(message.cursor, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.appStateBytes != null && $Object.hasOwnProperty.call(message, "appStateBytes"))
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.appStateBytes);
+                if (message.appStateJson != null && $Object.hasOwnProperty.call(message, "appStateJson"))
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.appStateJson);
+                if (message.metadata != null && $Object.hasOwnProperty.call(message, "metadata"))
+                    for (let keys = $Object.keys(message.metadata), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 8, wireType 2 =*/66).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.metadata[keys[i]]).ldelim();
+                if (message.metadataSet != null && $Object.hasOwnProperty.call(message, "metadataSet") && message.metadataSet !== false)
+                    writer.uint32(/* id 9, wireType 0 =*/72).bool(message.metadataSet);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StateDelta message from the specified reader or buffer.
+             * @function decode
+             * @memberof officeos.v1.StateDelta
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {officeos.v1.StateDelta & officeos.v1.StateDelta.$Shape} StateDelta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StateDelta.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.officeos.v1.StateDelta();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.baseSeq = value;
+                            else
+                                delete message.baseSeq;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.messages && message.messages.length))
+                                message.messages = [];
+                            message.messages.push($root.officeos.v1.Message.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.toolCalls && message.toolCalls.length))
+                                message.toolCalls = [];
+                            message.toolCalls.push($root.officeos.v1.ToolCall.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reasoning = value;
+                            else
+                                delete message.reasoning;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.cursor = $root.officeos.v1.Cursor.decode(reader, reader.size(), $undefined, _depth + 1, message.cursor);
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            message.appStateBytes = reader.bytes();
+                            message.appState = "appStateBytes";
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            message.appStateJson = reader.stringVerify();
+                            message.appState = "appStateJson";
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.metadata === $util.emptyObject)
+                                message.metadata = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.metadata, key);
+                            message.metadata[key] = value;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.metadataSet = value;
+                            else
+                                delete message.metadataSet;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a StateDelta message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof officeos.v1.StateDelta
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {officeos.v1.StateDelta} StateDelta
+             */
+            StateDelta.fromObject = function (object, _depth) {
+                if (object instanceof $root.officeos.v1.StateDelta)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".officeos.v1.StateDelta: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.officeos.v1.StateDelta();
+                if (object.baseSeq != null)
+                    if (typeof object.baseSeq === "object" ? object.baseSeq.low || object.baseSeq.high : $Number(object.baseSeq) !== 0)
+                        if ($util.Long)
+                            message.baseSeq = $util.Long.fromValue(object.baseSeq, true);
+                        else if (typeof object.baseSeq === "string")
+                            message.baseSeq = $parseInt(object.baseSeq, 10);
+                        else if (typeof object.baseSeq === "number")
+                            message.baseSeq = object.baseSeq;
+                        else if (typeof object.baseSeq === "object")
+                            message.baseSeq = new $util.LongBits(object.baseSeq.low >>> 0, object.baseSeq.high >>> 0).toNumber(true);
+                if (object.messages) {
+                    if (!$Array.isArray(object.messages))
+                        throw $TypeError(".officeos.v1.StateDelta.messages: array expected");
+                    message.messages = $Array(object.messages.length);
+                    for (let i = 0; i < object.messages.length; ++i) {
+                        if (!$util.isObject(object.messages[i]))
+                            throw $TypeError(".officeos.v1.StateDelta.messages: object expected");
+                        message.messages[i] = $root.officeos.v1.Message.fromObject(object.messages[i], _depth + 1);
+                    }
+                }
+                if (object.toolCalls) {
+                    if (!$Array.isArray(object.toolCalls))
+                        throw $TypeError(".officeos.v1.StateDelta.toolCalls: array expected");
+                    message.toolCalls = $Array(object.toolCalls.length);
+                    for (let i = 0; i < object.toolCalls.length; ++i) {
+                        if (!$util.isObject(object.toolCalls[i]))
+                            throw $TypeError(".officeos.v1.StateDelta.toolCalls: object expected");
+                        message.toolCalls[i] = $root.officeos.v1.ToolCall.fromObject(object.toolCalls[i], _depth + 1);
+                    }
+                }
+                if (object.reasoning != null)
+                    if (typeof object.reasoning !== "string" || object.reasoning.length)
+                        message.reasoning = $String(object.reasoning);
+                if (object.cursor != null) {
+                    if (!$util.isObject(object.cursor))
+                        throw $TypeError(".officeos.v1.StateDelta.cursor: object expected");
+                    message.cursor = $root.officeos.v1.Cursor.fromObject(object.cursor, _depth + 1);
+                }
+                if (object.appStateBytes != null)
+                    if (typeof object.appStateBytes === "string")
+                        $util.base64.decode(object.appStateBytes, message.appStateBytes = $util.newBuffer($util.base64.length(object.appStateBytes)), 0);
+                    else if (object.appStateBytes.length >= 0)
+                        message.appStateBytes = object.appStateBytes;
+                if (object.appStateJson != null)
+                    message.appStateJson = $String(object.appStateJson);
+                if (object.metadata) {
+                    if (!$util.isObject(object.metadata))
+                        throw $TypeError(".officeos.v1.StateDelta.metadata: object expected");
+                    message.metadata = {};
+                    for (let keys = $Object.keys(object.metadata), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.metadata, keys[i]);
+                        message.metadata[keys[i]] = $String(object.metadata[keys[i]]);
+                    }
+                }
+                if (object.metadataSet != null)
+                    if (object.metadataSet)
+                        message.metadataSet = $Boolean(object.metadataSet);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StateDelta message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof officeos.v1.StateDelta
+             * @static
+             * @param {officeos.v1.StateDelta} message StateDelta
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StateDelta.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.messages = [];
+                    object.toolCalls = [];
+                }
+                if (options.objects || options.defaults)
+                    object.metadata = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.baseSeq = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.baseSeq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.reasoning = "";
+                    object.cursor = null;
+                    object.metadataSet = false;
+                }
+                if (message.baseSeq != null && $Object.hasOwnProperty.call(message, "baseSeq"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.baseSeq = typeof message.baseSeq === "number" ? $BigInt(message.baseSeq) : $util.Long.fromBits(message.baseSeq.low >>> 0, message.baseSeq.high >>> 0, true).toBigInt();
+                    else if (typeof message.baseSeq === "number")
+                        object.baseSeq = options.longs === $String ? $String(message.baseSeq) : message.baseSeq;
+                    else
+                        object.baseSeq = options.longs === $String ? $util.Long.prototype.toString.call(message.baseSeq) : options.longs === $Number ? new $util.LongBits(message.baseSeq.low >>> 0, message.baseSeq.high >>> 0).toNumber(true) : message.baseSeq;
+                if (message.messages && message.messages.length) {
+                    object.messages = $Array(message.messages.length);
+                    for (let j = 0; j < message.messages.length; ++j)
+                        object.messages[j] = $root.officeos.v1.Message.toObject(message.messages[j], options, _depth + 1);
+                }
+                if (message.toolCalls && message.toolCalls.length) {
+                    object.toolCalls = $Array(message.toolCalls.length);
+                    for (let j = 0; j < message.toolCalls.length; ++j)
+                        object.toolCalls[j] = $root.officeos.v1.ToolCall.toObject(message.toolCalls[j], options, _depth + 1);
+                }
+                if (message.reasoning != null && $Object.hasOwnProperty.call(message, "reasoning"))
+                    object.reasoning = message.reasoning;
+                if (message.cursor != null && $Object.hasOwnProperty.call(message, "cursor"))
+                    object.cursor = $root.officeos.v1.Cursor.toObject(message.cursor, options, _depth + 1);
+                if (message.appStateBytes != null && $Object.hasOwnProperty.call(message, "appStateBytes")) {
+                    object.appStateBytes = options.bytes === $String ? $util.base64.encode(message.appStateBytes, 0, message.appStateBytes.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.appStateBytes) : message.appStateBytes;
+                    if (options.oneofs)
+                        object.appState = "appStateBytes";
+                }
+                if (message.appStateJson != null && $Object.hasOwnProperty.call(message, "appStateJson")) {
+                    object.appStateJson = message.appStateJson;
+                    if (options.oneofs)
+                        object.appState = "appStateJson";
+                }
+                let keys2;
+                if (message.metadata && (keys2 = $Object.keys(message.metadata)).length) {
+                    object.metadata = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.metadata, keys2[j]);
+                        object.metadata[keys2[j]] = message.metadata[keys2[j]];
+                    }
+                }
+                if (message.metadataSet != null && $Object.hasOwnProperty.call(message, "metadataSet"))
+                    object.metadataSet = message.metadataSet;
+                return object;
+            };
+
+            /**
+             * Converts this StateDelta to JSON.
+             * @function toJSON
+             * @memberof officeos.v1.StateDelta
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StateDelta.prototype.toJSON = function() {
+                return StateDelta.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StateDelta
+             * @function getTypeUrl
+             * @memberof officeos.v1.StateDelta
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StateDelta.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/officeos.v1.StateDelta";
+            };
+
+            return StateDelta;
         })();
 
         return v1;

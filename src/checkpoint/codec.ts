@@ -4,6 +4,7 @@
 import protobuf from "protobufjs/minimal.js";
 import { officeos } from "../../proto/gen/officeos.js";
 import type { AgentStateJson } from "../api/schemas.js";
+import type { StateDeltaJson } from "./delta.js";
 
 const pb = officeos.v1;
 
@@ -49,6 +50,13 @@ export function decodeState(bytes: Uint8Array): DecodeResult {
   } catch (e) {
     return { kind: "error", message: `not an officeos.v1.AgentState: ${(e as Error).message}` };
   }
+  return fromProto(m);
+}
+
+/** The fields AgentState and StateDelta share, in the JSON view. */
+type ProtoStateFields = Pick<officeos.v1.AgentState, "messages" | "toolCalls" | "reasoning" | "cursor" | "appState" | "appStateJson" | "appStateBytes" | "metadata">;
+
+function fromProto(m: ProtoStateFields): DecodeResult {
   const s: AgentStateJson = {};
   if (m.messages.length)
     s.messages = m.messages.map((x) => {
@@ -118,4 +126,32 @@ export function base64ToBytes(s: string): Uint8Array {
   const out = new Uint8Array(protobuf.util.base64.length(s));
   protobuf.util.base64.decode(s, out, 0);
   return out;
+}
+
+export type DeltaDecodeResult = { kind: "ok"; delta: StateDeltaJson } | { kind: "error"; message: string };
+
+export function encodeDelta(d: StateDeltaJson): Uint8Array {
+  const { base_seq, metadata, ...fields } = d;
+  const p: officeos.v1.StateDelta.$Properties = { ...stateToProto(fields), baseSeq: base_seq };
+  if (metadata) {
+    p.metadata = metadata;
+    p.metadataSet = true;
+  }
+  return pb.StateDelta.encode(p, writer()).finish();
+}
+
+export function decodeDelta(bytes: Uint8Array): DeltaDecodeResult {
+  let m: officeos.v1.StateDelta;
+  try {
+    m = pb.StateDelta.decode(bytes);
+  } catch (e) {
+    return { kind: "error", message: `not an officeos.v1.StateDelta: ${(e as Error).message}` };
+  }
+  // Decoded messages keep defaults on the prototype: pass fields, not a spread.
+  const r = fromProto({ messages: m.messages, toolCalls: m.toolCalls, reasoning: m.reasoning, cursor: m.cursor, appState: m.appState, appStateJson: m.appStateJson, appStateBytes: m.appStateBytes, metadata: {} } as ProtoStateFields);
+  if (r.kind === "error") return r;
+  const { metadata: _unused, ...rest } = r.state;
+  const delta: StateDeltaJson = { base_seq: Number(m.baseSeq ?? 0), ...rest };
+  if (m.metadataSet) delta.metadata = { ...m.metadata };
+  return { kind: "ok", delta };
 }
