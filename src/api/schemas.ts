@@ -230,8 +230,26 @@ export type AgentStateJson = z.infer<typeof AgentStateJson>;
 
 export const Epoch = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
-export const PutCheckpointJson = z.strictObject({ epoch: Epoch, state: AgentStateJson }).openapi("PutCheckpoint");
-export const CheckpointSaved = z.object({ seq: z.number() }).openapi("CheckpointSaved");
+/** Appends messages, tool calls and reasoning to checkpoint base_seq; replaces cursor, app state, metadata. */
+export const StateDeltaJson = z
+  .strictObject({
+    base_seq: z.number().int().min(1),
+    messages: z.array(Message).optional(),
+    tool_calls: z.array(ToolCall).optional(),
+    reasoning: z.string().optional(),
+    cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
+    app_state: Json.optional(),
+    app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
+    metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
+  })
+  .refine((s) => !(s.app_state !== undefined && s.app_state_base64 !== undefined), "give app_state or app_state_base64, not both")
+  .openapi("StateDelta");
+
+export const PutCheckpointJson = z
+  .strictObject({ epoch: Epoch, state: AgentStateJson.optional(), delta: StateDeltaJson.optional() })
+  .refine((b) => (b.state === undefined) !== (b.delta === undefined), { message: "give state (a full checkpoint) or delta, exactly one", path: ["state"] })
+  .openapi("PutCheckpoint");
+export const CheckpointSaved = z.object({ seq: z.number(), kind: z.enum(["full", "delta"]) }).openapi("CheckpointSaved");
 export const CheckpointView = z.object({ seq: z.number(), task_id: z.string(), created_at: z.string(), state: AgentStateJson }).openapi("Checkpoint");
 export type CheckpointView = z.infer<typeof CheckpointView>;
 

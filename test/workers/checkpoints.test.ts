@@ -36,7 +36,7 @@ describe("checkpoints", () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     expect((await getTask(f, id)).state).toBe("leased");
-    expect(await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: STATE }))).toEqual({ seq: 1 });
+    expect(await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: STATE }))).toEqual({ seq: 1, kind: "full" });
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
     expect(cp.seq).toBe(1);
     expect(cp.task_id).toBe(id);
@@ -89,7 +89,7 @@ describe("checkpoints", () => {
     }).finish();
     const put = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, bytes, { "content-type": PROTOBUF, "officeos-epoch": String(epoch) });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ seq: 1 });
+    expect(put.body).toEqual({ seq: 1, kind: "full" });
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
     expect(cp.state).toEqual({
       messages: [{ role: "user", content: "hello" }],

@@ -5,8 +5,8 @@ import { ApiError, toJson, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { errors, json, PathId, security } from "../openapi.js";
 import { CheckpointSaved, CheckpointView, LIMITS, PutCheckpointJson } from "../schemas.js";
-import { decodeState, encodeState, wrapCheckpoint } from "../../checkpoint/codec.js";
-import type { StoredCheckpoint } from "../../durable/agent-do.js";
+import { decodeDelta, decodeState, encodeDelta, encodeState, wrapCheckpoint } from "../../checkpoint/codec.js";
+import type { CheckpointWrite, StoredCheckpoint } from "../../durable/agent-do.js";
 
 export const checkpoints = new OpenAPIHono<AppEnv>();
 
@@ -28,7 +28,7 @@ checkpoints.openapi(
   createRoute({
     method: "put",
     path: "/v1/tasks/{id}/checkpoint",
-    summary: "Save the instance's state (protobuf AgentState with header OfficeOS-Epoch, or JSON)",
+    summary: "Save the instance's state: full or a delta on the latest (protobuf AgentState or StateDelta with headers OfficeOS-Epoch and OfficeOS-Checkpoint-Kind, or JSON)",
     security,
     middleware: [requireScope("runner")] as const,
     request: {
@@ -54,30 +54,41 @@ checkpoints.openapi(
     const taskId = c.req.valid("param").id;
     const caller = c.get("caller");
     let epoch: number;
-    let bytes: Uint8Array;
+    let write: CheckpointWrite;
     if ((c.req.header("content-type") ?? "").toLowerCase().startsWith(PROTOBUF)) {
       const header = c.req.header("officeos-epoch") ?? "";
       const parsed = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).safeParse(header === "" ? undefined : header);
       if (!parsed.success) throw new ApiError("bad_request", "header OfficeOS-Epoch must be the lease epoch, a positive integer");
       epoch = parsed.data;
-      bytes = new Uint8Array(await c.req.arrayBuffer());
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
-      const d = decodeState(bytes);
-      if (d.kind === "error") throw new ApiError("bad_request", d.message);
+      const kind = (c.req.header("officeos-checkpoint-kind") ?? "full").toLowerCase();
+      if (kind === "delta") {
+        const d = decodeDelta(bytes);
+        if (d.kind === "error") throw new ApiError("bad_request", d.message);
+        if (d.delta.base_seq < 1) throw new ApiError("bad_request", "a delta needs base_seq, the checkpoint it extends");
+        write = { kind: "delta", baseSeq: d.delta.base_seq, bytes };
+      } else if (kind === "full") {
+        const d = decodeState(bytes);
+        if (d.kind === "error") throw new ApiError("bad_request", d.message);
+        write = { kind: "full", bytes };
+      } else throw new ApiError("bad_request", "header OfficeOS-Checkpoint-Kind must be full or delta");
     } else {
       const parsed = PutCheckpointJson.safeParse(c.req.valid("json"));
       if (!parsed.success) throw new ApiError("bad_request", "invalid checkpoint body", toJson(parsed.error.issues));
       epoch = parsed.data.epoch;
-      bytes = encodeState(parsed.data.state);
+      const { state, delta } = parsed.data;
+      const bytes = delta ? encodeDelta(delta) : encodeState(state ?? {});
       if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
       // JSON strings may hold lone surrogates, which encode to invalid UTF-8; stored bytes must decode.
-      const d = decodeState(bytes);
+      const d = delta ? decodeDelta(bytes) : decodeState(bytes);
       if (d.kind === "error") throw new ApiError("bad_request", `state cannot be stored: ${d.message}`);
+      write = delta ? { kind: "delta", baseSeq: delta.base_seq, bytes } : { kind: "full", bytes };
     }
     const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
-    const { seq } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, bytes));
+    const { seq, kind } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, write));
     await caller.tenant.recordCheckpoint(taskId, epoch, seq);
-    return c.json({ seq }, 200);
+    return c.json({ seq, kind }, 200);
   },
 );
 
