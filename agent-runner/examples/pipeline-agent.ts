@@ -8,7 +8,7 @@
 // finishes that step's effect; a resume at sub_step 0 starts the next step.
 // No finished step runs again.
 import { appendFile, readFile } from "node:fs/promises";
-import { runAgent, AgentError } from "../sdk/index.js";
+import { runAgent, AgentError, type JsonValue } from "../sdk/index.js";
 
 interface Input {
   steps: number;
@@ -16,6 +16,8 @@ interface Input {
   step_ms?: number;
   /** Fail (retryably) when reaching this step on attempt 1; for retry demos. */
   fail_at_step?: number;
+  /** Grow a conversation: each step adds a user and an assistant message of this many characters. */
+  chat_chars?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,11 +27,19 @@ async function hasLine(file: string, step: number): Promise<boolean> {
   return text.split("\n").some((l) => l.startsWith(`step=${step} `));
 }
 
-void runAgent<Input>(async (ctx) => {
+void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const { steps, file, step_ms = 0 } = ctx.input;
   if (!Number.isInteger(steps) || steps < 0 || typeof file !== "string") throw new AgentError("bad_input", "input needs {steps: integer >= 0, file: string}", false);
   const appState = (ctx.restored?.app_state ?? {}) as { sum?: number };
   let sum = appState.sum ?? 0;
+  // The conversation so far: the runner sends only what each step adds (a delta).
+  const messages = [...(ctx.restored?.messages ?? [])];
+  const chat = ctx.input.chat_chars ?? 0;
+  const say = (i: number) => {
+    if (!chat) return;
+    messages.length = 2 * i; // a step cut short after its intent may have said its part already
+    messages.push({ role: "user", content: `question ${i} `.padEnd(chat, "q") }, { role: "assistant", content: `answer ${i} `.padEnd(chat, "a") });
+  };
   let step = ctx.restored?.cursor?.step ?? 0;
   const tag = `runner=${process.env.OFFICEOS_RUNNER_NAME ?? "?"} attempt=${ctx.task.attempt} pid=${process.pid}`;
 
@@ -41,15 +51,19 @@ void runAgent<Input>(async (ctx) => {
     // Crashed between intent and completion: the sum already includes step `step`.
     await effect(step);
     step += 1;
-    await ctx.checkpoint({ cursor: { step, sub_step: 0 }, app_state: { sum } });
+    await ctx.checkpoint({ cursor: { step, sub_step: 0 }, app_state: { sum }, messages });
   }
   for (; step < steps; step++) {
     if (ctx.input.fail_at_step === step && ctx.task.attempt === 1) throw new AgentError("planned_failure", `failing at step ${step} as asked`);
     if (step_ms) await sleep(step_ms);
     sum += step + 1;
-    await ctx.checkpoint({ cursor: { step, sub_step: 1 }, app_state: { sum } });
+    say(step);
+    await ctx.checkpoint({ cursor: { step, sub_step: 1 }, app_state: { sum }, messages });
     await effect(step);
-    await ctx.checkpoint({ cursor: { step: step + 1, sub_step: 0 }, app_state: { sum } });
+    await ctx.checkpoint({ cursor: { step: step + 1, sub_step: 0 }, app_state: { sum }, messages });
   }
-  return { steps, sum };
+  // The conversation must hold every step's exchange exactly once, in order.
+  const intact = messages.length === 2 * steps && messages.every((m, i) => m.content?.startsWith(`${i % 2 ? "answer" : "question"} ${i >> 1} `));
+  if (!chat) return { steps, sum };
+  return { steps, sum, messages: messages.length, conversation_intact: intact };
 });

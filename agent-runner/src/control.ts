@@ -69,9 +69,10 @@ export class ControlPlane {
     return this.call("DELETE", `/v1/runners/${runnerId}`, undefined);
   }
 
-  checkpoint(taskId: string, epoch: number, protobuf: Uint8Array): Promise<CallResult<{ seq: number }>> {
+  /** Protobuf AgentState (full) or StateDelta (delta on the latest seq). */
+  checkpoint(taskId: string, epoch: number, kind: "full" | "delta", protobuf: Uint8Array): Promise<CallResult<{ seq: number; kind: "full" | "delta" }>> {
     return this.call("PUT", `/v1/tasks/${taskId}/checkpoint`, protobuf, {
-      headers: { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch) },
+      headers: { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch), "officeos-checkpoint-kind": kind },
     });
   }
 

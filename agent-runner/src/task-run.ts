@@ -9,7 +9,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
-import { encodeState } from "../../src/checkpoint/codec.js";
+import { encodeDelta, encodeState } from "../../src/checkpoint/codec.js";
+import { diffState } from "../../src/checkpoint/delta.js";
 import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import type { CallResult, ControlPlane } from "./control.js";
@@ -39,6 +40,8 @@ export class TaskRun implements TaskHandle {
   private stopReason: StopReason | null = null;
   private workDir: string | null = null;
   private lastProgressAt = Date.now();
+  /** The last state the control plane holds for this instance, for deltas. */
+  private last: { seq: number; state: AgentStateJson } | null;
   private resolveDone!: () => void;
   /** Settles when the process has exited and the outcome is reported. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -49,6 +52,7 @@ export class TaskRun implements TaskHandle {
   ) {
     this.taskId = lease.task.id;
     this.epoch = lease.epoch;
+    this.last = lease.checkpoint ? { seq: lease.checkpoint.seq, state: lease.checkpoint.state } : null;
   }
 
   get log(): Logger {
@@ -100,11 +104,20 @@ export class TaskRun implements TaskHandle {
     };
   }
 
+  /**
+   * The agent hands over its whole state; what goes to the control plane is a
+   * delta on the last checkpoint when the new state extends it, else the whole.
+   */
   async checkpoint(state: AgentStateJson): Promise<RuntimeReply> {
     if (this.reported || this.stopReason === "lost") return gone();
-    const r = await this.deps.cp.checkpoint(this.taskId, this.epoch, encodeState(state));
+    const cp = this.deps.cp;
+    const delta = this.last ? diffState(this.last.state, state, this.last.seq) : null;
+    let r = delta ? await cp.checkpoint(this.taskId, this.epoch, "delta", encodeDelta(delta)) : null;
+    // No base, not an extension, or the base moved on (409 conflict): send it whole.
+    if (!r || (r.kind === "http" && r.status === 409 && r.code === "conflict")) r = await cp.checkpoint(this.taskId, this.epoch, "full", encodeState(state));
     if (r.kind === "ok") {
       this.lastProgressAt = Date.now();
+      this.last = { seq: r.value.seq, state };
       return { status: 200, body: { seq: r.value.seq } };
     }
     return this.refused(r);
