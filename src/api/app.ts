@@ -48,7 +48,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
   app.onError((err, c) => {
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err), stack: (err as Error).stack }));
+    if (status >= 500 && !(err instanceof ApiError)) console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err), stack: (err as Error).stack }));
     return c.json(body, status as 400, headers);
   });
   return app;

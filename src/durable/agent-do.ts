@@ -9,6 +9,8 @@ import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../api/errors.js";
 import { foldChain, shouldCompact, type ChainRecord } from "../checkpoint/chain.js";
 import { encodeState } from "../checkpoint/codec.js";
+import { RedisSpill, sha256Bytes } from "../checkpoint/spill.js";
+import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
 
@@ -18,7 +20,17 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);`,
   `ALTER TABLE checkpoints ADD COLUMN kind TEXT NOT NULL DEFAULT 'full';
    CREATE TABLE checkpoint_chunks (seq INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (seq, idx));`,
+  // Spilled records: the blob lives in Redis under `blob`, in `chunks` parts, with its SHA-256.
+  `ALTER TABLE checkpoints ADD COLUMN blob TEXT;
+   ALTER TABLE checkpoints ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE checkpoints ADD COLUMN sha256 TEXT;`,
 ];
+
+const DEFAULT_SPILL_BYTES = 256 * 1024;
+const DEFAULT_SPILL_TTL_S = 7 * 24 * 3600;
+
+/** Where a record's bytes went: inline chunks in SQLite, or a blob in Redis. */
+type Placed = { kind: "inline"; bytes: Uint8Array } | { kind: "spilled"; blob: string; chunks: number; sha256: string; size: number };
 
 /** Rows and values are limited to 2 MB; blobs are stored in chunks well under it. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -38,63 +50,129 @@ export interface StoredCheckpoint {
 
 export type CheckpointWrite = { kind: "full"; bytes: Uint8Array } | { kind: "delta"; baseSeq: number; bytes: Uint8Array };
 
-type Row = { seq: number; task_id: string; epoch: number; created_at: number; size: number; kind: "full" | "delta" };
+type Row = { seq: number; task_id: string; epoch: number; created_at: number; size: number; kind: "full" | "delta"; blob: string | null; chunks: number; sha256: string | null };
+const ROW = "seq, task_id, epoch, created_at, size, kind, blob, chunks, sha256";
 
 export class AgentDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+
+  private readonly spill: RedisSpill | null;
+  private readonly spillBytes: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, MIGRATIONS);
+    this.spillBytes = Number(env.OFFICEOS_SPILL_BYTES ?? DEFAULT_SPILL_BYTES) || DEFAULT_SPILL_BYTES;
+    this.spill =
+      env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+        ? new RedisSpill({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, ttlSeconds: Number(env.OFFICEOS_SPILL_TTL_S ?? DEFAULT_SPILL_TTL_S) || DEFAULT_SPILL_TTL_S })
+        : null;
   }
 
   /**
    * Called when a lease is handed out: raises the epoch floor so that writes
    * from older leases are refused, and returns the state to resume from.
    */
-  claim(taskId: string, epoch: number): Result<StoredCheckpoint | null> {
+  async claim(taskId: string, epoch: number): Promise<Result<StoredCheckpoint | null>> {
     if (epoch > this.floor()) {
       this.setMeta("epoch_floor", String(epoch));
       this.setMeta("task_id", taskId);
     }
-    return ok(this.restore());
+    return ok(await this.restore());
   }
 
-  put(taskId: string, epoch: number, w: CheckpointWrite): Result<{ seq: number; kind: "full" | "delta" }> {
-    const floor = this.floor();
-    if (epoch < floor) return fail("stale_epoch", `lease epoch ${epoch} is older than this instance's current lease (${floor})`);
-    const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM checkpoints").toArray()[0]?.s ?? 0;
-    if (w.kind === "delta" && w.baseSeq !== last)
-      return fail("conflict", `delta is on checkpoint ${w.baseSeq} but the latest is ${last}; send a full checkpoint`, { latest_seq: last });
-    const seq = last + 1;
-    let kind = w.kind;
+  /**
+   * Appends a record. A large one goes to Redis first; only once it is there
+   * does the row that points at it commit, so a failed upload leaves the chain
+   * as it was (503) and never half-written.
+   */
+  async put(taskId: string, epoch: number, w: CheckpointWrite): Promise<Result<{ seq: number; kind: "full" | "delta" }>> {
+    const check = (): Result<number> => {
+      const floor = this.floor();
+      if (epoch < floor) return fail("stale_epoch", `lease epoch ${epoch} is older than this instance's current lease (${floor})`);
+      const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM checkpoints").toArray()[0]?.s ?? 0;
+      if (w.kind === "delta" && w.baseSeq !== last)
+        return fail("conflict", `delta is on checkpoint ${w.baseSeq} but the latest is ${last}; send a full checkpoint`, { latest_seq: last });
+      return ok(last);
+    };
+    const first = check();
+    if (first.kind === "error") return first;
+    const placed = await this.place(w.bytes);
+    if (placed.kind === "error") return placed;
+    // Other requests may have run during the upload: check again before committing.
+    const again = check();
+    if (again.kind === "error" || again.value !== first.value) {
+      this.discard(placed.value);
+      return again.kind === "error" ? again : fail("conflict", "another checkpoint was written meanwhile; send a full checkpoint");
+    }
+    const seq = again.value + 1;
     this.ctx.storage.transactionSync(() => {
-      if (epoch > floor) this.setMeta("epoch_floor", String(epoch));
-      this.insert(seq, taskId, epoch, w.kind, w.bytes);
-      if (w.kind === "delta" && this.compactionDue()) {
-        // Fold the chain into a full record at this seq; the records before stay as fallbacks.
-        const folded = this.restore();
-        if (folded && !folded.broken) {
-          this.sql.exec("DELETE FROM checkpoint_chunks WHERE seq = ?", seq);
-          this.sql.exec("DELETE FROM checkpoints WHERE seq = ?", seq);
-          this.insert(seq, taskId, epoch, "full", folded.state);
+      if (epoch > this.floor()) this.setMeta("epoch_floor", String(epoch));
+      this.insert(seq, taskId, epoch, w.kind, placed.value);
+    });
+    let kind = w.kind;
+    if (w.kind === "delta" && this.compactionDue()) {
+      // Fold the chain into a full record at this seq; the records before stay as fallbacks.
+      const folded = await this.restore();
+      if (folded && !folded.broken && folded.seq === seq) {
+        const full = await this.place(folded.state);
+        if (full.kind === "ok") {
+          this.ctx.storage.transactionSync(() => {
+            this.remove(seq);
+            this.insert(seq, taskId, epoch, "full", full.value);
+          });
           kind = "full";
         }
       }
-      this.prune();
-    });
+    }
+    this.prune();
     return ok({ seq, kind });
   }
 
-  latest(): Result<StoredCheckpoint | null> {
-    return ok(this.restore());
+  async latest(): Promise<Result<StoredCheckpoint | null>> {
+    return ok(await this.restore());
   }
 
-  private insert(seq: number, taskId: string, epoch: number, kind: "full" | "delta", bytes: Uint8Array): void {
+  private async place(bytes: Uint8Array): Promise<Result<Placed>> {
+    if (!this.spill || bytes.byteLength <= this.spillBytes) return ok({ kind: "inline", bytes });
+    const blob = `officeos:cp:${this.ctx.id.toString()}:${randomHex(8)}`;
+    const sha256 = await sha256Bytes(bytes);
+    const r = await this.spill.put(blob, bytes);
+    if (r.kind === "error") return fail("unavailable", `checkpoint store (Redis) unavailable: ${r.message}; the previous checkpoint is kept`);
+    return ok({ kind: "spilled", blob, chunks: r.value.chunks, sha256, size: bytes.byteLength });
+  }
+
+  private discard(p: Placed): void {
+    if (p.kind === "spilled") this.ctx.waitUntil(this.spill?.del(p.blob, p.chunks) ?? Promise.resolve());
+  }
+
+  private insert(seq: number, taskId: string, epoch: number, kind: "full" | "delta", p: Placed): void {
+    if (p.kind === "spilled") {
+      this.sql.exec(
+        "INSERT INTO checkpoints (seq, task_id, epoch, created_at, size, data, kind, blob, chunks, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        seq, taskId, epoch, Date.now(), p.size, new Uint8Array(0), kind, p.blob, p.chunks, p.sha256,
+      );
+      return;
+    }
+    const bytes = p.bytes;
     this.sql.exec("INSERT INTO checkpoints (seq, task_id, epoch, created_at, size, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?)", seq, taskId, epoch, Date.now(), bytes.byteLength, new Uint8Array(0), kind);
     for (let i = 0, off = 0; off < bytes.byteLength || i === 0; i++, off += CHUNK_BYTES)
       this.sql.exec("INSERT INTO checkpoint_chunks (seq, idx, data) VALUES (?, ?, ?)", seq, i, bytes.subarray(off, off + CHUNK_BYTES));
+  }
+
+  private remove(seq: number): void {
+    this.sql.exec("DELETE FROM checkpoint_chunks WHERE seq = ?", seq);
+    this.sql.exec("DELETE FROM checkpoints WHERE seq = ?", seq);
+  }
+
+  /** A record's bytes: inline chunks, or the spilled blob checked against its SHA-256; null when lost or corrupt. */
+  private async load(row: Row): Promise<Uint8Array | null> {
+    if (row.blob === null) return this.bytesOf(row);
+    if (!this.spill) return null;
+    const r = await this.spill.get(row.blob, row.chunks);
+    if (r.kind === "error" || !r.value) return null;
+    return (await sha256Bytes(r.value)) === row.sha256 ? r.value : null;
   }
 
   private bytesOf(row: Row): Uint8Array | null {
@@ -115,20 +193,18 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** The newest state that folds cleanly: the latest chain, or an older one if it is broken. */
-  private restore(): StoredCheckpoint | null {
-    const fulls = this.sql.exec<Row>("SELECT seq, task_id, epoch, created_at, size, kind FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC").toArray();
+  private async restore(): Promise<StoredCheckpoint | null> {
+    const fulls = this.sql.exec<Row>(`SELECT ${ROW} FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC`).toArray();
     let firstBreak: { seq: number; reason: string } | undefined;
     for (const f of fulls) {
-      const rows = this.sql.exec<Row>("SELECT seq, task_id, epoch, created_at, size, kind FROM checkpoints WHERE seq >= ? ORDER BY seq", f.seq).toArray();
+      const rows = this.sql.exec<Row>(`SELECT ${ROW} FROM checkpoints WHERE seq >= ? ORDER BY seq`, f.seq).toArray();
       // A later full record starts a newer chain; stop before it.
       const chain = rows.filter((r, i) => i === 0 || r.kind === "delta").filter((r, i, a) => i === 0 || (a[i - 1] as Row).seq === r.seq - 1);
-      const records: ChainRecord[] = chain.map((r) => ({ seq: r.seq, kind: r.kind, bytes: this.bytesOf(r) }));
+      const records: ChainRecord[] = [];
+      for (const r of chain) records.push({ seq: r.seq, kind: r.kind, bytes: await this.load(r) });
       const folded = foldChain(records);
-      if (folded.kind === "empty") {
-        firstBreak ??= folded.broken ?? undefined;
-        continue;
-      }
       firstBreak ??= folded.broken ?? undefined;
+      if (folded.kind === "empty") continue;
       const top = chain.find((r) => r.seq === folded.seq) as Row;
       // A single full record is served as stored; a folded chain is encoded once.
       const single = chain.length === 1 ? records[0]?.bytes : null;
@@ -149,6 +225,8 @@ export class AgentDO extends DurableObject<Env> {
   private prune(): void {
     const keep = this.sql.exec<{ seq: number }>("SELECT seq FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC LIMIT 1 OFFSET ?", KEEP_FULL - 1).toArray()[0];
     if (!keep) return;
+    for (const r of this.sql.exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE seq < ? AND blob IS NOT NULL", keep.seq).toArray())
+      this.discard({ kind: "spilled", blob: r.blob, chunks: r.chunks, sha256: "", size: 0 });
     this.sql.exec("DELETE FROM checkpoint_chunks WHERE seq < ?", keep.seq);
     this.sql.exec("DELETE FROM checkpoints WHERE seq < ?", keep.seq);
   }

@@ -92,9 +92,9 @@ describe("checkpoint deltas", () => {
     await ok(put(f, id, { epoch, state: { reasoning: "a" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 1, reasoning: "b" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 2, reasoning: "c" } }));
-    const restored = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)), (o: AgentDO, s: DurableObjectState) => {
+    const restored = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)), async (o: AgentDO, s: DurableObjectState) => {
       s.storage.sql.exec("DELETE FROM checkpoint_chunks WHERE seq = 3");
-      const r = o.latest();
+      const r = await o.latest();
       return r.kind === "ok" ? r.value : null;
     });
     expect(restored?.seq).toBe(2);
