@@ -11,7 +11,7 @@ import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
 
 /** JSON checkpoints may be larger on the wire than the encoded limit (base64, field names). */
-const CHECKPOINT_BODY_BYTES = 4 * 1024 * 1024;
+const CHECKPOINT_BODY_BYTES = 40 * 1024 * 1024;
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({

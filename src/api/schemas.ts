@@ -4,7 +4,8 @@ import { z } from "@hono/zod-openapi";
 
 export const LIMITS = {
   bodyBytes: 1024 * 1024,
-  checkpointBytes: 1536 * 1024,
+  /** Encoded checkpoint record; stored in 1 MiB chunks (or spilled), and under the 32 MiB Workers RPC message limit. */
+  checkpointBytes: 24 * 1024 * 1024,
   name: 128,
   labelValue: 256,
   listSize: 64,

@@ -31,13 +31,14 @@ describe("checkpoint edge cases", () => {
     expect(JSON.parse(cp.state?.appStateJson ?? "null")).toEqual(state.app_state);
   });
 
-  it("refuses an encoded state over 1.5 MiB with 413 and keeps the previous one", async () => {
+  it("refuses an encoded state over 24 MiB with 413 naming the limit, and keeps the previous one", async () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "small" } }));
-    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "x".repeat(1600 * 1024) } });
+    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "x".repeat(25 * 1024 * 1024) } });
     expectError(r, 413, "payload_too_large");
-    expect(r.body.error.details.limit).toBe(1536 * 1024);
+    expect(r.body.error.details.limit).toBe(24 * 1024 * 1024);
+    expect(r.body.error.message).toContain(String(24 * 1024 * 1024));
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
     expect(cp).toMatchObject({ seq: 1, state: { reasoning: "small" } });
   });
