@@ -2,10 +2,13 @@
 // state persisted in .officeos/state) and one local runner with the example
 // agents. No cloud account, no Redis. Ctrl-C stops both.
 //   OFFICEOS_PORT (default 8787), OFFICEOS_HOME (default ./.officeos)
+//   OFFICEOS_REDIS_URL (e.g. redis://127.0.0.1:6379): also start the Upstash REST
+//   bridge in front of that Redis and let large checkpoints spill to it.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { api, bootstrapTenant, ROOT, startControlPlane, startRunner } from "./lib/stack.mjs";
+import { startRedisBridge } from "./redis-bridge.mjs";
 
 const home = resolve(process.env.OFFICEOS_HOME ?? join(ROOT, ".officeos"));
 const port = Number(process.env.OFFICEOS_PORT ?? 8787);
@@ -14,7 +17,14 @@ const credsPath = join(home, "dev.json");
 let creds = existsSync(credsPath) ? JSON.parse(readFileSync(credsPath, "utf8")) : null;
 const adminToken = creds?.adminToken ?? randomBytes(24).toString("hex");
 
-const cp = await startControlPlane({ port, persistTo: join(home, "state"), adminToken, log: (s) => process.env.OFFICEOS_VERBOSE && process.stderr.write(s) });
+let bridge = null;
+const vars = {};
+if (process.env.OFFICEOS_REDIS_URL) {
+  bridge = await startRedisBridge({ redisUrl: process.env.OFFICEOS_REDIS_URL });
+  vars.UPSTASH_REDIS_REST_URL = bridge.url;
+  vars.UPSTASH_REDIS_REST_TOKEN = bridge.token;
+}
+const cp = await startControlPlane({ port, persistTo: join(home, "state"), adminToken, vars, log: (s) => process.env.OFFICEOS_VERBOSE && process.stderr.write(s) });
 if (creds) {
   // The persisted state may have been wiped; check the saved key still works.
   try {
@@ -45,6 +55,7 @@ admin key               ${creds.adminKey}
 submit key              ${creds.submitKey}
 local runner            ${runnerId ?? "NOT READY"} ready with agents: pipeline, echo
 state                   ${home}
+checkpoint spill        ${bridge ? `Redis ${process.env.OFFICEOS_REDIS_URL} through the Upstash REST bridge at ${bridge.url}` : "none (embedded default: everything in Durable Object storage)"}
 
 Try:
   curl -s -X POST ${cp.url}/v1/tasks -H "authorization: Bearer ${creds.submitKey}" \\
@@ -59,6 +70,7 @@ const shutdown = async () => {
   stopping = true;
   await runner.stop();
   await cp.stop();
+  await bridge?.close();
   process.exit(0);
 };
 process.on("SIGINT", shutdown);

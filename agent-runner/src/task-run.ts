@@ -86,6 +86,7 @@ export class TaskRun implements TaskHandle {
     }
     child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
     child.once("close", (code, signal) => void this.onExit(code, signal));
+    if (this.lease.checkpoint?.broken) this.log.warn({ broken: this.lease.checkpoint.broken, resume_seq: this.lease.checkpoint.seq }, "checkpoint record lost; resuming from the newest intact one");
     this.log.info({ pid: child.pid, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
   }
 

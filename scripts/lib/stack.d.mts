@@ -10,7 +10,7 @@ export interface ControlPlaneProcess {
   child: ChildProcess;
   stop(): Promise<void>;
 }
-export function startControlPlane(opts?: { port?: number; persistTo?: string; adminToken?: string; config?: string; log?: (s: string) => void }): Promise<ControlPlaneProcess>;
+export function startControlPlane(opts?: { port?: number; persistTo?: string; adminToken?: string; config?: string; vars?: Record<string, string>; log?: (s: string) => void }): Promise<ControlPlaneProcess>;
 export interface LogEntry {
   msg?: string;
   [k: string]: unknown;

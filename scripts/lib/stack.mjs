@@ -40,12 +40,13 @@ async function waitFor(url, timeoutMs, child) {
 }
 
 /** Starts `wrangler dev` with local, persisted Durable Object storage. */
-export async function startControlPlane({ port, persistTo, adminToken, config, log = () => {} } = {}) {
+export async function startControlPlane({ port, persistTo, adminToken, config, vars = {}, log = () => {} } = {}) {
   port ??= await freePort();
   const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", "0", "--log-level", "warn", "--show-interactive-dev-session=false"];
   if (config) args.push("--config", config);
   if (persistTo) args.push("--persist-to", persistTo);
   if (adminToken) args.push("--var", `OFFICEOS_ADMIN_TOKEN:${adminToken}`);
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", FORCE_COLOR: "0" },

@@ -251,7 +251,16 @@ export const PutCheckpointJson = z
   .refine((b) => (b.state === undefined) !== (b.delta === undefined), { message: "give state (a full checkpoint) or delta, exactly one", path: ["state"] })
   .openapi("PutCheckpoint");
 export const CheckpointSaved = z.object({ seq: z.number(), kind: z.enum(["full", "delta"]) }).openapi("CheckpointSaved");
-export const CheckpointView = z.object({ seq: z.number(), task_id: z.string(), created_at: z.string(), state: AgentStateJson }).openapi("Checkpoint");
+export const CheckpointView = z
+  .object({
+    seq: z.number(),
+    task_id: z.string(),
+    created_at: z.string(),
+    state: AgentStateJson,
+    /** Set when a newer record was lost or corrupt and this older state was restored instead. */
+    broken: z.object({ seq: z.number(), reason: z.string() }).optional(),
+  })
+  .openapi("Checkpoint");
 export type CheckpointView = z.infer<typeof CheckpointView>;
 
 export const Lease = z

@@ -99,6 +99,9 @@ describe("checkpoint deltas", () => {
     });
     expect(restored?.seq).toBe(2);
     expect(restored?.broken).toEqual({ seq: 3, reason: "blob missing" });
-    expect((await latest(f, id)).state).toEqual({ reasoning: "ab" });
+    const view = await latest(f, id);
+    expect(view.state).toEqual({ reasoning: "ab" });
+    // Whoever reads it is told which record broke.
+    expect(view.broken).toEqual({ seq: 3, reason: "blob missing" });
   });
 });

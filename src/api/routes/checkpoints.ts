@@ -17,7 +17,9 @@ export function checkpointView(s: StoredCheckpoint): CheckpointView {
   const d = decodeState(s.state);
   // Stored bytes were decoded once before they were written, so this holds.
   if (d.kind === "error") throw new ApiError("internal", `stored checkpoint ${s.seq} is unreadable`);
-  return { seq: s.seq, task_id: s.task_id, created_at: new Date(s.created_at_ms).toISOString(), state: d.state };
+  const view: CheckpointView = { seq: s.seq, task_id: s.task_id, created_at: new Date(s.created_at_ms).toISOString(), state: d.state };
+  if (s.broken) view.broken = s.broken;
+  return view;
 }
 
 function tooLarge(size: number): ApiError {
