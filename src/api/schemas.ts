@@ -215,35 +215,28 @@ export const ToolCall = z.strictObject({
   started_at_ms: z.number().int().nonnegative().optional(),
   ended_at_ms: z.number().int().nonnegative().optional(),
 });
-export const AgentStateJson = z
-  .strictObject({
-    messages: z.array(Message).optional(),
-    tool_calls: z.array(ToolCall).optional(),
-    reasoning: z.string().optional(),
-    cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
-    app_state: Json.optional(),
-    app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
-    metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
-  })
-  .refine((s) => !(s.app_state !== undefined && s.app_state_base64 !== undefined), "give app_state or app_state_base64, not both")
-  .openapi("AgentState");
+/** Fields of a state; a delta has the same, meaning "appended" or "replaced" (see StateDelta). */
+const stateFields = {
+  messages: z.array(Message).optional(),
+  tool_calls: z.array(ToolCall).optional(),
+  reasoning: z.string().optional(),
+  cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
+  app_state: Json.optional(),
+  app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
+  metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
+};
+const oneAppState = (s: { app_state?: unknown; app_state_base64?: string | undefined }) => !(s.app_state !== undefined && s.app_state_base64 !== undefined);
+const ONE_APP_STATE = "give app_state or app_state_base64, not both";
+
+export const AgentStateJson = z.strictObject(stateFields).refine(oneAppState, ONE_APP_STATE).openapi("AgentState");
 export type AgentStateJson = z.infer<typeof AgentStateJson>;
 
 export const Epoch = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 /** Appends messages, tool calls and reasoning to checkpoint base_seq; replaces cursor, app state, metadata. */
 export const StateDeltaJson = z
-  .strictObject({
-    base_seq: z.number().int().min(1),
-    messages: z.array(Message).optional(),
-    tool_calls: z.array(ToolCall).optional(),
-    reasoning: z.string().optional(),
-    cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
-    app_state: Json.optional(),
-    app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
-    metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
-  })
-  .refine((s) => !(s.app_state !== undefined && s.app_state_base64 !== undefined), "give app_state or app_state_base64, not both")
+  .strictObject({ base_seq: z.number().int().min(1), ...stateFields })
+  .refine(oneAppState, ONE_APP_STATE)
   .openapi("StateDelta");
 
 export const PutCheckpointJson = z

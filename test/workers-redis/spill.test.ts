@@ -4,17 +4,10 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentDO } from "../../src/durable/agent-do.js";
-import { call, fixture, lease, ok, putAgent, registerRunner, submit, tenantIdOf, type Fixture } from "../workers/helpers.js";
+import { call, fixture, leasedTask, ok, tenantIdOf, type Fixture } from "../workers/helpers.js";
 
 const controlUrl = (env as unknown as { REDIS_CONTROL_URL: string }).REDIS_CONTROL_URL;
 
-async function running(f: Fixture) {
-  await putAgent(f, "chat", {});
-  const r = await registerRunner(f, { name: "r", capacity: {} });
-  const task = await submit(f, { agent: "chat" });
-  const [l] = await lease(f, r, { max_tasks: 1 });
-  return { id: task.id as string, epoch: l.epoch as number };
-}
 const put = (f: Fixture, id: string, body: unknown) => call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, body);
 const agentDO = (f: Fixture, id: string) => env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`));
 const rows = (f: Fixture, id: string) =>
@@ -25,7 +18,7 @@ const rows = (f: Fixture, id: string) =>
 describe("spill to Redis", () => {
   it("keeps small records inline and spills large ones, with size and SHA-256, and restores them", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { reasoning: "small" } }));
     const big = "y".repeat(300_000);
     await ok(put(f, id, { epoch, state: { reasoning: big } }));
@@ -40,7 +33,7 @@ describe("spill to Redis", () => {
 
   it("a corrupt blob fails its hash: the newest intact checkpoint restores", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { reasoning: "z".repeat(100_000) } }));
     await ok(put(f, id, { epoch, state: { reasoning: "w".repeat(100_000) } }));
     const [, second] = await rows(f, id);
@@ -55,7 +48,7 @@ describe("spill to Redis", () => {
 
   it("Redis down: a large write fails with 503 and the previous checkpoint still restores; back up, writes succeed", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { reasoning: "before" } }));
     expect((await fetch(`${controlUrl}/kill`)).status).toBe(200);
     try {

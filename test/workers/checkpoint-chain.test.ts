@@ -4,15 +4,8 @@ import { describe, expect, it } from "vitest";
 import protobuf from "protobufjs/minimal.js";
 import { officeos } from "../../proto/gen/officeos.js";
 import type { AgentDO } from "../../src/durable/agent-do.js";
-import { call, fixture, lease, ok, putAgent, registerRunner, submit, tenantIdOf, type Fixture } from "./helpers.js";
+import { call, fixture, leasedTask, ok, tenantIdOf, type Fixture } from "./helpers.js";
 
-async function running(f: Fixture) {
-  await putAgent(f, "chat", {});
-  const r = await registerRunner(f, { name: "r", capacity: {} });
-  const task = await submit(f, { agent: "chat" });
-  const [l] = await lease(f, r, { max_tasks: 1 });
-  return { id: task.id as string, epoch: l.epoch as number };
-}
 
 const put = (f: Fixture, id: string, body: unknown) => call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, body);
 const latest = async (f: Fixture, id: string) => ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
@@ -20,7 +13,7 @@ const latest = async (f: Fixture, id: string) => ok(call("GET", `/v1/tasks/${id}
 describe("checkpoint deltas", () => {
   it("folds full + JSON and protobuf deltas into the state", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     expect(await ok(put(f, id, { epoch, state: { messages: [{ role: "user", content: "hi" }], reasoning: "a", cursor: { step: 1 } } }))).toEqual({ seq: 1, kind: "full" });
     expect(await ok(put(f, id, { epoch, delta: { base_seq: 1, messages: [{ role: "assistant", content: "hello" }], reasoning: "b", cursor: { step: 2 } } }))).toEqual({ seq: 2, kind: "delta" });
     const bytes = officeos.v1.StateDelta.encode({ baseSeq: 2, messages: [{ role: "user", content: "bye" }], appStateJson: '{"n":3}' }, new protobuf.Writer()).finish();
@@ -42,7 +35,7 @@ describe("checkpoint deltas", () => {
 
   it("a delta on anything but the latest checkpoint is refused with 409, and nothing changes", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     const noBase = await put(f, id, { epoch, delta: { base_seq: 1, reasoning: "x" } });
     expect(noBase.status).toBe(409);
     expect(noBase.body.error.details).toEqual({ latest_seq: 0 });
@@ -55,14 +48,14 @@ describe("checkpoint deltas", () => {
 
   it("needs exactly one of state and delta", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     expect((await put(f, id, { epoch })).status).toBe(400);
     expect((await put(f, id, { epoch, state: {}, delta: { base_seq: 1 } })).status).toBe(400);
   });
 
   it("compacts a long chain into a full checkpoint and still restores the same state", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { messages: [] } }));
     const kinds: string[] = [];
     for (let i = 0; i < 70; i++) kinds.push((await ok(put(f, id, { epoch, delta: { base_seq: i + 1, messages: [{ role: "user", content: `m${i}` }] } }))).kind);
@@ -76,7 +69,7 @@ describe("checkpoint deltas", () => {
 
   it("stores a checkpoint above the 1 MiB chunk size in chunks and reads it back whole", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     const big = "x".repeat(1_400_000);
     await ok(put(f, id, { epoch, state: { reasoning: big } }));
     const chunks = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)), (_o: AgentDO, s: DurableObjectState) =>
@@ -88,7 +81,7 @@ describe("checkpoint deltas", () => {
 
   it("a lost record restores the newest intact state and says which record broke", async () => {
     const f = await fixture();
-    const { id, epoch } = await running(f);
+    const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { reasoning: "a" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 1, reasoning: "b" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 2, reasoning: "c" } }));

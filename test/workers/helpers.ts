@@ -155,3 +155,12 @@ export async function storedTask(key: string, id: string): Promise<{ state: stri
   if (!row) throw new Error(`no task ${id} in storage`);
   return { state: row.state, attempts: row.attempts, epoch: row.epoch };
 }
+
+/** A registered agent, a runner and one task leased to it: the lease epoch for checkpoint writes. */
+export async function leasedTask(f: Fixture, agent = "chat"): Promise<{ id: string; epoch: number }> {
+  await putAgent(f, agent, {});
+  const r = await registerRunner(f, { name: "r", capacity: {} });
+  const task = await submit(f, { agent });
+  const [l] = await lease(f, r, { max_tasks: 1 });
+  return { id: task.id as string, epoch: l.epoch as number };
+}
