@@ -1,5 +1,5 @@
 // Bundles the runner CLI and the example agents into agent-runner/dist, and the
-// scheduler benchmark into bench/out, with esbuild.
+// scheduler and checkpoint benchmarks into bench/out, with esbuild.
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", sourcemap: true, logLevel: "warning",
@@ -9,4 +9,5 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
 await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "agent-runner/dist/officeos-runner.mjs" });
 await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
 await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
+await build({ ...common, entryPoints: ["bench/checkpoints.ts"], outfile: "bench/out/checkpoints.mjs" });
 console.log("built agent-runner/dist and bench/out");

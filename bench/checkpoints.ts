@@ -1,0 +1,507 @@
+// node bench/out/checkpoints.mjs [peer|http] [--quick]   (bundled from bench/checkpoints.ts by scripts/build.mjs)
+//
+// Checkpoint benchmarks (issue 4). Two parts, each printing one JSON object on
+// stdout (progress goes to stderr); bench/run.mjs runs both and merges them into
+// bench/results.json under `checkpoints`.
+//
+// `peer`: in this Node process, no HTTP. A 500-turn conversation saved turn by
+//   turn by LangGraph.js's own savers (MemorySaver from
+//   @langchain/langgraph-checkpoint, SqliteSaver from
+//   @langchain/langgraph-checkpoint-sqlite on a file in a temp dir), each put()
+//   carrying the whole message list in channel_values as LangGraph does; beside
+//   it the bytes the AgentDO keeps for the same conversation (a full record,
+//   then one delta a turn, compacted into a full record as the AgentDO decides,
+//   the two newest full records kept with the deltas after them) and the time
+//   of our pure diff + encode path.
+//
+// `http`: through the real HTTP path on local workerd (`wrangler dev`): full
+//   checkpoint writes (PUT) and restores (GET) of about 1 KB, 200 KB, 2 MB and
+//   10 MB as protobuf, and one-step deltas on a 50 000-token history, each
+//   beside the platform floor (bench/floor/worker.js: the same bytes into and out
+//   of a bare Durable Object's SQLite storage in 1 MiB chunks), interleaved in
+//   rounds so drift on the machine hits both alike. Takes the stack from the
+//   environment (OFFICEOS_BENCH_CP_URL, OFFICEOS_BENCH_FLOOR_URL,
+//   OFFICEOS_BENCH_RUNNER_KEY, OFFICEOS_BENCH_SUBMIT_KEY), as bench/run.mjs sets it.
+//
+// With no part named, runs `peer`, then starts its own control plane and floor
+// under `wrangler dev` and runs `http`, and prints both.
+import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { MemorySaver, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import type { AgentStateJson } from "../src/api/schemas.js";
+import { decodeState, encodeDelta, encodeState, unwrapCheckpoint } from "../src/checkpoint/codec.js";
+import { diffState } from "../src/checkpoint/delta.js";
+import { foldChain, shouldCompact, type ChainRecord } from "../src/checkpoint/chain.js";
+import { bootstrapTenant, ROOT, startControlPlane } from "../scripts/lib/stack.mjs";
+
+const quick = process.argv.includes("--quick");
+const part = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "all";
+const log = (s: string) => process.stderr.write(`[checkpoint bench] ${s}\n`);
+const now = () => performance.now();
+const PROTOBUF = "application/x-protobuf";
+
+type Msg = NonNullable<AgentStateJson["messages"]>[number];
+
+export interface Stats {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+function stats(samples: readonly number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] ?? NaN };
+}
+
+// ---- deterministic content ------------------------------------------------
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = "the agent runner checkpoint state lease epoch tool call result message user assistant plan step retry order invoice customer search query table row value error fix deploy build test review merge branch commit queue worker durable object storage chunk delta full restore".split(" ");
+
+/** About `chars` characters of word salad: no compression anywhere, but not trivially repetitive either. */
+function text(rand: () => number, chars: number): string {
+  let s = "";
+  while (s.length < chars) s += `${WORDS[Math.floor(rand() * WORDS.length)]} `;
+  return s.slice(0, chars);
+}
+
+/** Alternating user / assistant messages of about 200 characters (about 50 tokens) each. */
+function messages(rand: () => number, n: number, from = 0): Msg[] {
+  return Array.from({ length: n }, (_, i) => ({ role: (from + i) % 2 === 0 ? "user" : "assistant", content: text(rand, 200) }));
+}
+
+/** A conversation state whose AgentState encoding is about `bytes` long. */
+function stateOfSize(bytes: number, seed: number): AgentStateJson {
+  const rand = mulberry32(seed);
+  const per = encodeState({ messages: messages(mulberry32(1), 1) }).byteLength;
+  const n = Math.max(1, Math.round(bytes / per));
+  return { messages: messages(rand, n), cursor: { step: n }, metadata: { bench: "checkpoints" } };
+}
+
+// ---- peer: LangGraph.js savers, in process --------------------------------
+
+interface PeerCurvePoint {
+  turn: number;
+  /** Bytes of the serialized checkpoints the saver holds (metadata not counted). */
+  memory_saver_bytes: number;
+  /** SUM(length(checkpoint)) over SqliteSaver's table. */
+  sqlite_saver_bytes: number;
+  /** The database file plus its WAL on disk. */
+  sqlite_file_bytes: number;
+  /** Bytes of the records the AgentDO keeps: two full records and the deltas after them. */
+  ours_bytes: number;
+  ours_records: { full: number; delta: number };
+  ratio_memory_over_ours: number;
+  ratio_sqlite_over_ours: number;
+}
+
+interface SqliteDb {
+  prepare(sql: string): { get(...args: unknown[]): unknown };
+  pragma(sql: string): unknown;
+  close(): void;
+}
+
+async function peer(): Promise<Record<string, unknown>> {
+  const TURNS = quick ? 100 : 500;
+  const MARKS = (quick ? [10, 50, 100] : [50, 100, 250, 500]).filter((t) => t <= TURNS);
+  const require = createRequire(import.meta.url);
+  const versions = Object.fromEntries(
+    ["@langchain/langgraph-checkpoint", "@langchain/langgraph-checkpoint-sqlite", "@langchain/core", "better-sqlite3"].map((p) => [p, (require(`${p}/package.json`) as { version: string }).version]),
+  );
+  log(`peer: ${TURNS} turns, LangGraph savers ${JSON.stringify(versions)}`);
+  const dir = mkdtempSync(join(tmpdir(), "officeos-bench-lg-"));
+  const dbPath = join(dir, "checkpoints.sqlite");
+  const memory = new MemorySaver();
+  const sqlite = SqliteSaver.fromConnString(dbPath);
+  const db = sqlite.db as unknown as SqliteDb;
+  const fileBytes = () => [dbPath, `${dbPath}-wal`].reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
+  const memoryBytes = () => {
+    let n = 0;
+    // storage[thread][namespace][checkpoint id] = [serialized checkpoint, serialized metadata, parent id]
+    for (const ns of Object.values(memory.storage)) for (const byId of Object.values(ns)) for (const [cp] of Object.values(byId)) n += cp.byteLength;
+    return n;
+  };
+
+  const rand = mulberry32(42);
+  const thread = "bench-thread";
+  const lgMessages: BaseMessage[] = [];
+  let memParent: string | undefined;
+  let sqlParent: string | undefined;
+  const memMs: number[] = [];
+  const sqlMs: number[] = [];
+
+  // Ours: the runner's diff + encode, and the AgentDO's chain as it keeps it.
+  type Rec = ChainRecord & { bytes: Uint8Array };
+  let chain: Rec[] = [];
+  let prev: AgentStateJson | null = null;
+  let seq = 0;
+  const oursMs: number[] = [];
+  const compactMs: number[] = [];
+  const ourState: AgentStateJson = { messages: [] };
+
+  const curve: PeerCurvePoint[] = [];
+  try {
+    for (let turn = 1; turn <= TURNS; turn++) {
+      const user = text(rand, 200);
+      const answer = text(rand, 200);
+
+      // LangGraph: messagesStateReducer gives every message an id; the loop saves the whole channel every step.
+      lgMessages.push(new HumanMessage({ content: user, id: crypto.randomUUID() }), new AIMessage({ content: answer, id: crypto.randomUUID() }));
+      const checkpoint = (): Checkpoint => ({
+        v: 4,
+        id: uuid6(-1),
+        ts: new Date().toISOString(),
+        channel_values: { messages: lgMessages.slice() },
+        channel_versions: { messages: turn },
+        versions_seen: { agent: { messages: turn } },
+      });
+      const metadata: CheckpointMetadata = { source: "loop", step: turn, parents: {} };
+      let t0 = now();
+      const m = await memory.put({ configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: memParent } }, checkpoint(), metadata);
+      memMs.push(now() - t0);
+      memParent = m.configurable?.checkpoint_id as string;
+      t0 = now();
+      const s = await sqlite.put({ configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: sqlParent } }, checkpoint(), metadata);
+      sqlMs.push(now() - t0);
+      sqlParent = s.configurable?.checkpoint_id as string;
+
+      // Ours: the state the agent hands the runner; the runner diffs against the last one it sent.
+      ourState.messages = [...(ourState.messages ?? []), { role: "user", content: user }, { role: "assistant", content: answer }];
+      ourState.cursor = { step: turn };
+      const next: AgentStateJson = { ...ourState };
+      t0 = now();
+      const d = prev ? diffState(prev, next, seq) : null;
+      const bytes = d ? encodeDelta(d) : encodeState(next);
+      oursMs.push(now() - t0);
+      if (prev && !d) throw new Error("a conversation turn must be an extension");
+      seq++;
+      chain.push({ seq, kind: d ? "delta" : "full", bytes });
+      prev = next;
+      // The AgentDO: compaction past 64 deltas (or as many bytes as the full record), then pruning.
+      const lastFull = chain.map((r) => r.kind).lastIndexOf("full");
+      const full = chain[lastFull] as Rec;
+      const deltas = chain.slice(lastFull + 1);
+      if (d && shouldCompact(deltas.length, deltas.reduce((n, r) => n + r.bytes.byteLength, 0), full.bytes.byteLength)) {
+        const c0 = now();
+        const folded = foldChain(chain.slice(lastFull));
+        if (folded.kind !== "ok" || folded.broken || folded.seq !== seq) throw new Error("our chain does not fold");
+        const compacted = encodeState(folded.state);
+        compactMs.push(now() - c0);
+        chain[chain.length - 1] = { seq, kind: "full", bytes: compacted };
+        const fulls = chain.filter((r) => r.kind === "full");
+        const keep = fulls[fulls.length - 2];
+        if (keep) chain = chain.filter((r) => r.seq >= keep.seq);
+      }
+
+      if (MARKS.includes(turn)) {
+        const lgSqlite = Number((db.prepare("SELECT SUM(length(checkpoint)) AS b FROM checkpoints").get() as { b: number }).b);
+        const ours = chain.reduce((n, r) => n + r.bytes.byteLength, 0);
+        const p: PeerCurvePoint = {
+          turn,
+          memory_saver_bytes: memoryBytes(),
+          sqlite_saver_bytes: lgSqlite,
+          sqlite_file_bytes: fileBytes(),
+          ours_bytes: ours,
+          ours_records: { full: chain.filter((r) => r.kind === "full").length, delta: chain.filter((r) => r.kind === "delta").length },
+          ratio_memory_over_ours: 0,
+          ratio_sqlite_over_ours: lgSqlite / ours,
+        };
+        p.ratio_memory_over_ours = p.memory_saver_bytes / ours;
+        curve.push(p);
+        log(`peer: turn ${turn}: MemorySaver ${p.memory_saver_bytes} B, SqliteSaver ${lgSqlite} B (file ${p.sqlite_file_bytes} B), ours ${ours} B`);
+      }
+    }
+    // The chain we kept must restore the conversation exactly.
+    const folded = foldChain(chain.slice(chain.map((r) => r.kind).lastIndexOf("full")));
+    if (folded.kind !== "ok" || JSON.stringify(folded.state.messages) !== JSON.stringify(ourState.messages) || folded.state.cursor?.step !== TURNS)
+      throw new Error("our kept chain does not restore the conversation");
+    const restored = await sqlite.getTuple({ configurable: { thread_id: thread } });
+    const n = (restored?.checkpoint.channel_values as { messages?: unknown[] } | undefined)?.messages?.length;
+    if (n !== 2 * TURNS) throw new Error(`SqliteSaver restored ${n} messages, expected ${2 * TURNS}`);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const tail = (a: number[]) => stats(a.slice(-Math.max(1, Math.floor(a.length / 10))));
+  const last = curve[curve.length - 1] as PeerCurvePoint;
+  const per = (bytes: number, msgs: number) => bytes / msgs;
+  return {
+    turns: TURNS,
+    message_chars: 200,
+    versions,
+    method: {
+      conversation: "one user and one assistant message of 200 characters a turn; one checkpoint a turn on every side",
+      langgraph: "saver.put() with a v4 checkpoint whose channel_values.messages is the whole list of HumanMessage/AIMessage (with ids, as messagesStateReducer assigns them); metadata {source:'loop'}; no putWrites. A compiled graph writes 2-3 checkpoints a turn (input, each node) plus writes, so this understates LangGraph's bytes",
+      memory_saver_bytes: "sum of the serialized checkpoints in MemorySaver.storage (metadata not counted)",
+      sqlite_saver_bytes: "SELECT SUM(length(checkpoint)) FROM checkpoints; sqlite_file_bytes is the database file plus its WAL",
+      ours: "the first state as encodeState, then one encodeDelta a turn (diffState against the previous state); compaction into encodeState of the folded chain when shouldCompact() says so (64 deltas, or the deltas weigh as much as the full record), keeping the two newest full records and the deltas after them; sum of record bytes (row overhead not counted)",
+      ours_ms: "diffState + encodeDelta (encodeState for the first), what the runner does per checkpoint; compaction (fold + encodeState, AgentDO side) timed apart",
+    },
+    curve,
+    bytes_per_message_at_last_turn: {
+      // What one message costs in one stored copy: theirs is JSON of a LangChain message, ours a protobuf Message.
+      langgraph_serialized: per(last.memory_saver_bytes, 2 * TURNS * (TURNS + 1) / 2),
+      ours_full_record: (() => {
+        const f = chain.find((r) => r.kind === "full");
+        return f ? f.bytes.byteLength / 2 / f.seq : null;
+      })(),
+    },
+    put_ms: { memory_saver: stats(memMs), sqlite_saver: stats(sqlMs), ours: stats(oursMs) },
+    put_ms_last_tenth: { memory_saver: tail(memMs), sqlite_saver: tail(sqlMs), ours: tail(oursMs) },
+    ours_compaction_ms: compactMs.length ? stats(compactMs) : null,
+    ratio_at_last_turn: { memory_saver_over_ours: last.ratio_memory_over_ours, sqlite_saver_over_ours: last.ratio_sqlite_over_ours },
+  };
+}
+
+// ---- http: the real path on local workerd, beside the floor ----------------
+
+interface Stack {
+  cp: string;
+  floor: string;
+  runnerKey: string;
+  submitKey: string;
+}
+
+async function req(url: string, init: RequestInit & { expect?: number } = {}): Promise<{ status: number; body: Uint8Array }> {
+  const r = await fetch(url, init);
+  const body = new Uint8Array(await r.arrayBuffer());
+  if (r.status !== (init.expect ?? 200)) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${r.status} ${new TextDecoder().decode(body.subarray(0, 300))}`);
+  return { status: r.status, body };
+}
+
+const json = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
+
+interface SizeSpec {
+  name: string;
+  bytes: number;
+  /** Samples per operation, over all rounds. */
+  n: number;
+}
+
+const SIZES: SizeSpec[] = quick
+  ? [
+      { name: "1 KB", bytes: 1_000, n: 20 },
+      { name: "200 KB", bytes: 200_000, n: 10 },
+      { name: "2 MB", bytes: 2_000_000, n: 4 },
+      { name: "10 MB", bytes: 10_000_000, n: 2 },
+    ]
+  : [
+      { name: "1 KB", bytes: 1_000, n: 400 },
+      { name: "200 KB", bytes: 200_000, n: 200 },
+      { name: "2 MB", bytes: 2_000_000, n: 80 },
+      { name: "10 MB", bytes: 10_000_000, n: 30 },
+    ];
+const ROUNDS = quick ? 1 : 5;
+/** Deltas timed on the 50 000-token history: ten compactions in a full run, one in a quick one. */
+const N_DELTAS = quick ? 70 : 640;
+const HISTORY_TOKENS = 50_000;
+
+async function http(stack: Stack): Promise<Record<string, unknown>> {
+  const auth = (k: string) => ({ authorization: `Bearer ${k}` });
+  const api = async <T>(method: string, path: string, key: string, body: unknown): Promise<T> =>
+    json<T>((await req(`${stack.cp}${path}`, { method, headers: { ...auth(key), "content-type": "application/json" }, body: JSON.stringify(body) })).body);
+
+  // One task (one AgentDO) per size and one for the deltas, all leased by one runner for their epochs.
+  const { runner } = await api<{ runner: { id: string } }>("POST", "/v1/runners", stack.runnerKey, { name: "bench-checkpoints", capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 600_000 });
+  const names = [...SIZES.map((s) => s.name), "delta"];
+  const ids = new Map<string, string>();
+  for (const name of names) ids.set(name, (await api<{ task: { id: string } }>("POST", "/v1/tasks", stack.submitKey, { agent: "echo", input: { bench: name } })).task.id);
+  const epochs = new Map<string, number>();
+  for (let tries = 0; epochs.size < names.length && tries < 20; tries++) {
+    const { leases } = await api<{ leases: { task: { id: string }; epoch: number }[] }>("POST", `/v1/runners/${runner.id}/lease`, stack.runnerKey, { max_tasks: names.length, wait_ms: 1000 });
+    for (const l of leases) epochs.set(l.task.id, l.epoch);
+  }
+  if (epochs.size < names.length) throw new Error(`leased ${epochs.size} of ${names.length} bench tasks`);
+  const heartbeat = () => api("POST", `/v1/runners/${runner.id}/heartbeat`, stack.runnerKey, { leases: [...ids.values()].map((id) => ({ task_id: id, epoch: epochs.get(id) })) });
+
+  const putOurs = async (taskId: string, bytes: Uint8Array, kind: "full" | "delta") =>
+    json<{ seq: number; kind: "full" | "delta" }>(
+      (
+        await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, {
+          method: "PUT",
+          headers: { ...auth(stack.runnerKey), "content-type": PROTOBUF, "officeos-epoch": String(epochs.get(taskId)), "officeos-checkpoint-kind": kind },
+          body: bytes,
+        })
+      ).body,
+    );
+  const getOurs = async (taskId: string) => (await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, { headers: { ...auth(stack.runnerKey), accept: PROTOBUF } })).body;
+  const putFloor = async (key: string, bytes: Uint8Array) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, { method: "PUT", body: bytes })).body;
+  const getFloor = async (key: string) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`)).body;
+  const proxy = async () => (await req(`${stack.floor}/healthz`)).body;
+  const time = async (f: () => Promise<unknown>) => {
+    const t0 = now();
+    await f();
+    return now() - t0;
+  };
+
+  const proxyMs: number[] = [];
+  const sizes: Record<string, unknown>[] = [];
+  for (const size of SIZES) {
+    const state = stateOfSize(size.bytes, size.bytes);
+    const bytes = encodeState(state);
+    const taskId = ids.get(size.name) as string;
+    const key = `size-${size.bytes}`;
+    log(`http: full ${size.name} (${bytes.byteLength} B, ${state.messages?.length} messages), ${size.n} of each operation in ${ROUNDS} rounds`);
+    // Warm up both sides, and check each answers with the bytes it was given.
+    const warm = Math.max(2, Math.min(20, Math.round(size.n / 10)));
+    for (let i = 0; i < warm; i++) {
+      await putOurs(taskId, bytes, "full");
+      await putFloor(key, bytes);
+      await proxy();
+    }
+    const back = unwrapCheckpoint(await getOurs(taskId));
+    if (back.state.byteLength !== bytes.byteLength || decodeState(back.state).kind !== "ok") throw new Error(`${size.name}: our restore is not the state written`);
+    const floorBack = await getFloor(key);
+    if (floorBack.byteLength !== bytes.byteLength || floorBack[floorBack.length - 1] !== bytes[bytes.length - 1]) throw new Error(`${size.name}: the floor's read is not the bytes written`);
+    for (let i = 0; i < warm; i++) (await getOurs(taskId), await getFloor(key));
+
+    const w: number[] = [];
+    const fw: number[] = [];
+    const r: number[] = [];
+    const fr: number[] = [];
+    const per = Math.ceil(size.n / ROUNDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      await heartbeat();
+      for (let i = 0; i < per; i++) w.push(await time(() => putOurs(taskId, bytes, "full")));
+      for (let i = 0; i < per; i++) fw.push(await time(() => putFloor(key, bytes)));
+      for (let i = 0; i < per; i++) r.push(await time(() => getOurs(taskId)));
+      for (let i = 0; i < per; i++) fr.push(await time(() => getFloor(key)));
+      for (let i = 0; i < Math.min(per, 40); i++) proxyMs.push(await time(proxy));
+    }
+    const row = {
+      name: size.name,
+      state_bytes: bytes.byteLength,
+      messages: state.messages?.length ?? 0,
+      write_ms: stats(w),
+      floor_write_ms: stats(fw),
+      read_ms: stats(r),
+      floor_read_ms: stats(fr),
+      ratio_write_p50: 0,
+      ratio_read_p50: 0,
+    };
+    row.ratio_write_p50 = row.write_ms.p50 / row.floor_write_ms.p50;
+    row.ratio_read_p50 = row.read_ms.p50 / row.floor_read_ms.p50;
+    log(`http: ${size.name}: write p50 ${row.write_ms.p50.toFixed(2)} ms (floor ${row.floor_write_ms.p50.toFixed(2)}), read p50 ${row.read_ms.p50.toFixed(2)} ms (floor ${row.floor_read_ms.p50.toFixed(2)})`);
+    sizes.push(row);
+  }
+
+  // One-step deltas on a 50 000-token history (about 4 characters a token: 1 000 messages of 200).
+  const taskId = ids.get("delta") as string;
+  const history = messages(mulberry32(7), (HISTORY_TOKENS * 4) / 200);
+  const base = encodeState({ messages: history, cursor: { step: history.length } });
+  log(`http: deltas: ${N_DELTAS} one-message deltas on a ${history.length}-message history (${base.byteLength} B full record)`);
+  await heartbeat();
+  let seq = (await putOurs(taskId, base, "full")).seq;
+  const rand = mulberry32(8);
+  const dMs: number[] = [];
+  const dKinds: ("full" | "delta")[] = [];
+  const fdMs: number[] = [];
+  let deltaBytes = 0;
+  const WARM_DELTAS = quick ? 5 : 20;
+  for (let i = 0; i < N_DELTAS + WARM_DELTAS; i++) {
+    const d = encodeDelta({ base_seq: seq, messages: messages(rand, 1, history.length + i), cursor: { step: history.length + i + 1 } });
+    deltaBytes += d.byteLength;
+    const t0 = now();
+    const saved = await putOurs(taskId, d, "delta");
+    const dt = now() - t0;
+    if (saved.seq !== seq + 1) throw new Error(`delta on ${seq} saved as ${saved.seq}`);
+    seq = saved.seq;
+    // The floor gets the same bytes, in alternation, so drift hits both alike.
+    const ft = await time(() => putFloor("delta", d));
+    if (i >= WARM_DELTAS) (dMs.push(dt), dKinds.push(saved.kind), fdMs.push(ft));
+  }
+  const restored = unwrapCheckpoint(await getOurs(taskId));
+  const folded = decodeState(restored.state);
+  if (folded.kind !== "ok" || folded.state.messages?.length !== history.length + N_DELTAS + WARM_DELTAS) throw new Error("deltas: the restored state does not hold every message");
+  const compacted = dMs.filter((_, i) => dKinds[i] === "full");
+  const plain = dMs.filter((_, i) => dKinds[i] === "delta");
+  const delta = {
+    history_tokens: HISTORY_TOKENS,
+    history_messages: history.length,
+    base_full_bytes: base.byteLength,
+    final_full_bytes: restored.state.byteLength,
+    delta_bytes_mean: deltaBytes / (N_DELTAS + WARM_DELTAS),
+    n: N_DELTAS,
+    compactions: compacted.length,
+    delta_ms: stats(dMs),
+    delta_ms_without_compaction: stats(plain),
+    delta_ms_compacting: compacted.length ? stats(compacted) : null,
+    floor_write_ms: stats(fdMs),
+    ratio_p50: 0,
+  };
+  delta.ratio_p50 = delta.delta_ms.p50 / delta.floor_write_ms.p50;
+  log(`http: deltas: p50 ${delta.delta_ms.p50.toFixed(2)} ms, p99 ${delta.delta_ms.p99.toFixed(2)} ms (${compacted.length} compacting), floor p50 ${delta.floor_write_ms.p50.toFixed(2)} ms`);
+  await api("DELETE", `/v1/runners/${runner.id}`, stack.runnerKey, undefined).catch(() => undefined);
+
+  return {
+    method: {
+      runtime: "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir; Node fetch with keep-alive, one request at a time",
+      ours: "PUT /v1/tasks/{id}/checkpoint with content-type application/x-protobuf, OfficeOS-Epoch and OfficeOS-Checkpoint-Kind (body = encodeState or encodeDelta); GET with Accept: application/x-protobuf; time from the request to the last byte of the answer",
+      floor: "bench/floor/worker.js: PUT /blob stores the request body as is in a bare Durable Object's SQLite storage in 1 MiB chunks (replacing the last one), GET /blob reads it back; one object per size, as each task has its own AgentDO",
+      proxy: "GET /healthz on the floor worker: no Durable Object, no storage; what the local proxy costs a request",
+      states: "conversations of 200-character messages sized to the encoded AgentState",
+      rounds: ROUNDS,
+      deltas: `one message (about 200 characters) and the cursor a delta, base_seq = the seq the previous PUT returned; the AgentDO compacts every 64th delta into a full record (answered kind: full), so the all-deltas figures include those; the floor stores the same delta bytes in alternation`,
+    },
+    proxy_ms: stats(proxyMs),
+    sizes,
+    delta,
+  };
+}
+
+// ---- main -----------------------------------------------------------------
+
+function stackFromEnv(): Stack | null {
+  const e = process.env;
+  if (!e.OFFICEOS_BENCH_CP_URL || !e.OFFICEOS_BENCH_FLOOR_URL || !e.OFFICEOS_BENCH_RUNNER_KEY || !e.OFFICEOS_BENCH_SUBMIT_KEY) return null;
+  return { cp: e.OFFICEOS_BENCH_CP_URL, floor: e.OFFICEOS_BENCH_FLOOR_URL, runnerKey: e.OFFICEOS_BENCH_RUNNER_KEY, submitKey: e.OFFICEOS_BENCH_SUBMIT_KEY };
+}
+
+async function ownStack<T>(f: (s: Stack) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "officeos-bench-cp-"));
+  const admin = "bench-operator";
+  const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
+  try {
+    const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: admin });
+    try {
+      const keys = await bootstrapTenant(cp.url, admin, "bench-checkpoints");
+      return await f({ cp: cp.url, floor: floor.url, runnerKey: keys.runnerKey, submitKey: keys.submitKey });
+    } finally {
+      await cp.stop();
+    }
+  } finally {
+    await floor.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (part !== "peer" && part !== "http" && part !== "all") throw new Error(`unknown part ${part}: peer, http, or none for both`);
+const t0 = now();
+const out: Record<string, unknown> = { date: new Date().toISOString(), quick };
+if (part === "peer" || part === "all") out.peer = await peer();
+if (part === "http" || part === "all") {
+  const env = stackFromEnv();
+  if (!env && part === "http") throw new Error("http: set OFFICEOS_BENCH_CP_URL, OFFICEOS_BENCH_FLOOR_URL, OFFICEOS_BENCH_RUNNER_KEY and OFFICEOS_BENCH_SUBMIT_KEY, or run with no part to start a stack");
+  out.http = env ? await http(env) : await ownStack(http);
+}
+out.seconds = (now() - t0) / 1000;
+process.stdout.write(`${JSON.stringify(out)}\n`);
