@@ -21,10 +21,10 @@
 //   of a bare Durable Object's SQLite storage in 1 MiB chunks), interleaved in
 //   rounds so drift on the machine hits both alike. Takes the stack from the
 //   environment (OFFICEOS_BENCH_CP_URL, OFFICEOS_BENCH_FLOOR_URL,
-//   OFFICEOS_BENCH_RUNNER_KEY, OFFICEOS_BENCH_SUBMIT_KEY), as bench/run.mjs sets it.
+//   OFFICEOS_BENCH_RUNNER_KEY, OFFICEOS_BENCH_SUBMIT_KEY), as bench/run.mjs sets
+//   it; without them, starts its own control plane and floor under `wrangler dev`.
 //
-// With no part named, runs `peer`, then starts its own control plane and floor
-// under `wrangler dev` and runs `http`, and prints both.
+// With no part named, runs both and prints both.
 import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -116,7 +116,6 @@ interface PeerCurvePoint {
 
 interface SqliteDb {
   prepare(sql: string): { get(...args: unknown[]): unknown };
-  pragma(sql: string): unknown;
   close(): void;
 }
 
@@ -281,10 +280,11 @@ interface Stack {
   submitKey: string;
 }
 
-async function req(url: string, init: RequestInit & { expect?: number } = {}): Promise<{ status: number; body: Uint8Array }> {
+/** One request, its answer read to the last byte; anything but 2xx throws. */
+async function req(url: string, init: RequestInit = {}): Promise<{ status: number; body: Uint8Array }> {
   const r = await fetch(url, init);
   const body = new Uint8Array(await r.arrayBuffer());
-  if (r.status !== (init.expect ?? 200)) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${r.status} ${new TextDecoder().decode(body.subarray(0, 300))}`);
+  if (!r.ok) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${r.status} ${new TextDecoder().decode(body.subarray(0, 300))}`);
   return { status: r.status, body };
 }
 
@@ -299,10 +299,10 @@ interface SizeSpec {
 
 const SIZES: SizeSpec[] = quick
   ? [
-      { name: "1 KB", bytes: 1_000, n: 20 },
-      { name: "200 KB", bytes: 200_000, n: 10 },
-      { name: "2 MB", bytes: 2_000_000, n: 4 },
-      { name: "10 MB", bytes: 10_000_000, n: 2 },
+      { name: "1 KB", bytes: 1_000, n: 10 },
+      { name: "200 KB", bytes: 200_000, n: 5 },
+      { name: "2 MB", bytes: 2_000_000, n: 2 },
+      { name: "10 MB", bytes: 10_000_000, n: 1 },
     ]
   : [
       { name: "1 KB", bytes: 1_000, n: 400 },
@@ -312,7 +312,7 @@ const SIZES: SizeSpec[] = quick
     ];
 const ROUNDS = quick ? 1 : 5;
 /** Deltas timed on the 50 000-token history: ten compactions in a full run, one in a quick one. */
-const N_DELTAS = quick ? 70 : 640;
+const N_DELTAS = quick ? 66 : 640;
 const HISTORY_TOKENS = 50_000;
 
 async function http(stack: Stack): Promise<Record<string, unknown>> {
@@ -343,9 +343,10 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
         })
       ).body,
     );
-  const getOurs = async (taskId: string) => (await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, { headers: { ...auth(stack.runnerKey), accept: PROTOBUF } })).body;
+  const getOurs = async (taskId: string, identity = false) =>
+    (await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, { headers: { ...auth(stack.runnerKey), accept: PROTOBUF, ...(identity ? { "accept-encoding": "identity" } : {}) } })).body;
   const putFloor = async (key: string, bytes: Uint8Array) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, { method: "PUT", body: bytes })).body;
-  const getFloor = async (key: string) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`)).body;
+  const getFloor = async (key: string, identity = false) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, identity ? { headers: { "accept-encoding": "identity" } } : {})).body;
   const proxy = async () => (await req(`${stack.floor}/healthz`)).body;
   const time = async (f: () => Promise<unknown>) => {
     const t0 = now();
@@ -362,7 +363,7 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     const key = `size-${size.bytes}`;
     log(`http: full ${size.name} (${bytes.byteLength} B, ${state.messages?.length} messages), ${size.n} of each operation in ${ROUNDS} rounds`);
     // Warm up both sides, and check each answers with the bytes it was given.
-    const warm = Math.max(2, Math.min(20, Math.round(size.n / 10)));
+    const warm = quick ? 1 : Math.max(2, Math.min(20, Math.round(size.n / 10)));
     for (let i = 0; i < warm; i++) {
       await putOurs(taskId, bytes, "full");
       await putFloor(key, bytes);
@@ -372,12 +373,15 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     if (back.state.byteLength !== bytes.byteLength || decodeState(back.state).kind !== "ok") throw new Error(`${size.name}: our restore is not the state written`);
     const floorBack = await getFloor(key);
     if (floorBack.byteLength !== bytes.byteLength || floorBack[floorBack.length - 1] !== bytes[bytes.length - 1]) throw new Error(`${size.name}: the floor's read is not the bytes written`);
-    for (let i = 0; i < warm; i++) (await getOurs(taskId), await getFloor(key));
+    for (let i = 0; i < (quick ? 0 : warm); i++) (await getOurs(taskId), await getFloor(key));
 
     const w: number[] = [];
     const fw: number[] = [];
     const r: number[] = [];
     const fr: number[] = [];
+    /** Both reads again with Accept-Encoding: identity: without what the runtime's gzip of the answer costs. */
+    const ri: number[] = [];
+    const fri: number[] = [];
     const per = Math.ceil(size.n / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       await heartbeat();
@@ -385,6 +389,8 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
       for (let i = 0; i < per; i++) fw.push(await time(() => putFloor(key, bytes)));
       for (let i = 0; i < per; i++) r.push(await time(() => getOurs(taskId)));
       for (let i = 0; i < per; i++) fr.push(await time(() => getFloor(key)));
+      for (let i = 0; i < per; i++) ri.push(await time(() => getOurs(taskId, true)));
+      for (let i = 0; i < per; i++) fri.push(await time(() => getFloor(key, true)));
       for (let i = 0; i < Math.min(per, 40); i++) proxyMs.push(await time(proxy));
     }
     const row = {
@@ -395,11 +401,15 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
       floor_write_ms: stats(fw),
       read_ms: stats(r),
       floor_read_ms: stats(fr),
+      read_identity_ms: stats(ri),
+      floor_read_identity_ms: stats(fri),
       ratio_write_p50: 0,
       ratio_read_p50: 0,
+      ratio_read_identity_p50: 0,
     };
     row.ratio_write_p50 = row.write_ms.p50 / row.floor_write_ms.p50;
     row.ratio_read_p50 = row.read_ms.p50 / row.floor_read_ms.p50;
+    row.ratio_read_identity_p50 = row.read_identity_ms.p50 / row.floor_read_identity_ms.p50;
     log(`http: ${size.name}: write p50 ${row.write_ms.p50.toFixed(2)} ms (floor ${row.floor_write_ms.p50.toFixed(2)}), read p50 ${row.read_ms.p50.toFixed(2)} ms (floor ${row.floor_read_ms.p50.toFixed(2)})`);
     sizes.push(row);
   }
@@ -416,7 +426,7 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
   const dKinds: ("full" | "delta")[] = [];
   const fdMs: number[] = [];
   let deltaBytes = 0;
-  const WARM_DELTAS = quick ? 5 : 20;
+  const WARM_DELTAS = quick ? 2 : 20;
   for (let i = 0; i < N_DELTAS + WARM_DELTAS; i++) {
     const d = encodeDelta({ base_seq: seq, messages: messages(rand, 1, history.length + i), cursor: { step: history.length + i + 1 } });
     deltaBytes += d.byteLength;
@@ -456,7 +466,8 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     method: {
       runtime: "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir; Node fetch with keep-alive, one request at a time",
       ours: "PUT /v1/tasks/{id}/checkpoint with content-type application/x-protobuf, OfficeOS-Epoch and OfficeOS-Checkpoint-Kind (body = encodeState or encodeDelta); GET with Accept: application/x-protobuf; time from the request to the last byte of the answer",
-      floor: "bench/floor/worker.js: PUT /blob stores the request body as is in a bare Durable Object's SQLite storage in 1 MiB chunks (replacing the last one), GET /blob reads it back; one object per size, as each task has its own AgentDO",
+      floor: "bench/floor/worker.js: PUT /blob stores the request body as is in a bare Durable Object's SQLite storage in 1 MiB chunks (replacing the last one), GET /blob reads it back with content-type application/x-protobuf as ours; one object per size, as each task has its own AgentDO",
+      encoding: "Node's fetch accepts gzip, and wrangler dev gzips application/x-protobuf answers for it, on both sides alike; read_identity_ms and floor_read_identity_ms are the same reads with Accept-Encoding: identity",
       proxy: "GET /healthz on the floor worker: no Durable Object, no storage; what the local proxy costs a request",
       states: "conversations of 200-character messages sized to the encoded AgentState",
       rounds: ROUNDS,
@@ -500,7 +511,6 @@ const out: Record<string, unknown> = { date: new Date().toISOString(), quick };
 if (part === "peer" || part === "all") out.peer = await peer();
 if (part === "http" || part === "all") {
   const env = stackFromEnv();
-  if (!env && part === "http") throw new Error("http: set OFFICEOS_BENCH_CP_URL, OFFICEOS_BENCH_FLOOR_URL, OFFICEOS_BENCH_RUNNER_KEY and OFFICEOS_BENCH_SUBMIT_KEY, or run with no part to start a stack");
   out.http = env ? await http(env) : await ownStack(http);
 }
 out.seconds = (now() - t0) / 1000;

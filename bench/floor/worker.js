@@ -65,7 +65,9 @@ export default {
       // One object per key, as each checkpointed instance has its own AgentDO.
       const stub = env.BLOBS.get(env.BLOBS.idFromName(url.searchParams.get("k") ?? "blob"));
       if (req.method === "PUT") return new Response(String(await stub.put(new Uint8Array(await req.arrayBuffer()))));
-      return new Response(await stub.get(), { headers: { "content-type": "application/octet-stream" } });
+      // The content type the control plane answers with, so the runtime treats both answers alike
+      // (workerd gzips application/x-protobuf for a client that accepts gzip, as Node's fetch does).
+      return new Response(await stub.get(), { headers: { "content-type": "application/x-protobuf" } });
     }
     const stub = env.PARKER.get(env.PARKER.idFromName("floor"));
     if (path === "/park") return new Response(await stub.park());
