@@ -202,13 +202,18 @@ export class AgentDO extends DurableObject<Env> {
       const chain = rows.filter((r, i) => i === 0 || r.kind === "delta").filter((r, i, a) => i === 0 || (a[i - 1] as Row).seq === r.seq - 1);
       const records: ChainRecord[] = [];
       for (const r of chain) records.push({ seq: r.seq, kind: r.kind, bytes: await this.load(r) });
+      // A lone full record is served as stored: it decoded when written (inline) or matched its hash (spilled).
+      const only = records.length === 1 ? records[0]?.bytes : null;
+      if (only) {
+        const out: StoredCheckpoint = { seq: f.seq, task_id: f.task_id, epoch: f.epoch, created_at_ms: f.created_at, state: only };
+        if (firstBreak) out.broken = firstBreak;
+        return out;
+      }
       const folded = foldChain(records);
       firstBreak ??= folded.broken ?? undefined;
       if (folded.kind === "empty") continue;
       const top = chain.find((r) => r.seq === folded.seq) as Row;
-      // A single full record is served as stored; a folded chain is encoded once.
-      const single = chain.length === 1 ? records[0]?.bytes : null;
-      const out: StoredCheckpoint = { seq: top.seq, task_id: top.task_id, epoch: top.epoch, created_at_ms: top.created_at, state: single ?? encodeState(folded.state) };
+      const out: StoredCheckpoint = { seq: top.seq, task_id: top.task_id, epoch: top.epoch, created_at_ms: top.created_at, state: encodeState(folded.state) };
       if (firstBreak) out.broken = firstBreak;
       return out;
     }

@@ -89,7 +89,8 @@ checkpoints.openapi(
     }
     const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
     const { seq, kind } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, write));
-    await caller.tenant.recordCheckpoint(taskId, epoch, seq);
+    // Bookkeeping only (the task's checkpoint_seq, preemption's unsaved-work measure): not on the write's path.
+    c.executionCtx.waitUntil(caller.tenant.recordCheckpoint(taskId, epoch, seq));
     return c.json({ seq, kind }, 200);
   },
 );
