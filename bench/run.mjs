@@ -203,6 +203,24 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// Inline against spilled checkpoint records (bench/spill.mjs starts its own redis-server, bridge and
+// control planes, so it runs after the main stack is down). It is what the default spill threshold is
+// chosen from.
+results.spill = await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, [join(ROOT, "bench/spill.mjs"), ...(quick ? ["--quick"] : [])], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.on("error", reject);
+  child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out).spill) : reject(new Error(`spill bench exited with ${code}`))));
+});
+const kib = (b) => (b >= 1024 * 1024 ? `${b / 1024 / 1024} MiB` : `${b / 1024} KiB`);
+const spillMd = `| checkpoint record | write p50 inline | write p50 spilled to Redis | read p50 inline | read p50 spilled |
+|---|---|---|---|---|
+${results.spill.rows.map((r) => `| ${kib(r.bytes)} | ${r.inline.write_p50_ms.toFixed(1)} ms | ${r.spilled.write_p50_ms.toFixed(1)} ms | ${r.inline.read_p50_ms.toFixed(1)} ms | ${r.spilled.read_p50_ms.toFixed(1)} ms |`).join("\n")}
+
+${results.spill.n} writes and reads a size, JSON PUT and protobuf GET (identity) through \`wrangler dev\`; spilled: a local \`redis-server\` behind the Upstash REST bridge (\`scripts/redis-bridge.mjs\`). Spilling costs time at every size, so the default threshold (\`OFFICEOS_SPILL_BYTES\`, 1 MiB) keeps records inline until they are large enough to matter for Durable Object storage.
+`;
+
 const f = (x) => x.toFixed(2);
 const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 10 ? 1 : 0)} µs`);
 const num = (x) => x.toLocaleString("en-US");
@@ -274,6 +292,7 @@ const md = `| figure | p50 | p90 | p99 | note |
 
 ${schedulerMd}
 ${checkpointsMd}
+${spillMd}
 Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}${quick ? ", **quick run**" : ""}; local workerd through \`wrangler dev\`; the scheduler rows and the conversation rows in one Node process each on the pure cores (\`bench/scheduler.ts\`, \`bench/checkpoints.ts\`), before wrangler starts.
 `;
 writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);

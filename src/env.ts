@@ -10,7 +10,7 @@ export interface Env {
   /** Upstash Redis REST endpoint and token: with both set, large checkpoints spill to Redis. */
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
-  /** Checkpoint records above this many bytes spill to Redis (default 262144). */
+  /** Checkpoint records above this many bytes spill to Redis (default 1048576). */
   OFFICEOS_SPILL_BYTES?: string;
   /** Retention of spilled blobs in seconds (default 7 days). */
   OFFICEOS_SPILL_TTL_S?: string;
