@@ -38,6 +38,7 @@ import { decodeState, encodeDelta, encodeState, unwrapCheckpoint } from "../src/
 import { diffState } from "../src/checkpoint/delta.js";
 import { foldChain, shouldCompact, type ChainRecord } from "../src/checkpoint/chain.js";
 import { bootstrapTenant, ROOT, startControlPlane } from "../scripts/lib/stack.mjs";
+import { seeded as mulberry32 } from "../test/unit/random.js";
 
 const quick = process.argv.includes("--quick");
 const part = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "all";
@@ -64,16 +65,6 @@ function stats(samples: readonly number[]): Stats {
 
 // ---- deterministic content ------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = "the agent runner checkpoint state lease epoch tool call result message user assistant plan step retry order invoice customer search query table row value error fix deploy build test review merge branch commit queue worker durable object storage chunk delta full restore".split(" ");
 

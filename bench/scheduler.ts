@@ -15,6 +15,7 @@ import { pick, type Pick, type PickContext, type RunnerView } from "../src/drf/p
 import { QueueIndex, type QueuedTask } from "../src/drf/queue-index.js";
 import type { Account } from "../src/drf/share.js";
 import { addResources, fitsResources, fitsStatically, type Requirements, type RunnerShape } from "../src/scheduler/fit.js";
+import { seeded as mulberry32, int } from "../test/unit/random.js";
 
 // The heap figure needs a forced collection; re-run under --expose-gc when started without it.
 if (typeof globalThis.gc !== "function") {
@@ -57,17 +58,6 @@ if (SIZES.length === 0) throw new Error(`no size named ${only}; sizes: ${ALL_SIZ
 
 // ---- deterministic input --------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (rng: () => number, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 const choice = <T>(rng: () => number, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
 
 const HEX = "0123456789abcdef";
