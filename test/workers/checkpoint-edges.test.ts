@@ -4,15 +4,9 @@
 // encoded state over the limit is a 413.
 import { describe, expect, it } from "vitest";
 import { officeos } from "../../proto/gen/officeos.js";
-import { call, callBytes, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { call, callBytes, expectError, fixture, getTask, lease, leasedTask, ok, type Fixture } from "./helpers.js";
 
-async function leased(f: Fixture) {
-  await putAgent(f, "echo");
-  const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
-  const task = await submit(f, { agent: "echo" });
-  const [l] = await lease(f, runnerId);
-  return { runnerId, id: task.id as string, epoch: l.epoch as number };
-}
+const leased = (f: Fixture, instance?: string) => leasedTask(f, "echo", instance);
 
 describe("checkpoint edge cases", () => {
   it("round-trips strings of every length class, ASCII and not", async () => {

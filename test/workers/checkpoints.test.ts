@@ -2,7 +2,7 @@
 // a re-leased task resumes from.
 import { describe, expect, it } from "vitest";
 import { officeos } from "../../proto/gen/officeos.js";
-import { call, callBytes, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { call, callBytes, fixture, getTask, lease, leasedTask, ok, submit, type Fixture } from "./helpers.js";
 
 const PROTOBUF = "application/x-protobuf";
 
@@ -23,13 +23,7 @@ const STATE = {
   metadata: { framework: "langgraph" },
 };
 
-async function leased(f: Fixture, instance?: string) {
-  await putAgent(f, "echo");
-  const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
-  const task = await submit(f, instance ? { agent: "echo", instance } : { agent: "echo" });
-  const [l] = await lease(f, runnerId);
-  return { runnerId, id: task.id as string, epoch: l.epoch as number };
-}
+const leased = (f: Fixture, instance?: string) => leasedTask(f, "echo", instance);
 
 describe("checkpoints", () => {
   it("returns a JSON checkpoint as it was written, and the task shows its seq", async () => {

@@ -157,10 +157,10 @@ export async function storedTask(key: string, id: string): Promise<{ state: stri
 }
 
 /** A registered agent, a runner and one task leased to it: the lease epoch for checkpoint writes. */
-export async function leasedTask(f: Fixture, agent = "chat"): Promise<{ id: string; epoch: number }> {
+export async function leasedTask(f: Fixture, agent = "chat", instance?: string): Promise<{ runnerId: string; id: string; epoch: number }> {
   await putAgent(f, agent, {});
-  const r = await registerRunner(f, { name: "r", capacity: {} });
-  const task = await submit(f, { agent });
-  const [l] = await lease(f, r, { max_tasks: 1 });
-  return { id: task.id as string, epoch: l.epoch as number };
+  const runnerId = await registerRunner(f, { name: "r", capacity: {} });
+  const task = await submit(f, instance ? { agent, instance } : { agent });
+  const [l] = await lease(f, runnerId, { max_tasks: 1 });
+  return { runnerId, id: task.id as string, epoch: l.epoch as number };
 }
