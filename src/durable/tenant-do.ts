@@ -486,12 +486,13 @@ export class TenantDO extends DurableObject<Env> {
       row.id,
     );
     this.scheduleAlarm(expires);
-    this.sched().onLeased(this.taskRow(row.id) as TaskRow);
+    const leased = this.taskRow(row.id) as TaskRow;
+    this.sched().onLeased(leased);
     return {
       lease_id: leaseId,
       epoch,
       expires_at: iso(expires),
-      task: taskView(this.taskRow(row.id) as TaskRow),
+      task: taskView(leased),
       load_checkpoint: row.epoch !== null || row.instance !== row.id,
     };
   }
