@@ -56,17 +56,15 @@ export class Placement {
    * leases there still waiting to be preempted for it are left alone.
    */
   private releaseHoldsFor(taskId: string): void {
-    for (const r of this.st.runners.values()) {
-      if (r.row.held_for !== taskId) continue;
-      this.holdRunner(r.row.id, null);
-      this.sql.exec("UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')", r.row.id);
-    }
+    const runnerId = this.st.holds.get(taskId);
+    if (runnerId === undefined) return;
+    this.holdRunner(runnerId, null);
+    this.sql.exec("UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')", runnerId);
   }
 
   holdRunner(runnerId: string, taskId: string | null): void {
     this.sql.exec("UPDATE runners SET held_for = ? WHERE id = ?", taskId, runnerId);
-    const r = this.st.runners.get(runnerId);
-    if (r) r.row.held_for = taskId;
+    this.st.setHold(runnerId, taskId);
   }
 
   /**
@@ -80,8 +78,6 @@ export class Placement {
     let minActive = Infinity;
     for (const a of st.active.values()) if (a.preemptible && a.priority < minActive) minActive = a.priority;
     if (minActive === Infinity) return;
-    const held = new Set<string>();
-    for (const r of st.runners.values()) if (r.row.held_for) held.add(r.row.held_for);
     const ready = st.readyRunners(now).filter((r) => !r.row.draining);
     const capacity = st.capacity(now);
     const runners: RunnerView[] = ready.map((r) => ({ id: r.row.id, shape: r.shape, free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)), heldFor: r.row.held_for }));
@@ -93,7 +89,7 @@ export class Placement {
         for (const group of cls.agents.get(agent)?.values() ?? []) {
           for (const t of group.tasks.oldest(1)) {
             if (++looked > PREEMPT_SCAN) return;
-            if (held.has(t.id) || st.busy.has(t.instance)) continue;
+            if (st.holds.has(t.id) || st.busy.has(t.instance)) continue;
             leases ??= [...st.active.values()]
               .filter((a) => !this.preemptRequested(a.taskId))
               .map((a) => {

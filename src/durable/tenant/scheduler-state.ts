@@ -34,6 +34,8 @@ export class SchedulerState {
   readonly busy = new Set<string>();
   readonly active = new Map<string, ActiveLeaseInfo>();
   readonly runners = new Map<string, { row: RunnerRow; shape: RunnerShape }>();
+  /** Waiting task → the runner held for it (mirrors runners.held_for). */
+  readonly holds = new Map<string, string>();
   private readonly runnerAlloc = new Map<string, Resources>();
   /** One Requirements object per distinct stored text: tasks share them (memory, placement keys). */
   private readonly interned = new Map<string, Requirements>();
@@ -75,8 +77,20 @@ export class SchedulerState {
   }
 
   upsertRunner(row: RunnerRow): void {
+    const before = this.runners.get(row.id)?.row.held_for;
+    if (before) this.holds.delete(before);
+    if (row.held_for) this.holds.set(row.held_for, row.id);
     this.runners.set(row.id, { row, shape: runnerShape(row) });
     this.readyMemo = null;
+  }
+
+  /** Holds (or frees, with null) a runner for a waiting task. */
+  setHold(runnerId: string, taskId: string | null): void {
+    const r = this.runners.get(runnerId);
+    if (!r) return;
+    if (r.row.held_for) this.holds.delete(r.row.held_for);
+    r.row.held_for = taskId;
+    if (taskId) this.holds.set(taskId, runnerId);
   }
 
   touchRunner(id: string, nowMs: number): void {
