@@ -44,9 +44,70 @@ export type Labels = z.infer<typeof Labels>;
 
 const Capabilities = z.array(z.string().min(1).max(LIMITS.name)).max(LIMITS.listSize);
 
+const ErrorCode = z.string().min(1).max(LIMITS.name);
+const Millis = (max: number) => z.number().int().min(0).max(max);
+const DAY_MS = 24 * 3600_000;
+
+/** Exponential backoff with jitter between attempts: initial × multiplier^(n−1), capped, ± jitter. */
+export const Backoff = z
+  .strictObject({
+    initial_ms: Millis(DAY_MS).optional(),
+    max_ms: Millis(DAY_MS).optional(),
+    multiplier: z.number().min(1).max(10).optional(),
+    /** Fraction of the delay drawn at random, 0 (none) to 1 (full jitter). */
+    jitter: z.number().min(0).max(1).optional(),
+  })
+  .openapi("Backoff");
+
 export const RetryPolicy = z
-  .strictObject({ max_attempts: z.number().int().min(1).max(100) })
+  .strictObject({
+    max_attempts: z.number().int().min(1).max(100).optional(),
+    backoff: Backoff.optional(),
+    /** Error codes that retry; absent means every retryable failure does. */
+    retry_on: z.array(ErrorCode).max(LIMITS.listSize).optional(),
+    /** Error codes that go to a person at once, attempts left or not. */
+    escalate_on: z.array(ErrorCode).max(LIMITS.listSize).optional(),
+    /** After the last attempt: wait for a person (default) or fail. */
+    on_exhausted: z.enum(["escalate", "fail"]).optional(),
+    /** Prefer a runner that has not failed this task (default true). */
+    different_runner: z.boolean().optional(),
+  })
   .openapi("RetryPolicy");
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const Timeouts = z
+  .strictObject({
+    /** One attempt, from lease to outcome; over it the attempt fails as `attempt_timeout` (retryable). */
+    attempt_ms: Millis(7 * DAY_MS).min(1000).optional(),
+    /** The whole task, from submission; over it the task fails as `task_timeout` (not retried). */
+    task_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    /** The runner kills an agent silent this long (no checkpoint, progress or call) and fails the attempt as `stalled`. */
+    stall_ms: Millis(DAY_MS).min(1000).optional(),
+  })
+  .openapi("Timeouts");
+export type Timeouts = z.infer<typeof Timeouts>;
+
+/** What happens when nobody answers an approval gate in time. */
+export const ApprovalPolicy = z
+  .strictObject({
+    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]).optional(),
+  })
+  .openapi("ApprovalPolicy");
+
+/** What happens when nobody acts on an escalation in time (default: it waits). */
+export const EscalationPolicy = z
+  .strictObject({
+    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    on_timeout: z.enum(["cancel", "fail"]).optional(),
+  })
+  .openapi("EscalationPolicy");
+
+/** A JSON Schema (draft 2020-12 or 7) the task result must satisfy; checked on complete. */
+const OutputSchema = z
+  .record(z.string(), Json)
+  .refine((s) => JSON.stringify(s).length <= 64 * 1024, "output_schema is limited to 64 KiB")
+  .openapi({ type: "object", description: "JSON Schema of the task result" });
 
 export const MatchExpression = z
   .strictObject({
@@ -78,6 +139,10 @@ export const AgentSpec = z
     /** Whether its leases may be evicted for higher-priority work (default true). */
     preemptible: z.boolean().optional(),
     retry: RetryPolicy.optional(),
+    timeouts: Timeouts.optional(),
+    approvals: ApprovalPolicy.optional(),
+    escalation: EscalationPolicy.optional(),
+    output_schema: OutputSchema.optional(),
   })
   .openapi("AgentSpec");
 export type AgentSpec = z.infer<typeof AgentSpec>;
@@ -92,7 +157,18 @@ export const Agent = z
     tolerations: z.array(Toleration),
     weight: z.number(),
     preemptible: z.boolean(),
-    retry: z.object({ max_attempts: z.number() }),
+    retry: z.object({
+      max_attempts: z.number(),
+      backoff: z.object({ initial_ms: z.number(), max_ms: z.number(), multiplier: z.number(), jitter: z.number() }),
+      retry_on: z.array(z.string()).nullable(),
+      escalate_on: z.array(z.string()),
+      on_exhausted: z.enum(["escalate", "fail"]),
+      different_runner: z.boolean(),
+    }),
+    timeouts: Timeouts,
+    approvals: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]) }),
+    escalation: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "fail"]) }),
+    output_schema: Json.optional(),
     updated_at: z.string(),
   })
   .openapi("Agent");
@@ -121,7 +197,19 @@ export const RegisterRunner = z
   .openapi("RegisterRunner");
 export type RegisterRunner = z.infer<typeof RegisterRunner>;
 
-export const RunnerState = z.enum(["ready", "draining", "dead"]);
+export const RunnerState = z.enum(["ready", "not_ready", "draining", "dead"]);
+/** A runner's self-check, sent with its heartbeat: not ready means no new leases. */
+export const RunnerHealth = z
+  .strictObject({
+    ready: z.boolean(),
+    checks: z
+      .array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), ok: z.boolean(), message: z.string().max(1024).optional() }))
+      .max(LIMITS.listSize)
+      .optional(),
+    /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...). */
+    usage: Resources.optional(),
+  })
+  .openapi("RunnerHealth");
 export const Runner = z
   .object({
     id: z.string(),
@@ -137,6 +225,7 @@ export const Runner = z
     active_leases: z.number(),
     registered_at: z.string(),
     last_seen_at: z.string(),
+    health: RunnerHealth.optional(),
   })
   .openapi("Runner");
 export type Runner = z.infer<typeof Runner>;
@@ -148,13 +237,22 @@ export const LeaseRequest = z
   })
   .openapi("LeaseRequest");
 
-export const TaskState = z.enum(["queued", "leased", "running", "succeeded", "failed", "escalated", "cancelled"]);
+export const TaskState = z.enum(["queued", "retry_wait", "leased", "running", "awaiting_approval", "succeeded", "failed", "escalated", "cancelled"]);
 export type TaskState = z.infer<typeof TaskState>;
 
 export const TaskError = z
   .object({ code: z.string().max(LIMITS.name), message: z.string().max(16_384) })
   .openapi("TaskError");
 export type TaskError = z.infer<typeof TaskError>;
+
+export const GateName = z.string().min(1).max(LIMITS.name);
+export const PendingGate = z
+  .object({ gate: z.string(), message: z.string().optional(), details: Json.optional(), requested_at: z.string(), deadline_at: z.string().optional() })
+  .openapi("PendingGate");
+export const GateDecision = z
+  .object({ decision: z.enum(["approve", "reject"]), comment: z.string().optional(), by: z.string(), at: z.string() })
+  .openapi("GateDecision");
+export type GateDecision = z.infer<typeof GateDecision>;
 
 export const Task = z
   .object({
@@ -171,6 +269,16 @@ export const Task = z
     checkpoint_seq: z.number().optional(),
     runner_id: z.string().optional(),
     idempotency_key: z.string().optional(),
+    /** retry_wait: when the next attempt may start. */
+    not_before: z.string().optional(),
+    /** The task fails as task_timeout if not finished by then. */
+    deadline_at: z.string().optional(),
+    /** awaiting_approval: the gate the agent stopped at. */
+    gate: PendingGate.optional(),
+    /** Decisions taken on this task's gates, by gate name. */
+    approvals: z.record(z.string(), GateDecision).optional(),
+    /** escalated: why, and when. */
+    escalation: z.object({ reason: TaskError, escalated_at: z.string(), deadline_at: z.string().optional() }).optional(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -185,6 +293,10 @@ export const SubmitTask = z
     instance: Name.optional(),
     idempotency_key: z.string().min(1).max(256).optional(),
     node_selector: Labels.optional(),
+    /** Overrides fields of the agent's retry policy for this task. */
+    retry: RetryPolicy.optional(),
+    /** Overrides the agent's timeouts for this task. */
+    timeouts: Timeouts.optional(),
   })
   .openapi("SubmitTask");
 export type SubmitTask = z.infer<typeof SubmitTask>;
@@ -271,6 +383,7 @@ export const LeaseAnswer = z.object({ leases: z.array(Lease) }).openapi("LeaseAn
 export const Heartbeat = z
   .strictObject({
     leases: z.array(z.strictObject({ task_id: z.string().max(LIMITS.name), epoch: Epoch })).max(LIMITS.heartbeatLeases),
+    health: RunnerHealth.optional(),
   })
   .openapi("Heartbeat");
 export const HeartbeatAnswer = z
@@ -305,3 +418,77 @@ export const SchedulerView = z
   .object({ capacity: Resources, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
   .openapi("SchedulerView");
 export type SchedulerView = z.infer<typeof SchedulerView>;
+
+// ---- people in the loop ------------------------------------------------------
+
+
+
+/** The runner, for its agent: stop here until a person decides. */
+export const RequestApproval = z
+  .strictObject({
+    epoch: Epoch,
+    gate: GateName,
+    message: z.string().max(4096).optional(),
+    details: Json.optional(),
+  })
+  .openapi("RequestApproval");
+export const ApprovalAnswer = z
+  .object({ state: z.enum(["decided", "awaiting_approval"]), decision: GateDecision.optional(), task: Task })
+  .openapi("ApprovalAnswer");
+export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
+
+export const Decide = z
+  .strictObject({
+    decision: z.enum(["approve", "reject"]),
+    comment: z.string().max(4096).optional(),
+    /** Decide a gate the task has not reached yet; it passes at once when it gets there. */
+    gate: GateName.optional(),
+  })
+  .openapi("Decide");
+export type Decide = z.infer<typeof Decide>;
+
+export const EscalationAction = z
+  .strictObject({
+    action: z.enum(["retry", "resolve", "cancel"]),
+    /** retry: replaces the task input. */
+    input: Json.optional(),
+    /** retry: a full state to resume from, saved as the instance's newest checkpoint. */
+    state: AgentStateJson.optional(),
+    /** resolve: the task's result. */
+    result: Json.optional(),
+    comment: z.string().max(4096).optional(),
+  })
+  .refine((a) => a.action === "retry" || (a.input === undefined && a.state === undefined), { message: "input and state go with action retry", path: ["input"] })
+  .refine((a) => a.action === "resolve" || a.result === undefined, { message: "result goes with action resolve", path: ["result"] })
+  .openapi("EscalationAction");
+export type EscalationAction = z.infer<typeof EscalationAction>;
+
+export const Escalation = z
+  .object({ task: Task, reason: TaskError, escalated_at: z.string(), deadline_at: z.string().optional() })
+  .openapi("Escalation");
+export const EscalationList = z.object({ escalations: z.array(Escalation) }).openapi("EscalationList");
+export const Approval = z
+  .object({ task: Task, gate: z.string(), message: z.string().optional(), details: Json.optional(), requested_at: z.string(), deadline_at: z.string().optional() })
+  .openapi("Approval");
+export const ApprovalList = z.object({ approvals: z.array(Approval) }).openapi("ApprovalList");
+
+// ---- events --------------------------------------------------------------------
+
+export const TaskEvent = z
+  .object({
+    seq: z.number(),
+    at: z.number(),
+    type: z.string(),
+    actor: z.string(),
+    state: z.string().optional(),
+    details: Json.optional(),
+  })
+  .openapi("TaskEvent");
+export type TaskEvent = z.infer<typeof TaskEvent>;
+export const TaskEvents = z.object({ events: z.array(TaskEvent), next: z.number() }).openapi("TaskEvents");
+export type TaskEvents = z.infer<typeof TaskEvents>;
+export const EventsQuery = z.object({
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  wait_ms: z.coerce.number().int().min(0).max(LIMITS.waitMs).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});

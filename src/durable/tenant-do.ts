@@ -5,18 +5,43 @@
 // Placement checks come from the pure `scheduler/fit`; this class loads rows,
 // asks, and commits.
 import { DurableObject } from "cloudflare:workers";
-import { fail, ok, type Failure, type Result } from "../api/errors.js";
-import type { Agent, AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, SchedulerView, Scope, SubmitTask, Task, TaskError, TaskState } from "../api/schemas.js";
+import { fail, ok, type Failure, type JsonValue, type Result } from "../api/errors.js";
+import type {
+  Agent,
+  AgentSpec,
+  ApprovalAnswer,
+  Decide,
+  EscalationAction,
+  GateDecision,
+  HeartbeatAnswer,
+  RegisterRunner,
+  Runner,
+  SchedulerView,
+  Scope,
+  SubmitTask,
+  Task,
+  TaskError,
+  TaskEvents,
+  TaskState,
+} from "../api/schemas.js";
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { dominantShare } from "../drf/share.js";
 import type { Requirements } from "../scheduler/fit.js";
 import { nextState } from "../scheduler/outcome.js";
+import { render, type Family } from "../metrics/prometheus.js";
+import { OutputCheck, outputSchemaProblem } from "../schema/output.js";
+import { EventLog, type EventType } from "./tenant/events.js";
+import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
 import {
   ACTIVE_STATES,
+  FINAL_STATES,
   agentView,
+  mergeRetry,
+  taskPolicy,
+  toPolicy,
   iso,
   normalizeAgentSpec,
   runnerState,
@@ -27,6 +52,7 @@ import {
   type AgentRow,
   type RunnerRow,
   type StoredAgent,
+  type TaskPolicy,
   type TaskRow,
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
@@ -61,7 +87,13 @@ type Outcome =
   | { kind: "released" }
   | { kind: "cancelled" };
 
+/** Who did it, in the event and audit logs: `key:<id>`, `runner:<id>`, `system`. */
+export type Actor = string;
+const SYSTEM: Actor = "system";
+
 const ACTIVE_SQL = "('leased', 'running')";
+/** States a task deadline applies to: not final, and not waiting on a person. */
+const TIMED_SQL = "('queued', 'retry_wait', 'leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
 export const STARVATION_MS = 10 * 60_000;
@@ -77,11 +109,18 @@ export class TenantDO extends DurableObject<Env> {
   /** Tests move this DO's clock forward instead of sleeping. */
   clockOffsetMs = 0;
   starvationMs = STARVATION_MS;
+  private readonly events: EventLog;
+  private readonly counters: Counters;
+  /** Earliest deadline of any kind (lease, attempt, task, wake); -Infinity: not known yet. */
+  private dueAt = -Infinity;
+  private readonly validators = new Map<string, { spec: string; check: OutputCheck }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, TENANT_MIGRATIONS);
+    this.events = new EventLog(this.sql);
+    this.counters = new Counters(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -129,6 +168,12 @@ export class TenantDO extends DurableObject<Env> {
 
   putAgent(name: string, spec: AgentSpec): Result<Agent> {
     const stored = normalizeAgentSpec(spec);
+    if (stored.output_schema !== undefined) {
+      const bad = outputSchemaProblem(stored.output_schema);
+      if (bad) return fail("bad_request", `output_schema is not a usable JSON Schema: ${bad}`);
+    }
+    if (stored.retry.backoff.max_ms < stored.retry.backoff.initial_ms)
+      return fail("bad_request", "retry.backoff.max_ms must be at least retry.backoff.initial_ms");
     const now = this.now();
     this.sql.exec(
       "INSERT INTO agents (name, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
@@ -204,11 +249,13 @@ export class TenantDO extends DurableObject<Env> {
    */
   async lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const runner = this.runnerRow(runnerId);
     if (!runner) return fail("not_found", `runner "${runnerId}" not found`);
     if (runner.draining) return fail("conflict", `runner "${runnerId}" is draining`);
     this.touchRunner(runnerId, now);
+    // A runner whose self-check fails gets no work; it waits out the poll so as not to spin.
+    if (runnerState(runner, now) === "not_ready") return new Promise((resolve) => setTimeout(() => resolve(ok([])), waitMs));
     const grants = this.tryLease(runner, maxTasks, now);
     if (grants.length > 0 || waitMs === 0) return ok(grants);
     this.dropWaiter(runnerId);
@@ -226,20 +273,30 @@ export class TenantDO extends DurableObject<Env> {
     });
   }
 
-  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[]): Result<HeartbeatAnswer> {
+  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[], health?: Runner["health"]): Result<HeartbeatAnswer> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const runner = this.runnerRow(runnerId);
     if (!runner) return fail("not_found", `runner "${runnerId}" not found`);
     this.touchRunner(runnerId, now);
+    if (health !== undefined) {
+      const text = JSON.stringify(health);
+      if (text !== runner.health) {
+        this.sql.exec("UPDATE runners SET health = ? WHERE id = ?", text, runnerId);
+        this.sched().upsertRunner(this.runnerRow(runnerId) as RunnerRow);
+        if (health.ready && runner.health !== null) this.pump(now);
+      }
+    }
     const expires = now + runner.lease_ttl_ms;
     const cancel: string[] = [];
     const preempt: string[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const l of leases) {
+        const started = this.sql.exec("UPDATE tasks SET state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state = 'leased' RETURNING id", l.task_id, runnerId, l.epoch).toArray();
+        if (started.length > 0) this.events.append(l.task_id, now, "running", `runner:${runnerId}`, "running");
         const row = this.sql
           .exec<{ preempt_requested: number }>(
-            `UPDATE tasks SET lease_expires_at = ?, state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL} RETURNING preempt_requested`,
+            `UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL} RETURNING preempt_requested`,
             expires,
             l.task_id,
             runnerId,
@@ -256,14 +313,22 @@ export class TenantDO extends DurableObject<Env> {
 
   // ---- tasks ---------------------------------------------------------------
 
-  submit(req: SubmitTask): Result<{ task: Task; created: boolean }> {
+  submit(req: SubmitTask, actor: Actor = SYSTEM): Result<{ task: Task; created: boolean }> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const agentRow = this.agentRow(req.agent);
     if (!agentRow) return fail("not_found", `agent "${req.agent}" is not registered`);
     const agent: StoredAgent = storedAgent(agentRow);
     const input = req.input ?? null;
-    const request = stableStringify({ agent: req.agent, input, priority: req.priority ?? 0, instance: req.instance ?? null, node_selector: req.node_selector ?? {} });
+    const request = stableStringify({
+      agent: req.agent,
+      input,
+      priority: req.priority ?? 0,
+      instance: req.instance ?? null,
+      node_selector: req.node_selector ?? {},
+      retry: req.retry ?? null,
+      timeouts: req.timeouts ?? null,
+    });
     if (req.idempotency_key !== undefined) {
       const prior = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE idempotency_key = ?", req.idempotency_key).toArray()[0];
       if (prior) {
@@ -284,18 +349,26 @@ export class TenantDO extends DurableObject<Env> {
       affinity: agent.node_affinity,
       tolerations: agent.tolerations,
     };
+    const policy: TaskPolicy = {
+      retry: mergeRetry(req.retry, agent.retry),
+      timeouts: { ...agent.timeouts, ...req.timeouts },
+      approvals: agent.approvals,
+      escalation: agent.escalation,
+    };
+    if (policy.retry.backoff.max_ms < policy.retry.backoff.initial_ms) return fail("bad_request", "retry.backoff.max_ms must be at least retry.backoff.initial_ms");
+    const deadline = policy.timeouts.task_ms !== undefined ? now + policy.timeouts.task_ms : null;
     const id = `task_${randomHex(10)}`;
     const seq = this.bump("task_seq");
     this.sql.exec(
-      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible, policy, deadline_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
       seq,
       req.agent,
       JSON.stringify(input),
       req.priority ?? 0,
       req.instance ?? id,
-      agent.retry.max_attempts,
+      policy.retry.max_attempts,
       JSON.stringify(requirements),
       req.idempotency_key ?? null,
       request,
@@ -303,7 +376,12 @@ export class TenantDO extends DurableObject<Env> {
       now,
       now,
       agent.preemptible ? 1 : 0,
+      JSON.stringify(policy),
+      deadline,
     );
+    this.events.append(id, now, "submitted", actor, "queued", { priority: req.priority ?? 0 });
+    this.counters.inc("officeos_tasks_submitted_total", { agent: req.agent });
+    if (deadline !== null) this.noteDue(deadline);
     const row = this.taskRow(id) as TaskRow;
     this.sched().onQueued(row);
     this.pump(now);
@@ -312,13 +390,13 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   getTask(id: string): Result<Task> {
-    this.expireLeases(this.now());
+    this.tick(this.now());
     const row = this.taskRow(id);
     return row ? ok(taskView(row)) : fail("not_found", `task "${id}" not found`);
   }
 
   listTasks(q: TaskListQuery): Result<{ tasks: Task[]; next_cursor?: string }> {
-    this.expireLeases(this.now());
+    this.tick(this.now());
     const limit = q.limit ?? 50;
     const where: string[] = [];
     const args: unknown[] = [];
@@ -333,13 +411,13 @@ export class TenantDO extends DurableObject<Env> {
     return ok(out);
   }
 
-  cancel(id: string): Result<Task> {
+  cancel(id: string, actor: Actor = SYSTEM): Result<Task> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const row = this.taskRow(id);
     if (!row) return fail("not_found", `task "${id}" not found`);
-    if (row.state !== "queued" && !ACTIVE_STATES.includes(row.state)) return fail("conflict", `task is already ${row.state}`);
-    this.settle(row, { kind: "cancelled" }, now);
+    if (FINAL_STATES.includes(row.state) && row.state !== "escalated") return fail("conflict", `task is already ${row.state}`);
+    this.settle(row, { kind: "cancelled" }, now, actor);
     return ok(taskView(this.taskRow(id) as TaskRow));
   }
 
@@ -348,21 +426,33 @@ export class TenantDO extends DurableObject<Env> {
     const now = this.now();
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
-    if (r.value.state === "leased") this.sql.exec("UPDATE tasks SET state = 'running', updated_at = ? WHERE id = ?", now, taskId);
+    if (r.value.state === "leased") {
+      this.sql.exec("UPDATE tasks SET state = 'running', updated_at = ? WHERE id = ?", now, taskId);
+      this.events.append(taskId, now, "running", `runner:${r.value.runner_id ?? "?"}`, "running");
+    }
     return ok({ instance: r.value.instance });
   }
 
-  recordCheckpoint(taskId: string, epoch: number, seq: number): void {
+  /** A checkpoint landed: the task's latest seq, and its size and write time for the metrics. */
+  recordCheckpoint(taskId: string, epoch: number, seq: number, stats?: { bytes: number; ms: number; kind: "full" | "delta" }): void {
     const now = this.now();
-    this.sql.exec("UPDATE tasks SET checkpoint_seq = ?, checkpoint_at = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ?", seq, now, taskId, epoch, seq);
+    const row = this.sql
+      .exec<{ agent: string }>("UPDATE tasks SET checkpoint_seq = ?, checkpoint_at = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ? RETURNING agent", seq, now, taskId, epoch, seq)
+      .toArray()[0];
     const info = this.sched().active.get(taskId);
     if (info) info.checkpointAtMs = now;
+    if (row && stats) {
+      this.counters.inc("officeos_checkpoints_total", { agent: row.agent, kind: stats.kind });
+      this.counters.inc("officeos_checkpoint_bytes_total", { agent: row.agent }, stats.bytes);
+      this.counters.observe("officeos_checkpoint_size_bytes", BYTES_BUCKETS, stats.bytes);
+      this.counters.observe("officeos_checkpoint_write_seconds", LATENCY_BUCKETS, stats.ms / 1000);
+    }
   }
 
   /** Per agent: weight, dominant resource and share, queued and running counts. */
   scheduler(): Result<SchedulerView> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const st = this.sched();
     const capacity = st.capacity(now);
     const queued = st.index.queuedByAgent();
@@ -394,12 +484,191 @@ export class TenantDO extends DurableObject<Env> {
     return this.finish(taskId, epoch, { kind: "released" });
   }
 
+  // ---- the event log --------------------------------------------------------
+
+  /** Events after `after`; with `waitMs`, waits that long for the first one if none is there yet. */
+  async taskEvents(taskId: string, after: number, limit: number, waitMs: number): Promise<Result<TaskEvents>> {
+    this.tick(this.now());
+    if (!this.taskRow(taskId)) return fail("not_found", `task "${taskId}" not found`);
+    let events = this.events.list(taskId, after, limit);
+    if (events.length === 0 && waitMs > 0) {
+      await this.events.wait(taskId, waitMs);
+      events = this.events.list(taskId, after, limit);
+    }
+    return ok({ events, next: events.length > 0 ? (events[events.length - 1]?.seq ?? after) : after });
+  }
+
+  // ---- people in the loop: escalations -----------------------------------------
+
+  listEscalations(): Result<{ escalations: { task: Task; reason: TaskError; escalated_at: string; deadline_at?: string }[] }> {
+    this.tick(this.now());
+    const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'escalated' ORDER BY updated_at, seq LIMIT 500").toArray();
+    return ok({
+      escalations: rows.map((r) => {
+        const task = taskView(r);
+        const e = task.escalation ?? { reason: task.error ?? { code: "escalated", message: "" }, escalated_at: task.updated_at };
+        return { task, reason: e.reason, escalated_at: e.escalated_at, ...(e.deadline_at ? { deadline_at: e.deadline_at } : {}) };
+      }),
+    });
+  }
+
+  /** Before a person's retry with an edited state: an epoch above every lease so far, to write that state with. */
+  escalationEpoch(taskId: string): Result<{ epoch: number; instance: string }> {
+    this.tick(this.now());
+    const row = this.taskRow(taskId);
+    if (!row) return fail("not_found", `task "${taskId}" not found`);
+    if (row.state !== "escalated") return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
+    return ok({ epoch: this.bump("epoch"), instance: row.instance });
+  }
+
+  actOnEscalation(taskId: string, a: EscalationAction, actor: Actor): Result<Task> {
+    const now = this.now();
+    this.tick(now);
+    const row = this.taskRow(taskId);
+    if (!row) return fail("not_found", `task "${taskId}" not found`);
+    if (row.state !== "escalated") return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
+    const comment = a.comment;
+    if (a.action === "resolve") this.endParked(row, "succeeded", (a.result ?? null) as JsonValue, now, actor, "resolved");
+    else if (a.action === "cancel") this.endParked(row, "cancelled", null, now, actor);
+    else {
+      // A person's retry grants a fresh round of attempts, on any runner.
+      const more = taskPolicy(row).retry.max_attempts;
+      this.requeue(
+        row,
+        now,
+        actor,
+        "escalation_retried",
+        { comment, input_edited: a.input !== undefined || undefined, state_edited: a.state !== undefined || undefined },
+        { max_attempts: row.attempts + more, avoid_runners: "[]", error: null, ...(a.input !== undefined ? { input: JSON.stringify(a.input) } : {}) },
+      );
+    }
+    if (comment !== undefined && a.action !== "retry") this.events.append(taskId, now, "resolved", actor, null, { comment });
+    return ok(taskView(this.taskRow(taskId) as TaskRow));
+  }
+
+  // ---- people in the loop: approval gates ----------------------------------------
+
+  /**
+   * The agent stops at a gate. A decision already taken for it (answered ahead,
+   * or before a crash) comes back at once; otherwise the attempt ends without
+   * being charged, the runner's resources free up, and the task waits.
+   */
+  requestApproval(taskId: string, epoch: number, gate: string, message?: string, details?: JsonValue): Result<ApprovalAnswer> {
+    const now = this.now();
+    const r = this.activeLease(taskId, epoch, now);
+    if (r.kind === "error") return r;
+    const row = r.value;
+    const decided = decisions(row)[gate];
+    if (decided) return ok({ state: "decided", decision: decided, task: taskView(row) });
+    const policy = taskPolicy(row);
+    const deadline = policy.approvals.timeout_ms !== null ? now + policy.approvals.timeout_ms : null;
+    const pending = { gate, ...(message !== undefined ? { message } : {}), ...(details !== undefined ? { details } : {}), requested_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) };
+    this.sql.exec(
+      `UPDATE tasks SET state = 'awaiting_approval', attempts = MAX(0, attempts - 1), lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
+         preempt_requested = 0, gate = ?, wake_at = ?, updated_at = ? WHERE id = ?`,
+      JSON.stringify(pending),
+      deadline,
+      now,
+      taskId,
+    );
+    this.sched().onEnded(taskId);
+    this.counters.inc("officeos_approvals_requested_total", { agent: row.agent });
+    this.events.append(taskId, now, "approval_requested", `runner:${row.runner_id ?? "?"}`, "awaiting_approval", { gate, message });
+    if (deadline !== null) this.noteDue(deadline);
+    this.pump(now);
+    return ok({ state: "awaiting_approval", task: taskView(this.taskRow(taskId) as TaskRow) });
+  }
+
+  listApprovals(): Result<{ approvals: { task: Task; gate: string; message?: string; details?: JsonValue; requested_at: string; deadline_at?: string }[] }> {
+    this.tick(this.now());
+    const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'awaiting_approval' ORDER BY updated_at, seq LIMIT 500").toArray();
+    return ok({
+      approvals: rows.map((r) => {
+        const task = taskView(r);
+        const g = task.gate ?? { gate: "", requested_at: task.updated_at };
+        return { task, ...g };
+      }),
+    });
+  }
+
+  /**
+   * A person's answer. On a waiting task it resumes the task; with `gate` named
+   * on a task that has not reached it yet, it is kept and the gate passes at
+   * once when reached (so an answer that arrives first is never lost).
+   */
+  decide(taskId: string, d: Decide, actor: Actor): Result<Task> {
+    const now = this.now();
+    this.tick(now);
+    const row = this.taskRow(taskId);
+    if (!row) return fail("not_found", `task "${taskId}" not found`);
+    const answer = { decision: d.decision, ...(d.comment !== undefined ? { comment: d.comment } : {}) };
+    if (row.state === "awaiting_approval") {
+      const waiting = (JSON.parse(row.gate ?? "{}") as { gate?: string }).gate ?? "";
+      if (d.gate !== undefined && d.gate !== waiting) return fail("conflict", `task waits at gate "${waiting}", not "${d.gate}"`, { gate: waiting });
+      this.answerGate(row, waiting, answer, actor, now);
+    } else {
+      if (d.gate === undefined) return fail("conflict", `task is ${row.state}, not awaiting approval; name the gate to decide it ahead`, { state: row.state });
+      if (FINAL_STATES.includes(row.state)) return fail("conflict", `task is already ${row.state}`, { state: row.state });
+      const all = decisions(row);
+      const prior = all[d.gate];
+      if (prior) return fail("conflict", `gate "${d.gate}" is already decided`, { decision: prior.decision, by: prior.by, at: prior.at });
+      all[d.gate] = { ...answer, by: actor, at: iso(now) };
+      this.sql.exec("UPDATE tasks SET approvals = ?, updated_at = ? WHERE id = ?", JSON.stringify(all), now, taskId);
+      this.events.append(taskId, now, d.decision === "approve" ? "approved" : "rejected", actor, null, { gate: d.gate, comment: d.comment, ahead: true });
+    }
+    return ok(taskView(this.taskRow(taskId) as TaskRow));
+  }
+
+  private answerGate(row: TaskRow, gate: string, answer: { decision: "approve" | "reject"; comment?: string }, actor: Actor, now: number): void {
+    const all = decisions(row);
+    all[gate] = { ...answer, by: actor, at: iso(now) };
+    this.requeue(row, now, actor, answer.decision === "approve" ? "approved" : "rejected", { gate, comment: answer.comment }, { approvals: JSON.stringify(all) });
+  }
+
+  // ---- metrics -----------------------------------------------------------------
+
+  /** The tenant's metrics in Prometheus text format. */
+  metrics(): string {
+    const now = this.now();
+    this.tick(now);
+    const c = this.counters;
+    const tasks = this.sql.exec<{ agent: string; state: string; n: number }>("SELECT agent, state, COUNT(*) AS n FROM tasks GROUP BY agent, state ORDER BY agent, state").toArray();
+    const depth = this.sql
+      .exec<{ agent: string; priority: number; n: number }>("SELECT agent, priority, COUNT(*) AS n FROM tasks WHERE state = 'queued' GROUP BY agent, priority ORDER BY agent, priority")
+      .toArray();
+    const runners = new Map<string, number>([["ready", 0], ["not_ready", 0], ["draining", 0], ["dead", 0]]);
+    for (const r of this.sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) {
+      const st = runnerState(r, now);
+      runners.set(st, (runners.get(st) ?? 0) + 1);
+    }
+    const waiting = (state: string): number => tasks.filter((t) => t.state === state).reduce((a, t) => a + t.n, 0);
+    const families: Family[] = [
+      { name: "officeos_tasks", help: "Tasks by agent and state.", type: "gauge", samples: tasks.map((t) => ({ labels: { agent: t.agent, state: t.state }, value: t.n })) },
+      { name: "officeos_queue_depth", help: "Queued tasks by agent and priority: the backlog to scale runners on.", type: "gauge", samples: depth.map((d) => ({ labels: { agent: d.agent, priority: String(d.priority) }, value: d.n })) },
+      { name: "officeos_runners", help: "Runners by state.", type: "gauge", samples: [...runners].map(([state, n]) => ({ labels: { state }, value: n })) },
+      { name: "officeos_approvals_waiting", help: "Tasks waiting at an approval gate.", type: "gauge", samples: [{ value: waiting("awaiting_approval") }] },
+      { name: "officeos_escalations_open", help: "Escalated tasks waiting for a person.", type: "gauge", samples: [{ value: waiting("escalated") }] },
+      { name: "officeos_tasks_submitted_total", help: "Tasks submitted.", type: "counter", samples: c.samples("officeos_tasks_submitted_total") },
+      { name: "officeos_tasks_finished_total", help: "Tasks that ended, by final state.", type: "counter", samples: c.samples("officeos_tasks_finished_total") },
+      { name: "officeos_attempts_failed_total", help: "Failed attempts by error code (lease expiry included).", type: "counter", samples: c.samples("officeos_attempts_failed_total") },
+      { name: "officeos_retries_total", help: "Attempts retried by the retry policy.", type: "counter", samples: c.samples("officeos_retries_total") },
+      { name: "officeos_lease_expiries_total", help: "Leases that expired without a heartbeat.", type: "counter", samples: c.samples("officeos_lease_expiries_total") },
+      { name: "officeos_escalations_total", help: "Tasks escalated to a person.", type: "counter", samples: c.samples("officeos_escalations_total") },
+      { name: "officeos_approvals_requested_total", help: "Approval gates reached.", type: "counter", samples: c.samples("officeos_approvals_requested_total") },
+      { name: "officeos_checkpoints_total", help: "Checkpoints stored, by kind.", type: "counter", samples: c.samples("officeos_checkpoints_total") },
+      { name: "officeos_checkpoint_bytes_total", help: "Encoded checkpoint bytes stored.", type: "counter", samples: c.samples("officeos_checkpoint_bytes_total") },
+      { name: "officeos_quota_throttled_total", help: "Requests refused by a quota bucket.", type: "counter", samples: c.samples("officeos_quota_throttled_total") },
+      { name: "officeos_schedule_to_start_seconds", help: "From queued to leased, per lease.", type: "histogram", samples: c.histogram("officeos_schedule_to_start_seconds", LATENCY_BUCKETS) },
+      { name: "officeos_checkpoint_size_bytes", help: "Encoded size of each stored checkpoint.", type: "histogram", samples: c.histogram("officeos_checkpoint_size_bytes", BYTES_BUCKETS) },
+      { name: "officeos_checkpoint_write_seconds", help: "Checkpoint write time in the agent's Durable Object.", type: "histogram", samples: c.histogram("officeos_checkpoint_write_seconds", LATENCY_BUCKETS) },
+    ];
+    return render(families);
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const now = this.now();
-    this.expireLeases(now);
-    const next = this.sql.exec<{ t: number | null }>(`SELECT MIN(lease_expires_at) AS t FROM tasks WHERE state IN ${ACTIVE_SQL}`).toArray()[0]?.t ?? null;
-    if (next !== null) this.scheduleAlarm(next);
+    this.dueAt = -Infinity;
+    this.tick(this.now());
   }
 
   // ---- internals -------------------------------------------------------------
@@ -408,12 +677,31 @@ export class TenantDO extends DurableObject<Env> {
     const now = this.now();
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
-    this.settle(r.value, outcome, now);
+    let end = outcome;
+    if (end.kind === "succeeded") {
+      const problem = this.outputProblem(r.value.agent, end.result);
+      if (problem) end = { kind: "failed", error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${problem}` }, retryable: true };
+    }
+    this.settle(r.value, end, now, `runner:${r.value.runner_id ?? "?"}`);
     return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
+  /** Why a result breaks its agent's output schema, or null when it conforms (or there is none). */
+  private outputProblem(agentName: string, result: unknown): string | null {
+    const row = this.agentRow(agentName);
+    if (!row) return null;
+    let v = this.validators.get(agentName);
+    if (!v || v.spec !== row.spec) {
+      const schema = storedAgent(row).output_schema;
+      if (schema === undefined) return null;
+      v = { spec: row.spec, check: new OutputCheck(schema as object) };
+      this.validators.set(agentName, v);
+    }
+    return v.check.problem(result);
+  }
+
   private activeLease(taskId: string, epoch: number, now: number): Result<TaskRow> {
-    this.expireLeases(now);
+    this.tick(now);
     const row = this.taskRow(taskId);
     if (!row) return fail("not_found", `task "${taskId}" not found`);
     if (row.epoch !== epoch) return staleEpoch(epoch, row);
@@ -424,40 +712,188 @@ export class TenantDO extends DurableObject<Env> {
     return ok(row);
   }
 
-  /** Ends an attempt (or a queued task) and applies the next state the pure core decides. */
-  private settle(row: TaskRow, outcome: Outcome, now: number): void {
+  /** Ends an attempt (or a queued or parked task) and applies the next state the pure core decides. */
+  private settle(row: TaskRow, outcome: Outcome, now: number, actor: Actor): void {
+    const policy = taskPolicy(row);
     const next = nextState(
       { attempts: row.attempts, maxAttempts: row.max_attempts, runnerId: row.runner_id, avoidRunners: JSON.parse(row.avoid_runners) as string[] },
-      outcome.kind === "failed" ? { kind: "failed", retryable: outcome.retryable } : { kind: outcome.kind },
+      outcome.kind === "failed" ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code } : { kind: outcome.kind },
+      toPolicy(policy.retry),
+      Math.random(),
     );
     const result = outcome.kind === "succeeded" ? JSON.stringify(outcome.result) : row.result;
     const error = outcome.kind === "failed" ? JSON.stringify(outcome.error) : row.error;
+    let wakeAt: number | null = null;
+    let escalation: string | null = null;
+    if (next.state === "retry_wait") wakeAt = now + (next.delayMs ?? 0);
+    if (next.state === "escalated") {
+      const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
+      if (deadline !== null) wakeAt = deadline;
+      const reason: TaskError =
+        outcome.kind === "failed" ? outcome.error : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
+      escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
+    }
     this.sql.exec(
-      `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL,
-         preempt_requested = 0, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ? WHERE id = ?`,
+      `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
+         preempt_requested = 0, gate = NULL, wake_at = ?, escalation = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ? WHERE id = ?`,
       next.state,
       next.attempts,
       result,
       error,
       JSON.stringify(next.avoidRunners),
+      wakeAt,
+      escalation,
       next.state,
       now,
       now,
       row.id,
     );
+    this.logOutcome(row, outcome, next.state, next.delayMs, actor, now);
+    if (wakeAt !== null) this.noteDue(wakeAt);
     const st = this.sched();
     if (row.state === "queued") st.onDequeued(row.id);
-    else st.onEnded(row.id);
+    else if (ACTIVE_STATES.includes(row.state)) st.onEnded(row.id);
     if (next.state === "queued") st.onQueued(this.taskRow(row.id) as TaskRow);
     // Freed capacity, a requeued task or an unblocked instance can serve a parked poll.
     this.pump(now);
   }
 
-  private expireLeases(now: number): void {
-    const rows = this.sql.exec<TaskRow>(`SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} AND lease_expires_at <= ? ORDER BY lease_expires_at, seq`, now).toArray();
-    for (const row of rows) {
-      this.settle(row, { kind: "failed", error: { code: "lease_expired", message: `runner ${row.runner_id ?? "?"} stopped heartbeating` }, retryable: true }, now);
+  /** Events and counters of one settled outcome. */
+  private logOutcome(row: TaskRow, outcome: Outcome, state: TaskState, delayMs: number | undefined, actor: Actor, now: number): void {
+    const agent = { agent: row.agent };
+    const runner = row.runner_id ?? undefined;
+    switch (outcome.kind) {
+      case "succeeded":
+        this.events.append(row.id, now, "succeeded", actor, state);
+        break;
+      case "cancelled":
+        this.events.append(row.id, now, "cancelled", actor, state);
+        break;
+      case "released":
+        this.events.append(row.id, now, "released", actor, state, { runner });
+        break;
+      case "failed": {
+        const code = outcome.error.code;
+        const type: EventType = code === "lease_expired" ? "lease_expired" : code === "attempt_timeout" ? "attempt_timeout" : code === "invalid_output" ? "invalid_output" : "attempt_failed";
+        if (code === "lease_expired") this.counters.inc("officeos_lease_expiries_total", agent);
+        if (ACTIVE_STATES.includes(row.state)) {
+          this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
+          this.events.append(row.id, now, type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
+        }
+        if (state === "retry_wait") {
+          this.counters.inc("officeos_retries_total", agent);
+          this.events.append(row.id, now, "retry_scheduled", SYSTEM, state, { delay_ms: delayMs ?? 0, not_before: iso(now + (delayMs ?? 0)) });
+        } else if (state === "queued") {
+          this.counters.inc("officeos_retries_total", agent);
+          this.events.append(row.id, now, "requeued", SYSTEM, state);
+        } else if (state === "escalated") {
+          this.counters.inc("officeos_escalations_total", agent);
+          this.events.append(row.id, now, "escalated", SYSTEM, state, { code, attempts: row.attempts });
+        } else if (state === "failed") this.events.append(row.id, now, code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
+        break;
+      }
     }
+    if (state === "succeeded" || state === "failed" || state === "cancelled") this.counters.inc("officeos_tasks_finished_total", { ...agent, state });
+  }
+
+  /** Everything time-driven, run lazily on each request and by the alarm; cheap until something is due. */
+  private tick(now: number): void {
+    if (now < this.dueAt) return;
+    this.expireLeases(now);
+    this.timeoutTasks(now);
+    this.wakeParked(now);
+    const next = this.sql
+      .exec<{ t: number | null }>(
+        `SELECT MIN(t) AS t FROM (
+           SELECT MIN(lease_expires_at) AS t FROM tasks WHERE state IN ${ACTIVE_SQL}
+           UNION ALL SELECT MIN(attempt_deadline_at) FROM tasks WHERE state IN ${ACTIVE_SQL} AND attempt_deadline_at IS NOT NULL
+           UNION ALL SELECT MIN(wake_at) FROM tasks WHERE wake_at IS NOT NULL
+           UNION ALL SELECT MIN(deadline_at) FROM tasks WHERE deadline_at IS NOT NULL AND state IN ${TIMED_SQL})`,
+      )
+      .toArray()[0]?.t;
+    this.dueAt = next ?? Infinity;
+    if (next !== null && next !== undefined) this.scheduleAlarm(next);
+  }
+
+  /** A new deadline exists: the next tick must look, and the alarm must fire by then. */
+  private noteDue(at: number): void {
+    if (at < this.dueAt) this.dueAt = at;
+    this.scheduleAlarm(at);
+  }
+
+  private expireLeases(now: number): void {
+    const rows = this.sql
+      .exec<TaskRow>(`SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} AND (lease_expires_at <= ? OR attempt_deadline_at <= ?) ORDER BY lease_expires_at, seq`, now, now)
+      .toArray();
+    for (const row of rows) {
+      const timedOut = row.attempt_deadline_at !== null && row.attempt_deadline_at <= now && !(row.lease_expires_at !== null && row.lease_expires_at <= now);
+      const error: TaskError = timedOut
+        ? { code: "attempt_timeout", message: `attempt ${row.attempts} ran past its ${taskPolicy(row).timeouts.attempt_ms ?? 0} ms limit` }
+        : { code: "lease_expired", message: `runner ${row.runner_id ?? "?"} stopped heartbeating` };
+      this.settle(row, { kind: "failed", error, retryable: true }, now, SYSTEM);
+    }
+  }
+
+  private timeoutTasks(now: number): void {
+    const rows = this.sql.exec<TaskRow>(`SELECT * FROM tasks WHERE deadline_at <= ? AND state IN ${TIMED_SQL}`, now).toArray();
+    for (const row of rows) {
+      const ms = taskPolicy(row).timeouts.task_ms ?? 0;
+      this.settle(row, { kind: "failed", error: { code: "task_timeout", message: `task ran past its ${ms} ms limit` }, retryable: false }, now, SYSTEM);
+    }
+  }
+
+  /** Retry waits that are over, and approval or escalation deadlines that passed. */
+  private wakeParked(now: number): void {
+    const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE wake_at <= ? ORDER BY wake_at, seq", now).toArray();
+    for (const row of rows) {
+      const policy = taskPolicy(row);
+      if (row.state === "retry_wait") this.requeue(row, now, SYSTEM, "requeued");
+      else if (row.state === "awaiting_approval") {
+        const gate = JSON.parse(row.gate ?? "{}") as { gate?: string };
+        const onTimeout = policy.approvals.on_timeout;
+        if (onTimeout === "approve" || onTimeout === "reject") this.answerGate(row, gate.gate ?? "", { decision: onTimeout, comment: "approval deadline passed" }, "system:timeout", now);
+        else if (onTimeout === "cancel") this.settle(row, { kind: "cancelled" }, now, "system:timeout");
+        else this.escalate(row, { code: "approval_timeout", message: `nobody answered gate "${gate.gate ?? ""}" in time` }, now);
+      } else if (row.state === "escalated") {
+        if (policy.escalation.on_timeout === "fail") this.endParked(row, "failed", { code: "escalation_timeout", message: "nobody acted on the escalation in time" }, now, "system:timeout");
+        else this.endParked(row, "cancelled", null, now, "system:timeout");
+      } else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
+    }
+  }
+
+  /** Back to the queue from a parked state (retry wait over, approval answered, a person's retry). */
+  private requeue(row: TaskRow, now: number, actor: Actor, type: EventType, details?: Record<string, JsonValue | undefined>, set: Partial<Record<keyof TaskRow, string | number | null>> = {}): void {
+    const cols = Object.keys(set) as (keyof TaskRow)[];
+    this.sql.exec(
+      `UPDATE tasks SET state = 'queued', wake_at = NULL, gate = NULL, escalation = NULL, queued_at = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join("")} WHERE id = ?`,
+      now,
+      now,
+      ...cols.map((c) => set[c] ?? null),
+      row.id,
+    );
+    this.events.append(row.id, now, type, actor, "queued", details);
+    this.sched().onQueued(this.taskRow(row.id) as TaskRow);
+    this.pump(now);
+    this.maybePreempt(now);
+  }
+
+  private escalate(row: TaskRow, reason: TaskError, now: number): void {
+    const policy = taskPolicy(row);
+    const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
+    const escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
+    this.sql.exec("UPDATE tasks SET state = 'escalated', gate = NULL, wake_at = ?, escalation = ?, error = ?, updated_at = ? WHERE id = ?", deadline, escalation, JSON.stringify(reason), now, row.id);
+    this.counters.inc("officeos_escalations_total", { agent: row.agent });
+    this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
+    if (deadline !== null) this.noteDue(deadline);
+  }
+
+  /** A parked task (awaiting approval, escalated) ends without running again. */
+  private endParked(row: TaskRow, state: "succeeded" | "failed" | "cancelled", errorOrResult: TaskError | JsonValue | null, now: number, actor: Actor, type?: EventType): void {
+    const result = state === "succeeded" ? JSON.stringify(errorOrResult ?? null) : row.result;
+    const error = state === "failed" ? JSON.stringify(errorOrResult) : row.error;
+    this.sql.exec("UPDATE tasks SET state = ?, result = ?, error = ?, gate = NULL, wake_at = NULL, updated_at = ? WHERE id = ?", state, result, error, now, row.id);
+    this.events.append(row.id, now, type ?? state, actor, state);
+    this.counters.inc("officeos_tasks_finished_total", { agent: row.agent, state });
   }
 
   private tryLease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
@@ -476,16 +912,24 @@ export class TenantDO extends DurableObject<Env> {
     const epoch = this.bump("epoch");
     const leaseId = `lease_${randomHex(8)}`;
     const expires = now + runner.lease_ttl_ms;
+    const attemptMs = taskPolicy(row).timeouts.attempt_ms;
+    const attemptDeadline = attemptMs !== undefined ? now + attemptMs : null;
     this.sql.exec(
-      "UPDATE tasks SET state = 'leased', attempts = attempts + 1, runner_id = ?, lease_id = ?, epoch = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?",
+      `UPDATE tasks SET state = 'leased', attempts = attempts + 1, runner_id = ?, lease_id = ?, epoch = ?, lease_expires_at = ?, attempt_deadline_at = ?,
+         started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
       runner.id,
       leaseId,
       epoch,
       expires,
+      attemptDeadline,
+      now,
       now,
       row.id,
     );
-    this.scheduleAlarm(expires);
+    this.events.append(row.id, now, "leased", `runner:${runner.id}`, "leased", { runner: runner.id, epoch, attempt: row.attempts + 1 });
+    this.counters.observe("officeos_schedule_to_start_seconds", LATENCY_BUCKETS, Math.max(0, now - (row.queued_at ?? row.created_at)) / 1000, { agent: row.agent });
+    this.noteDue(expires);
+    if (attemptDeadline !== null) this.noteDue(attemptDeadline);
     const leased = this.taskRow(row.id) as TaskRow;
     this.sched().onLeased(leased);
     return {
@@ -576,4 +1020,8 @@ export class TenantDO extends DurableObject<Env> {
 
 function staleEpoch(epoch: number, row: TaskRow): Failure {
   return fail("stale_epoch", `lease epoch ${epoch} is no longer current for task "${row.id}"`, { current_epoch: row.epoch, state: row.state });
+}
+
+function decisions(row: TaskRow): Record<string, GateDecision> {
+  return row.approvals === null ? {} : (JSON.parse(row.approvals) as Record<string, GateDecision>);
 }

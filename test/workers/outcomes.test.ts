@@ -7,8 +7,11 @@ const ERR = { code: "tool_error", message: "the CRM answered 502" };
 const fail = (f: Fixture, id: string, epoch: number, retryable?: boolean) =>
   ok(call("POST", `/v1/tasks/${id}/fail`, f.runner, retryable === undefined ? { epoch, error: ERR } : { epoch, error: ERR, retryable }));
 
-async function twoRunners(f: Fixture, spec: Record<string, unknown> = {}) {
-  await putAgent(f, "echo", spec);
+/** No backoff here: these tests are about where a retry goes, not when (see retry-policy.test.ts). */
+const NOW = { initial_ms: 0, max_ms: 0 };
+
+async function twoRunners(f: Fixture, spec: { retry?: Record<string, unknown> } & Record<string, unknown> = {}) {
+  await putAgent(f, "echo", { ...spec, retry: { backoff: NOW, ...spec.retry } });
   const first = await registerRunner(f, { name: "first", capacity: {} });
   const second = await registerRunner(f, { name: "second", capacity: {} });
   return { first, second };

@@ -47,7 +47,7 @@ describe("queue order", () => {
 
   it("a task requeued by fail keeps its place by priority and submission", async () => {
     const f = await fixture();
-    await putAgent(f, "echo");
+    await putAgent(f, "echo", { retry: { backoff: { initial_ms: 0, max_ms: 0 } } });
     const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
     const [a, b] = await submitAll(f, [0, 0]);
     const [la] = await lease(f, runnerId);

@@ -22,7 +22,12 @@ describe("PUT /v1/agents/{name}", () => {
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { resources: { "gpu-mem": 1 } }), "resources.gpu-mem");
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { resources: { cpu: -1 } }), "resources.cpu");
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 0 } }), "retry.max_attempts");
-    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 2, backoff: 1 } }), "retry");
+    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 2, backoff: 1 } }), "retry.backoff");
+    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { jitter: 2 } } }), "retry.backoff.jitter");
+    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { timeouts: { attempt_ms: 10 } }), "timeouts.attempt_ms");
+    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { approvals: { on_timeout: "shrug" } }), "approvals.on_timeout");
+    expectError(await call("PUT", "/v1/agents/a", f.admin, { output_schema: { type: 5 } }), 400, "bad_request");
+    expectError(await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { initial_ms: 5000, max_ms: 10 } } }), 400, "bad_request");
     expectIssues(await call("PUT", "/v1/agents/-a", f.admin, {}), "name");
     // Nothing was stored by any of them.
     expect((await call("GET", "/v1/agents/a", f.admin)).status).toBe(404);

@@ -88,9 +88,10 @@ checkpoints.openapi(
       write = delta ? { kind: "delta", baseSeq: delta.base_seq, bytes } : { kind: "full", bytes };
     }
     const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
+    const started = Date.now();
     const { seq, kind } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, write));
-    // Bookkeeping only (the task's checkpoint_seq, preemption's unsaved-work measure): not on the write's path.
-    c.executionCtx.waitUntil(caller.tenant.recordCheckpoint(taskId, epoch, seq));
+    // Bookkeeping only (the task's checkpoint_seq, preemption's unsaved-work measure, metrics): not on the write's path.
+    c.executionCtx.waitUntil(caller.tenant.recordCheckpoint(taskId, epoch, seq, { bytes: write.bytes.byteLength, ms: Date.now() - started, kind }));
     return c.json({ seq, kind }, 200);
   },
 );

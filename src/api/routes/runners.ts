@@ -90,7 +90,7 @@ runners.openapi(
     request: { params: IdParam, ...body(Heartbeat) },
     responses: { 200: json(HeartbeatAnswer, "New expiry; tasks to stop"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.heartbeat(c.req.valid("param").id, c.req.valid("json").leases)), 200),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.heartbeat(c.req.valid("param").id, c.req.valid("json").leases, c.req.valid("json").health)), 200),
 );
 
 runners.openapi(

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { unwrap } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { Complete, Fail, ListTasksQuery, Release, SubmitTask, Task, TaskList } from "../schemas.js";
+import { ApprovalAnswer, Complete, EventsQuery, Fail, ListTasksQuery, Release, RequestApproval, SubmitTask, Task, TaskEvents, TaskList } from "../schemas.js";
 
 export const tasks = new OpenAPIHono<AppEnv>();
 
@@ -29,7 +29,7 @@ tasks.openapi(
     },
   }),
   async (c) => {
-    const { task, created } = unwrap(await c.get("caller").tenant.submit(c.req.valid("json")));
+    const { task, created } = unwrap(await c.get("caller").tenant.submit(c.req.valid("json"), `key:${c.get("caller").keyId}`));
     return created ? c.json({ task }, 201) : c.json({ task }, 200);
   },
 );
@@ -67,7 +67,7 @@ tasks.openapi(
     request: { params: IdParam },
     responses: { 200: json(TaskAnswer, "The cancelled task"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
   }),
-  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.cancel(c.req.valid("param").id)) }, 200),
+  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.cancel(c.req.valid("param").id, `key:${c.get("caller").keyId}`)) }, 200),
 );
 
 const leaseResponses = {
@@ -122,4 +122,36 @@ tasks.openapi(
     responses: leaseResponses,
   }),
   async (c) => c.json({ task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) }, 200),
+);
+
+tasks.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tasks/{id}/events",
+    summary: "The task's event log: every transition with time and actor; long-polls with wait_ms",
+    security,
+    middleware: [requireScope("read", "submit")] as const,
+    request: { params: IdParam, query: EventsQuery },
+    responses: { 200: json(TaskEvents, "Events after `after`, oldest first"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    return c.json(unwrap(await c.get("caller").tenant.taskEvents(c.req.valid("param").id, q.after ?? 0, q.limit ?? 200, q.wait_ms ?? 0)), 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/{id}/approval",
+    summary: "The agent stops at an approval gate (lease epoch required); answers at once if the gate is already decided",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(RequestApproval) },
+    responses: { ...leaseResponses, 200: json(ApprovalAnswer, "Decided, or now awaiting approval (the lease has ended)") },
+  }),
+  async (c) => {
+    const b = c.req.valid("json");
+    return c.json(unwrap(await c.get("caller").tenant.requestApproval(c.req.valid("param").id, b.epoch, b.gate, b.message, b.details)), 200);
+  },
 );

@@ -1,6 +1,7 @@
 // Row shapes of TenantDO tables and their API views.
 import type { JsonValue } from "../../api/errors.js";
-import type { Agent, AgentSpec, Labels, Resources, Runner, Task, TaskError, TaskState } from "../../api/schemas.js";
+import type { Agent, AgentSpec, GateDecision, Labels, Resources, RetryPolicy, Runner, Task, TaskError, TaskState } from "../../api/schemas.js";
+import { DEFAULT_POLICY, type Policy } from "../../scheduler/outcome.js";
 import { freeResources, type MatchExpression, type Requirements, type RunnerShape, type Taint, type Toleration } from "../../scheduler/fit.js";
 
 export type TaskRow = {
@@ -30,6 +31,20 @@ export type TaskRow = {
   preemptible: number;
   preempt_requested: number;
   checkpoint_at: number | null;
+  /** TaskPolicy JSON; null for rows older than policies (defaults apply). */
+  policy: string | null;
+  /** retry_wait: when it queues; awaiting_approval / escalated: the deadline. */
+  wake_at: number | null;
+  deadline_at: number | null;
+  attempt_deadline_at: number | null;
+  /** PendingGate JSON while awaiting approval. */
+  gate: string | null;
+  /** Record<gate, GateDecision> JSON. */
+  approvals: string | null;
+  /** {reason, escalated_at} JSON while escalated. */
+  escalation: string | null;
+  started_at: number | null;
+  event_seq: number;
 };
 
 export type RunnerRow = {
@@ -45,11 +60,15 @@ export type RunnerRow = {
   last_seen_at: number;
   taints: string;
   held_for: string | null;
+  /** RunnerHealth JSON from its last heartbeat. */
+  health: string | null;
 };
 
 export type AgentRow = { name: string; spec: string; updated_at: number };
 
 export const ACTIVE_STATES: readonly TaskState[] = ["leased", "running"];
+/** Waiting on time or a person, holding no runner. */
+export const PARKED_STATES: readonly TaskState[] = ["retry_wait", "awaiting_approval", "escalated"];
 export const FINAL_STATES: readonly TaskState[] = ["succeeded", "failed", "escalated", "cancelled"];
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -72,6 +91,11 @@ export function taskView(r: TaskRow): Task {
   if (r.checkpoint_seq !== null) t.checkpoint_seq = r.checkpoint_seq;
   if (r.runner_id !== null) t.runner_id = r.runner_id;
   if (r.idempotency_key !== null) t.idempotency_key = r.idempotency_key;
+  if (r.state === "retry_wait" && r.wake_at !== null) t.not_before = iso(r.wake_at);
+  if (r.deadline_at !== null) t.deadline_at = iso(r.deadline_at);
+  if (r.gate !== null) t.gate = JSON.parse(r.gate) as NonNullable<Task["gate"]>;
+  if (r.approvals !== null) t.approvals = JSON.parse(r.approvals) as Record<string, GateDecision>;
+  if (r.escalation !== null) t.escalation = JSON.parse(r.escalation) as NonNullable<Task["escalation"]>;
   return t;
 }
 
@@ -91,12 +115,13 @@ export function runnerShape(r: RunnerRow): RunnerShape {
 
 export function runnerState(r: RunnerRow, nowMs: number): Runner["state"] {
   if (r.draining) return "draining";
-  return nowMs - r.last_seen_at > r.lease_ttl_ms ? "dead" : "ready";
+  if (nowMs - r.last_seen_at > r.lease_ttl_ms) return "dead";
+  return r.health !== null && (JSON.parse(r.health) as { ready: boolean }).ready === false ? "not_ready" : "ready";
 }
 
 export function runnerView(r: RunnerRow, allocated: Resources, activeLeases: number, nowMs: number): Runner {
   const shape = runnerShape(r);
-  return {
+  const view: Runner = {
     id: r.id,
     name: r.name,
     capacity: shape.capacity,
@@ -111,6 +136,23 @@ export function runnerView(r: RunnerRow, allocated: Resources, activeLeases: num
     registered_at: iso(r.registered_at),
     last_seen_at: iso(r.last_seen_at),
   };
+  if (r.health !== null) view.health = JSON.parse(r.health) as NonNullable<Runner["health"]>;
+  return view;
+}
+
+export interface StoredRetry {
+  max_attempts: number;
+  backoff: { initial_ms: number; max_ms: number; multiplier: number; jitter: number };
+  retry_on: string[] | null;
+  escalate_on: string[];
+  on_exhausted: "escalate" | "fail";
+  different_runner: boolean;
+}
+
+export interface StoredTimeouts {
+  attempt_ms?: number;
+  task_ms?: number;
+  stall_ms?: number;
 }
 
 export interface StoredAgent {
@@ -121,13 +163,67 @@ export interface StoredAgent {
   tolerations: Toleration[];
   weight: number;
   preemptible: boolean;
-  retry: { max_attempts: number };
+  retry: StoredRetry;
+  timeouts: StoredTimeouts;
+  approvals: { timeout_ms: number | null; on_timeout: "cancel" | "escalate" | "approve" | "reject" };
+  escalation: { timeout_ms: number | null; on_timeout: "cancel" | "fail" };
+  output_schema?: JsonValue;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
+/** What a task carries of its agent's policies (with per-task overrides), fixed at submission. */
+export interface TaskPolicy {
+  retry: StoredRetry;
+  timeouts: StoredTimeouts;
+  approvals: StoredAgent["approvals"];
+  escalation: StoredAgent["escalation"];
+}
+
+export const DEFAULT_MAX_ATTEMPTS = DEFAULT_POLICY.maxAttempts;
+
+/** Fills a retry policy's gaps from `base` (the defaults, or the agent's policy for a per-task override). */
+export function mergeRetry(spec: RetryPolicy | undefined, base: StoredRetry = DEFAULT_RETRY): StoredRetry {
+  return {
+    max_attempts: spec?.max_attempts ?? base.max_attempts,
+    backoff: {
+      initial_ms: spec?.backoff?.initial_ms ?? base.backoff.initial_ms,
+      max_ms: spec?.backoff?.max_ms ?? base.backoff.max_ms,
+      multiplier: spec?.backoff?.multiplier ?? base.backoff.multiplier,
+      jitter: spec?.backoff?.jitter ?? base.backoff.jitter,
+    },
+    retry_on: spec?.retry_on ? [...new Set(spec.retry_on)].sort() : base.retry_on,
+    escalate_on: spec?.escalate_on ? [...new Set(spec.escalate_on)].sort() : base.escalate_on,
+    on_exhausted: spec?.on_exhausted ?? base.on_exhausted,
+    different_runner: spec?.different_runner ?? base.different_runner,
+  };
+}
+
+const DEFAULT_RETRY: StoredRetry = {
+  max_attempts: DEFAULT_POLICY.maxAttempts,
+  backoff: {
+    initial_ms: DEFAULT_POLICY.backoff.initialMs,
+    max_ms: DEFAULT_POLICY.backoff.maxMs,
+    multiplier: DEFAULT_POLICY.backoff.multiplier,
+    jitter: DEFAULT_POLICY.backoff.jitter,
+  },
+  retry_on: null,
+  escalate_on: [],
+  on_exhausted: "escalate",
+  different_runner: true,
+};
+
+export function toPolicy(r: StoredRetry): Policy {
+  return {
+    maxAttempts: r.max_attempts,
+    backoff: { initialMs: r.backoff.initial_ms, maxMs: Math.max(r.backoff.max_ms, 0), multiplier: r.backoff.multiplier, jitter: r.backoff.jitter },
+    retryOn: r.retry_on,
+    escalateOn: r.escalate_on,
+    onExhausted: r.on_exhausted,
+    differentRunner: r.different_runner,
+  };
+}
 
 export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
-  return {
+  const out: StoredAgent = {
     capabilities: [...new Set(spec.capabilities ?? [])].sort(),
     resources: spec.resources ?? {},
     node_selector: spec.node_selector ?? {},
@@ -135,14 +231,18 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     tolerations: spec.tolerations ?? [],
     weight: spec.weight ?? 1,
     preemptible: spec.preemptible ?? true,
-    retry: { max_attempts: spec.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS },
+    retry: mergeRetry(spec.retry),
+    timeouts: { ...spec.timeouts },
+    approvals: { timeout_ms: spec.approvals?.timeout_ms ?? null, on_timeout: spec.approvals?.on_timeout ?? "escalate" },
+    escalation: { timeout_ms: spec.escalation?.timeout_ms ?? null, on_timeout: spec.escalation?.on_timeout ?? "cancel" },
   };
+  if (spec.output_schema !== undefined) out.output_schema = spec.output_schema as JsonValue;
+  return out;
 }
 
 /** Agents stored before a field existed read with its default. */
 export function storedAgent(r: AgentRow): StoredAgent {
-  const s = JSON.parse(r.spec) as Partial<StoredAgent>;
-  return normalizeAgentSpec({ ...s, retry: s.retry } as AgentSpec);
+  return normalizeAgentSpec(JSON.parse(r.spec) as AgentSpec);
 }
 
 export function agentView(r: AgentRow): Agent {
@@ -159,4 +259,10 @@ export function stableStringify(v: unknown): string {
     .filter((k) => o[k] !== undefined)
     .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
     .join(",")}}`;
+}
+
+export function taskPolicy(r: TaskRow): TaskPolicy {
+  if (r.policy !== null) return JSON.parse(r.policy) as TaskPolicy;
+  const d = normalizeAgentSpec({ retry: { max_attempts: r.max_attempts } });
+  return { retry: d.retry, timeouts: d.timeouts, approvals: d.approvals, escalation: d.escalation };
 }

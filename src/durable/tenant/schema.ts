@@ -24,4 +24,22 @@ export const TENANT_MIGRATIONS: readonly string[] = [
    ALTER TABLE tasks ADD COLUMN checkpoint_at INTEGER;
    ALTER TABLE runners ADD COLUMN taints TEXT NOT NULL DEFAULT '[]';
    ALTER TABLE runners ADD COLUMN held_for TEXT;`,
+  // Recovery and operations: retry waits, timeouts, approval gates, escalations,
+  // the task event log, persisted metric counters, runner health.
+  `ALTER TABLE tasks ADD COLUMN policy TEXT;
+   ALTER TABLE tasks ADD COLUMN wake_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN deadline_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN attempt_deadline_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN gate TEXT;
+   ALTER TABLE tasks ADD COLUMN approvals TEXT;
+   ALTER TABLE tasks ADD COLUMN escalation TEXT;
+   ALTER TABLE tasks ADD COLUMN started_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX tasks_wake ON tasks (wake_at) WHERE wake_at IS NOT NULL;
+   CREATE INDEX tasks_deadline ON tasks (deadline_at) WHERE deadline_at IS NOT NULL;
+   CREATE INDEX tasks_state ON tasks (state, agent);
+   CREATE TABLE task_events (task_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, type TEXT NOT NULL,
+     actor TEXT NOT NULL, state TEXT, details TEXT, PRIMARY KEY (task_id, seq)) WITHOUT ROWID;
+   CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels)) WITHOUT ROWID;
+   ALTER TABLE runners ADD COLUMN health TEXT;`,
 ];
