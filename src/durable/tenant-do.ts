@@ -776,8 +776,9 @@ export class TenantDO extends DurableObject<Env> {
         const code = outcome.error.code;
         const type: EventType = code === "lease_expired" ? "lease_expired" : code === "attempt_timeout" ? "attempt_timeout" : code === "invalid_output" ? "invalid_output" : "attempt_failed";
         if (code === "lease_expired") this.counters.inc("officeos_lease_expiries_total", agent);
-        if (ACTIVE_STATES.includes(row.state)) {
-          this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
+        if (ACTIVE_STATES.includes(row.state)) this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
+        // A task deadline ends the task itself: its own event below says so.
+        if (ACTIVE_STATES.includes(row.state) && code !== "task_timeout") {
           this.events.append(row.id, now, type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
         }
         if (state === "retry_wait") {
