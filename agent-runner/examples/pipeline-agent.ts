@@ -18,6 +18,12 @@ interface Input {
   fail_at_step?: number;
   /** Grow a conversation: each step adds a user and an assistant message of this many characters. */
   chat_chars?: number;
+  /** Stop at an approval gate named `step-<n>` before step n; a rejection fails the task. */
+  gate_before_step?: number;
+  /** Fail every attempt with this error code (retryable): for escalation demos. */
+  always_fail?: string;
+  /** On attempt 1, go silent at this step (no checkpoint, no progress): for stall detection. */
+  hang_at_step?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,8 +59,15 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     step += 1;
     await ctx.checkpoint({ cursor: { step, sub_step: 0 }, app_state: { sum }, messages });
   }
+  if (ctx.input.always_fail) throw new AgentError(ctx.input.always_fail, `attempt ${ctx.task.attempt} fails as asked`);
   for (; step < steps; step++) {
     if (ctx.input.fail_at_step === step && ctx.task.attempt === 1) throw new AgentError("planned_failure", `failing at step ${step} as asked`);
+    if (ctx.input.hang_at_step === step && ctx.task.attempt === 1) await new Promise(() => setInterval(() => undefined, 60_000));
+    if (ctx.input.gate_before_step === step) {
+      // Everything before the gate is checkpointed (cursor at this step): a resume comes straight back here.
+      const d = await ctx.approval(`step-${step}`, { message: `Run step ${step} of ${steps}?`, details: { step, sum } });
+      if (d.decision === "reject") throw new AgentError("rejected", `step ${step} rejected by ${d.by}${d.comment ? `: ${d.comment}` : ""}`, false);
+    }
     if (step_ms) await sleep(step_ms);
     sum += step + 1;
     say(step);

@@ -27,6 +27,15 @@ export interface TaskInfo<I = JsonValue> {
   checkpoint: { seq: number; state: AgentState } | null;
 }
 
+/** A person's answer at an approval gate. */
+export interface GateDecision {
+  gate: string;
+  decision: "approve" | "reject";
+  comment?: string;
+  by: string;
+  at: string;
+}
+
 /** Thrown by an agent to fail its task with a code; `retryable` lets the retry policy retry it. */
 export class AgentError extends Error {
   override readonly name = "AgentError";
@@ -96,6 +105,10 @@ export class RuntimeClient {
   async error(code: string, message: string, retryable: boolean): Promise<void> {
     await this.call("POST", "/error", { error: { code, message }, retryable });
   }
+  /** The decision for `gate`, or `suspended`: the task now waits for a person and this process must exit. */
+  async approval(gate: string, opts: { message?: string; details?: JsonValue } = {}): Promise<GateDecision | { gate: string; status: "suspended" }> {
+    return this.call("POST", "/approval", { gate, ...opts });
+  }
 }
 
 export interface AgentContext<I = JsonValue> {
@@ -109,6 +122,14 @@ export interface AgentContext<I = JsonValue> {
   progress(note?: string): Promise<void>;
   /** Aborted when the runner asks the agent to stop (drain); checkpoint and return soon. */
   stopping: AbortSignal;
+  /**
+   * Stops at an approval gate until a person decides. Checkpoint first: if
+   * nobody has decided yet, the process exits here and the task resumes later,
+   * on any runner, from the last checkpoint — so it reaches this gate again and
+   * this call then returns the decision at once. Everything before the gate
+   * therefore runs once, provided it was checkpointed.
+   */
+  approval(gate: string, opts?: { message?: string; details?: JsonValue }): Promise<GateDecision>;
 }
 
 /**
@@ -143,6 +164,13 @@ export async function runAgent<I = JsonValue>(body: (ctx: AgentContext<I>) => Pr
     checkpoint: (state) => track(client.checkpoint(state)),
     progress: (note) => track(client.progress(note)),
     stopping: stop.signal,
+    approval: async (gate, opts) => {
+      await inflight;
+      const r = await client.approval(gate, opts);
+      if ("decision" in r) return r;
+      // Suspended: the lease is over. Leave quietly; the runner reports nothing.
+      process.exit(0);
+    },
   };
   try {
     const result = await body(ctx);

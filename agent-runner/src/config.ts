@@ -33,6 +33,10 @@ export const RunnerConfigSchema = z
     heartbeat_interval_ms: z.number().int().min(100).optional(),
     lease_wait_ms: z.number().int().min(0).max(25_000).default(20_000),
     drain_timeout_ms: z.number().int().min(0).max(600_000).default(15_000),
+    /** Kill an agent silent this long (no runtime API call) unless its task sets timeouts.stall_ms; absent: only tasks that set it. */
+    stall_timeout_ms: z.number().int().min(1000).optional(),
+    /** The runner's own /healthz and /metrics (Prometheus); off unless a port is given (0 picks one). */
+    ops: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).optional(),
     runtime_api: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(0) }).default({ host: "127.0.0.1", port: 0 }),
     work_dir: z.string().default(join(tmpdir(), "officeos-runner")),
     log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -54,6 +58,7 @@ const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => v
   OFFICEOS_MAX_CONCURRENT: (c, v) => (c.max_concurrent = Number(v)),
   OFFICEOS_LEASE_TTL_MS: (c, v) => (c.lease_ttl_ms = Number(v)),
   OFFICEOS_LOG_LEVEL: (c, v) => (c.log_level = v),
+  OFFICEOS_OPS_PORT: (c, v) => (c.ops = { ...(c.ops as object), port: Number(v) }),
 };
 
 export type ConfigResult = { kind: "ok"; config: RunnerConfig } | { kind: "error"; message: string };

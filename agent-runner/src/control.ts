@@ -1,6 +1,8 @@
 // HTTP client for the control plane API, as the runner uses it. Every call
 // returns a typed result; only programming errors throw.
-import type { AgentStateJson, HeartbeatAnswer, Lease, Runner, Task } from "../../src/api/schemas.js";
+import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, Runner, Task } from "../../src/api/schemas.js";
+
+export type RunnerHealth = NonNullable<Runner["health"]>;
 
 export type CallResult<T> =
   | { kind: "ok"; value: T }
@@ -61,8 +63,13 @@ export class ControlPlane {
     return this.call("POST", `/v1/runners/${runnerId}/lease`, { max_tasks: maxTasks, wait_ms: waitMs }, { timeoutMs: waitMs + 15_000, signal });
   }
 
-  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[]): Promise<CallResult<HeartbeatAnswer>> {
-    return this.call("POST", `/v1/runners/${runnerId}/heartbeat`, { leases });
+  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[], health?: RunnerHealth): Promise<CallResult<HeartbeatAnswer>> {
+    return this.call("POST", `/v1/runners/${runnerId}/heartbeat`, health ? { leases, health } : { leases });
+  }
+
+  /** The agent stops at a gate: decided already, or the task now waits for a person (the lease has ended). */
+  requestApproval(taskId: string, epoch: number, gate: string, message?: string, details?: unknown): Promise<CallResult<ApprovalAnswer>> {
+    return this.call("POST", `/v1/tasks/${taskId}/approval`, { epoch, gate, ...(message !== undefined ? { message } : {}), ...(details !== undefined ? { details } : {}) });
   }
 
   drain(runnerId: string): Promise<CallResult<{ runner: Runner }>> {

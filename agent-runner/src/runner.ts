@@ -6,6 +6,8 @@ import type { Logger } from "pino";
 import type { Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import { ControlPlane } from "./control.js";
+import { checkHealth, type CheckProvider, type RunnerHealth } from "./health.js";
+import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
 import { TaskRun } from "./task-run.js";
 
@@ -31,6 +33,14 @@ export class AgentRunner {
   private runnerId = "";
   private slotFreed: (() => void) | null = null;
   private loops: Promise<void>[] = [];
+  readonly metrics = new RunnerMetrics();
+  private ops: OpsServer | null = null;
+  opsUrl: string | null = null;
+  private health: RunnerHealth | null = null;
+  private healthAt = 0;
+  private lastContactAt: number | null = null;
+  /** Checks other parts of the runner add to its self-check (cgroups, GPUs). */
+  readonly healthChecks: CheckProvider[] = [];
 
   constructor(
     private readonly cfg: RunnerConfig,
@@ -46,6 +56,18 @@ export class AgentRunner {
   async start(): Promise<void> {
     await mkdir(this.cfg.work_dir, { recursive: true });
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
+    if (this.cfg.ops) {
+      this.ops = new OpsServer(this.metrics, () => ({
+        phase: this.phase.kind,
+        runnerId: this.runnerId,
+        sinceContactMs: this.lastContactAt === null ? null : Date.now() - this.lastContactAt,
+        contactLimitMs: this.cfg.lease_ttl_ms,
+        health: this.health,
+      }));
+      this.opsUrl = await this.ops.listen(this.cfg.ops.host, this.cfg.ops.port);
+      this.log.info({ ops: this.opsUrl }, "ops endpoint up (/healthz /readyz /metrics)");
+    }
+    await this.refreshHealth(true);
     await this.register();
     if (this.stop.signal.aborted) return;
     this.loops = [this.leaseLoop(), this.heartbeatLoop()];
@@ -99,9 +121,12 @@ export class AgentRunner {
       }
       if (r.kind === "ok") {
         failures = 0;
+        this.lastContactAt = Date.now();
+        this.metrics.polls.inc({ result: r.value.leases.length > 0 ? "leased" : "empty" });
         for (const lease of r.value.leases) await this.startTask(lease);
         continue;
       }
+      this.metrics.polls.inc({ result: "error" });
       failures++;
       if (r.kind === "http" && (r.status === 401 || r.status === 403)) {
         this.log.error({ status: r.status, message: r.message }, "lease refused; stopping");
@@ -128,10 +153,22 @@ export class AgentRunner {
       await this.cp.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
       return;
     }
-    const run = new TaskRun(lease, { cp: this.cp, log, agent, runtimeUrl: this.runtimeUrl, workRoot: this.cfg.work_dir, runnerName: this.cfg.name });
+    const run = new TaskRun(lease, {
+      cp: this.cp,
+      log,
+      agent,
+      runtimeUrl: this.runtimeUrl,
+      workRoot: this.cfg.work_dir,
+      runnerName: this.cfg.name,
+      defaultStallMs: this.cfg.stall_timeout_ms ?? null,
+    });
     this.runs.set(run.taskId, run);
     this.api.register(run.token, run);
+    this.metrics.started.inc({ agent: lease.task.agent });
+    this.metrics.running.inc();
     void run.done.then(() => {
+      this.metrics.running.dec();
+      this.metrics.ended.inc({ agent: lease.task.agent, outcome: run.outcome });
       this.api.unregister(run.token);
       if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
       this.slotFreed?.();
@@ -150,8 +187,11 @@ export class AgentRunner {
     // Runs until the runner stops, drain included: leases must stay alive while agents wind down.
     while (this.phase.kind !== "stopped") {
       const leases = [...this.runs.values()].map((r) => ({ task_id: r.taskId, epoch: r.epoch }));
-      const r = await this.cp.heartbeat(this.runnerId, leases);
+      await this.refreshHealth();
+      const r = await this.cp.heartbeat(this.runnerId, leases, this.health ?? undefined);
+      this.metrics.heartbeats.inc({ result: r.kind === "ok" ? "ok" : "error" });
       if (r.kind === "ok") {
+        this.lastContactAt = Date.now();
         for (const id of r.value.cancel) this.runs.get(id)?.stop("cancel");
         // Preempted: the agent gets SIGTERM, lets an in-flight checkpoint land, and the lease is released uncharged.
         for (const id of r.value.preempt) {
@@ -164,6 +204,16 @@ export class AgentRunner {
   }
 
   private readonly heartbeatStop = new AbortController();
+
+  /** Re-runs the self-check at most every 15 s (each heartbeat carries the latest). */
+  private async refreshHealth(force = false): Promise<void> {
+    if (!force && Date.now() - this.healthAt < 15_000) return;
+    this.healthAt = Date.now();
+    const h = await checkHealth(this.cfg, this.healthChecks);
+    if (this.health?.ready !== h.ready) (h.ready ? this.log.info : this.log.warn).call(this.log, { checks: h.checks }, h.ready ? "self-check passes" : "self-check fails: not ready for work");
+    this.health = h;
+    this.metrics.ready.set(h.ready ? 1 : 0);
+  }
 
   /** Stop leasing, let agents checkpoint and exit, release what did not finish. */
   async drain(reason = "drain requested"): Promise<void> {
@@ -185,6 +235,7 @@ export class AgentRunner {
     this.heartbeatStop.abort();
     await Promise.all(this.loops);
     await this.api.close();
+    await this.ops?.close();
     this.log.info({ reason }, "runner stopped");
   }
 }

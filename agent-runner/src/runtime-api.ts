@@ -18,6 +18,9 @@ export interface TaskHandle {
   progress(note: string | undefined): RuntimeReply;
   result(result: unknown): Promise<RuntimeReply>;
   error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply>;
+  approval(gate: string, message: string | undefined, details: unknown): Promise<RuntimeReply>;
+  /** Any call from the agent shows it is alive (stall detection). */
+  touch(): void;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -27,6 +30,11 @@ const ErrorBody = z.strictObject({
   retryable: z.boolean().optional(),
 });
 const ProgressBody = z.strictObject({ note: z.string().max(1024).optional() });
+const ApprovalBody = z.strictObject({
+  gate: z.string().min(1).max(128),
+  message: z.string().max(4096).optional(),
+  details: z.json().optional(),
+});
 
 export class RuntimeApi {
   private readonly server: Server;
@@ -66,6 +74,7 @@ export class RuntimeApi {
     const task = m?.[1] ? this.tasks.get(m[1]) : undefined;
     if (!task) return send(res, 401, { error: { code: "unauthorized", message: "missing or unknown task token" } });
     const route = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
+    task.touch();
     if (route === "GET /task") return send(res, 200, task.info());
     const body = await readJson(req);
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
@@ -89,6 +98,11 @@ export class RuntimeApi {
         const p = ErrorBody.safeParse(body.value);
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid error", details: p.error.issues } });
         return reply(res, await task.error(p.data.error, p.data.retryable ?? true));
+      }
+      case "POST /approval": {
+        const p = ApprovalBody.safeParse(body.value);
+        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid approval request", details: p.error.issues } });
+        return reply(res, await task.approval(p.data.gate, p.data.message, p.data.details));
       }
       default:
         return send(res, 404, { error: { code: "not_found", message: `no route ${route}` } });

@@ -1,8 +1,9 @@
 // One leased task on this runner: its agent process, its runtime-API token,
 // and the report to the control plane when it ends. A task ends exactly one
 // way: the agent reports a result or an error, it is cancelled (the control
-// plane said so), released (drain), or its process exits without a word
-// (reported as a retryable failure).
+// plane said so), released (drain), suspended at an approval gate, killed for
+// stalling (no sign of life within its stall timeout), or its process exits
+// without a word (reported as a retryable failure).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
@@ -17,7 +18,7 @@ import type { CallResult, ControlPlane } from "./control.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
-export type StopReason = "cancel" | "drain" | "lost";
+export type StopReason = "cancel" | "drain" | "lost" | "suspended" | "stalled";
 
 export interface TaskRunDeps {
   cp: ControlPlane;
@@ -26,9 +27,13 @@ export interface TaskRunDeps {
   runtimeUrl: string;
   workRoot: string;
   runnerName: string;
+  /** Stall timeout when the task names none; null: no stall detection. */
+  defaultStallMs: number | null;
 }
 
 const KILL_GRACE_MS = 5_000;
+/** After an approval suspends the task, how long the agent has to exit by itself. */
+const SUSPEND_GRACE_MS = 2_000;
 const REPORT_TRIES = 5;
 
 export class TaskRun implements TaskHandle {
@@ -43,6 +48,7 @@ export class TaskRun implements TaskHandle {
   /** The last state the control plane holds for this instance, for deltas. */
   private last: { seq: number; state: AgentStateJson } | null;
   private resolveDone!: () => void;
+  private stallTimer: ReturnType<typeof setInterval> | null = null;
   /** Settles when the process has exited and the outcome is reported. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
@@ -86,6 +92,11 @@ export class TaskRun implements TaskHandle {
     }
     child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
     child.once("close", (code, signal) => void this.onExit(code, signal));
+    const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
+    if (stallMs !== null) {
+      this.stallTimer = setInterval(() => this.checkStall(stallMs), Math.min(1000, Math.max(100, Math.floor(stallMs / 4))));
+      this.stallTimer.unref();
+    }
     if (this.lease.checkpoint?.broken) this.log.warn({ broken: this.lease.checkpoint.broken, resume_seq: this.lease.checkpoint.seq }, "checkpoint record lost; resuming from the newest intact one");
     this.log.info({ pid: child.pid, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
   }
@@ -127,6 +138,38 @@ export class TaskRun implements TaskHandle {
   progress(): RuntimeReply {
     this.lastProgressAt = Date.now();
     return { status: 200, body: { ok: true } };
+  }
+
+  touch(): void {
+    this.lastProgressAt = Date.now();
+  }
+
+  /**
+   * The agent stops at a gate. A decision the lease already carries, or one the
+   * control plane has, comes back at once (200). Otherwise the task now waits
+   * for a person: the lease is over, the agent is told it is suspended (202)
+   * and must exit; it resumes at this gate, from its last checkpoint, when
+   * someone answers.
+   */
+  async approval(gate: string, message: string | undefined, details: unknown): Promise<RuntimeReply> {
+    if (this.reported || this.stopReason) return gone();
+    const known = this.lease.task.approvals?.[gate];
+    if (known) return { status: 200, body: { gate, ...known } };
+    const r = await this.deps.cp.requestApproval(this.taskId, this.epoch, gate, message, details);
+    if (r.kind !== "ok") return this.refused(r);
+    if (r.value.state === "decided" && r.value.decision) return { status: 200, body: { gate, ...r.value.decision } };
+    this.stopReason = "suspended";
+    this.log.info({ gate }, "task suspended at an approval gate");
+    const t = setTimeout(() => this.terminate(), SUSPEND_GRACE_MS);
+    t.unref();
+    return { status: 202, body: { gate, status: "suspended" } };
+  }
+
+  private checkStall(stallMs: number): void {
+    if (this.reported || this.stopReason || this.millisSinceProgress < stallMs) return;
+    this.stopReason = "stalled";
+    this.log.warn({ stall_ms: stallMs, silent_ms: this.millisSinceProgress }, "agent stalled; killing it");
+    this.child?.kill("SIGKILL");
   }
 
   result(result: unknown): Promise<RuntimeReply> {
@@ -192,8 +235,13 @@ export class TaskRun implements TaskHandle {
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     this.log.info({ code, signal, reported: this.reported, stop: this.stopReason }, "agent exited");
+    if (this.stallTimer) clearInterval(this.stallTimer);
     if (!this.reported) {
       if (this.stopReason === "drain") await this.retry(() => this.deps.cp.release(this.taskId, this.epoch), "released");
+      else if (this.stopReason === "stalled") {
+        const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
+        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true), "failed");
+      }
       else if (this.stopReason === null)
         await this.retry(
           () => this.deps.cp.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true),
@@ -219,6 +267,11 @@ export class TaskRun implements TaskHandle {
     if (this.stopReason || this.reported) return;
     this.stopReason = "drain";
     this.child?.kill("SIGTERM");
+  }
+
+  /** How the task ended on this runner, for the runner's metrics. */
+  get outcome(): string {
+    return this.reported ? "reported" : (this.stopReason ?? "exited");
   }
 
   get millisSinceProgress(): number {

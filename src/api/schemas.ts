@@ -269,6 +269,8 @@ export const Task = z
     checkpoint_seq: z.number().optional(),
     runner_id: z.string().optional(),
     idempotency_key: z.string().optional(),
+    /** Time limits of this task (the runner enforces stall_ms). */
+    timeouts: Timeouts.optional(),
     /** retry_wait: when the next attempt may start. */
     not_before: z.string().optional(),
     /** The task fails as task_timeout if not finished by then. */

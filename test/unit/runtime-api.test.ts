@@ -26,6 +26,15 @@ class FakeTask implements TaskHandle {
     this.errors.push({ e, retryable });
     return { status: 200, body: { ok: true } };
   }
+  gates: unknown[] = [];
+  touches = 0;
+  async approval(gate: string, message: string | undefined, details: unknown): Promise<RuntimeReply> {
+    this.gates.push({ gate, message, details });
+    return { status: 202, body: { gate, status: "suspended" } };
+  }
+  touch(): void {
+    this.touches++;
+  }
 }
 
 const api = new RuntimeApi();
@@ -81,5 +90,27 @@ describe("runtime API", () => {
 
   it("answers 404 for an unknown route", async () => {
     expect((await call("POST", "/nope", "token-a", "{}")).status).toBe(404);
+  });
+});
+
+describe("approval gates and liveness", () => {
+  it("passes a valid gate request to its own task only, and refuses a malformed one", async () => {
+    const r = await call("POST", "/approval", "token-a", JSON.stringify({ gate: "send-email", message: "ok?", details: { n: 3 } }));
+    expect(r.status).toBe(202);
+    expect(await r.json()).toEqual({ gate: "send-email", status: "suspended" });
+    expect(a.gates).toEqual([{ gate: "send-email", message: "ok?", details: { n: 3 } }]);
+    expect(b.gates).toEqual([]);
+    expect((await call("POST", "/approval", "token-a", JSON.stringify({ gate: "" }))).status).toBe(400);
+    expect((await call("POST", "/approval", "token-a", JSON.stringify({ gate: "x", extra: 1 }))).status).toBe(400);
+    expect(a.gates).toHaveLength(1);
+  });
+
+  it("every authenticated call counts as a sign of life; an unauthenticated one does not", async () => {
+    const before = b.touches;
+    await call("GET", "/task", "token-b");
+    await call("POST", "/progress", "token-b", "{}");
+    expect(b.touches).toBe(before + 2);
+    await call("GET", "/task", null);
+    expect(b.touches).toBe(before + 2);
   });
 });

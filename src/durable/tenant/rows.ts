@@ -92,6 +92,10 @@ export function taskView(r: TaskRow): Task {
   if (r.runner_id !== null) t.runner_id = r.runner_id;
   if (r.idempotency_key !== null) t.idempotency_key = r.idempotency_key;
   if (r.state === "retry_wait" && r.wake_at !== null) t.not_before = iso(r.wake_at);
+  if (r.policy !== null) {
+    const timeouts = (JSON.parse(r.policy) as TaskPolicy).timeouts;
+    if (Object.keys(timeouts).length > 0) t.timeouts = timeouts;
+  }
   if (r.deadline_at !== null) t.deadline_at = iso(r.deadline_at);
   if (r.gate !== null) t.gate = JSON.parse(r.gate) as NonNullable<Task["gate"]>;
   if (r.approvals !== null) t.approvals = JSON.parse(r.approvals) as Record<string, GateDecision>;

@@ -1,0 +1,80 @@
+// The runner's own operations endpoint on a local port: `/healthz` (is this
+// process alive and in touch with the control plane), `/readyz` (its last
+// self-check) and `/metrics` (Prometheus, with prom-client's process metrics).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { RunnerHealth } from "./health.js";
+
+export class RunnerMetrics {
+  readonly registry = new Registry();
+  readonly running = new Gauge({ name: "officeos_runner_tasks_running", help: "Agent processes running now.", registers: [this.registry] });
+  readonly started = new Counter({ name: "officeos_runner_tasks_started_total", help: "Agent processes started.", labelNames: ["agent"], registers: [this.registry] });
+  readonly ended = new Counter({ name: "officeos_runner_tasks_ended_total", help: "Tasks ended on this runner, by how.", labelNames: ["agent", "outcome"], registers: [this.registry] });
+  readonly heartbeats = new Counter({ name: "officeos_runner_heartbeats_total", help: "Heartbeats sent, by result.", labelNames: ["result"], registers: [this.registry] });
+  readonly polls = new Counter({ name: "officeos_runner_lease_polls_total", help: "Lease long-polls, by result.", labelNames: ["result"], registers: [this.registry] });
+  readonly ready = new Gauge({ name: "officeos_runner_ready", help: "1 when the runner's self-check passes.", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "officeos_runner_" });
+  }
+}
+
+export interface OpsState {
+  phase: string;
+  runnerId: string;
+  /** Milliseconds since the control plane last answered; null before it ever did. */
+  sinceContactMs: number | null;
+  contactLimitMs: number;
+  health: RunnerHealth | null;
+}
+
+export class OpsServer {
+  private readonly server: Server;
+
+  constructor(metrics: RunnerMetrics, state: () => OpsState) {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      const json = (status: number, body: unknown): void => {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (req.method !== "GET") return json(405, { error: { code: "method_not_allowed", message: "GET only" } });
+      const s = state();
+      if (path === "/healthz") {
+        const alive = s.phase !== "stopped" && (s.sinceContactMs === null || s.sinceContactMs <= s.contactLimitMs);
+        return json(alive ? 200 : 503, { status: alive ? "ok" : "unhealthy", phase: s.phase, runner_id: s.runnerId || null, since_contact_ms: s.sinceContactMs });
+      }
+      if (path === "/readyz") {
+        const ready = s.phase === "ready" && s.health?.ready === true;
+        return json(ready ? 200 : 503, { status: ready ? "ready" : "not_ready", phase: s.phase, checks: s.health?.checks ?? [] });
+      }
+      if (path === "/metrics") {
+        metrics.registry
+          .metrics()
+          .then((text) => {
+            res.writeHead(200, { "content-type": metrics.registry.contentType });
+            res.end(text);
+          })
+          .catch((e: unknown) => json(500, { error: { code: "internal", message: (e as Error).message } }));
+        return;
+      }
+      return json(404, { error: { code: "not_found", message: `no route ${path}` } });
+    });
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
