@@ -9,6 +9,7 @@ import { agents } from "./routes/agents.js";
 import { checkpoints } from "./routes/checkpoints.js";
 import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
+import { threads } from "./routes/threads.js";
 
 /** JSON checkpoints may be larger on the wire than the encoded limit (base64, field names). */
 const CHECKPOINT_BODY_BYTES = 40 * 1024 * 1024;
@@ -21,7 +22,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", async (c, next) => {
-    const isCheckpoint = c.req.method === "PUT" && c.req.path.endsWith("/checkpoint");
+    const isCheckpoint = c.req.method === "PUT" && (c.req.path.endsWith("/checkpoint") || c.req.path.startsWith("/v1/threads/"));
     const maxSize = isCheckpoint ? CHECKPOINT_BODY_BYTES : LIMITS.bodyBytes;
     return bodyLimit({
       maxSize,
@@ -36,6 +37,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", runners);
   app.route("/", tasks);
   app.route("/", checkpoints);
+  app.route("/", threads);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
