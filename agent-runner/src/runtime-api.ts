@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { AgentStateJson } from "../../src/api/schemas.js";
+import { isThreadsPath, readRaw } from "./threads-proxy.js";
 
 export interface RuntimeReply {
   status: number;
@@ -18,6 +19,8 @@ export interface TaskHandle {
   progress(note: string | undefined): RuntimeReply;
   result(result: unknown): Promise<RuntimeReply>;
   error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply>;
+  /** LangGraph thread checkpoints, forwarded to the control plane for this task's lease. */
+  threads?(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply>;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -67,6 +70,11 @@ export class RuntimeApi {
     if (!task) return send(res, 401, { error: { code: "unauthorized", message: "missing or unknown task token" } });
     const route = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
     if (route === "GET /task") return send(res, 200, task.info());
+    if (task.threads && isThreadsPath((req.url ?? "/").split("?")[0] ?? "/")) {
+      const raw = await readRaw(req);
+      if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
+      return reply(res, await task.threads(req.method ?? "GET", req.url ?? "/", raw.body));
+    }
     const body = await readJson(req);
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
     switch (route) {
