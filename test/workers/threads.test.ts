@@ -45,7 +45,7 @@ describe("thread checkpoints", () => {
     expect(page.checkpoints.map((c: { checkpoint_id: string }) => c.checkpoint_id)).toEqual(["c2"]);
     expect(page.next_before).toBeNull();
     expectError(await call("GET", "/v1/threads/t1/checkpoints/c3", f.read), 404, "not_found");
-  });
+  }, 60_000); // megabytes through base64 on a shared machine: a budget, not an assertion
 
   it("keeps a task's write at an index once, replaces special (negative) ones, and orders by task path", async () => {
     const f = await fixture();
