@@ -91,6 +91,11 @@ export class ControlPlane {
     return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable });
   }
 
+  /** A request passed through as is (the runtime API's thread routes). */
+  forward(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<CallResult<unknown>> {
+    return this.call(method, path, body, { headers, timeoutMs: 60_000 });
+  }
+
   release(taskId: string, epoch: number): Promise<CallResult<{ task: Task }>> {
     return this.call("POST", `/v1/tasks/${taskId}/release`, { epoch });
   }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { AgentStateJson } from "../../src/api/schemas.js";
+import { isThreadsPath, readRaw } from "./threads-proxy.js";
 
 export interface RuntimeReply {
   status: number;
@@ -21,6 +22,8 @@ export interface TaskHandle {
   approval(gate: string, message: string | undefined, details: unknown): Promise<RuntimeReply>;
   /** Any call from the agent shows it is alive (stall detection). */
   touch(): void;
+  /** LangGraph thread checkpoints, forwarded to the control plane for this task's lease. */
+  threads?(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply>;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -76,6 +79,11 @@ export class RuntimeApi {
     const route = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
     task.touch();
     if (route === "GET /task") return send(res, 200, task.info());
+    if (task.threads && isThreadsPath((req.url ?? "/").split("?")[0] ?? "/")) {
+      const raw = await readRaw(req);
+      if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
+      return reply(res, await task.threads(req.method ?? "GET", req.url ?? "/", raw.body));
+    }
     const body = await readJson(req);
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
     switch (route) {

@@ -16,6 +16,7 @@ import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import type { CallResult, ControlPlane } from "./control.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
+import { forwardThreads } from "./threads-proxy.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
 export type StopReason = "cancel" | "drain" | "lost" | "suspended" | "stalled";
@@ -178,6 +179,15 @@ export class TaskRun implements TaskHandle {
 
   error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
     return this.report(() => this.deps.cp.fail(this.taskId, this.epoch, error, retryable), "failed");
+  }
+
+  async threads(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
+    if (this.reported || this.stopReason === "lost") return gone();
+    const r = await forwardThreads(this.deps.cp, this.taskId, this.epoch, method, pathAndQuery, body);
+    if (r.kind === "ok") return (this.lastProgressAt = Date.now()), { status: 200, body: r.value };
+    // 409: a newer lease holds the task (or wrote the thread); 404 here is only a missing checkpoint.
+    if (r.kind === "network" || r.status === 409) return this.refused(r);
+    return { status: r.status, body: { error: { code: r.code, message: r.message } } };
   }
 
   // ---- control -----------------------------------------------------------------

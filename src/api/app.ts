@@ -10,6 +10,7 @@ import { checkpoints } from "./routes/checkpoints.js";
 import { people } from "./routes/people.js";
 import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
+import { threads } from "./routes/threads.js";
 
 /** JSON checkpoints may be larger on the wire than the encoded limit (base64, field names). */
 const CHECKPOINT_BODY_BYTES = 40 * 1024 * 1024;
@@ -22,7 +23,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", async (c, next) => {
-    const isCheckpoint = c.req.method === "PUT" && c.req.path.endsWith("/checkpoint");
+    const isCheckpoint = c.req.method === "PUT" && (c.req.path.endsWith("/checkpoint") || c.req.path.startsWith("/v1/threads/"));
     const maxSize = isCheckpoint ? CHECKPOINT_BODY_BYTES : LIMITS.bodyBytes;
     return bodyLimit({
       maxSize,
@@ -38,6 +39,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", tasks);
   app.route("/", checkpoints);
   app.route("/", people);
+  app.route("/", threads);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

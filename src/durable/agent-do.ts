@@ -13,6 +13,7 @@ import { RedisSpill, sha256Bytes } from "../checkpoint/spill.js";
 import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
+import { THREAD_MIGRATIONS, ThreadStore, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -24,6 +25,8 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE checkpoints ADD COLUMN blob TEXT;
    ALTER TABLE checkpoints ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE checkpoints ADD COLUMN sha256 TEXT;`,
+  // LangGraph thread checkpoints (src/durable/agent/threads.ts).
+  THREAD_MIGRATIONS,
 ];
 
 /** From `bench/spill.mjs`: spilling costs time at every size, so only records past 1 MiB leave the DO. */
@@ -59,11 +62,13 @@ export class AgentDO extends DurableObject<Env> {
 
   private readonly spill: RedisSpill | null;
   private readonly spillBytes: number;
+  private readonly threads: ThreadStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, MIGRATIONS);
+    this.threads = new ThreadStore(this.sql, ctx.storage);
     this.spillBytes = Number(env.OFFICEOS_SPILL_BYTES ?? DEFAULT_SPILL_BYTES) || DEFAULT_SPILL_BYTES;
     this.spill =
       env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
@@ -133,6 +138,30 @@ export class AgentDO extends DurableObject<Env> {
 
   async latest(): Promise<Result<StoredCheckpoint | null>> {
     return ok(await this.restore());
+  }
+
+  // ---- LangGraph threads: this object is `<tenant>/@thread/<id>` or the index `<tenant>/@threads` ----
+
+  threadPut(p: ThreadPut, epoch: number | null): Result<{ first: boolean }> {
+    return this.threads.put(p, epoch);
+  }
+
+  threadPutWrites(w: ThreadWritesPut, epoch: number | null): Result<{ stored: number }> {
+    return this.threads.putWrites(w, epoch);
+  }
+
+  threadList(q: ThreadQuery): Result<{ tuples: ThreadTuple[]; more: boolean }> {
+    return ok(this.threads.list(q));
+  }
+
+  threadClear(epoch: number | null): Result<{ deleted: boolean }> {
+    return this.threads.clear(epoch);
+  }
+
+  threadIndex(op: { add: string } | { remove: string } | { list: true }): Result<string[]> {
+    if ("add" in op) this.threads.indexAdd(op.add);
+    else if ("remove" in op) this.threads.indexRemove(op.remove);
+    return ok("list" in op ? this.threads.indexList() : []);
   }
 
   private async place(bytes: Uint8Array): Promise<Result<Placed>> {

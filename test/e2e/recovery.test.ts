@@ -12,10 +12,10 @@ import { expectEachStepOnce, finished, linesOf, until, useStack } from "./helper
 const TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 5000, log_level: "info" };
 const s = useStack("recovery");
 
-function runners(tag: string, n: number, extra: Record<string, unknown> = {}): RunnerProcess[] {
-  const out = Array.from({ length: n }, (_, i) => startRunner({ dir: s.dir, name: `${tag}-${i}`, url: s.cp.url, key: s.runnerKey, extra: { ...TIMING, ...extra } }));
+function runners(tag: string, n: number, extra: Record<string, unknown> = {}): [RunnerProcess, ...RunnerProcess[]] {
+  const out: RunnerProcess[] = Array.from({ length: n }, (_, i) => startRunner({ dir: s.dir, name: `${tag}-${i}`, url: s.cp.url, key: s.runnerKey, extra: { ...TIMING, ...extra } }));
   s.runners.push(...out);
-  return out;
+  return out as [RunnerProcess, ...RunnerProcess[]];
 }
 const ready = (rs: RunnerProcess[]) => Promise.all(rs.map((r) => r.waitForLog((e) => e.msg === "runner ready")));
 const events = async (id: string) => (await s.submit<{ events: { type: string; actor: string; details?: Record<string, unknown>; at: number }[] }>("GET", `/v1/tasks/${id}/events`)).events;
@@ -91,7 +91,7 @@ describe("recovery end to end", () => {
 
   it("detects a dead runner within one lease TTL and requeues its task to a live one", async () => {
     await s.admin("PUT", "/v1/agents/pipeline", { resources: { cpu: 250, memory_mb: 128 } });
-    const [a, b] = runners("dead", 2);
+    const [a, b] = runners("dead", 2) as [RunnerProcess, RunnerProcess];
     await ready([a, b]);
     const file = join(s.dir, "dead.log");
     const id = await submit("pipeline", { steps: 6, file, step_ms: 400 });

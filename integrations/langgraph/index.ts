@@ -1,0 +1,2 @@
+// OfficeOS for LangGraph.js: the checkpoint saver.
+export { OfficeOSSaver, OfficeOSSaverError, type OfficeOSSaverOptions } from "./src/saver.js";
