@@ -74,7 +74,8 @@ export class OfficeOSUnreachable extends Error {
 
 function causeText(e: unknown): string {
   const c = (e as { cause?: { code?: string; message?: string } })?.cause;
-  if (c?.code) return `${c.code}${c.message ? ` (${c.message})` : ""}`;
+  if (c?.code) return `${c.code}${c.message && !c.message.includes(c.code) ? ` (${c.message})` : ""}`;
+  if (c?.message) return c.message;
   return (e as Error)?.message ?? String(e);
 }
 
