@@ -53,10 +53,10 @@ export interface Target {
   profile: string;
 }
 
-/** Flags win over the environment, the environment over the profile. */
-export function resolveTarget(flags: { url?: string | undefined; key?: string | undefined; profile?: string | undefined }, env: Env, file: ProfileFile): Target {
+/** Flags win over the environment, the environment over the profile; `login` may name a new profile. */
+export function resolveTarget(flags: { url?: string | undefined; key?: string | undefined; profile?: string | undefined }, env: Env, file: ProfileFile, creating = false): Target {
   const name = flags.profile ?? env.OFFICEOS_PROFILE ?? file.current;
-  if ((flags.profile ?? env.OFFICEOS_PROFILE) && !file.profiles[name])
+  if (!creating && (flags.profile ?? env.OFFICEOS_PROFILE) && !file.profiles[name])
     throw new CliError(`no profile "${name}"`, EXIT.config, `known: ${Object.keys(file.profiles).join(", ") || "none"}; \`officeos login --profile ${name}\` creates it`);
   const p = file.profiles[name];
   return { url: flags.url ?? (env.OFFICEOS_URL || undefined) ?? p?.url, key: flags.key ?? (env.OFFICEOS_KEY || undefined) ?? p?.key, profile: name };
