@@ -22,7 +22,7 @@ export interface TaskEvent {
   actor: string;
   /** The task's state after the event, when it changed. */
   state?: string;
-  details?: Record<string, unknown>;
+  details?: Json;
 }
 export interface TaskEvents {
   events: TaskEvent[];
@@ -32,11 +32,15 @@ export interface TaskEvents {
 export interface Escalation {
   task: Task;
   reason: { code: string; message: string };
-  escalated_at: number;
+  /** ISO 8601. */
+  escalated_at: string;
+  deadline_at?: string;
 }
 export interface EscalationAction {
   action: "retry" | "resolve" | "cancel";
   input?: Json;
+  /** retry: a full state to resume from. */
+  state?: Record<string, unknown>;
   result?: Json;
   comment?: string;
 }
@@ -44,19 +48,23 @@ export interface Approval {
   task: Task;
   gate: string;
   message?: string;
-  requested_at: number;
-  deadline_at?: number;
+  details?: Json;
+  /** ISO 8601. */
+  requested_at: string;
+  deadline_at?: string;
 }
 export interface ApprovalDecision {
   decision: "approve" | "reject";
   comment?: string;
+  /** Decide a gate the task has not reached yet. */
+  gate?: string;
 }
 
 export interface PendingPaths {
   "/v1/tasks/{id}/events": Unused & {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
-      parameters: { query?: { after?: number; wait_ms?: number }; header?: never; path: { id: string }; cookie?: never };
+      parameters: { query?: { after?: number; wait_ms?: number; limit?: number }; header?: never; path: { id: string }; cookie?: never };
       requestBody?: never;
       responses: { 200: Ok<TaskEvents>; 400: Err; 401: Err; 403: Err; 404: Err };
     };

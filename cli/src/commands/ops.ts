@@ -5,7 +5,8 @@ import { EXIT } from "../errors.js";
 import { jsonArg } from "../input.js";
 import { brief } from "../output.js";
 
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+/** Times come as ISO strings (or, from older contracts, epoch milliseconds). */
+const iso = (t: number | string | undefined) => (t === undefined ? undefined : typeof t === "number" ? new Date(t).toISOString() : t);
 
 export const runnersList: Handler = async (ctx) => {
   const r = await ctx.client.runners.list();

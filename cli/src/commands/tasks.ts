@@ -91,7 +91,9 @@ export const watch: Handler = async (ctx) => {
 };
 
 function eventLine(e: TaskEvent): string {
-  const details = e.details && Object.keys(e.details).length ? `  ${brief(e.details, 120)}` : "";
+  const d = e.details;
+  const empty = d === undefined || d === null || (typeof d === "object" && Object.keys(d).length === 0);
+  const details = empty ? "" : `  ${brief(d, 120)}`;
   return `${shortTime(e.at)}  ${String(e.seq).padStart(4)}  ${e.type.padEnd(18)} ${(e.state ? `→ ${e.state}` : "").padEnd(20)} ${e.actor}${details}`.trimEnd();
 }
 
