@@ -1,4 +1,5 @@
-// Bundles the runner CLI and the example agents into agent-runner/dist, and the
+// Bundles the runner CLI and the example agents into agent-runner/dist, the
+// officeos CLI into cli/dist, and the
 // scheduler and checkpoint benchmarks into bench/out, with esbuild.
 import { build } from "esbuild";
 
@@ -10,4 +11,6 @@ await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "age
 await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts", "langgraph-agent": "agent-runner/examples/langgraph-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
 await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
 await build({ ...common, entryPoints: ["bench/checkpoints.ts"], outfile: "bench/out/checkpoints.mjs" });
-console.log("built agent-runner/dist and bench/out");
+// The CLI bundles its dependencies: one file that runs anywhere Node 20+ does.
+await build({ ...common, packages: "bundle", banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }, entryPoints: ["cli/src/bin.ts"], outfile: "cli/dist/officeos.mjs", define: { OFFICEOS_VERSION: JSON.stringify(process.env.npm_package_version ?? "dev") } });
+console.log("built agent-runner/dist, cli/dist and bench/out");
