@@ -7,6 +7,7 @@ import { LIMITS } from "./schemas.js";
 import { admin } from "./routes/admin.js";
 import { agents } from "./routes/agents.js";
 import { checkpoints } from "./routes/checkpoints.js";
+import { quotas } from "./routes/quotas.js";
 import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
 
@@ -36,6 +37,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", runners);
   app.route("/", tasks);
   app.route("/", checkpoints);
+  app.route("/", quotas);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

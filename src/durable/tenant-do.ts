@@ -6,7 +6,7 @@
 // asks, and commits.
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Failure, type Result } from "../api/errors.js";
-import type { Agent, AgentSpec, HeartbeatAnswer, RegisterRunner, Runner, SchedulerView, Scope, SubmitTask, Task, TaskError, TaskState } from "../api/schemas.js";
+import type { Agent, AgentSpec, HeartbeatAnswer, LlmReservation, LlmSettled, QuotasView, RegisterRunner, ReserveLlm, Resources, Runner, SchedulerView, Scope, SettleLlm, SubmitTask, Task, TaskError, TaskState, TaskUsage, TenantQuota } from "../api/schemas.js";
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { dominantShare } from "../drf/share.js";
@@ -14,9 +14,11 @@ import type { Requirements } from "../scheduler/fit.js";
 import { nextState } from "../scheduler/outcome.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
+import { Quotas } from "./tenant/quotas.js";
 import {
   ACTIVE_STATES,
   agentView,
+  requirementsOf,
   iso,
   normalizeAgentSpec,
   runnerState,
@@ -39,6 +41,8 @@ export interface LeaseGrant {
   task: Task;
   /** True when an earlier attempt or task of the instance may have left a checkpoint. */
   load_checkpoint: boolean;
+  /** What one run of the agent asked for: the runner sets its cgroup limits and GPUs from it. */
+  resources: Resources;
 }
 
 export interface TaskListQuery {
@@ -137,6 +141,8 @@ export class TenantDO extends DurableObject<Env> {
       now,
     );
     this.sched().setWeight(name, stored.weight);
+    this.sched().setCap(name, stored.quota.concurrent_runs);
+    this.pump(now);
     return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
   }
 
@@ -394,6 +400,54 @@ export class TenantDO extends DurableObject<Env> {
     return this.finish(taskId, epoch, { kind: "released" });
   }
 
+  // ---- quotas (logic in tenant/quotas.ts) ---------------------------------------
+
+  putTenantQuota(q: TenantQuota): Result<TenantQuota> {
+    this.quotas().setTenantQuota(q);
+    this.sched().tenantCap = q.concurrent_runs ?? null;
+    this.pump(this.now());
+    return ok(q);
+  }
+
+  getQuotas(): Result<QuotasView> {
+    const now = this.now();
+    this.expireLeases(now);
+    const agents = this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY name").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota, running: this.sched().accounts.get(r.name)?.running ?? 0 }));
+    return ok(this.quotas().view(agents, this.sched().active.size, now));
+  }
+
+  /** Only the holder of the task's live lease may spend its agent's LLM quota. */
+  reserveLlm(req: ReserveLlm): Result<LlmReservation> {
+    const now = this.now();
+    const lease = this.activeLease(req.task_id, req.epoch, now);
+    if (lease.kind === "error") return lease;
+    const agent = this.agentRow(lease.value.agent);
+    const quota = agent ? storedAgent(agent).quota : {};
+    const q = { taskId: req.task_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
+    return this.quotas().reserve(q, quota, now);
+  }
+
+  settleLlm(reservationId: string, body: SettleLlm): Result<LlmSettled> {
+    return this.quotas().settle(reservationId, body, this.now());
+  }
+
+  cancelLlm(reservationId: string): Result<LlmSettled> {
+    return this.quotas().cancel(reservationId, this.now());
+  }
+
+  /** Compute an attempt used (runner's cgroup figures), sent just before its complete or fail. */
+  recordUsage(taskId: string, epoch: number, usage: TaskUsage): Result<null> {
+    const r = this.activeLease(taskId, epoch, this.now());
+    if (r.kind === "error") return r;
+    this.sql.exec("UPDATE tasks SET usage = ? WHERE id = ?", JSON.stringify(usage), taskId);
+    this.quotas().recordUsage(r.value.agent, usage, this.now());
+    return ok(null);
+  }
+
+  private quotas(): Quotas {
+    return new Quotas(this.sql);
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     const now = this.now();
@@ -494,6 +548,7 @@ export class TenantDO extends DurableObject<Env> {
       expires_at: iso(expires),
       task: taskView(leased),
       load_checkpoint: row.epoch !== null || row.instance !== row.id,
+      resources: requirementsOf(leased).resources,
     };
   }
 

@@ -1,6 +1,6 @@
 // Row shapes of TenantDO tables and their API views.
 import type { JsonValue } from "../../api/errors.js";
-import type { Agent, AgentSpec, Labels, Resources, Runner, Task, TaskError, TaskState } from "../../api/schemas.js";
+import type { Agent, AgentQuota, AgentSpec, Labels, Resources, Runner, Task, TaskError, TaskState, TaskUsage } from "../../api/schemas.js";
 import { freeResources, type MatchExpression, type Requirements, type RunnerShape, type Taint, type Toleration } from "../../scheduler/fit.js";
 
 export type TaskRow = {
@@ -30,6 +30,8 @@ export type TaskRow = {
   preemptible: number;
   preempt_requested: number;
   checkpoint_at: number | null;
+  /** Compute used by the last attempt (TaskUsage JSON), from the runner's report. */
+  usage?: string | null;
 };
 
 export type RunnerRow = {
@@ -72,6 +74,7 @@ export function taskView(r: TaskRow): Task {
   if (r.checkpoint_seq !== null) t.checkpoint_seq = r.checkpoint_seq;
   if (r.runner_id !== null) t.runner_id = r.runner_id;
   if (r.idempotency_key !== null) t.idempotency_key = r.idempotency_key;
+  if (r.usage) t.usage = JSON.parse(r.usage) as TaskUsage;
   return t;
 }
 
@@ -122,6 +125,7 @@ export interface StoredAgent {
   weight: number;
   preemptible: boolean;
   retry: { max_attempts: number };
+  quota: AgentQuota;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -136,6 +140,7 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     weight: spec.weight ?? 1,
     preemptible: spec.preemptible ?? true,
     retry: { max_attempts: spec.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS },
+    quota: spec.quota ?? {},
   };
 }
 
