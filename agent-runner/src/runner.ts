@@ -7,7 +7,10 @@ import type { Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import { ControlPlane } from "./control.js";
 import { RuntimeApi } from "./runtime-api.js";
-import { TaskRun } from "./task-run.js";
+import { StartError, TaskRun } from "./task-run.js";
+import { detectCgroups, type CgroupSetup } from "./cgroup.js";
+import { discoverGpus, GpuAllocator } from "./gpu.js";
+import { LlmGateway } from "./llm-gateway.js";
 
 export type RunnerPhase =
   | { kind: "starting" }
@@ -31,12 +34,15 @@ export class AgentRunner {
   private runnerId = "";
   private slotFreed: (() => void) | null = null;
   private loops: Promise<void>[] = [];
+  private cgroups: CgroupSetup | undefined;
+  private gpus: GpuAllocator | null = null;
 
   constructor(
     private readonly cfg: RunnerConfig,
     private readonly log: Logger,
   ) {
     this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
+    this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
   }
 
   get id(): string {
@@ -45,17 +51,36 @@ export class AgentRunner {
 
   async start(): Promise<void> {
     await mkdir(this.cfg.work_dir, { recursive: true });
+    await this.setUpLimits();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
     await this.register();
     if (this.stop.signal.aborted) return;
     this.loops = [this.leaseLoop(), this.heartbeatLoop()];
   }
 
+  /** cgroups (or rlimits, loudly) for agent processes; GPUs discovered and added to the capacity. */
+  private async setUpLimits(): Promise<void> {
+    const l = this.cfg.limits;
+    this.cgroups = await detectCgroups({ mode: l.cgroups, root: l.cgroup_root, name: l.cgroup_parent });
+    if (this.cgroups.mode === "rlimit")
+      this.log.warn(
+        { reason: this.cgroups.reason },
+        "NO CGROUPS: agent CPU and memory are NOT limited on this runner; only rlimits (process count, data size) apply. Run as root on a host with cgroup v2 or v1 to enforce limits.",
+      );
+    else this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max }, "compute limits through cgroups");
+    const found = await discoverGpus(this.cfg.gpus);
+    if (found.kind === "ok" && found.devices.length > 0) {
+      this.gpus = new GpuAllocator(found.devices);
+      this.log.info({ source: found.source, devices: found.devices }, "GPUs found");
+    } else if (found.kind === "none") this.log.debug({ reason: found.reason }, "no GPUs");
+  }
+
   private async register(): Promise<void> {
     for (let i = 0; !this.stop.signal.aborted; i++) {
       const r = await this.cp.register({
         name: this.cfg.name,
-        capacity: this.cfg.capacity,
+        // Discovered GPUs are advertised unless the config states them itself.
+        capacity: { ...(this.gpus?.capacity() ?? {}), ...this.cfg.capacity },
         labels: this.cfg.labels,
         capabilities: this.cfg.capabilities,
         taints: this.cfg.taints,
@@ -128,7 +153,7 @@ export class AgentRunner {
       await this.cp.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
       return;
     }
-    const run = new TaskRun(lease, { cp: this.cp, log, agent, runtimeUrl: this.runtimeUrl, workRoot: this.cfg.work_dir, runnerName: this.cfg.name });
+    const run = new TaskRun(lease, { cp: this.cp, log, agent, runtimeUrl: this.runtimeUrl, workRoot: this.cfg.work_dir, runnerName: this.cfg.name, cgroups: this.cgroups, pidsMax: this.cfg.limits.pids_max, gpus: this.gpus });
     this.runs.set(run.taskId, run);
     this.api.register(run.token, run);
     void run.done.then(() => {
@@ -142,7 +167,7 @@ export class AgentRunner {
     } catch (e) {
       log.error({ err: (e as Error).message }, "agent failed to start");
       run.stop("lost");
-      await this.cp.fail(run.taskId, run.epoch, { code: "agent_start_failed", message: (e as Error).message }, true);
+      await this.cp.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
     }
   }
 
