@@ -25,6 +25,7 @@ export interface Limits {
 export interface TaskUsage {
   cpu_seconds?: number;
   peak_memory_mb?: number;
+  pids_denied?: number;
   enforcement: CgroupMode;
 }
 
@@ -238,6 +239,11 @@ export class TaskCgroup {
       if (ns !== null) out.cpu_seconds = ns / 1e9;
       const peak = await num(join(this.dirs.memory as string, "memory.max_usage_in_bytes"));
       if (peak !== null) out.peak_memory_mb = peak / (1024 * 1024);
+    }
+    const pidsDir = this.setup.mode === "cgroup-v2" ? this.dirs.v2 : this.dirs.pids;
+    if (pidsDir) {
+      const m = /^max\s+(\d+)$/m.exec(await readFile(join(pidsDir, "pids.events"), "utf8").catch(() => ""));
+      if (m) out.pids_denied = Number(m[1]);
     }
     if (out.cpu_seconds !== undefined) out.cpu_seconds = Math.round(out.cpu_seconds * 1000) / 1000;
     if (out.peak_memory_mb !== undefined) out.peak_memory_mb = Math.round(out.peak_memory_mb * 100) / 100;

@@ -204,6 +204,8 @@ export const TaskUsage = z
   .strictObject({
     cpu_seconds: z.number().nonnegative().max(1e9).optional(),
     peak_memory_mb: z.number().nonnegative().max(1e9).optional(),
+    /** Forks refused at the pids limit (pids.events "max"). */
+    pids_denied: z.number().int().nonnegative().optional(),
     /** How the limits were applied: "cgroup-v2", "cgroup-v1" or "rlimit". */
     enforcement: z.enum(["cgroup-v2", "cgroup-v1", "rlimit", "none"]).optional(),
   })
