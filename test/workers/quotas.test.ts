@@ -180,3 +180,17 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     expectError(await call("PUT", "/v1/quotas", f.read, {}), 403, "forbidden");
   });
 });
+
+describe("quota routes in the OpenAPI document", () => {
+  it("lists /v1/quotas and the reservation routes, with the 429", async () => {
+    const r = await call("GET", "/openapi.json", null);
+    const paths = r.body.paths;
+    expect(Object.keys(paths["/v1/quotas"]).sort()).toEqual(["get", "put"]);
+    expect(paths["/v1/quotas/reservations"].post.responses["429"].headers["Retry-After"]).toBeDefined();
+    expect(paths["/v1/quotas/reservations"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ReserveLlm" });
+    expect(paths["/v1/quotas/reservations/{id}/settle"].post).toBeDefined();
+    expect(paths["/v1/quotas/reservations/{id}/cancel"].post).toBeDefined();
+    expect(r.body.components.schemas.AgentSpec.properties.quota).toBeDefined();
+    expect(r.body.components.schemas.Complete.properties.usage).toBeDefined();
+  });
+});
