@@ -1,7 +1,7 @@
 // The runner's LLM gateway between a real HTTP client and a real upstream
 // server; the control plane's reserve/settle/cancel are recorded stand-ins
 // here (the Worker side has its own tests, and the e2e runs both for real).
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => (s.closeAllConnections(), s.close(r)));
 });
 
-async function listen(handler: Parameters<typeof createServer>[0] & {}): Promise<string> {
+async function listen(handler: RequestListener): Promise<string> {
   const s = createServer(handler);
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
