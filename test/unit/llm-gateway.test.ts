@@ -54,7 +54,7 @@ describe("LLM gateway", () => {
     const r = await post(await gateway(up, f.cp), { messages });
     expect(r.status).toBe(429);
     expect(r.headers.get("retry-after")).toBe("3");
-    expect((await r.json()).error).toMatchObject({ code: "rate_limit_exceeded", type: "tokens" });
+    expect(((await r.json()) as { error: unknown }).error).toMatchObject({ code: "rate_limit_exceeded", type: "tokens" });
     expect(upstreamCalls).toBe(0);
     // 16-token prompt estimate + the default max_tokens of 100.
     expect(f.log).toEqual([`reserve ${estimatePromptTokens(messages) + 100}`]);
