@@ -10,7 +10,7 @@
 // spawns `sh -c 'echo $$ > …/cgroup.procs; exec agent…'`, so the shell writes
 // its own pid and then becomes the agent. At the end every process still in
 // the cgroup is killed and the cgroup removed.
-import { access, constants, mkdir, readFile, realpath, rmdir, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, readdir, readFile, realpath, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export type CgroupMode = "cgroup-v2" | "cgroup-v1" | "rlimit";
@@ -296,4 +296,22 @@ export class TaskCgroup {
       }
     }
   }
+}
+
+/**
+ * Removes this runner's task cgroups left behind when it died (SIGKILL gives
+ * no chance to clean up): children of the parent named `<prefix>…`. rmdir
+ * only succeeds on a cgroup with no processes, so a live one is never touched.
+ */
+export async function sweepStale(setup: CgroupSetup, prefix: string): Promise<number> {
+  if (setup.mode === "rlimit") return 0;
+  const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
+  let n = 0;
+  for (const p of parents) {
+    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.isDirectory() && e.name.startsWith(prefix) && (await rmdir(join(p, e.name)).then(() => true, () => false))) n++;
+    }
+  }
+  return n;
 }

@@ -8,7 +8,7 @@ import type { RunnerConfig } from "./config.js";
 import { ControlPlane } from "./control.js";
 import { RuntimeApi } from "./runtime-api.js";
 import { StartError, TaskRun } from "./task-run.js";
-import { detectCgroups, type CgroupSetup } from "./cgroup.js";
+import { detectCgroups, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
 
@@ -67,7 +67,10 @@ export class AgentRunner {
         { reason: this.cgroups.reason },
         "NO CGROUPS: agent CPU and memory are NOT limited on this runner; only rlimits (process count, data size) apply. Run as root on a host with cgroup v2 or v1 to enforce limits.",
       );
-    else this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max }, "compute limits through cgroups");
+    else {
+      const swept = await sweepStale(this.cgroups, `${this.cfg.name}-task_`);
+      this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max, stale_cgroups_removed: swept }, "compute limits through cgroups");
+    }
     const found = await discoverGpus(this.cfg.gpus);
     if (found.kind === "ok" && found.devices.length > 0) {
       this.gpus = new GpuAllocator(found.devices);
