@@ -8,7 +8,7 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
   packages: "external" };
 
 await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "agent-runner/dist/officeos-runner.mjs" });
-await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts", "langgraph-agent": "agent-runner/examples/langgraph-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
+await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts", "langgraph-agent": "agent-runner/examples/langgraph-agent.ts", "llm-agent": "agent-runner/examples/llm-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
 await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
 await build({ ...common, entryPoints: ["bench/checkpoints.ts"], outfile: "bench/out/checkpoints.mjs" });
 // The CLI bundles its dependencies: one file that runs anywhere Node 20+ does.

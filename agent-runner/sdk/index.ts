@@ -111,6 +111,98 @@ export class RuntimeClient {
   }
 }
 
+/** The runner refused an LLM call: the agent's token or request quota is spent for now. */
+export class LlmRateLimitedError extends Error {
+  override readonly name = "LlmRateLimitedError";
+  constructor(
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Just enough of OpenAI's chat completion types for the gateway helpers. */
+export interface ChatRequest {
+  model?: string;
+  messages: { role: string; content?: string | null; [k: string]: unknown }[];
+  max_tokens?: number;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  [k: string]: unknown;
+}
+export interface ChatUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+export interface ChatCompletion {
+  id: string;
+  model: string;
+  choices: { index: number; message: { role: string; content: string | null }; finish_reason: string | null }[];
+  usage?: ChatUsage;
+}
+export interface ChatChunk {
+  id: string;
+  model: string;
+  choices: { index: number; delta: { role?: string; content?: string | null }; finish_reason: string | null }[];
+  usage?: ChatUsage | null;
+}
+
+/**
+ * The runner's OpenAI-compatible LLM gateway. `baseURL` and `apiKey` also work
+ * with the official openai client: `new OpenAI({ baseURL, apiKey })`; the key
+ * is this task's runtime token, not the upstream's.
+ */
+export class LlmClient {
+  readonly baseURL: string;
+  constructor(
+    runtimeUrl: string,
+    readonly apiKey: string,
+  ) {
+    this.baseURL = `${runtimeUrl}/llm/v1`;
+  }
+
+  private async post(body: ChatRequest): Promise<Response> {
+    const res = await fetch(`${this.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.ok) return res;
+    const parsed = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    const msg = parsed?.error?.message ?? `HTTP ${res.status}`;
+    if (res.status === 429) throw new LlmRateLimitedError(Number(res.headers.get("retry-after") ?? "1") * 1000, msg);
+    if (parsed?.error?.code === "lease_lost") throw new LeaseLostError(msg);
+    throw new RuntimeError(res.status, parsed?.error?.code ?? "unknown", msg);
+  }
+
+  async chat(body: ChatRequest): Promise<ChatCompletion> {
+    return (await (await this.post({ ...body, stream: false })).json()) as ChatCompletion;
+  }
+
+  /** Server-sent chunks as they arrive; ends at `data: [DONE]`. */
+  async *chatStream(body: ChatRequest): AsyncGenerator<ChatChunk> {
+    const res = await this.post({ ...body, stream: true });
+    const decoder = new TextDecoder();
+    let buf = "";
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(part, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf("\n\n")) >= 0) {
+        const ev = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        for (const line of ev.split("\n")) {
+          if (!line.startsWith("data:")) continue;
+          const data = line.slice(5).trim();
+          if (data === "[DONE]") return;
+          yield JSON.parse(data) as ChatChunk;
+        }
+      }
+    }
+  }
+}
+
 export interface AgentContext<I = JsonValue> {
   task: TaskInfo<I>;
   input: I;
@@ -130,6 +222,8 @@ export interface AgentContext<I = JsonValue> {
    * therefore runs once, provided it was checkpointed.
    */
   approval(gate: string, opts?: { message?: string; details?: JsonValue }): Promise<GateDecision>;
+  /** The runner's LLM gateway (OpenAI-compatible; charges the agent's token quota). */
+  llm: LlmClient;
 }
 
 /**
@@ -171,6 +265,7 @@ export async function runAgent<I = JsonValue>(body: (ctx: AgentContext<I>) => Pr
       // Suspended: the lease is over. Leave quietly; the runner reports nothing.
       process.exit(0);
     },
+    llm: new LlmClient(process.env.OFFICEOS_RUNTIME_API as string, process.env.OFFICEOS_TASK_TOKEN as string),
   };
   try {
     const result = await body(ctx);

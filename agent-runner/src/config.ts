@@ -18,6 +18,38 @@ const AgentCommand = z.strictObject({
   cwd: z.string().optional(),
 });
 
+/** Compute limits per agent process (see cgroup.ts). */
+const LimitsConfig = z.strictObject({
+  /** auto: cgroup v2 if usable, else v1, else rlimits with a warning. */
+  cgroups: z.enum(["auto", "v2", "v1", "off"]).default("auto"),
+  cgroup_root: z.string().default("/sys/fs/cgroup"),
+  /** Parent cgroup of this runner's task cgroups. */
+  cgroup_parent: Name.default("officeos"),
+  /** Process (and thread) limit per agent, so a fork bomb stops there. */
+  pids_max: z.number().int().min(16).max(4_194_304).default(512),
+});
+
+/** The upstream model API behind the runtime API's /llm/v1/chat/completions. Its key never reaches agents. */
+const LlmConfig = z.strictObject({
+  /** OpenAI-compatible base URL, e.g. https://api.openai.com/v1 (…/chat/completions is appended). */
+  base_url: z.url(),
+  api_key: z.string().min(1).optional(),
+  default_model: z.string().min(1).optional(),
+  /** Reserved (and sent upstream) when a request names no max_tokens. */
+  default_max_tokens: z.number().int().min(1).max(1_000_000).default(1024),
+  timeout_ms: z.number().int().min(1000).max(600_000).default(120_000),
+  /** Accept a reservation that may act this far ahead and wait for it, instead of answering 429 at once. */
+  max_wait_ms: z.number().int().min(0).max(60_000).default(0),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+/** GPUs: discovered with nvidia-smi, or listed here (then nvidia-smi is not run). */
+const GpuConfig = z.strictObject({
+  discover: z.boolean().default(true),
+  nvidia_smi: z.string().min(1).default("nvidia-smi"),
+  devices: z.array(z.strictObject({ index: z.number().int().min(0), uuid: z.string().min(1), memory_mb: z.number().positive() })).optional(),
+});
+
 export const RunnerConfigSchema = z
   .strictObject({
     control_plane: z.strictObject({ url: z.url(), key: z.string().min(1) }),
@@ -40,6 +72,9 @@ export const RunnerConfigSchema = z
     runtime_api: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(0) }).default({ host: "127.0.0.1", port: 0 }),
     work_dir: z.string().default(join(tmpdir(), "officeos-runner")),
     log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    limits: LimitsConfig.prefault({}),
+    llm: LlmConfig.optional(),
+    gpus: GpuConfig.prefault({}),
   })
   .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, { message: "heartbeat_interval_ms must be below lease_ttl_ms", path: ["heartbeat_interval_ms"] });
 
@@ -59,6 +94,9 @@ const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => v
   OFFICEOS_LEASE_TTL_MS: (c, v) => (c.lease_ttl_ms = Number(v)),
   OFFICEOS_LOG_LEVEL: (c, v) => (c.log_level = v),
   OFFICEOS_OPS_PORT: (c, v) => (c.ops = { ...(c.ops as object), port: Number(v) }),
+  // The upstream key is best kept out of the file; the agent's environment never sees it either way.
+  OFFICEOS_LLM_API_KEY: (c, v) => (c.llm = { ...(c.llm as object), api_key: v }),
+  OFFICEOS_LLM_BASE_URL: (c, v) => (c.llm = { ...(c.llm as object), base_url: v }),
 };
 
 export type ConfigResult = { kind: "ok"; config: RunnerConfig } | { kind: "error"; message: string };

@@ -1,12 +1,13 @@
 // HTTP client for the control plane API, as the runner uses it. Every call
 // returns a typed result; only programming errors throw.
-import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, Runner, Task } from "../../src/api/schemas.js";
+import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, LlmReservation, LlmSettled, Runner, Task, TaskUsage } from "../../src/api/schemas.js";
 
 export type RunnerHealth = NonNullable<Runner["health"]>;
+export type RateLimited = { kind: "rate_limited"; retryAfterMs: number; message: string };
 
 export type CallResult<T> =
   | { kind: "ok"; value: T }
-  | { kind: "http"; status: number; code: string; message: string }
+  | { kind: "http"; status: number; code: string; message: string; retryAfterMs?: number }
   | { kind: "network"; message: string };
 
 export interface RegisterBody {
@@ -25,7 +26,7 @@ export class ControlPlane {
     private readonly key: string,
   ) {}
 
-  private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<CallResult<T>> {
+  private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string>; keepDetails?: boolean } = {}): Promise<CallResult<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...opts.headers };
     let payload: BodyInit | undefined;
     if (body instanceof Uint8Array) payload = body;
@@ -49,8 +50,10 @@ export class ControlPlane {
       parsed = null;
     }
     if (!res.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
-      return { kind: "http", status: res.status, code: err?.code ?? "unknown", message: err?.message ?? text.slice(0, 200) };
+      const err = (parsed as { error?: { code?: string; message?: string; details?: { retry_after_ms?: number } } } | null)?.error;
+      const out: CallResult<T> = { kind: "http", status: res.status, code: err?.code ?? "unknown", message: err?.message ?? text.slice(0, 200) };
+      if (opts.keepDetails && res.status === 429) out.retryAfterMs = err?.details?.retry_after_ms ?? Number(res.headers.get("retry-after") ?? "1") * 1000;
+      return out;
     }
     return { kind: "ok", value: parsed as T };
   }
@@ -83,12 +86,31 @@ export class ControlPlane {
     });
   }
 
-  complete(taskId: string, epoch: number, result: unknown): Promise<CallResult<{ task: Task }>> {
-    return this.call("POST", `/v1/tasks/${taskId}/complete`, { epoch, result: result ?? null });
+  complete(taskId: string, epoch: number, result: unknown, usage?: TaskUsage): Promise<CallResult<{ task: Task }>> {
+    return this.call("POST", `/v1/tasks/${taskId}/complete`, { epoch, result: result ?? null, ...(usage ? { usage } : {}) });
   }
 
-  fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean): Promise<CallResult<{ task: Task }>> {
-    return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable });
+  fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean, usage?: TaskUsage): Promise<CallResult<{ task: Task }>> {
+    return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable, ...(usage ? { usage } : {}) });
+  }
+
+  reserveLlm(body: { task_id: string; epoch: number; tokens: number; requests?: number; max_wait_ms?: number }): Promise<CallResult<LlmReservation> | RateLimited> {
+    return this.callReserve(body);
+  }
+
+  settleLlm(id: string, usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens: number }, model?: string): Promise<CallResult<LlmSettled>> {
+    return this.call("POST", `/v1/quotas/reservations/${id}/settle`, { usage, ...(model ? { model } : {}) });
+  }
+
+  cancelLlm(id: string): Promise<CallResult<LlmSettled>> {
+    return this.call("POST", `/v1/quotas/reservations/${id}/cancel`, undefined);
+  }
+
+  /** A reservation; a 429 comes back with its Retry-After in milliseconds. */
+  private async callReserve(body: unknown): Promise<CallResult<LlmReservation> | RateLimited> {
+    const r = await this.call<LlmReservation>("POST", "/v1/quotas/reservations", body, { keepDetails: true });
+    if (r.kind === "http" && r.status === 429) return { kind: "rate_limited", retryAfterMs: r.retryAfterMs ?? 1000, message: r.message };
+    return r;
   }
 
   /** A request passed through as is (the runtime API's thread routes). */

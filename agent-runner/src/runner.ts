@@ -9,7 +9,10 @@ import { ControlPlane } from "./control.js";
 import { checkHealth, type CheckProvider, type RunnerHealth } from "./health.js";
 import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
-import { TaskRun } from "./task-run.js";
+import { StartError, TaskRun } from "./task-run.js";
+import { detectCgroups, sweepStale, type CgroupSetup } from "./cgroup.js";
+import { discoverGpus, GpuAllocator } from "./gpu.js";
+import { LlmGateway } from "./llm-gateway.js";
 
 export type RunnerPhase =
   | { kind: "starting" }
@@ -41,12 +44,15 @@ export class AgentRunner {
   private lastContactAt: number | null = null;
   /** Checks other parts of the runner add to its self-check (cgroups, GPUs). */
   readonly healthChecks: CheckProvider[] = [];
+  private cgroups: CgroupSetup | undefined;
+  private gpus: GpuAllocator | null = null;
 
   constructor(
     private readonly cfg: RunnerConfig,
     private readonly log: Logger,
   ) {
     this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
+    this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
   }
 
   get id(): string {
@@ -55,6 +61,7 @@ export class AgentRunner {
 
   async start(): Promise<void> {
     await mkdir(this.cfg.work_dir, { recursive: true });
+    await this.setUpLimits();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
     if (this.cfg.ops) {
       this.ops = new OpsServer(this.metrics, () => ({
@@ -73,11 +80,32 @@ export class AgentRunner {
     this.loops = [this.leaseLoop(), this.heartbeatLoop()];
   }
 
+  /** cgroups (or rlimits, loudly) for agent processes; GPUs discovered and added to the capacity. */
+  private async setUpLimits(): Promise<void> {
+    const l = this.cfg.limits;
+    this.cgroups = await detectCgroups({ mode: l.cgroups, root: l.cgroup_root, name: l.cgroup_parent });
+    if (this.cgroups.mode === "rlimit")
+      this.log.warn(
+        { reason: this.cgroups.reason },
+        "NO CGROUPS: agent CPU and memory are NOT limited on this runner; only rlimits (process count, data size) apply. Run as root on a host with cgroup v2 or v1 to enforce limits.",
+      );
+    else {
+      const swept = await sweepStale(this.cgroups, `${this.cfg.name}-task_`);
+      this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max, stale_cgroups_removed: swept }, "compute limits through cgroups");
+    }
+    const found = await discoverGpus(this.cfg.gpus);
+    if (found.kind === "ok" && found.devices.length > 0) {
+      this.gpus = new GpuAllocator(found.devices);
+      this.log.info({ source: found.source, devices: found.devices }, "GPUs found");
+    } else if (found.kind === "none") this.log.debug({ reason: found.reason }, "no GPUs");
+  }
+
   private async register(): Promise<void> {
     for (let i = 0; !this.stop.signal.aborted; i++) {
       const r = await this.cp.register({
         name: this.cfg.name,
-        capacity: this.cfg.capacity,
+        // Discovered GPUs are advertised unless the config states them itself.
+        capacity: { ...(this.gpus?.capacity() ?? {}), ...this.cfg.capacity },
         labels: this.cfg.labels,
         capabilities: this.cfg.capabilities,
         taints: this.cfg.taints,
@@ -161,6 +189,9 @@ export class AgentRunner {
       workRoot: this.cfg.work_dir,
       runnerName: this.cfg.name,
       defaultStallMs: this.cfg.stall_timeout_ms ?? null,
+      cgroups: this.cgroups,
+      pidsMax: this.cfg.limits.pids_max,
+      gpus: this.gpus,
     });
     this.runs.set(run.taskId, run);
     this.api.register(run.token, run);
@@ -179,7 +210,7 @@ export class AgentRunner {
     } catch (e) {
       log.error({ err: (e as Error).message }, "agent failed to start");
       run.stop("lost");
-      await this.cp.fail(run.taskId, run.epoch, { code: "agent_start_failed", message: (e as Error).message }, true);
+      await this.cp.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
     }
   }
 

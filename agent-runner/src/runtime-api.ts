@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { AgentStateJson } from "../../src/api/schemas.js";
 import { isThreadsPath, readRaw } from "./threads-proxy.js";
+import type { LlmGateway, LlmTask } from "./llm-gateway.js";
 
 export interface RuntimeReply {
   status: number;
@@ -24,6 +25,8 @@ export interface TaskHandle {
   touch(): void;
   /** LangGraph thread checkpoints, forwarded to the control plane for this task's lease. */
   threads?(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply>;
+  /** The task and lease epoch, for the LLM gateway's quota reservations. */
+  identity?(): LlmTask;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -42,6 +45,8 @@ const ApprovalBody = z.strictObject({
 export class RuntimeApi {
   private readonly server: Server;
   private readonly tasks = new Map<string, TaskHandle>();
+  /** POST /llm/v1/chat/completions goes here (set by the runner). */
+  llm: LlmGateway | null = null;
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -101,6 +106,13 @@ export class RuntimeApi {
         const p = ResultBody.safeParse(body.value ?? {});
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
         return reply(res, await task.result(p.data.result ?? null));
+      }
+      case "POST /llm/v1/chat/completions": {
+        const who = task.identity?.();
+        if (!this.llm || !who) return send(res, 404, { error: { code: "not_found", message: "no LLM gateway on this runner" } });
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        return this.llm.handle(who, body.value, res, gone.signal);
       }
       case "POST /error": {
         const p = ErrorBody.safeParse(body.value);

@@ -17,6 +17,8 @@ import type { RunnerConfig } from "./config.js";
 import type { CallResult, ControlPlane } from "./control.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
+import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
+import { gpuEnv, type GpuAllocator } from "./gpu.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
 export type StopReason = "cancel" | "drain" | "lost" | "suspended" | "stalled";
@@ -30,6 +32,21 @@ export interface TaskRunDeps {
   runnerName: string;
   /** Stall timeout when the task names none; null: no stall detection. */
   defaultStallMs: number | null;
+  /** How compute limits are applied on this runner (see cgroup.ts), and the pids limit. */
+  cgroups?: CgroupSetup | undefined;
+  pidsMax?: number | undefined;
+  /** This runner's GPUs; null when it has none. */
+  gpus?: GpuAllocator | null | undefined;
+}
+
+/** A task this runner cannot start with what it has free (GPU fragmentation). */
+export class StartError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const KILL_GRACE_MS = 5_000;
@@ -48,6 +65,7 @@ export class TaskRun implements TaskHandle {
   private lastProgressAt = Date.now();
   /** The last state the control plane holds for this instance, for deltas. */
   private last: { seq: number; state: AgentStateJson } | null;
+  private cgroup: TaskCgroup | null = null;
   private resolveDone!: () => void;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
   /** Settles when the process has exited and the outcome is reported. */
@@ -67,10 +85,39 @@ export class TaskRun implements TaskHandle {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.spawnAgent();
+    } catch (e) {
+      // Nothing runs: give back what was taken, and let the runner free the slot.
+      if (!this.child) {
+        this.deps.gpus?.release(this.token);
+        await this.cgroup?.destroy().catch(() => undefined);
+        this.resolveDone();
+      }
+      throw e;
+    }
+  }
+
+  private async spawnAgent(): Promise<void> {
     const { agent, runtimeUrl, workRoot } = this.deps;
     this.workDir = join(workRoot, `${this.taskId}-${this.epoch}`);
     await mkdir(this.workDir, { recursive: true });
-    const [cmd, ...args] = agent.command as [string, ...string[]];
+    const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
+    const resources = this.lease.resources ?? {};
+    const gpus = this.deps.gpus;
+    let pinned: Record<string, string> = {};
+    if (gpus && gpus.count > 0) {
+      const g = gpus.allocate(this.token, { gpu: resources.gpu, gpu_memory_mb: resources.gpu_memory_mb });
+      if (g.kind !== "ok") throw new StartError("resources_unavailable", `GPUs: ${g.reason}`);
+      pinned = gpuEnv(g.devices);
+    }
+    let cmd = agentCmd;
+    let args = agentArgs;
+    if (this.deps.cgroups) {
+      const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
+      this.cgroup = await TaskCgroup.create(this.deps.cgroups, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`, limits);
+      [cmd, args] = this.cgroup.wrap(agentCmd, agentArgs);
+    }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       HOME: this.workDir,
@@ -82,6 +129,7 @@ export class TaskRun implements TaskHandle {
       OFFICEOS_TASK_ID: this.taskId,
       OFFICEOS_RUNNER_NAME: this.deps.runnerName,
       OFFICEOS_WATCH_STDIN: "1",
+      ...pinned,
     };
     const child = spawn(cmd, args, { cwd: agent.cwd ?? this.workDir, env, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
@@ -173,12 +221,24 @@ export class TaskRun implements TaskHandle {
     this.child?.kill("SIGKILL");
   }
 
-  result(result: unknown): Promise<RuntimeReply> {
-    return this.report(() => this.deps.cp.complete(this.taskId, this.epoch, result), "completed");
+  async result(result: unknown): Promise<RuntimeReply> {
+    const usage = await this.usage();
+    return this.report(() => this.deps.cp.complete(this.taskId, this.epoch, result, usage), "completed");
   }
 
-  error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
-    return this.report(() => this.deps.cp.fail(this.taskId, this.epoch, error, retryable), "failed");
+  async error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
+    const usage = await this.usage();
+    return this.report(() => this.deps.cp.fail(this.taskId, this.epoch, error, retryable, usage), "failed");
+  }
+
+  /** CPU time and peak memory so far, by the cgroup's own accounting. */
+  private async usage(): Promise<TaskUsage | undefined> {
+    return this.cgroup ? await this.cgroup.usage().catch(() => undefined) : undefined;
+  }
+
+  /** The task and attempt this process runs for (the LLM gateway reserves quota with it). */
+  identity(): { taskId: string; epoch: number; agent: string } {
+    return { taskId: this.taskId, epoch: this.epoch, agent: this.lease.task.agent };
   }
 
   async threads(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
@@ -246,18 +306,29 @@ export class TaskRun implements TaskHandle {
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     this.log.info({ code, signal, reported: this.reported, stop: this.stopReason }, "agent exited");
     if (this.stallTimer) clearInterval(this.stallTimer);
+    const usage = await this.usage();
+    // Killed for memory: the kernel's OOM killer acted inside this task's cgroup.
+    const oom = signal === "SIGKILL" && this.stopReason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
     if (!this.reported) {
       if (this.stopReason === "drain") await this.retry(() => this.deps.cp.release(this.taskId, this.epoch), "released");
       else if (this.stopReason === "stalled") {
         const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true), "failed");
-      }
-      else if (this.stopReason === null)
+        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
+      } else if (oom) {
+        const mb = this.lease.resources?.memory_mb;
+        this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
+        // Not retryable: the same work under the same limit would be killed again.
+        const err = { code: "resource_exhausted", message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer` };
+        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, err, false, usage), "failed");
+      } else if (this.stopReason === null)
         await this.retry(
-          () => this.deps.cp.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true),
+          () => this.deps.cp.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
           "failed",
         );
     }
+    if (usage) this.log.info({ usage }, "task usage");
+    await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
+    this.deps.gpus?.release(this.token);
     if (this.workDir && !this.deps.agent.cwd) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     this.resolveDone();
   }

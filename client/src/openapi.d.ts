@@ -738,6 +738,368 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each bucket's rate, burst, level and throttled count; concurrent-run caps; daily budgets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Quota state */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Quotas"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set the tenant's quota (replaces it); agents' quotas are in their specs */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantQuota"];
+                };
+            };
+            responses: {
+                /** @description The tenant's quota */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TenantQuota"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reserve LLM tokens and a request for a leased task, from every bucket that applies, all or none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReserveLlm"];
+                };
+            };
+            responses: {
+                /** @description Granted; wait delay_ms before using it */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LlmReservation"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or stale lease epoch */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A bucket is empty: `Retry-After` (seconds) and details.retry_after_ms say when to ask again */
+                429: {
+                    headers: {
+                        /** @description Seconds until the reservation could be granted */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas/reservations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The call did not happen: give the reservation back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cancelled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LlmSettled"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or stale lease epoch */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas/reservations/{id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Charge the real usage: unused tokens go back, extra tokens are taken */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SettleLlm"];
+                };
+            };
+            responses: {
+                /** @description Settled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LlmSettled"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or stale lease epoch */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runners": {
         parameters: {
             query?: never;
@@ -2542,6 +2904,7 @@ export interface components {
             node_selector: components["schemas"]["Labels"];
             output_schema?: Record<string, unknown> | unknown[] | string | number | boolean | null;
             preemptible: boolean;
+            quota: components["schemas"]["AgentQuota"];
             resources: components["schemas"]["Resources"];
             retry: {
                 backoff: {
@@ -2562,6 +2925,15 @@ export interface components {
             updated_at: string;
             weight: number;
         };
+        AgentQuota: {
+            concurrent_runs?: number;
+            daily?: components["schemas"]["DailyBudget"];
+            llm_requests_burst?: number;
+            llm_rpm?: number;
+            llm_tokens_burst?: number;
+            llm_tpm?: number;
+            per_instance?: components["schemas"]["QuotaRates"];
+        };
         AgentSpec: {
             approvals?: components["schemas"]["ApprovalPolicy"];
             capabilities?: string[];
@@ -2571,6 +2943,7 @@ export interface components {
             /** @description JSON Schema of the task result */
             output_schema?: Record<string, unknown>;
             preemptible?: boolean;
+            quota?: components["schemas"]["AgentQuota"];
             resources?: components["schemas"]["Resources"];
             retry?: components["schemas"]["RetryPolicy"];
             timeouts?: components["schemas"]["Timeouts"];
@@ -2651,12 +3024,18 @@ export interface components {
         Complete: {
             epoch: number;
             result?: Record<string, unknown> | unknown[] | string | number | boolean | null;
+            usage?: components["schemas"]["TaskUsage"];
         };
         CreateKey: {
             scopes: components["schemas"]["Scope"][];
         };
         CreateTenant: {
             name: string;
+        };
+        DailyBudget: {
+            cost?: number;
+            cpu_seconds?: number;
+            llm_tokens?: number;
         };
         Decide: {
             comment?: string;
@@ -2697,6 +3076,7 @@ export interface components {
             epoch: number;
             error: components["schemas"]["TaskError"];
             retryable?: boolean;
+            usage?: components["schemas"]["TaskUsage"];
         };
         GateDecision: {
             at: string;
@@ -2736,6 +3116,7 @@ export interface components {
             epoch: number;
             expires_at: string;
             lease_id: string;
+            resources?: components["schemas"]["Resources"];
             task: components["schemas"]["Task"];
         };
         LeaseAnswer: {
@@ -2744,6 +3125,20 @@ export interface components {
         LeaseRequest: {
             max_tasks?: number;
             wait_ms?: number;
+        };
+        LlmReservation: {
+            delay_ms: number;
+            requests: number;
+            reservation_id: string;
+            tokens: number;
+        };
+        LlmSettled: {
+            cost: number;
+            reservation_id: string;
+            reserved: number;
+            /** @enum {string} */
+            state: "settled" | "cancelled";
+            used: number;
         };
         MatchExpression: {
             key: string;
@@ -2757,6 +3152,20 @@ export interface components {
             gate: string;
             message?: string;
             requested_at: string;
+        };
+        /**
+         * @example {
+         *       "*": {
+         *         "input_per_million": 0.15,
+         *         "output_per_million": 0.6
+         *       }
+         *     }
+         */
+        Prices: {
+            [key: string]: {
+                input_per_million: number;
+                output_per_million: number;
+            };
         };
         PutCheckpoint: {
             delta?: components["schemas"]["StateDelta"];
@@ -2803,6 +3212,45 @@ export interface components {
                 value: components["schemas"]["TypedValue"];
             }[];
         };
+        QuotaBucket: {
+            burst: number;
+            granted: number;
+            key: string;
+            /** @enum {string} */
+            kind: "llm_tokens" | "llm_requests";
+            level: number;
+            rate_per_minute: number;
+            /** @enum {string} */
+            scope: "tenant" | "agent" | "instance";
+            throttled: number;
+        };
+        QuotaRates: {
+            llm_requests_burst?: number;
+            llm_rpm?: number;
+            llm_tokens_burst?: number;
+            llm_tpm?: number;
+        };
+        Quotas: {
+            buckets: components["schemas"]["QuotaBucket"][];
+            concurrent: {
+                key: string;
+                limit: number;
+                running: number;
+                /** @enum {string} */
+                scope: "tenant" | "agent";
+            }[];
+            daily: {
+                key: string;
+                limits: components["schemas"]["DailyBudget"];
+                period_start: string;
+                /** @enum {string} */
+                scope: "tenant" | "agent";
+                used: {
+                    [key: string]: number;
+                };
+            }[];
+            tenant: components["schemas"]["TenantQuota"];
+        };
         RegisterRunner: {
             agents?: string[];
             capabilities?: string[];
@@ -2820,6 +3268,13 @@ export interface components {
             epoch: number;
             gate: string;
             message?: string;
+        };
+        ReserveLlm: {
+            epoch: number;
+            max_wait_ms?: number;
+            requests?: number;
+            task_id: string;
+            tokens: number;
         };
         /**
          * @example {
@@ -2882,6 +3337,14 @@ export interface components {
         };
         /** @enum {string} */
         Scope: "admin" | "submit" | "runner" | "read";
+        SettleLlm: {
+            model?: string;
+            usage: {
+                completion_tokens?: number;
+                prompt_tokens?: number;
+                total_tokens: number;
+            };
+        };
         StateDelta: {
             app_state?: Record<string, unknown> | unknown[] | string | number | boolean | null;
             app_state_base64?: string;
@@ -2956,6 +3419,7 @@ export interface components {
             state: "queued" | "retry_wait" | "leased" | "running" | "awaiting_approval" | "succeeded" | "failed" | "escalated" | "cancelled";
             timeouts?: components["schemas"]["Timeouts"];
             updated_at: string;
+            usage?: components["schemas"]["TaskUsage"];
         };
         TaskError: {
             code: string;
@@ -2977,12 +3441,28 @@ export interface components {
             next_cursor?: string;
             tasks: components["schemas"]["Task"][];
         };
+        TaskUsage: {
+            cpu_seconds?: number;
+            /** @enum {string} */
+            enforcement?: "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
+            peak_memory_mb?: number;
+            pids_denied?: number;
+        };
         TenantCreated: {
             api_key: string;
             tenant: {
                 id: string;
                 name: string;
             };
+        };
+        TenantQuota: {
+            concurrent_runs?: number;
+            daily?: components["schemas"]["DailyBudget"];
+            llm_requests_burst?: number;
+            llm_rpm?: number;
+            llm_tokens_burst?: number;
+            llm_tpm?: number;
+            prices?: components["schemas"]["Prices"];
         };
         ThreadCheckpoint: {
             channel_values: {

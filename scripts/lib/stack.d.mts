@@ -32,6 +32,8 @@ export function startRunner(opts: {
   capacity?: Record<string, number>;
   agents?: Record<string, { command: string[]; env?: Record<string, string>; cwd?: string }>;
   extra?: Record<string, unknown>;
+  /** Extra environment for the runner process (not its agents). */
+  env?: Record<string, string>;
   log?: (s: string) => void;
 }): RunnerProcess;
 export function stopProcess(child: ChildProcess, graceMs?: number): Promise<void>;

@@ -66,7 +66,7 @@ export async function startControlPlane({ port, persistTo, adminToken, config, v
 }
 
 /** Writes a runner config file and starts an agent-runner process on it. */
-export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memory_mb: 4096 }, agents, extra = {}, log = () => {} }) {
+export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memory_mb: 4096 }, agents, extra = {}, env = {}, log = () => {} }) {
   agents ??= {
     pipeline: { command: [process.execPath, join(EXAMPLES, "pipeline-agent.mjs")] },
     echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
@@ -74,7 +74,7 @@ export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memor
   const config = { control_plane: { url, key }, name, capacity, agents, work_dir: join(dir, `${name}-work`), ...extra };
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [RUNNER_BIN, "--config", path], { cwd: ROOT, env: { ...process.env, OFFICEOS_LOG_LEVEL: extra.log_level ?? "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [RUNNER_BIN, "--config", path], { cwd: ROOT, env: { ...process.env, OFFICEOS_LOG_LEVEL: extra.log_level ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines = [];
   const waiters = [];
   let buf = "";

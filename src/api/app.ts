@@ -8,6 +8,7 @@ import { admin } from "./routes/admin.js";
 import { agents } from "./routes/agents.js";
 import { checkpoints } from "./routes/checkpoints.js";
 import { people } from "./routes/people.js";
+import { quotas } from "./routes/quotas.js";
 import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
 import { threads } from "./routes/threads.js";
@@ -40,6 +41,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", checkpoints);
   app.route("/", people);
   app.route("/", threads);
+  app.route("/", quotas);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -126,6 +126,46 @@ export const Toleration = z
   .strictObject({ key: z.string().min(1).max(LIMITS.name), operator: z.enum(["Equal", "Exists"]), value: z.string().max(LIMITS.labelValue).optional() })
   .openapi("Toleration");
 
+/** Per-minute LLM rates; a burst defaults to one minute's worth. */
+const rateFields = {
+  /** LLM tokens per minute (prompt + completion). */
+  llm_tpm: z.number().positive().max(1e12).optional(),
+  llm_tokens_burst: z.number().positive().max(1e12).optional(),
+  /** LLM requests per minute. */
+  llm_rpm: z.number().positive().max(1e9).optional(),
+  llm_requests_burst: z.number().positive().max(1e9).optional(),
+};
+export const QuotaRates = z.strictObject(rateFields).openapi("QuotaRates");
+/** Cumulative limits per UTC day; `cost` needs prices (tenant quota). */
+export const DailyBudget = z
+  .strictObject({ llm_tokens: z.number().nonnegative().optional(), cpu_seconds: z.number().nonnegative().optional(), cost: z.number().nonnegative().optional() })
+  .openapi("DailyBudget");
+export const AgentQuota = z
+  .strictObject({
+    ...rateFields,
+    /** Runs of this agent at once, across the tenant; the scheduler skips it at the cap. */
+    concurrent_runs: z.number().int().min(1).max(1_000_000).optional(),
+    /** The same rates again for each instance of the agent on its own. */
+    per_instance: QuotaRates.optional(),
+    daily: DailyBudget.optional(),
+  })
+  .openapi("AgentQuota");
+export type AgentQuota = z.infer<typeof AgentQuota>;
+export const Prices = z
+  .record(z.string().min(1).max(LIMITS.name), z.strictObject({ input_per_million: z.number().nonnegative(), output_per_million: z.number().nonnegative() }))
+  .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many models")
+  .openapi("Prices", { example: { "*": { input_per_million: 0.15, output_per_million: 0.6 } } });
+export const TenantQuota = z
+  .strictObject({
+    ...rateFields,
+    concurrent_runs: z.number().int().min(1).max(1_000_000).optional(),
+    daily: DailyBudget.optional(),
+    /** Per model ("*" for any other), in money units per million tokens. */
+    prices: Prices.optional(),
+  })
+  .openapi("TenantQuota");
+export type TenantQuota = z.infer<typeof TenantQuota>;
+
 export const AgentSpec = z
   .strictObject({
     capabilities: Capabilities.optional(),
@@ -143,6 +183,8 @@ export const AgentSpec = z
     approvals: ApprovalPolicy.optional(),
     escalation: EscalationPolicy.optional(),
     output_schema: OutputSchema.optional(),
+    /** LLM rates, concurrent runs and daily budgets of this agent (see TenantQuota for the tenant's). */
+    quota: AgentQuota.optional(),
   })
   .openapi("AgentSpec");
 export type AgentSpec = z.infer<typeof AgentSpec>;
@@ -169,6 +211,7 @@ export const Agent = z
     approvals: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]) }),
     escalation: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "fail"]) }),
     output_schema: Json.optional(),
+    quota: AgentQuota,
     updated_at: z.string(),
   })
   .openapi("Agent");
@@ -253,6 +296,18 @@ export const GateDecision = z
   .object({ decision: z.enum(["approve", "reject"]), comment: z.string().optional(), by: z.string(), at: z.string() })
   .openapi("GateDecision");
 export type GateDecision = z.infer<typeof GateDecision>;
+/** Compute a task used, reported by the runner with its outcome (cgroup accounting). */
+export const TaskUsage = z
+  .strictObject({
+    cpu_seconds: z.number().nonnegative().max(1e9).optional(),
+    peak_memory_mb: z.number().nonnegative().max(1e9).optional(),
+    /** Forks refused at the pids limit (pids.events "max"). */
+    pids_denied: z.number().int().nonnegative().optional(),
+    /** How the limits were applied: "cgroup-v2", "cgroup-v1" or "rlimit". */
+    enforcement: z.enum(["cgroup-v2", "cgroup-v1", "rlimit", "none"]).optional(),
+  })
+  .openapi("TaskUsage");
+export type TaskUsage = z.infer<typeof TaskUsage>;
 
 export const Task = z
   .object({
@@ -281,6 +336,8 @@ export const Task = z
     approvals: z.record(z.string(), GateDecision).optional(),
     /** escalated: why, and when. */
     escalation: z.object({ reason: TaskError, escalated_at: z.string(), deadline_at: z.string().optional() }).optional(),
+    /** Compute the last attempt used, as its runner measured it. */
+    usage: TaskUsage.optional(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -377,6 +434,8 @@ export const Lease = z
     expires_at: z.string(),
     task: Task,
     checkpoint: CheckpointView.optional(),
+    /** The agent's resource request: cgroup limits and GPU pinning on the runner. */
+    resources: Resources.optional(),
   })
   .openapi("Lease");
 export type Lease = z.infer<typeof Lease>;
@@ -393,9 +452,9 @@ export const HeartbeatAnswer = z
   .openapi("HeartbeatAnswer");
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
-export const Complete = z.strictObject({ epoch: Epoch, result: Json.optional() }).openapi("Complete");
+export const Complete = z.strictObject({ epoch: Epoch, result: Json.optional(), usage: TaskUsage.optional() }).openapi("Complete");
 export const Fail = z
-  .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional() })
+  .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional(), usage: TaskUsage.optional() })
   .openapi("Fail");
 export const Release = z.strictObject({ epoch: Epoch }).openapi("Release");
 
@@ -494,3 +553,64 @@ export const EventsQuery = z.object({
   wait_ms: z.coerce.number().int().min(0).max(LIMITS.waitMs).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
+// ---- quotas ---------------------------------------------------------------------
+
+
+export const ReserveLlm = z
+  .strictObject({
+    task_id: z.string().min(1).max(LIMITS.name),
+    epoch: Epoch,
+    /** Estimated tokens of the call: prompt estimate + max_tokens. */
+    tokens: z.number().int().min(0).max(100_000_000),
+    requests: z.number().int().min(0).max(1000).optional(),
+    /** Accept a grant that may act this far in the future (x/time/rate Reserve); default 0 (now or 429). */
+    max_wait_ms: z.number().int().min(0).max(60_000).optional(),
+  })
+  .openapi("ReserveLlm");
+export type ReserveLlm = z.infer<typeof ReserveLlm>;
+export const LlmReservation = z
+  .object({ reservation_id: z.string(), tokens: z.number(), requests: z.number(), delay_ms: z.number() })
+  .openapi("LlmReservation");
+export type LlmReservation = z.infer<typeof LlmReservation>;
+export const SettleLlm = z
+  .strictObject({
+    usage: z.strictObject({
+      prompt_tokens: z.number().int().min(0).max(100_000_000).optional(),
+      completion_tokens: z.number().int().min(0).max(100_000_000).optional(),
+      total_tokens: z.number().int().min(0).max(100_000_000),
+    }),
+    model: z.string().max(LIMITS.name).optional(),
+  })
+  .openapi("SettleLlm");
+export type SettleLlm = z.infer<typeof SettleLlm>;
+export const LlmSettled = z
+  .object({ reservation_id: z.string(), state: z.enum(["settled", "cancelled"]), reserved: z.number(), used: z.number(), cost: z.number() })
+  .openapi("LlmSettled");
+export type LlmSettled = z.infer<typeof LlmSettled>;
+
+export const QuotaBucketView = z
+  .object({
+    scope: z.enum(["tenant", "agent", "instance"]),
+    key: z.string(),
+    kind: z.enum(["llm_tokens", "llm_requests"]),
+    rate_per_minute: z.number(),
+    burst: z.number(),
+    /** Tokens in the bucket now; negative while it is paying back use beyond a reservation. */
+    level: z.number(),
+    /** Reservations refused (429) by this bucket. */
+    throttled: z.number(),
+    granted: z.number(),
+  })
+  .openapi("QuotaBucket");
+export type QuotaBucketView = z.infer<typeof QuotaBucketView>;
+export const QuotasView = z
+  .object({
+    tenant: TenantQuota,
+    buckets: z.array(QuotaBucketView),
+    concurrent: z.array(z.object({ scope: z.enum(["tenant", "agent"]), key: z.string(), limit: z.number(), running: z.number() })),
+    daily: z.array(
+      z.object({ scope: z.enum(["tenant", "agent"]), key: z.string(), period_start: z.string(), used: z.record(z.string(), z.number()), limits: DailyBudget }),
+    ),
+  })
+  .openapi("Quotas");
+export type QuotasView = z.infer<typeof QuotasView>;

@@ -36,6 +36,8 @@ export interface PickContext {
   otherRunnerFits(task: QueuedTask, exceptRunnerId: string): boolean;
   nowMs: number;
   starvationMs: number;
+  /** An agent at its concurrent-runs quota is passed over (its tasks wait). */
+  atCap?(agent: string): boolean;
 }
 
 export type Pick = { kind: "task"; task: QueuedTask } | { kind: "none" } | { kind: "held"; taskId: string };
@@ -51,6 +53,7 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
   const eligible = (t: QueuedTask): boolean =>
     fitsStatically(t.agent, t.req, runner.shape) &&
     !ctx.busyInstances.has(t.instance) &&
+    !ctx.atCap?.(t.agent) &&
     !(t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id));
 
   if (runner.heldFor !== null) {
@@ -82,6 +85,7 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
     const heap = new MinHeap<Ranked>(compareRanked, Array.from(cls.agents.keys(), rankOf));
     for (let next = heap.pop(); next; next = heap.pop()) {
       const agent = next.agent;
+      if (ctx.atCap?.(agent)) continue;
       let best: QueuedTask | null = null;
       for (const group of (cls.agents.get(agent) as Map<string, PlacementGroup>).values()) {
         if (!fitsResources(group.req.resources, runner.free) || !staticFit(group, runner)) continue;

@@ -14,15 +14,23 @@ import type {
   EscalationAction,
   GateDecision,
   HeartbeatAnswer,
+  LlmReservation,
+  LlmSettled,
+  QuotasView,
   RegisterRunner,
+  ReserveLlm,
+  Resources,
   Runner,
   SchedulerView,
   Scope,
+  SettleLlm,
   SubmitTask,
   Task,
   TaskError,
   TaskEvents,
   TaskState,
+  TaskUsage,
+  TenantQuota,
 } from "../api/schemas.js";
 import { randomHex, timingSafeEqual } from "../auth/keys.js";
 import type { Env } from "../env.js";
@@ -35,6 +43,7 @@ import { EventLog, type EventType } from "./tenant/events.js";
 import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
+import { Quotas } from "./tenant/quotas.js";
 import {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -42,6 +51,7 @@ import {
   mergeRetry,
   taskPolicy,
   toPolicy,
+  requirementsOf,
   iso,
   normalizeAgentSpec,
   runnerState,
@@ -65,6 +75,8 @@ export interface LeaseGrant {
   task: Task;
   /** True when an earlier attempt or task of the instance may have left a checkpoint. */
   load_checkpoint: boolean;
+  /** What one run of the agent asked for: the runner sets its cgroup limits and GPUs from it. */
+  resources: Resources;
 }
 
 export interface TaskListQuery {
@@ -182,6 +194,8 @@ export class TenantDO extends DurableObject<Env> {
       now,
     );
     this.sched().setWeight(name, stored.weight);
+    this.sched().setCap(name, stored.quota.concurrent_runs);
+    this.pump(now);
     return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
   }
 
@@ -657,12 +671,68 @@ export class TenantDO extends DurableObject<Env> {
       { name: "officeos_approvals_requested_total", help: "Approval gates reached.", type: "counter", samples: c.samples("officeos_approvals_requested_total") },
       { name: "officeos_checkpoints_total", help: "Checkpoints stored, by kind.", type: "counter", samples: c.samples("officeos_checkpoints_total") },
       { name: "officeos_checkpoint_bytes_total", help: "Encoded checkpoint bytes stored.", type: "counter", samples: c.samples("officeos_checkpoint_bytes_total") },
-      { name: "officeos_quota_throttled_total", help: "Requests refused by a quota bucket.", type: "counter", samples: c.samples("officeos_quota_throttled_total") },
+      {
+        name: "officeos_quota_throttled_total",
+        help: "LLM reservations refused (429) by a quota bucket.",
+        type: "counter",
+        samples: this.sql
+          .exec<{ scope: string; key: string; kind: string; throttled: number }>("SELECT scope, key, kind, throttled FROM quota_buckets ORDER BY scope, key, kind")
+          .toArray()
+          .map((b) => ({ labels: { scope: b.scope, key: b.key, kind: b.kind }, value: b.throttled })),
+      },
       { name: "officeos_schedule_to_start_seconds", help: "From queued to leased, per lease.", type: "histogram", samples: c.histogram("officeos_schedule_to_start_seconds", LATENCY_BUCKETS) },
       { name: "officeos_checkpoint_size_bytes", help: "Encoded size of each stored checkpoint.", type: "histogram", samples: c.histogram("officeos_checkpoint_size_bytes", BYTES_BUCKETS) },
       { name: "officeos_checkpoint_write_seconds", help: "Checkpoint write time in the agent's Durable Object.", type: "histogram", samples: c.histogram("officeos_checkpoint_write_seconds", LATENCY_BUCKETS) },
     ];
     return render(families);
+  }
+
+  // ---- quotas (logic in tenant/quotas.ts) ---------------------------------------
+
+  putTenantQuota(q: TenantQuota): Result<TenantQuota> {
+    this.quotas().setTenantQuota(q);
+    this.sched().tenantCap = q.concurrent_runs ?? null;
+    this.pump(this.now());
+    return ok(q);
+  }
+
+  getQuotas(): Result<QuotasView> {
+    const now = this.now();
+    this.expireLeases(now);
+    const agents = this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY name").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota, running: this.sched().accounts.get(r.name)?.running ?? 0 }));
+    return ok(this.quotas().view(agents, this.sched().active.size, now));
+  }
+
+  /** Only the holder of the task's live lease may spend its agent's LLM quota. */
+  reserveLlm(req: ReserveLlm): Result<LlmReservation> {
+    const now = this.now();
+    const lease = this.activeLease(req.task_id, req.epoch, now);
+    if (lease.kind === "error") return lease;
+    const agent = this.agentRow(lease.value.agent);
+    const quota = agent ? storedAgent(agent).quota : {};
+    const q = { taskId: req.task_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
+    return this.quotas().reserve(q, quota, now);
+  }
+
+  settleLlm(reservationId: string, body: SettleLlm): Result<LlmSettled> {
+    return this.quotas().settle(reservationId, body, this.now());
+  }
+
+  cancelLlm(reservationId: string): Result<LlmSettled> {
+    return this.quotas().cancel(reservationId, this.now());
+  }
+
+  /** Compute an attempt used (runner's cgroup figures), sent just before its complete or fail. */
+  recordUsage(taskId: string, epoch: number, usage: TaskUsage): Result<null> {
+    const r = this.activeLease(taskId, epoch, this.now());
+    if (r.kind === "error") return r;
+    this.sql.exec("UPDATE tasks SET usage = ? WHERE id = ?", JSON.stringify(usage), taskId);
+    this.quotas().recordUsage(r.value.agent, usage, this.now());
+    return ok(null);
+  }
+
+  private quotas(): Quotas {
+    return new Quotas(this.sql);
   }
 
   override async alarm(): Promise<void> {
@@ -939,6 +1009,7 @@ export class TenantDO extends DurableObject<Env> {
       expires_at: iso(expires),
       task: taskView(leased),
       load_checkpoint: row.epoch !== null || row.instance !== row.id,
+      resources: requirementsOf(leased).resources,
     };
   }
 

@@ -1,21 +1,12 @@
 // `officeos apply`: agents files and the created / updated / unchanged decision.
 import { describe, expect, it } from "vitest";
+import { normalizeAgentSpec } from "../../src/durable/tenant/rows.js";
 import { canonical, checkUnique, diffAgent, parseAgentsFile } from "../../cli/src/apply.js";
 import { CliError } from "../../cli/src/errors.js";
 
 /** What GET /v1/agents/{name} answers for an agent stored from `{resources: {cpu: 100}}`. */
-const stored = {
-  name: "echo",
-  capabilities: [],
-  resources: { cpu: 100 },
-  node_selector: {},
-  node_affinity: [],
-  tolerations: [],
-  weight: 1,
-  preemptible: true,
-  retry: { max_attempts: 3 },
-  updated_at: "2026-01-01T00:00:00.000Z",
-};
+/** What GET /v1/agents/echo answers for an agent stored with {resources: {cpu: 100}}: every default filled in. */
+const stored = { name: "echo", ...normalizeAgentSpec({ resources: { cpu: 100 } }), updated_at: "2026-01-01T00:00:00.000Z" };
 
 describe("parseAgentsFile", () => {
   it("reads one agent, a YAML list, and several YAML documents", () => {
@@ -74,7 +65,7 @@ describe("diffAgent", () => {
 
   it("names the fields that change, including one reset to its default by omission", () => {
     expect(diffAgent("echo", { resources: { cpu: 200 }, weight: 2 }, stored)).toEqual({ name: "echo", action: "updated", fields: ["resources", "weight"] });
-    expect(diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, retry: { max_attempts: 5 } })).toEqual({ name: "echo", action: "updated", fields: ["retry"] });
+    expect(diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, retry: { ...stored.retry, max_attempts: 5 } })).toEqual({ name: "echo", action: "updated", fields: ["retry"] });
   });
 
   it("ignores fields only a newer server knows", () => {

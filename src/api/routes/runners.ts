@@ -62,7 +62,7 @@ runners.openapi(
     const grants = unwrap(await caller.tenant.lease(c.req.valid("param").id, max_tasks, wait_ms));
     const leases = await Promise.all(
       grants.map(async (g): Promise<Lease> => {
-        const lease: Lease = { lease_id: g.lease_id, epoch: g.epoch, expires_at: g.expires_at, task: g.task };
+        const lease: Lease = { lease_id: g.lease_id, epoch: g.epoch, expires_at: g.expires_at, task: g.task, resources: g.resources };
         if (!g.load_checkpoint) return lease;
         // Raise the instance's epoch floor before the runner can write, and hand it the state to resume from.
         let stored;

@@ -91,6 +91,7 @@ tasks.openapi(
   }),
   async (c) => {
     const b = c.req.valid("json");
+    if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
     return c.json({ task: unwrap(await c.get("caller").tenant.complete(c.req.valid("param").id, b.epoch, b.result ?? null)) }, 200);
   },
 );
@@ -107,6 +108,7 @@ tasks.openapi(
   }),
   async (c) => {
     const b = c.req.valid("json");
+    if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
     return c.json({ task: unwrap(await c.get("caller").tenant.fail(c.req.valid("param").id, b.epoch, b.error, b.retryable ?? true)) }, 200);
   },
 );

@@ -38,6 +38,7 @@ export class Placement {
       otherRunnerFits: (t, except) => ready.some((r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape)),
       nowMs: now,
       starvationMs: this.starvationMs,
+      atCap: (agent) => st.atCap(agent),
     };
     const grants: LeaseGrant[] = [];
     while (grants.length < maxTasks) {
@@ -86,6 +87,7 @@ export class Placement {
     for (const cls of st.index.classesDesc()) {
       if (cls.priority <= minActive || looked >= PREEMPT_SCAN) return;
       for (const { agent } of rankAgents(cls.agents.keys(), st.accounts, capacity)) {
+        if (st.atCap(agent)) continue;
         for (const group of cls.agents.get(agent)?.values() ?? []) {
           for (const t of group.tasks.oldest(1)) {
             if (++looked > PREEMPT_SCAN) return;

@@ -1,6 +1,6 @@
 // Row shapes of TenantDO tables and their API views.
 import type { JsonValue } from "../../api/errors.js";
-import type { Agent, AgentSpec, GateDecision, Labels, Resources, RetryPolicy, Runner, Task, TaskError, TaskState } from "../../api/schemas.js";
+import type { Agent, AgentQuota, AgentSpec, GateDecision, Labels, Resources, RetryPolicy, Runner, Task, TaskError, TaskState, TaskUsage } from "../../api/schemas.js";
 import { DEFAULT_POLICY, type Policy } from "../../scheduler/outcome.js";
 import { freeResources, type MatchExpression, type Requirements, type RunnerShape, type Taint, type Toleration } from "../../scheduler/fit.js";
 
@@ -45,6 +45,8 @@ export type TaskRow = {
   escalation: string | null;
   started_at: number | null;
   event_seq: number;
+  /** Compute used by the last attempt (TaskUsage JSON), from the runner's report. */
+  usage?: string | null;
 };
 
 export type RunnerRow = {
@@ -100,6 +102,7 @@ export function taskView(r: TaskRow): Task {
   if (r.gate !== null) t.gate = JSON.parse(r.gate) as NonNullable<Task["gate"]>;
   if (r.approvals !== null) t.approvals = JSON.parse(r.approvals) as Record<string, GateDecision>;
   if (r.escalation !== null) t.escalation = JSON.parse(r.escalation) as NonNullable<Task["escalation"]>;
+  if (r.usage) t.usage = JSON.parse(r.usage) as TaskUsage;
   return t;
 }
 
@@ -172,6 +175,7 @@ export interface StoredAgent {
   approvals: { timeout_ms: number | null; on_timeout: "cancel" | "escalate" | "approve" | "reject" };
   escalation: { timeout_ms: number | null; on_timeout: "cancel" | "fail" };
   output_schema?: JsonValue;
+  quota: AgentQuota;
 }
 
 /** What a task carries of its agent's policies (with per-task overrides), fixed at submission. */
@@ -239,6 +243,7 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     timeouts: { ...spec.timeouts },
     approvals: { timeout_ms: spec.approvals?.timeout_ms ?? null, on_timeout: spec.approvals?.on_timeout ?? "escalate" },
     escalation: { timeout_ms: spec.escalation?.timeout_ms ?? null, on_timeout: spec.escalation?.on_timeout ?? "cancel" },
+    quota: spec.quota ?? {},
   };
   if (spec.output_schema !== undefined) out.output_schema = spec.output_schema as JsonValue;
   return out;

@@ -34,6 +34,9 @@ export class SchedulerState {
   readonly busy = new Set<string>();
   readonly active = new Map<string, ActiveLeaseInfo>();
   readonly runners = new Map<string, { row: RunnerRow; shape: RunnerShape }>();
+  /** Concurrent-run caps (quota.concurrent_runs) per agent, and for the whole tenant. */
+  readonly caps = new Map<string, number>();
+  tenantCap: number | null = null;
   /** Waiting task → the runner held for it (mirrors runners.held_for). */
   readonly holds = new Map<string, string>();
   private readonly runnerAlloc = new Map<string, Resources>();
@@ -44,7 +47,13 @@ export class SchedulerState {
 
   static load(sql: SqlLike): SchedulerState {
     const s = new SchedulerState();
-    for (const a of sql.exec<AgentRow>("SELECT * FROM agents").toArray()) s.setWeight(a.name, storedAgent(a).weight);
+    for (const a of sql.exec<AgentRow>("SELECT * FROM agents").toArray()) {
+      const stored = storedAgent(a);
+      s.setWeight(a.name, stored.weight);
+      s.setCap(a.name, stored.quota.concurrent_runs);
+    }
+    const tq = sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'tenant_quota'").toArray()[0]?.v;
+    s.tenantCap = tq ? ((JSON.parse(tq) as { concurrent_runs?: number }).concurrent_runs ?? null) : null;
     for (const r of sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) s.upsertRunner(r);
     for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued'").toArray()) s.onQueued(t);
     for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray()) s.onLeased(t);
@@ -74,6 +83,18 @@ export class SchedulerState {
 
   setWeight(agent: string, weight: number): void {
     this.account(agent).weight = weight;
+  }
+
+  setCap(agent: string, cap: number | undefined): void {
+    if (cap === undefined) this.caps.delete(agent);
+    else this.caps.set(agent, cap);
+  }
+
+  /** The agent (or the tenant) already runs as many tasks as its quota allows. */
+  atCap(agent: string): boolean {
+    if (this.tenantCap !== null && this.active.size >= this.tenantCap) return true;
+    const cap = this.caps.get(agent);
+    return cap !== undefined && (this.accounts.get(agent)?.running ?? 0) >= cap;
   }
 
   upsertRunner(row: RunnerRow): void {

@@ -42,4 +42,15 @@ export const TENANT_MIGRATIONS: readonly string[] = [
      actor TEXT NOT NULL, state TEXT, details TEXT, PRIMARY KEY (task_id, seq)) WITHOUT ROWID;
    CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels)) WITHOUT ROWID;
    ALTER TABLE runners ADD COLUMN health TEXT;`,
+  // Quotas (src/durable/tenant/quotas.ts): token buckets, open LLM reservations,
+  // daily ledgers; the tenant's own quota lives in meta.tenant_quota.
+  `CREATE TABLE quota_buckets (id TEXT PRIMARY KEY, scope TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+     rate REAL NOT NULL, burst REAL NOT NULL, tokens REAL NOT NULL, last REAL NOT NULL, last_event REAL NOT NULL,
+     throttled INTEGER NOT NULL DEFAULT 0, granted REAL NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);
+   CREATE TABLE quota_reservations (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, agent TEXT NOT NULL,
+     tokens INTEGER NOT NULL, requests INTEGER NOT NULL, parts TEXT NOT NULL, state TEXT NOT NULL,
+     used INTEGER, cost REAL, created_at INTEGER NOT NULL, settled_at INTEGER);
+   CREATE INDEX quota_reservations_open ON quota_reservations (created_at) WHERE state = 'open';
+   CREATE TABLE quota_ledgers (id TEXT PRIMARY KEY, period_start INTEGER NOT NULL, used TEXT NOT NULL);
+   ALTER TABLE tasks ADD COLUMN usage TEXT;`,
 ];
