@@ -21,6 +21,7 @@ header.top .who form { margin: 0; }
 main { max-width: 1320px; margin: 0 auto; padding: 16px 20px 40px; }
 h1 { font-size: 20px; margin: 4px 0 12px; }
 h2 { font-size: 16px; margin: 20px 0 8px; }
+.card > h2:first-child, .card > h1:first-child { margin-top: 0; }
 section.card, .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-bottom: 14px; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -71,16 +71,18 @@ const UNITS: Record<string, (n: number) => string> = {
   gpu_memory_mb: (n) => `${n} MB`,
 };
 const fmtRes = (name: string, n: number): string => (UNITS[name] ?? String)(Math.round(n * 100) / 100);
+const LABELS: Record<string, string> = { memory_mb: "memory", gpu_memory_mb: "gpu memory" };
+const resName = (name: string): string => LABELS[name] ?? name;
 
 function resources(r: Record<string, number> | undefined): string {
   if (!r) return "";
-  const parts = Object.entries(r).map(([k, v]) => `${k} ${fmtRes(k, v)}`);
+  const parts = Object.entries(r).map(([k, v]) => `${resName(k)} ${fmtRes(k, v)}`);
   return parts.length ? parts.join(", ") : "none";
 }
 
 function meterBar(label: string, used: number, cap: number, title: string): H {
   const max = cap > 0 ? cap : 1;
-  return html`<div class="bar" title="${title}"><span class="label">${label}</span><meter min="0" max="${max}" low="${max * 0.7}" high="${max * 0.9}" optimum="0" value="${Math.min(used, max)}"></meter><span>${fmtRes(label, used)} / ${fmtRes(label, cap)}</span></div>`;
+  return html`<div class="bar" title="${title}"><span class="label">${resName(label)}</span><meter min="0" max="${max}" low="${max * 0.7}" high="${max * 0.9}" optimum="0" value="${Math.min(used, max)}"></meter><span>${fmtRes(label, used)} / ${fmtRes(label, cap)}</span></div>`;
 }
 
 function loadError(what: string, e: { message: string; code: string }): H {
@@ -114,6 +116,7 @@ export function layout(opts: { title: string; page: PageId; viewer: Viewer; flas
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${opts.title} · OfficeOS</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/app.css">
 <script src="/dashboard/assets/app.js" defer></script>
 </head>
@@ -144,6 +147,7 @@ export function loginPage(opts: { error?: string; info?: string }): H {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Sign in · OfficeOS</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/app.css">
 </head>
 <body>
@@ -167,7 +171,8 @@ export function loginPage(opts: { error?: string; info?: string }): H {
 
 export function errorPage(status: number, message: string): H {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${status} · OfficeOS</title><link rel="stylesheet" href="/dashboard/assets/app.css"></head>
+<html lang="en"><head><meta charset="utf-8"><title>${status} · OfficeOS</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/dashboard/assets/app.css"></head>
 <body><main><div class="login card"><h1>${status === 404 ? "Not found" : "Something went wrong"}</h1><p class="error" role="alert">${message}</p><p><a href="/dashboard">Back to the dashboard</a></p></div></main></body></html>`;
 }
 

@@ -45,6 +45,8 @@ export interface Stack {
   cp: ControlPlaneProcess;
   submit: Api;
   admin: Api;
+  /** The tenant's admin key itself (the dashboard test signs in with it). */
+  adminKey: string;
   runnerKey: string;
   /** Runners started by the tests; all are stopped after the file. */
   runners: RunnerProcess[];
@@ -60,6 +62,7 @@ export function useStack(label: string): Stack {
     const t = await bootstrapTenant(s.cp.url, token, label);
     s.submit = api(s.cp.url, t.submitKey);
     s.admin = api(s.cp.url, t.adminKey);
+    s.adminKey = t.adminKey;
     s.runnerKey = t.runnerKey;
   });
   afterAll(async () => {
