@@ -97,7 +97,12 @@ export const JS = `(() => {
     dirty = true;
   });
   async function refresh() {
-    if (!live || busy || document.hidden || live.getAttribute("data-final") === "1" || interacting()) return;
+    if (!live || busy || document.hidden || live.getAttribute("data-final") === "1") return;
+    if (interacting()) {
+      const s = status();
+      if (s) s.textContent = "live refresh paused while you edit";
+      return;
+    }
     busy = true;
     try {
       const r = await fetch(location.pathname + location.search, { headers: { "x-dashboard-fragment": "1" }, credentials: "same-origin", cache: "no-store" });
