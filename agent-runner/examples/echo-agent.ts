@@ -1,4 +1,9 @@
-// The smallest agent: returns its input as the result.
-import { runAgent } from "../sdk/index.js";
+// The smallest agent: returns its input as the result. Given `{fail: "<code>"}`
+// it fails instead (retryably, with that error code): for retry and escalation demos.
+import { AgentError, runAgent } from "../sdk/index.js";
 
-void runAgent(async (ctx) => ({ echo: ctx.input }));
+void runAgent(async (ctx) => {
+  const input = ctx.input;
+  if (input !== null && typeof input === "object" && !Array.isArray(input) && typeof input.fail === "string") throw new AgentError(input.fail, `failing with ${input.fail} as asked`);
+  return { echo: input };
+});

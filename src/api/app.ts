@@ -12,6 +12,7 @@ import { quotas } from "./routes/quotas.js";
 import { runners } from "./routes/runners.js";
 import { tasks } from "./routes/tasks.js";
 import { threads } from "./routes/threads.js";
+import { createDashboard } from "../dashboard/index.js";
 
 /** JSON checkpoints may be larger on the wire than the encoded limit (base64, field names). */
 const CHECKPOINT_BODY_BYTES = 40 * 1024 * 1024;
@@ -42,6 +43,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", people);
   app.route("/", threads);
   app.route("/", quotas);
+  // The web dashboard: plain routes (pages, not API), so not in the OpenAPI document.
+  // It calls the API above in-process, with the signed-in key.
+  app.route("/", createDashboard((req, env, ctx) => app.fetch(req, env, ctx)));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -48,27 +48,42 @@ export function bearer(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
+/**
+ * Verifies a raw tenant key (`oos.<tenant>.<keyid>.<secret>`) and returns the
+ * caller it names; throws ApiError("unauthorized") otherwise. Shared by the API
+ * (bearer header) and the dashboard (session cookie).
+ */
+export async function authenticateKey(env: Env, raw: string): Promise<Caller> {
+  const key = parseKey(raw);
+  if (!key) throw new ApiError("unauthorized", "malformed API key", undefined, { "WWW-Authenticate": "Bearer" });
+  // Cache hits skip hashing: the map lives only in this isolate's memory.
+  const now = Date.now();
+  let entry = verified.get(raw);
+  const tenant = tenantStub(env, key.tenantId);
+  if (!entry || entry.until < now) {
+    const r = await tenant.authenticate(key.keyId, await sha256Hex(key.secret));
+    if (r.kind === "error") throw new ApiError("unauthorized", "invalid API key", undefined, { "WWW-Authenticate": "Bearer" });
+    entry = { scopes: r.value.scopes, until: now + CACHE_MS };
+    if (verified.size >= CACHE_MAX) verified.clear();
+    verified.set(raw, entry);
+  }
+  return { tenantId: key.tenantId, keyId: key.keyId, scopes: entry.scopes, tenant };
+}
+
+/** Whether a caller with `granted` scopes passes a check for one of `scopes` (admin passes every check). */
+export function hasScope(granted: readonly Scope[], ...scopes: Scope[]): boolean {
+  return granted.includes("admin") || scopes.some((s) => granted.includes(s));
+}
+
 /** Authenticates the tenant key and requires one of `scopes` (admin passes every check). */
 export function requireScope(...scopes: Scope[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = bearer(c.req.header("authorization"));
     if (!raw) throw new ApiError("unauthorized", "missing bearer token", undefined, { "WWW-Authenticate": "Bearer" });
-    const key = parseKey(raw);
-    if (!key) throw new ApiError("unauthorized", "malformed API key", undefined, { "WWW-Authenticate": "Bearer" });
-    // Cache hits skip hashing: the map lives only in this isolate's memory.
-    const now = Date.now();
-    let entry = verified.get(raw);
-    const tenant = tenantStub(c.env, key.tenantId);
-    if (!entry || entry.until < now) {
-      const r = await tenant.authenticate(key.keyId, await sha256Hex(key.secret));
-      if (r.kind === "error") throw new ApiError("unauthorized", "invalid API key", undefined, { "WWW-Authenticate": "Bearer" });
-      entry = { scopes: r.value.scopes, until: now + CACHE_MS };
-      if (verified.size >= CACHE_MAX) verified.clear();
-      verified.set(raw, entry);
-    }
-    if (!entry.scopes.includes("admin") && !scopes.some((s) => entry.scopes.includes(s)))
-      throw new ApiError("forbidden", `this key lacks the scope: one of ${scopes.join(", ")}`, { required: scopes, granted: entry.scopes });
-    c.set("caller", { tenantId: key.tenantId, keyId: key.keyId, scopes: entry.scopes, tenant });
+    const caller = await authenticateKey(c.env, raw);
+    if (!hasScope(caller.scopes, ...scopes))
+      throw new ApiError("forbidden", `this key lacks the scope: one of ${scopes.join(", ")}`, { required: scopes, granted: caller.scopes });
+    c.set("caller", caller);
     await next();
   };
 }

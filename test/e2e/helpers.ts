@@ -45,6 +45,7 @@ export interface Stack {
   cp: ControlPlaneProcess;
   submit: Api;
   admin: Api;
+  /** The tenant's admin key itself (the dashboard test signs in with it). */
   adminKey: string;
   runnerKey: string;
   /** Runners started by the tests; all are stopped after the file. */
