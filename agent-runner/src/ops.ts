@@ -17,6 +17,9 @@ export class RunnerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "officeos_runner_" });
+    // prom-client names three gauges `_total`, which Prometheus's lint (promtool) rejects for non-counters;
+    // it also exports the same count without the suffix (officeos_runner_nodejs_active_resources).
+    for (const n of ["active_handles_total", "active_requests_total", "active_resources_total"]) this.registry.removeSingleMetric(`officeos_runner_nodejs_${n}`);
   }
 }
 
