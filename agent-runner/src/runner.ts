@@ -1,7 +1,8 @@
 // The runner: registers with the control plane, long-polls for leases, runs
 // each task's agent as a child process, heartbeats all its leases in one call
 // on its own timer, and drains on request.
-import { mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
@@ -98,6 +99,28 @@ export class AgentRunner {
       this.gpus = new GpuAllocator(found.devices);
       this.log.info({ source: found.source, devices: found.devices }, "GPUs found");
     } else if (found.kind === "none") this.log.debug({ reason: found.reason }, "no GPUs");
+    // Readiness: limits asked for must be enforceable, and GPUs promised in the config must be there.
+    const setup = this.cgroups;
+    this.healthChecks.push(async () => {
+      if (setup.mode === "rlimit")
+        return l.cgroups === "auto" || l.cgroups === "off"
+          ? { name: "cgroups", ok: true, message: `rlimits only: ${setup.reason}` }
+          : { name: "cgroups", ok: false, message: `cgroup ${l.cgroups} required but unusable: ${setup.reason}` };
+      const dirs = setup.mode === "cgroup-v2" ? [setup.parent] : Object.values(setup.parents);
+      for (const d of dirs) {
+        try {
+          await access(d, constants.W_OK);
+        } catch (e) {
+          return { name: "cgroups", ok: false, message: `${d} not writable: ${(e as Error).message}` };
+        }
+      }
+      return { name: "cgroups", ok: true, message: setup.mode };
+    });
+    const promised = this.cfg.capacity.gpu ?? 0;
+    this.healthChecks.push(async () => {
+      const seen = this.gpus?.capacity().gpu ?? 0;
+      return seen >= promised ? { name: "gpus", ok: true, message: `${seen} seen` } : { name: "gpus", ok: false, message: `capacity promises ${promised} GPUs, ${seen} seen` };
+    });
   }
 
   private async register(): Promise<void> {

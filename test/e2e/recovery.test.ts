@@ -145,7 +145,7 @@ describe("recovery end to end", () => {
     expect(health).toMatchObject({ status: "ok", phase: "ready" });
     const readyz = (await (await fetch(`${base}/readyz`)).json()) as { status: string; checks: { name: string; ok: boolean }[] };
     expect(readyz.status).toBe("ready");
-    expect(readyz.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["agent_commands", "work_dir"]));
+    expect(readyz.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["agent_commands", "work_dir", "cgroups", "gpus"]));
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain("officeos_runner_ready 1");
     expect(metrics).toContain("officeos_runner_process_resident_memory_bytes");
