@@ -698,7 +698,7 @@ export class TenantDO extends DurableObject<Env> {
 
   getQuotas(): Result<QuotasView> {
     const now = this.now();
-    this.expireLeases(now);
+    this.tick(now);
     const agents = this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY name").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota, running: this.sched().accounts.get(r.name)?.running ?? 0 }));
     return ok(this.quotas().view(agents, this.sched().active.size, now));
   }
