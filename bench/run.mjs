@@ -38,7 +38,8 @@ function stats(samples) {
   return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
 }
 
-async function post(url, key, body) {
+/** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */
+async function post(url, key, body, alsoOk = []) {
   const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
   let r;
   try {
@@ -51,37 +52,62 @@ async function post(url, key, body) {
     r = await send();
   }
   const j = await r.json();
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${JSON.stringify(j)}`);
+  if (!r.ok && !alsoOk.includes(r.status)) throw new Error(`${url}: ${r.status} ${JSON.stringify(j)}`);
   return j;
 }
+
+const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
 
 async function floorLatency(url, n, releasePath = "/release") {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
-    const parked = fetch(`${url}/park`).then(async (r) => (await r.text(), (t1 = now())));
+    // Settles true when woken, false when its connection was lost; never rejects (it is awaited late).
+    const parked = fetch(`${url}/park`).then(
+      async (r) => (await r.text(), (t1 = now()), true),
+      (e) => {
+        if (!socketError(e)) throw e;
+        process.stderr.write(`bench: floor park lost (${e.cause.message}); sample dropped\n`);
+        return false;
+      },
+    );
+    parked.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const rel = await (await fetch(`${url}${releasePath}`)).text();
-    if (rel !== "1") throw new Error("floor: nothing was parked");
+    const rel = await fetch(`${url}${releasePath}`).then((r) => r.text(), (e) => (socketError(e) ? "lost" : Promise.reject(e)));
+    if (rel === "1") {
+      if ((await parked) && i >= WARMUP) out.push(t1 - t0);
+      continue;
+    }
+    // The park had not arrived yet (a loaded machine) or a connection was lost: wake it once it is
+    // there, and drop the sample, so nothing is left parked for the next one.
+    let done = false;
+    void parked.then(() => (done = true));
+    while (!done) {
+      const again = await fetch(`${url}/release`).then((r) => r.text(), () => "lost");
+      if (again === "1") break;
+      await sleep(5);
+    }
     await parked;
-    if (i >= WARMUP) out.push(t1 - t0);
+    i--;
   }
   return out;
 }
 
-async function dispatchLatency(url, keys, runnerId, n) {
+async function dispatchLatency(url, keys, runnerId, n, round) {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
     const poll = post(`${url}/v1/runners/${runnerId}/lease`, keys.runnerKey, { max_tasks: 1, wait_ms: 10_000 }).then((j) => ((t1 = now()), j));
+    poll.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: { i } });
+    // The key makes the submit safe to send again (post() does, once, on a connection the proxy closed).
+    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: { i }, idempotency_key: `dispatch-${round}-${i}` });
     const { leases } = await poll;
     if (leases.length !== 1 || leases[0].task.id !== task.id) throw new Error(`dispatch: runner got ${JSON.stringify(leases).slice(0, 200)}`);
     if (i >= WARMUP) out.push(t1 - t0);
-    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null });
+    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409]);
   }
   return out;
 }
@@ -98,7 +124,7 @@ async function throughput(url, keys, runnerIds, n) {
       const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: 32, wait_ms: 1000 });
       await Promise.all(
         leases.map(async (l) => {
-          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null });
+          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409]);
           if (++done === n) finish();
         }),
       );
@@ -136,9 +162,10 @@ async function batchedThroughput(url, keys, runnerIds, n) {
       if (leases.length === 0) continue;
       const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })) });
       calls++;
-      const bad = items.find((i) => i.status !== 200);
+      // A 409 can only be an outcome already applied by a report post() sent again.
+      const bad = items.find((i) => i.status !== 200 && i.status !== 409);
       if (bad) throw new Error(`report: ${JSON.stringify(bad)}`);
-      done += items.length;
+      done += items.filter((i) => i.status === 200).length;
       if (done >= n) finish();
     }
   };
@@ -266,7 +293,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     floorSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds)));
     floorWriteSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds, "/release-write")));
-    dispatchSamples.push(...(await dispatchLatency(cp.url, keys, soloRunner, N_DISPATCH / rounds)));
+    dispatchSamples.push(...(await dispatchLatency(cp.url, keys, soloRunner, N_DISPATCH / rounds, r)));
   }
   await api(cp.url, keys.runnerKey)("DELETE", `/v1/runners/${soloRunner}`);
   const floorStats = stats(floorSamples);
