@@ -19,6 +19,7 @@ import { api, bootstrapTenant, ROOT, startControlPlane, startRunner } from "../s
 
 const quick = process.argv.includes("--quick");
 const startedAt = performance.now();
+const stage = (what) => process.stderr.write(`bench: ${what} (${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`);
 const loadAtStart = loadavg();
 const N_DISPATCH = quick ? 100 : 1000;
 const N_THROUGHPUT = quick ? 300 : 3000;
@@ -241,6 +242,7 @@ function schedulerBench() {
   if (r.status !== 0) throw new Error(`scheduler bench exited with ${r.status ?? r.signal}`);
   return JSON.parse(r.stdout);
 }
+stage("scheduler core, in-process");
 const scheduler = schedulerBench();
 
 // The checkpoint bench: its `peer` part (in-process, LangGraph.js savers) before wrangler starts too,
@@ -263,13 +265,17 @@ function checkpointsBench(part, env = {}) {
     });
   });
 }
+stage("checkpoints beside LangGraph, in-process");
 const checkpointsPeer = await checkpointsBench("peer");
 
 // The peers that need no control plane, before wrangler starts: BullMQ against its own redis-server
 // (same task count and worker counts as our throughput rows), and one agent spawn in its cgroup.
+stage("BullMQ against its own redis-server");
 const bullmq = await jsonChild([join(ROOT, "bench/bullmq.mjs"), "--n", String(N_BATCH), "--workers", RUNNER_COUNTS.join(","), ...(quick ? ["--quick"] : [])], "bullmq");
+stage("agent spawn in its cgroup");
 const agentSpawn = await jsonChild([join(ROOT, "bench/out/agent-spawn.mjs"), ...(quick ? ["--quick"] : [])], "agent_spawn");
 
+stage("starting wrangler dev");
 const dir = mkdtempSync(join(tmpdir(), "officeos-bench-"));
 const ADMIN = "bench-operator";
 const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
@@ -277,7 +283,7 @@ const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler
 const wranglerLog = join(ROOT, "bench/out/wrangler.log");
 writeFileSync(wranglerLog, "");
 const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN, log: (t) => appendFileSync(wranglerLog, t) });
-const stage = (what) => process.stderr.write(`bench: ${what} (${((now() - startedAt) / 1000).toFixed(0)} s)\n`);
+
 let results;
 try {
   const keys = await bootstrapTenant(cp.url, ADMIN, "bench");
@@ -370,6 +376,7 @@ try {
 // Inline against spilled checkpoint records (bench/spill.mjs starts its own redis-server, bridge and
 // control planes, so it runs after the main stack is down). It is what the default spill threshold is
 // chosen from.
+stage("checkpoint spill to Redis");
 results.spill = await new Promise((resolve, reject) => {
   const child = spawn(process.execPath, [join(ROOT, "bench/spill.mjs"), ...(quick ? ["--quick"] : [])], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
