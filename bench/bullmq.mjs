@@ -9,7 +9,7 @@
 //   500 tasks a call), processed by W Worker *processes* (children of this
 //   one) with a no-op processor, at concurrency 1 and 50; the clock runs from
 //   the first addBulk to the moment Redis counts all N jobs completed.
-// Redis runs with its defaults (RDB snapshots, no AOF) but for --dir and --port.
+// Redis runs in memory only (no RDB snapshots, no AOF), on its own port and temp dir.
 //   node bench/bullmq.mjs --worker <port> <queue> <concurrency> is one worker process.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -59,7 +59,9 @@ function freePort() {
 
 async function startRedis(dir) {
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { stdio: "ignore" });
+  // No snapshots: nothing forks mid-run, and shutdown has nothing to save (a failed save makes
+  // redis-server refuse SIGTERM once the temp dir is gone).
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     c.on("error", () => undefined); // not up yet: the loop tries again
@@ -157,12 +159,12 @@ async function main() {
           pickup_ms: pick,
           throughput: rows,
           method:
-            "redis-server started by the bench on a free port (defaults: RDB snapshots, no AOF); pickup: queue.add() -> an idle in-process Worker's processor starts, 3 ms settle before each add; throughput: addBulk in chunks of 500, W worker processes with a no-op processor, until Redis counts N completed (completed jobs kept, BullMQ's default)",
+            "redis-server started by the bench on a free port, in memory only (--save \"\" --appendonly no); pickup: queue.add() -> an idle in-process Worker's processor starts, 3 ms settle before each add; throughput: addBulk in chunks of 500, W worker processes with a no-op processor, until Redis counts N completed (completed jobs kept, BullMQ's default)",
         },
       }),
     );
   } finally {
-    redis.child.kill("SIGTERM");
+    await new Promise((r) => (redis.child.once("exit", r), redis.child.kill("SIGTERM"), setTimeout(() => (redis.child.kill("SIGKILL"), r()), 5000).unref()));
     rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);
