@@ -12,14 +12,21 @@
 // Writes bench/results.json and bench/results.md and refreshes the table in
 // README.md.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, bootstrapTenant, ROOT, startControlPlane } from "../scripts/lib/stack.mjs";
+import { api, bootstrapTenant, ROOT, startControlPlane, startRunner } from "../scripts/lib/stack.mjs";
 
 const quick = process.argv.includes("--quick");
+const startedAt = performance.now();
+const stage = (what) => process.stderr.write(`bench: ${what} (${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`);
+const loadAtStart = loadavg();
 const N_DISPATCH = quick ? 100 : 1000;
 const N_THROUGHPUT = quick ? 300 : 3000;
+const N_BATCH = quick ? 1000 : 5000; // tasks a batched throughput row moves, ours and BullMQ's alike
+const RUNNER_COUNTS = [1, 4, 16];
+const LEASE_BATCH = 50; // tasks a simulated runner takes a poll: BullMQ's workers run at concurrency 50
+const IDLE_S = quick ? 3 : 10; // how long the real runner process idles in long-poll while measured
 const WARMUP = quick ? 20 : 100;
 const PARK_SETTLE_MS = 3; // time given to a new poll to park before the wake is sent, on both sides
 
@@ -32,40 +39,76 @@ function stats(samples) {
   return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
 }
 
-async function post(url, key, body) {
-  const r = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+/** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */
+async function post(url, key, body, alsoOk = []) {
+  const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  let r;
+  try {
+    r = await send();
+  } catch (e) {
+    // A keep-alive connection the local proxy closed while idle, picked for this request just then
+    // (seen once on a loaded machine): once more on a fresh one.
+    if (e?.cause?.code !== "UND_ERR_SOCKET") throw e;
+    process.stderr.write(`bench: ${url}: ${e.cause.message}; sent again\n`);
+    r = await send();
+  }
   const j = await r.json();
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${JSON.stringify(j)}`);
+  if (!r.ok && !alsoOk.includes(r.status)) throw new Error(`${url}: ${r.status} ${JSON.stringify(j)}`);
   return j;
 }
+
+const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
 
 async function floorLatency(url, n, releasePath = "/release") {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
-    const parked = fetch(`${url}/park`).then(async (r) => (await r.text(), (t1 = now())));
+    // Settles true when woken, false when its connection was lost; never rejects (it is awaited late).
+    const parked = fetch(`${url}/park`).then(
+      async (r) => (await r.text(), (t1 = now()), true),
+      (e) => {
+        if (!socketError(e)) throw e;
+        process.stderr.write(`bench: floor park lost (${e.cause.message}); sample dropped\n`);
+        return false;
+      },
+    );
+    parked.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const rel = await (await fetch(`${url}${releasePath}`)).text();
-    if (rel !== "1") throw new Error("floor: nothing was parked");
+    const rel = await fetch(`${url}${releasePath}`).then((r) => r.text(), (e) => (socketError(e) ? "lost" : Promise.reject(e)));
+    if (rel === "1") {
+      if ((await parked) && i >= WARMUP) out.push(t1 - t0);
+      continue;
+    }
+    // The park had not arrived yet (a loaded machine) or a connection was lost: wake it once it is
+    // there, and drop the sample, so nothing is left parked for the next one.
+    let done = false;
+    void parked.then(() => (done = true));
+    while (!done) {
+      const again = await fetch(`${url}/release`).then((r) => r.text(), () => "lost");
+      if (again === "1") break;
+      await sleep(5);
+    }
     await parked;
-    if (i >= WARMUP) out.push(t1 - t0);
+    i--;
   }
   return out;
 }
 
-async function dispatchLatency(url, keys, runnerId, n) {
+async function dispatchLatency(url, keys, runnerId, n, round) {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
     const poll = post(`${url}/v1/runners/${runnerId}/lease`, keys.runnerKey, { max_tasks: 1, wait_ms: 10_000 }).then((j) => ((t1 = now()), j));
+    poll.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: { i } });
+    // The key makes the submit safe to send again (post() does, once, on a connection the proxy closed).
+    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: { i }, idempotency_key: `dispatch-${round}-${i}` });
     const { leases } = await poll;
     if (leases.length !== 1 || leases[0].task.id !== task.id) throw new Error(`dispatch: runner got ${JSON.stringify(leases).slice(0, 200)}`);
     if (i >= WARMUP) out.push(t1 - t0);
-    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null });
+    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409]);
   }
   return out;
 }
@@ -82,7 +125,7 @@ async function throughput(url, keys, runnerIds, n) {
       const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: 32, wait_ms: 1000 });
       await Promise.all(
         leases.map(async (l) => {
-          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null });
+          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409]);
           if (++done === n) finish();
         }),
       );
@@ -103,6 +146,88 @@ async function throughput(url, keys, runnerIds, n) {
   return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds };
 }
 
+// Batched: tasks submitted 500 a call (POST /v1/tasks/batch), leased up to LEASE_BATCH a poll,
+// completed in one POST /v1/runners/{id}/report a poll. The runners are loops in this process
+// speaking the runner protocol (no agent processes), as BullMQ's side runs a no-op processor.
+async function batchedThroughput(url, keys, runnerIds, n) {
+  let done = 0;
+  let calls = 0;
+  const t0 = now();
+  let finish;
+  const allDone = new Promise((r) => (finish = r));
+  const stop = { v: false };
+  const runnerLoop = async (id) => {
+    while (!stop.v) {
+      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: LEASE_BATCH, wait_ms: 1000 });
+      calls++;
+      if (leases.length === 0) continue;
+      const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })) });
+      calls++;
+      // A 409 can only be an outcome already applied by a report post() sent again.
+      const bad = items.find((i) => i.status !== 200 && i.status !== 409);
+      if (bad) throw new Error(`report: ${JSON.stringify(bad)}`);
+      done += items.filter((i) => i.status === 200).length;
+      if (done >= n) finish();
+    }
+  };
+  const loops = runnerIds.map(runnerLoop);
+  for (let i = 0; i < n; i += 500) {
+    const { items } = await post(`${url}/v1/tasks/batch`, keys.submitKey, { tasks: Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ agent: "echo", input: { i: i + j } })) });
+    calls++;
+    if (items.some((it) => it.status !== 201)) throw new Error("batch submit: an item was refused");
+  }
+  await allDone;
+  const seconds = (now() - t0) / 1000;
+  stop.v = true;
+  await Promise.all(loops);
+  return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds, http_calls: calls, calls_per_task: calls / n };
+}
+
+/** utime + stime (clock ticks) and VmRSS / VmHWM (kB) of a process, from /proc. */
+function procSample(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { ticks: Number(fields[11]) + Number(fields[12]), at: now(), rss_kb: kb("VmRSS"), hwm_kb: kb("VmHWM") };
+}
+
+// One real runner process (agent-runner/dist/officeos-runner.mjs) registered and idle in its
+// long-poll (20 s polls, heartbeats every lease_ttl/3): its RSS and CPU over IDLE_S seconds.
+async function runnerOverhead(url, keys, dir) {
+  const r = startRunner({ dir, name: "bench-idle", url, key: keys.runnerKey });
+  try {
+    await r.waitForLog((e) => e.msg === "runner ready", 60_000);
+    await sleep(2000); // its first poll parks, start-up garbage settles
+    const a = procSample(r.child.pid);
+    await sleep(IDLE_S * 1000);
+    const b = procSample(r.child.pid);
+    const clk = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+    const cpuS = (b.ticks - a.ticks) / clk;
+    const wallS = (b.at - a.at) / 1000;
+    return { idle_seconds: wallS, cpu_seconds: cpuS, cpu_percent_of_core: (100 * cpuS) / wallS, rss_mb: b.rss_kb / 1024, peak_rss_mb: b.hwm_kb / 1024, clk_tck: clk };
+  } finally {
+    await r.stop();
+  }
+}
+
+function jsonChild(args, key) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (code !== 0) return reject(new Error(`${args.join(" ")} exited with ${code ?? signal}`));
+      try {
+        resolve(JSON.parse(out)[key]);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
 // The scheduler bench runs alone, before wrangler starts, so nothing else competes for the cores.
 function schedulerBench() {
   const bundle = join(ROOT, "bench/out/scheduler.mjs");
@@ -117,6 +242,7 @@ function schedulerBench() {
   if (r.status !== 0) throw new Error(`scheduler bench exited with ${r.status ?? r.signal}`);
   return JSON.parse(r.stdout);
 }
+stage("scheduler core, in-process");
 const scheduler = schedulerBench();
 
 // The checkpoint bench: its `peer` part (in-process, LangGraph.js savers) before wrangler starts too,
@@ -139,18 +265,32 @@ function checkpointsBench(part, env = {}) {
     });
   });
 }
+stage("checkpoints beside LangGraph, in-process");
 const checkpointsPeer = await checkpointsBench("peer");
 
+// The peers that need no control plane, before wrangler starts: BullMQ against its own redis-server
+// (same task count and worker counts as our throughput rows), and one agent spawn in its cgroup.
+stage("BullMQ against its own redis-server");
+const bullmq = await jsonChild([join(ROOT, "bench/bullmq.mjs"), "--n", String(N_BATCH), "--workers", RUNNER_COUNTS.join(","), ...(quick ? ["--quick"] : [])], "bullmq");
+stage("agent spawn in its cgroup");
+const agentSpawn = await jsonChild([join(ROOT, "bench/out/agent-spawn.mjs"), ...(quick ? ["--quick"] : [])], "agent_spawn");
+
+stage("starting wrangler dev");
 const dir = mkdtempSync(join(tmpdir(), "officeos-bench-"));
 const ADMIN = "bench-operator";
 const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
-const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN });
+// wrangler's own output goes to bench/out/wrangler.log (git-ignored), to read when a run fails.
+const wranglerLog = join(ROOT, "bench/out/wrangler.log");
+writeFileSync(wranglerLog, "");
+const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN, log: (t) => appendFileSync(wranglerLog, t) });
+
 let results;
 try {
   const keys = await bootstrapTenant(cp.url, ADMIN, "bench");
   const reg = (name) => api(cp.url, keys.runnerKey)("POST", "/v1/runners", { name, capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 60_000 }).then((r) => r.runner.id);
   const soloRunner = await reg("bench-solo");
 
+  stage("dispatch beside the floor");
   // Interleave the two sides in rounds so drift on the machine hits both alike.
   const floorSamples = [];
   const floorWriteSamples = [];
@@ -159,15 +299,32 @@ try {
   for (let r = 0; r < rounds; r++) {
     floorSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds)));
     floorWriteSamples.push(...(await floorLatency(floor.url, N_DISPATCH / rounds, "/release-write")));
-    dispatchSamples.push(...(await dispatchLatency(cp.url, keys, soloRunner, N_DISPATCH / rounds)));
+    dispatchSamples.push(...(await dispatchLatency(cp.url, keys, soloRunner, N_DISPATCH / rounds, r)));
   }
   await api(cp.url, keys.runnerKey)("DELETE", `/v1/runners/${soloRunner}`);
   const floorStats = stats(floorSamples);
   const floorWriteStats = stats(floorWriteSamples);
   const dispatchStats = stats(dispatchSamples);
 
+  stage("throughput, one call per task");
   const runnerIds = await Promise.all([1, 2, 3, 4].map((i) => reg(`bench-${i}`)));
   const tp = await throughput(cp.url, keys, runnerIds, N_THROUGHPUT);
+  for (const id of runnerIds) await api(cp.url, keys.runnerKey)("DELETE", `/v1/runners/${id}`);
+
+  stage("throughput, batched");
+  // Batched throughput with 1, 4 and 16 runners, each count in a tenant of its own.
+  const batched = [];
+  for (const count of RUNNER_COUNTS) {
+    const k = await bootstrapTenant(cp.url, ADMIN, `bench-batch-${count}`);
+    const regK = (name) => api(cp.url, k.runnerKey)("POST", "/v1/runners", { name, capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 60_000 }).then((r) => r.runner.id);
+    const ids = await Promise.all(Array.from({ length: count }, (_, i) => regK(`batch-${count}-${i}`)));
+    batched.push(await batchedThroughput(cp.url, k, ids, N_BATCH));
+    process.stderr.write(`ours batched, ${count} runners: ${batched[batched.length - 1].tasks_per_s.toFixed(0)} tasks/s\n`);
+  }
+
+  stage(`one idle runner process for ${IDLE_S} s`);
+  const runnerIdle = await runnerOverhead(cp.url, keys, dir);
+  stage("checkpoints over HTTP");
 
   // Checkpoints, in a tenant of their own, beside the floor.
   const cpKeys = await bootstrapTenant(cp.url, ADMIN, "bench-checkpoints");
@@ -181,7 +338,8 @@ try {
   results = {
     date: new Date().toISOString(),
     quick,
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", node: process.version },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", node: process.version, loadavg_at_start: loadAtStart, loadavg_at_end: loadavg() },
+    duration_s: (now() - startedAt) / 1000,
     method: {
       runtime: "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir",
       client: "Node fetch with keep-alive from the bench process; the runner side speaks the runner HTTP protocol (lease long-poll, complete) without spawning agent processes",
@@ -194,6 +352,18 @@ try {
     ratio_p50: dispatchStats.p50 / floorStats.p50,
     ratio_p99: dispatchStats.p99 / floorStats.p99,
     throughput: tp,
+    throughput_batched: batched,
+    bullmq,
+    peer_ratios: {
+      dispatch_p50_ours_over_bullmq: dispatchStats.p50 / bullmq.pickup_ms.p50,
+      dispatch_p99_ours_over_bullmq: dispatchStats.p99 / bullmq.pickup_ms.p99,
+      throughput: batched.map((o) => {
+        const peer = (c) => bullmq.throughput.find((b) => b.workers === o.runners && b.concurrency === c);
+        return { runners: o.runners, ours_over_bullmq_c50: o.tasks_per_s / peer(50).tasks_per_s, ours_over_bullmq_c1: o.tasks_per_s / peer(1).tasks_per_s };
+      }),
+    },
+    runner_idle: runnerIdle,
+    agent_spawn: agentSpawn,
     scheduler,
     checkpoints: { http: checkpointsHttp, peer: checkpointsPeer },
   };
@@ -206,6 +376,7 @@ try {
 // Inline against spilled checkpoint records (bench/spill.mjs starts its own redis-server, bridge and
 // control planes, so it runs after the main stack is down). It is what the default spill threshold is
 // chosen from.
+stage("checkpoint spill to Redis");
 results.spill = await new Promise((resolve, reject) => {
   const child = spawn(process.execPath, [join(ROOT, "bench/spill.mjs"), ...(quick ? ["--quick"] : [])], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
@@ -227,7 +398,7 @@ const num = (x) => x.toLocaleString("en-US");
 const sizeRows = scheduler.sizes
   .map(
     (s) =>
-      `| ${s.name}: ${num(s.tasks)} tasks × ${num(s.agents)} agents × ${num(s.runners)} runners | ${s.index_heap_mb.toFixed(1)} MB | ${us(s.pick_us.p50)} | ${us(s.pick_us.p99)} | ${us(s.pick_us.mean)} | ` +
+      `| ${s.name}: ${num(s.tasks)} tasks × ${num(s.agents)} agents × ${num(s.runners)} runners | ${num(Math.round(1e6 / s.pick_apply_us.mean))} | ${s.index_heap_mb.toFixed(1)} MB | ${us(s.pick_us.p50)} | ${us(s.pick_us.p99)} | ${us(s.pick_us.mean)} | ` +
       `${s.pick_us_by_outcome.task ? us(s.pick_us_by_outcome.task.mean) : "–"} / ${s.pick_us_by_outcome.none ? us(s.pick_us_by_outcome.none.mean) : "–"} | ${us(s.pick_apply_us.mean)} | ${us(s.naive_us.mean)} | ${s.ratio_naive_over_pick.toFixed(1)}× |`,
   )
   .join("\n");
@@ -236,8 +407,8 @@ const growth = [
   g.pick_mean_B_over_A !== null ? `B / A ${g.pick_mean_B_over_A.toFixed(2)}×` : null,
   g.pick_mean_tasks_x10_over_A !== null ? `tasks ×10 alone ${g.pick_mean_tasks_x10_over_A.toFixed(2)}×` : null,
 ].filter(Boolean);
-const schedulerMd = `| scheduler lease decision (in-process) | index heap | pick p50 | pick p99 | pick mean | mean: task found / nothing fits | pick + apply mean | naive scan mean | naive / pick |
-|---|---|---|---|---|---|---|---|---|
+const schedulerMd = `| scheduler lease decision (in-process) | decisions/s (pick + apply) | index heap | pick p50 | pick p99 | pick mean | mean: task found / nothing fits | pick + apply mean | naive scan mean | naive / pick |
+|---|---|---|---|---|---|---|---|---|---|
 ${sizeRows}
 
 pick() for a runner drawn at random, over a fixed queue; p50/p99 over batches of 100 decisions; pick + apply also removes the picked task from the index and adds a fresh arrival. Naive scan: the first fitting task in (priority desc, seq) order over a flat list of every queued task, DRF ignored.${growth.length ? ` Growth of the pick mean: ${growth.join(", ")}.` : ""} Aims: under 100 µs a decision at A; 100 000 queued tasks indexed in under 32 MB.
@@ -286,15 +457,40 @@ const md = `| figure | p50 | p90 | p99 | note |
 | floor + one durable SQLite write before the wake | ${f(results.floor_with_write_ms.p50)} ms | ${f(results.floor_with_write_ms.p90)} ms | ${f(results.floor_with_write_ms.p99)} ms | what any durable dispatch pays |
 | ratio dispatch / floor | ${f(results.ratio_p50)}× | | ${f(results.ratio_p99)}× | aim ≤ 1.5× at p50 |
 
-| throughput | tasks/s | note |
+| dispatch beside BullMQ | p50 | p99 | note |
+|---|---|---|---|
+| ours: submit → parked runner long-poll holds the task | ${f(results.dispatch_ms.p50)} ms | ${f(results.dispatch_ms.p99)} ms | through local workerd (\`wrangler dev\`) |
+| BullMQ ${results.bullmq.versions.bullmq}: \`queue.add()\` → idle Worker's processor starts | ${f(results.bullmq.pickup_ms.p50)} ms | ${f(results.bullmq.pickup_ms.p99)} ms | redis-server ${results.bullmq.versions.redis_server}, ${results.bullmq.pickup_ms.n} jobs |
+| ratio ours / BullMQ | ${f(results.peer_ratios.dispatch_p50_ours_over_bullmq)}× | ${f(results.peer_ratios.dispatch_p99_ours_over_bullmq)}× | a Redis pop cannot be beaten through local workerd: the aim is the floor above |
+
+| sustained throughput: submit → lease → complete | ours, batched (tasks/s) | BullMQ, concurrency 50 (jobs/s) | ours / BullMQ | BullMQ, concurrency 1 (jobs/s) | ours / BullMQ c1 | our HTTP calls a task |
+|---|---|---|---|---|---|---|
+${results.throughput_batched
+  .map((o) => {
+    const peer = (c) => results.bullmq.throughput.find((b) => b.workers === o.runners && b.concurrency === c);
+    return `| ${o.runners} runner${o.runners === 1 ? "" : "s"} / ${o.runners} BullMQ worker process${o.runners === 1 ? "" : "es"} | ${o.tasks_per_s.toFixed(0)} | ${peer(50).tasks_per_s.toFixed(0)} | ${f(o.tasks_per_s / peer(50).tasks_per_s)}× | ${peer(1).tasks_per_s.toFixed(0)} | ${f(o.tasks_per_s / peer(1).tasks_per_s)}× | ${o.calls_per_task.toFixed(3)} |`;
+  })
+  .join("\n")}
+| ours unbatched: ${results.throughput.runners} runners, one call per submit and per complete | ${results.throughput.tasks_per_s.toFixed(0)} | | | | | ${results.throughput.tasks} tasks, 16 concurrent submitters |
+
+${num(N_BATCH)} tasks a row on each side. Ours: \`POST /v1/tasks/batch\` 500 tasks a call; the runners are loops in the bench process speaking the runner protocol (lease up to ${LEASE_BATCH} a poll, one \`POST /v1/runners/{id}/report\` completing all of them), no agent processes. BullMQ: \`addBulk\` 500 jobs a call; each worker a separate Node process with a no-op processor; the clock stops when Redis counts all jobs completed. Both keep finished tasks/jobs.
+
+| runner overhead | measured | aim |
 |---|---|---|
-| submit → lease → complete, ${results.throughput.runners} runners | ${results.throughput.tasks_per_s.toFixed(0)} | ${results.throughput.tasks} tasks, 16 concurrent submitters, one task per submit call |
+| one real runner process idle in long-poll (${results.runner_idle.idle_seconds.toFixed(0)} s): RSS | ${results.runner_idle.rss_mb.toFixed(1)} MB (peak ${results.runner_idle.peak_rss_mb.toFixed(1)} MB) | < 60 MB |
+| … CPU | ${results.runner_idle.cpu_percent_of_core.toFixed(2)} % of a core (${results.runner_idle.cpu_seconds.toFixed(2)} s CPU) | < 1 % |
+| start one agent in its cgroup (${results.agent_spawn.mode}) → its first runtime-API call, p50 / p99 | ${pp(results.agent_spawn.in_cgroup_ms)} | |
+| plain \`node -e\` spawn → the same call (baseline), p50 / p99 | ${pp(results.agent_spawn.plain_spawn_ms)} | |
+| cost of the cgroup: difference of the p50s, ratio | ${ms(results.agent_spawn.overhead_p50_ms)}, ${f(results.agent_spawn.ratio_p50)}× | < 50 ms |
+
 
 ${schedulerMd}
 ${checkpointsMd}
 ${spillMd}
-Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}${quick ? ", **quick run**" : ""}; local workerd through \`wrangler dev\`; the scheduler rows and the conversation rows in one Node process each on the pure cores (\`bench/scheduler.ts\`, \`bench/checkpoints.ts\`), before wrangler starts.
+Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, load average ${results.machine.loadavg_at_start[0].toFixed(1)} at the start and ${results.machine.loadavg_at_end[0].toFixed(1)} at the end${results.machine.loadavg_at_start[0] > results.machine.cores ? " (**a busy machine: other work competed for the cores**)" : ""}${quick ? ", **quick run**" : ""}; local workerd through \`wrangler dev\`; the scheduler rows and the conversation rows in one Node process each on the pure cores (\`bench/scheduler.ts\`, \`bench/checkpoints.ts\`), before wrangler starts.
 `;
+results.duration_s = (now() - startedAt) / 1000;
+process.stderr.write(`bench: ${results.duration_s.toFixed(0)} s in all${quick ? " (quick)" : ""}\n`);
 writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(ROOT, "bench/results.md"), md);
 const readmePath = join(ROOT, "README.md");

@@ -11,6 +11,7 @@ await build({ ...common, entryPoints: ["agent-runner/src/cli.ts"], outfile: "age
 await build({ ...common, entryPoints: { "pipeline-agent": "agent-runner/examples/pipeline-agent.ts", "echo-agent": "agent-runner/examples/echo-agent.ts", "langgraph-agent": "agent-runner/examples/langgraph-agent.ts", "llm-agent": "agent-runner/examples/llm-agent.ts" }, outdir: "agent-runner/dist/examples", outExtension: { ".js": ".mjs" } });
 await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
 await build({ ...common, entryPoints: ["bench/checkpoints.ts"], outfile: "bench/out/checkpoints.mjs" });
+await build({ ...common, entryPoints: ["bench/agent-spawn.ts"], outfile: "bench/out/agent-spawn.mjs" });
 // The CLI bundles its dependencies: one file that runs anywhere Node 20+ does.
 await build({ ...common, packages: "bundle", banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }, entryPoints: ["cli/src/bin.ts"], outfile: "cli/dist/officeos.mjs", define: { OFFICEOS_VERSION: JSON.stringify(process.env.npm_package_version ?? "dev") } });
 console.log("built agent-runner/dist, cli/dist and bench/out");

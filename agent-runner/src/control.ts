@@ -1,6 +1,6 @@
 // HTTP client for the control plane API, as the runner uses it. Every call
 // returns a typed result; only programming errors throw.
-import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, LlmReservation, LlmSettled, Runner, Task, TaskUsage } from "../../src/api/schemas.js";
+import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, LlmReservation, LlmSettled, ReportAnswer, ReportItem, Runner, Task, TaskUsage } from "../../src/api/schemas.js";
 
 export type RunnerHealth = NonNullable<Runner["health"]>;
 export type RateLimited = { kind: "rate_limited"; retryAfterMs: number; message: string };
@@ -120,6 +120,11 @@ export class ControlPlane {
 
   release(taskId: string, epoch: number): Promise<CallResult<{ task: Task }>> {
     return this.call("POST", `/v1/tasks/${taskId}/release`, { epoch });
+  }
+
+  /** Many outcomes in one call, each answered on its own (see report-batch.ts). */
+  report(runnerId: string, reports: ReportItem[]): Promise<CallResult<ReportAnswer>> {
+    return this.call("POST", `/v1/runners/${runnerId}/report`, { reports });
   }
 }
 

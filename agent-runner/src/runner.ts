@@ -14,6 +14,7 @@ import { StartError, TaskRun } from "./task-run.js";
 import { detectCgroups, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
+import { OutcomeBatcher } from "./report-batch.js";
 
 export type RunnerPhase =
   | { kind: "starting" }
@@ -47,6 +48,8 @@ export class AgentRunner {
   readonly healthChecks: CheckProvider[] = [];
   private cgroups: CgroupSetup | undefined;
   private gpus: GpuAllocator | null = null;
+  /** Outcomes within a few ms of each other leave in one report call. */
+  private readonly outcomes: OutcomeBatcher;
 
   constructor(
     private readonly cfg: RunnerConfig,
@@ -54,6 +57,7 @@ export class AgentRunner {
   ) {
     this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
     this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
+    this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
   }
 
   get id(): string {
@@ -201,7 +205,7 @@ export class AgentRunner {
     const agent = this.cfg.agents[lease.task.agent];
     if (!agent) {
       log.error("no command configured for this agent");
-      await this.cp.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
+      await this.outcomes.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
       return;
     }
     const run = new TaskRun(lease, {
@@ -215,6 +219,7 @@ export class AgentRunner {
       cgroups: this.cgroups,
       pidsMax: this.cfg.limits.pids_max,
       gpus: this.gpus,
+      outcomes: this.outcomes,
     });
     this.runs.set(run.taskId, run);
     this.api.register(run.token, run);
@@ -233,7 +238,7 @@ export class AgentRunner {
     } catch (e) {
       log.error({ err: (e as Error).message }, "agent failed to start");
       run.stop("lost");
-      await this.cp.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
+      await this.outcomes.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
     }
   }
 

@@ -15,6 +15,7 @@ import { diffState } from "../../src/checkpoint/delta.js";
 import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import type { CallResult, ControlPlane } from "./control.js";
+import type { Outcomes } from "./report-batch.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
 import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
@@ -37,6 +38,8 @@ export interface TaskRunDeps {
   pidsMax?: number | undefined;
   /** This runner's GPUs; null when it has none. */
   gpus?: GpuAllocator | null | undefined;
+  /** Where complete / fail / release go: the runner's batcher (report-batch.ts); the single calls when absent. */
+  outcomes?: Outcomes | undefined;
 }
 
 /** A task this runner cannot start with what it has free (GPU fragmentation). */
@@ -223,17 +226,21 @@ export class TaskRun implements TaskHandle {
 
   async result(result: unknown): Promise<RuntimeReply> {
     const usage = await this.usage();
-    return this.report(() => this.deps.cp.complete(this.taskId, this.epoch, result, usage), "completed");
+    return this.report(() => this.outcomes.complete(this.taskId, this.epoch, result, usage), "completed");
   }
 
   async error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
     const usage = await this.usage();
-    return this.report(() => this.deps.cp.fail(this.taskId, this.epoch, error, retryable, usage), "failed");
+    return this.report(() => this.outcomes.fail(this.taskId, this.epoch, error, retryable, usage), "failed");
   }
 
   /** CPU time and peak memory so far, by the cgroup's own accounting. */
   private async usage(): Promise<TaskUsage | undefined> {
     return this.cgroup ? await this.cgroup.usage().catch(() => undefined) : undefined;
+  }
+
+  private get outcomes(): Outcomes {
+    return this.deps.outcomes ?? this.deps.cp;
   }
 
   /** The task and attempt this process runs for (the LLM gateway reserves quota with it). */
@@ -310,19 +317,19 @@ export class TaskRun implements TaskHandle {
     // Killed for memory: the kernel's OOM killer acted inside this task's cgroup.
     const oom = signal === "SIGKILL" && this.stopReason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
     if (!this.reported) {
-      if (this.stopReason === "drain") await this.retry(() => this.deps.cp.release(this.taskId, this.epoch), "released");
+      if (this.stopReason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
       else if (this.stopReason === "stalled") {
         const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
+        await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
       } else if (oom) {
         const mb = this.lease.resources?.memory_mb;
         this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
         // Not retryable: the same work under the same limit would be killed again.
         const err = { code: "resource_exhausted", message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer` };
-        await this.retry(() => this.deps.cp.fail(this.taskId, this.epoch, err, false, usage), "failed");
+        await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
       } else if (this.stopReason === null)
         await this.retry(
-          () => this.deps.cp.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
+          () => this.outcomes.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
           "failed",
         );
     }

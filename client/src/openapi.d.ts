@@ -1490,6 +1490,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runners/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report many outcomes (complete, fail, release) in one call, each fenced by its lease epoch
+         * @description Each report is applied exactly as POST /v1/tasks/{task_id}/complete, /fail or /release would apply it, and `items[i]` answers `reports[i]` with that call's status: 200 and the task, or the error (409 for a stale epoch or a task leased to another runner, 404 for an unknown task). A stale report is refused on its own; the others still apply. A malformed body is refused whole with 400 and nothing is applied.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            responses: {
+                /** @description One answer per report, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportAnswer"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/scheduler": {
         parameters: {
             query?: never;
@@ -2413,6 +2503,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit many tasks in one call; each is validated, deduplicated by its idempotency key and answered on its own
+         * @description The body is validated whole first: one malformed item refuses the call with 400 and nothing is stored. Then each task is submitted exactly as by POST /v1/tasks, and `items[i]` answers `tasks[i]` with the status that call would have had (201 created, 200 already submitted with this idempotency key, 404 unknown agent, 409 key reused for another request, ...) and the task or the error. The call itself answers 200 when the batch was read, whatever its items' outcomes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SubmitBatch"];
+                };
+            };
+            responses: {
+                /** @description One answer per task, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubmitBatchAnswer"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -3006,6 +3175,15 @@ export interface components {
             max_ms?: number;
             multiplier?: number;
         };
+        BatchItemAnswer: {
+            error?: {
+                code: string;
+                details?: Record<string, unknown> | unknown[] | string | number | boolean | null;
+                message: string;
+            };
+            status: number;
+            task?: components["schemas"]["Task"];
+        };
         Checkpoint: {
             broken?: {
                 reason: string;
@@ -3263,6 +3441,36 @@ export interface components {
         Release: {
             epoch: number;
         };
+        Report: {
+            reports: components["schemas"]["ReportItem"][];
+        };
+        ReportAnswer: {
+            /** @description One per report, in order: 200 with the task, or the error the single call would give */
+            items: (components["schemas"]["BatchItemAnswer"] & {
+                task_id: string;
+            })[];
+        };
+        ReportItem: {
+            epoch: number;
+            /** @enum {string} */
+            outcome: "complete";
+            result?: Record<string, unknown> | unknown[] | string | number | boolean | null;
+            task_id: string;
+            usage?: components["schemas"]["TaskUsage"];
+        } | {
+            epoch: number;
+            error: components["schemas"]["TaskError"];
+            /** @enum {string} */
+            outcome: "fail";
+            retryable?: boolean;
+            task_id: string;
+            usage?: components["schemas"]["TaskUsage"];
+        } | {
+            epoch: number;
+            /** @enum {string} */
+            outcome: "release";
+            task_id: string;
+        };
         RequestApproval: {
             details?: Record<string, unknown> | unknown[] | string | number | boolean | null;
             epoch: number;
@@ -3373,6 +3581,13 @@ export interface components {
                 /** @enum {string} */
                 status?: "pending" | "ok" | "error";
             }[];
+        };
+        SubmitBatch: {
+            tasks: components["schemas"]["SubmitTask"][];
+        };
+        SubmitBatchAnswer: {
+            /** @description One per submitted task, in order: 201 created, 200 already submitted (idempotency key), or the error */
+            items: components["schemas"]["BatchItemAnswer"][];
         };
         SubmitTask: {
             agent: string;

@@ -12,6 +12,8 @@ export const LIMITS = {
   waitMs: 25_000,
   maxTasksPerLease: 64,
   heartbeatLeases: 1024,
+  /** Tasks in one POST /v1/tasks/batch; outcomes in one POST /v1/runners/{id}/report. */
+  batchItems: 500,
 } as const;
 
 /**
@@ -457,6 +459,37 @@ export const Fail = z
   .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional(), usage: TaskUsage.optional() })
   .openapi("Fail");
 export const Release = z.strictObject({ epoch: Epoch }).openapi("Release");
+
+// ---- batches: many tasks or outcomes in one call, each answered on its own ----
+
+/** One item's answer: its HTTP status as the single call would give it, and the task or the error. */
+const ItemError = z.object({ code: z.string(), message: z.string(), details: Json.optional() });
+export const BatchItemAnswer = z
+  .object({ status: z.number().int(), task: Task.optional(), error: ItemError.optional() })
+  .openapi("BatchItemAnswer");
+export type BatchItemAnswer = z.infer<typeof BatchItemAnswer>;
+
+export const SubmitBatch = z.strictObject({ tasks: z.array(SubmitTask).min(1).max(LIMITS.batchItems) }).openapi("SubmitBatch");
+export type SubmitBatch = z.infer<typeof SubmitBatch>;
+export const SubmitBatchAnswer = z
+  .object({ items: z.array(BatchItemAnswer).describe("One per submitted task, in order: 201 created, 200 already submitted (idempotency key), or the error") })
+  .openapi("SubmitBatchAnswer");
+
+const TaskRef = { task_id: z.string().min(1).max(LIMITS.name), epoch: Epoch };
+/** One outcome in a runner's report: the same fields and the same epoch fencing as the single calls. */
+export const ReportItem = z
+  .discriminatedUnion("outcome", [
+    z.strictObject({ ...TaskRef, outcome: z.literal("complete"), result: Json.optional(), usage: TaskUsage.optional() }),
+    z.strictObject({ ...TaskRef, outcome: z.literal("fail"), error: TaskError, retryable: z.boolean().optional(), usage: TaskUsage.optional() }),
+    z.strictObject({ ...TaskRef, outcome: z.literal("release") }),
+  ])
+  .openapi("ReportItem");
+export type ReportItem = z.infer<typeof ReportItem>;
+export const Report = z.strictObject({ reports: z.array(ReportItem).min(1).max(LIMITS.batchItems) }).openapi("Report");
+export const ReportAnswer = z
+  .object({ items: z.array(BatchItemAnswer.extend({ task_id: z.string() })).describe("One per report, in order: 200 with the task, or the error the single call would give") })
+  .openapi("ReportAnswer");
+export type ReportAnswer = z.infer<typeof ReportAnswer>;
 
 export const ErrorSchema = z
   .object({

@@ -5,11 +5,12 @@
 // Placement checks come from the pure `scheduler/fit`; this class loads rows,
 // asks, and commits.
 import { DurableObject } from "cloudflare:workers";
-import { fail, ok, type Failure, type JsonValue, type Result } from "../api/errors.js";
+import { ERROR_STATUS, fail, ok, type Failure, type JsonValue, type Result } from "../api/errors.js";
 import type {
   Agent,
   AgentSpec,
   ApprovalAnswer,
+  BatchItemAnswer,
   Decide,
   EscalationAction,
   GateDecision,
@@ -18,6 +19,7 @@ import type {
   LlmSettled,
   QuotasView,
   RegisterRunner,
+  ReportItem,
   ReserveLlm,
   Resources,
   Runner,
@@ -125,6 +127,8 @@ export class TenantDO extends DurableObject<Env> {
   private readonly counters: Counters;
   /** Earliest deadline of any kind (lease, attempt, task, wake); -Infinity: not known yet. */
   private dueAt = -Infinity;
+  /** Inside a batch: pump() and preemption wait until its end (see batched()). */
+  private inBatch = false;
   private readonly validators = new Map<string, { spec: string; check: OutputCheck }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -496,6 +500,59 @@ export class TenantDO extends DurableObject<Env> {
   /** Gives a lease back (drain, preemption): requeued, the attempt not charged. */
   release(taskId: string, epoch: number): Result<Task> {
     return this.finish(taskId, epoch, { kind: "released" });
+  }
+
+  // ---- batches: one RPC, each item exactly as its single call ------------------
+
+  /**
+   * Many submits in one call. Each item goes through submit() as it is (its own
+   * validation, its own idempotency key) and is answered on its own; parked
+   * polls are served and preemption looked at once, after the last item.
+   */
+  submitBatch(reqs: SubmitTask[], actor: Actor = SYSTEM): Result<{ items: BatchItemAnswer[] }> {
+    return ok({ items: this.batched(() => reqs.map((req) => itemAnswer(this.submit(req, actor), (v) => ({ status: v.created ? 201 : 200, task: v.task })))) });
+  }
+
+  /**
+   * A runner's outcomes in one call: complete, fail or release, each fenced by
+   * its epoch exactly as the single calls (usage recorded first, as they do),
+   * and refused on its own when stale. A task leased to another runner is refused too.
+   */
+  report(runnerId: string, items: ReportItem[]): Result<{ items: (BatchItemAnswer & { task_id: string })[] }> {
+    const now = this.now();
+    this.tick(now);
+    if (!this.runnerRow(runnerId)) return fail("not_found", `runner "${runnerId}" not found`);
+    this.touchRunner(runnerId, now);
+    const answers = this.batched(() =>
+      items.map((it) => {
+        const held = this.sql.exec<{ runner_id: string | null; epoch: number | null }>("SELECT runner_id, epoch FROM tasks WHERE id = ?", it.task_id).toArray()[0];
+        let r: Result<Task>;
+        if (held && held.epoch === it.epoch && held.runner_id !== runnerId) r = fail("conflict", `task "${it.task_id}" is leased to another runner`);
+        else {
+          const usage = it.outcome !== "release" ? it.usage : undefined;
+          const u = usage ? this.recordUsage(it.task_id, it.epoch, usage) : ok(null);
+          if (u.kind === "error") r = u;
+          else if (it.outcome === "complete") r = this.complete(it.task_id, it.epoch, it.result ?? null);
+          else if (it.outcome === "fail") r = this.fail(it.task_id, it.epoch, it.error, it.retryable ?? true);
+          else r = this.release(it.task_id, it.epoch);
+        }
+        return { task_id: it.task_id, ...itemAnswer(r, (task) => ({ status: 200, task })) };
+      }),
+    );
+    return ok({ items: answers });
+  }
+
+  /** Runs a batch with pump() and preemption held back, then does each once. */
+  private batched<T>(run: () => T): T {
+    this.inBatch = true;
+    try {
+      return run();
+    } finally {
+      this.inBatch = false;
+      const now = this.now();
+      this.pump(now);
+      this.maybePreempt(now);
+    }
   }
 
   // ---- the event log --------------------------------------------------------
@@ -972,6 +1029,7 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private maybePreempt(now: number): void {
+    if (this.inBatch) return;
     this.placement().preempt(now);
   }
 
@@ -1015,7 +1073,7 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Serves parked long-polls, oldest first, with whatever now fits them. */
   private pump(now: number): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.length === 0 || this.inBatch) return;
     const remaining: Waiter[] = [];
     for (const w of this.waiters) {
       const runner = this.sched().runners.get(w.runnerId)?.row;
@@ -1096,4 +1154,10 @@ function staleEpoch(epoch: number, row: TaskRow): Failure {
 
 function decisions(row: TaskRow): Record<string, GateDecision> {
   return row.approvals === null ? {} : (JSON.parse(row.approvals) as Record<string, GateDecision>);
+}
+
+/** One batch item's answer: the status its single call would have, with the task or the error. */
+function itemAnswer<T>(r: Result<T>, good: (v: T) => BatchItemAnswer): BatchItemAnswer {
+  if (r.kind === "ok") return good(r.value);
+  return { status: ERROR_STATUS[r.code], error: r.details === undefined ? { code: r.code, message: r.message } : { code: r.code, message: r.message, details: r.details } };
 }

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Runner, SchedulerView, type Lease } from "../schemas.js";
+import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Report, ReportAnswer, Runner, SchedulerView, type Lease } from "../schemas.js";
 import { checkpointView } from "./checkpoints.js";
 
 export const runners = new OpenAPIHono<AppEnv>();
@@ -91,6 +91,23 @@ runners.openapi(
     responses: { 200: json(HeartbeatAnswer, "New expiry; tasks to stop"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
   async (c) => c.json(unwrap(await c.get("caller").tenant.heartbeat(c.req.valid("param").id, c.req.valid("json").leases, c.req.valid("json").health)), 200),
+);
+
+runners.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/runners/{id}/report",
+    summary: "Report many outcomes (complete, fail, release) in one call, each fenced by its lease epoch",
+    description:
+      "Each report is applied exactly as POST /v1/tasks/{task_id}/complete, /fail or /release would apply it, and `items[i]` answers `reports[i]` " +
+      "with that call's status: 200 and the task, or the error (409 for a stale epoch or a task leased to another runner, 404 for an unknown task). " +
+      "A stale report is refused on its own; the others still apply. A malformed body is refused whole with 400 and nothing is applied.",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam, ...body(Report) },
+    responses: { 200: json(ReportAnswer, "One answer per report, in order"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 413: errors[413] },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.report(c.req.valid("param").id, c.req.valid("json").reports)), 200),
 );
 
 runners.openapi(

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { unwrap } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { ApprovalAnswer, Complete, EventsQuery, Fail, ListTasksQuery, Release, RequestApproval, SubmitTask, Task, TaskEvents, TaskList } from "../schemas.js";
+import { ApprovalAnswer, Complete, EventsQuery, Fail, ListTasksQuery, Release, RequestApproval, SubmitBatch, SubmitBatchAnswer, SubmitTask, Task, TaskEvents, TaskList } from "../schemas.js";
 
 export const tasks = new OpenAPIHono<AppEnv>();
 
@@ -32,6 +32,24 @@ tasks.openapi(
     const { task, created } = unwrap(await c.get("caller").tenant.submit(c.req.valid("json"), `key:${c.get("caller").keyId}`));
     return created ? c.json({ task }, 201) : c.json({ task }, 200);
   },
+);
+
+tasks.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tasks/batch",
+    summary: "Submit many tasks in one call; each is validated, deduplicated by its idempotency key and answered on its own",
+    description:
+      "The body is validated whole first: one malformed item refuses the call with 400 and nothing is stored. " +
+      "Then each task is submitted exactly as by POST /v1/tasks, and `items[i]` answers `tasks[i]` with the status that call would have had " +
+      "(201 created, 200 already submitted with this idempotency key, 404 unknown agent, 409 key reused for another request, ...) and the task or the error. " +
+      "The call itself answers 200 when the batch was read, whatever its items' outcomes.",
+    security,
+    middleware: [requireScope("submit")] as const,
+    request: body(SubmitBatch),
+    responses: { 200: json(SubmitBatchAnswer, "One answer per task, in order"), 400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413] },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.submitBatch(c.req.valid("json").tasks, `key:${c.get("caller").keyId}`)), 200),
 );
 
 tasks.openapi(
