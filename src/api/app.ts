@@ -6,6 +6,7 @@ import type { AppEnv } from "./context.js";
 import { LIMITS } from "./schemas.js";
 import { admin } from "./routes/admin.js";
 import { agents } from "./routes/agents.js";
+import { keys } from "./routes/keys.js";
 import { checkpoints } from "./routes/checkpoints.js";
 import { people } from "./routes/people.js";
 import { quotas } from "./routes/quotas.js";
@@ -36,6 +37,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.route("/", admin);
+  app.route("/", keys);
   app.route("/", agents);
   app.route("/", runners);
   app.route("/", tasks);
