@@ -51,10 +51,8 @@ const CACHE_MS = 5_000;
 const CACHE_MAX = 10_000;
 const verified = new Map<string, { scopes: Scope[]; hash: string; runnerId: string | null; expiresAt: number | null; until: number }>();
 
-/** Tests: forget every cached key (as a fresh isolate would). */
-export function clearKeyCache(): void {
-  verified.clear();
-}
+/** How often a request's key was found in this isolate's cache (tests show revocation beats the cache). */
+export const keyCacheStats = { hits: 0, misses: 0 };
 
 export function bearer(header: string | undefined): string | null {
   if (!header) return null;
@@ -113,6 +111,8 @@ export async function authenticateKey(env: Env, raw: string): Promise<Caller> {
     verified.delete(raw);
     throw unauthorized("invalid API key (revoked, expired or unknown)");
   }
+  if (entry && entry.until >= now) keyCacheStats.hits++;
+  else keyCacheStats.misses++;
   if (!entry || entry.until < now) {
     const hash = await sha256Hex(key.secret);
     const r = await stub.authenticate(key.keyId, hash);
