@@ -12,6 +12,10 @@ export const LIMITS = {
   waitMs: 25_000,
   maxTasksPerLease: 64,
   heartbeatLeases: 1024,
+  /** Nesting of any JSON body (objects and arrays), whatever its route. */
+  jsonDepth: 64,
+  /** Values in any JSON body (a 1 MiB body cannot exceed it; checkpoint bodies can). */
+  jsonNodes: 1_000_000,
 } as const;
 
 /**
