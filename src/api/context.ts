@@ -109,7 +109,7 @@ export async function authenticateKey(env: Env, raw: string): Promise<Caller> {
   let charge = true;
   if (entry && entry.expiresAt !== null && entry.expiresAt <= now) {
     verified.delete(raw);
-    throw unauthorized("invalid API key (revoked, expired or unknown)");
+    throw unauthorized("invalid API key");
   }
   if (entry && entry.until >= now) keyCacheStats.hits++;
   else keyCacheStats.misses++;
@@ -118,7 +118,7 @@ export async function authenticateKey(env: Env, raw: string): Promise<Caller> {
     const r = await stub.authenticate(key.keyId, hash);
     if (r.kind === "error") {
       if (r.code === "rate_limited") throw rateLimited(r.message, (r.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 1000);
-      throw unauthorized("invalid API key (revoked, expired or unknown)");
+      throw unauthorized("invalid API key");
     }
     entry = { scopes: r.value.scopes, hash, runnerId: r.value.runner_id, expiresAt: r.value.expires_at, until: now + CACHE_MS };
     if (verified.size >= CACHE_MAX) verified.clear();

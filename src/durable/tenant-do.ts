@@ -197,7 +197,7 @@ export class TenantDO extends DurableObject<Env> {
   async authed(auth: { keyId: string; hash: string; charge: boolean }, method: string, args: unknown[]): Promise<{ kind: "ok"; value: unknown } | ({ kind: "denied" } & Denied) | Failure> {
     const now = this.now();
     const key = this.keyring.check(auth.keyId, auth.hash, now);
-    if (!key) return { kind: "denied", code: "unauthorized", message: "invalid API key (revoked, expired or unknown)" };
+    if (!key) return { kind: "denied", code: "unauthorized", message: "invalid API key" };
     if (auth.charge) {
       const denied = this.keyring.charge(key, now);
       if (denied) return { kind: "denied", ...denied };
