@@ -14,4 +14,10 @@ export interface Env {
   OFFICEOS_SPILL_BYTES?: string;
   /** Retention of spilled blobs in seconds (default 7 days). */
   OFFICEOS_SPILL_TTL_S?: string;
+  /** Per-key rate limit (requests/s and burst) for admin, submit and read keys; "0" turns it off (default 50 and 200). */
+  OFFICEOS_RATE_RPS?: string;
+  OFFICEOS_RATE_BURST?: string;
+  /** The same for runner keys, kept apart so that long-polls and heartbeats never starve (default 200 and 1000). */
+  OFFICEOS_RUNNER_RATE_RPS?: string;
+  OFFICEOS_RUNNER_RATE_BURST?: string;
 }

@@ -43,6 +43,18 @@ const LlmConfig = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
 });
 
+/** A tool endpoint the gateway forwards to; its headers (credentials) are added by the runner and never reach the agent. */
+const ToolEndpoint = z.strictObject({
+  url: z.url(),
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
+  headers: z.record(z.string().min(1), z.string()).default({}),
+  timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  max_response_bytes: z.number().int().min(1).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+});
+
+/** The uid (and gid) agents run as: a user name from /etc/passwd, or numbers. */
+const AgentUser = z.union([z.string().min(1).max(64), z.strictObject({ uid: z.number().int().min(1), gid: z.number().int().min(1) })]);
+
 /** GPUs: discovered with nvidia-smi, or listed here (then nvidia-smi is not run). */
 const GpuConfig = z.strictObject({
   discover: z.boolean().default(true),
@@ -75,6 +87,13 @@ export const RunnerConfigSchema = z
     limits: LimitsConfig.prefault({}),
     llm: LlmConfig.optional(),
     gpus: GpuConfig.prefault({}),
+    /** Tools agents may call through POST /tools/{name}, when their spec allows it. */
+    tools: z.record(Name, ToolEndpoint).default({}),
+    /**
+     * Who agent processes run as when the runner runs as root (default "nobody"). Never root:
+     * an agent must not read the runner's config, its /proc/<pid>/environ or other tasks' files.
+     */
+    agent_user: AgentUser.optional(),
   })
   .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, { message: "heartbeat_interval_ms must be below lease_ttl_ms", path: ["heartbeat_interval_ms"] });
 

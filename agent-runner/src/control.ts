@@ -20,14 +20,34 @@ export interface RegisterBody {
   lease_ttl_ms: number;
 }
 
+const LEASE_TOKEN = "officeos-lease-token";
+
 export class ControlPlane {
+  /** The runner's own credential, issued at registration (bound to its runner id); until then the configured key. */
+  private key: string;
+  /** Lease tokens by `task:epoch`, from lease and heartbeat answers; sent on every call made under that lease. */
+  private readonly tokens = new Map<string, string>();
+
   constructor(
     private readonly baseUrl: string,
-    private readonly key: string,
-  ) {}
+    /** The configured key: registers the runner (again, after the control plane forgot it). */
+    private readonly enrolKey: string,
+  ) {
+    this.key = enrolKey;
+  }
 
-  private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string>; keepDetails?: boolean } = {}): Promise<CallResult<T>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...opts.headers };
+  private token(taskId: string, epoch: number): Record<string, string> {
+    const t = this.tokens.get(`${taskId}:${epoch}`);
+    return t ? { [LEASE_TOKEN]: t } : {};
+  }
+
+  /** The lease ended on this runner: its token is of no more use. */
+  forgetLease(taskId: string, epoch: number): void {
+    this.tokens.delete(`${taskId}:${epoch}`);
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string>; keepDetails?: boolean; key?: string } = {}): Promise<CallResult<T>> {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.key ?? this.key}`, ...opts.headers };
     let payload: BodyInit | undefined;
     if (body instanceof Uint8Array) payload = body;
     else if (body !== undefined) {
@@ -58,21 +78,45 @@ export class ControlPlane {
     return { kind: "ok", value: parsed as T };
   }
 
-  register(body: RegisterBody): Promise<CallResult<{ runner: Runner }>> {
-    return this.call("POST", "/v1/runners", body);
+  /** Registers with the configured key; from then on the runner acts with the credential the answer carries. */
+  async register(body: RegisterBody): Promise<CallResult<{ runner: Runner }>> {
+    const r = await this.call<{ runner: Runner; credential?: { id: string; key: string } }>("POST", "/v1/runners", body, { key: this.enrolKey });
+    if (r.kind === "ok") this.key = r.value.credential?.key ?? this.enrolKey;
+    return r;
   }
 
-  lease(runnerId: string, maxTasks: number, waitMs: number, signal: AbortSignal): Promise<CallResult<{ leases: Lease[] }>> {
-    return this.call("POST", `/v1/runners/${runnerId}/lease`, { max_tasks: maxTasks, wait_ms: waitMs }, { timeoutMs: waitMs + 15_000, signal });
+  async lease(runnerId: string, maxTasks: number, waitMs: number, signal: AbortSignal): Promise<CallResult<{ leases: Lease[] }>> {
+    const r = await this.call<{ leases: Lease[] }>("POST", `/v1/runners/${runnerId}/lease`, { max_tasks: maxTasks, wait_ms: waitMs }, { timeoutMs: waitMs + 15_000, signal });
+    if (r.kind === "ok") for (const l of r.value.leases) if (l.lease_token) this.tokens.set(`${l.task.id}:${l.epoch}`, l.lease_token);
+    return r;
   }
 
-  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[], health?: RunnerHealth): Promise<CallResult<HeartbeatAnswer>> {
-    return this.call("POST", `/v1/runners/${runnerId}/heartbeat`, health ? { leases, health } : { leases });
+  async heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[], health?: RunnerHealth): Promise<CallResult<HeartbeatAnswer>> {
+    const proven = leases.map((l) => ({ ...l, ...(this.tokens.has(`${l.task_id}:${l.epoch}`) ? { lease_token: this.tokens.get(`${l.task_id}:${l.epoch}`) } : {}) }));
+    const r = await this.call<HeartbeatAnswer>("POST", `/v1/runners/${runnerId}/heartbeat`, health ? { leases: proven, health } : { leases: proven });
+    if (r.kind === "ok") {
+      const epochs = new Map(leases.map((l) => [l.task_id, l.epoch]));
+      for (const [task, token] of Object.entries(r.value.lease_tokens ?? {})) {
+        const epoch = epochs.get(task);
+        if (epoch !== undefined) this.tokens.set(`${task}:${epoch}`, token);
+      }
+    }
+    return r;
+  }
+
+  /** A tool call the gateway refused (or made), for the tenant's audit log. */
+  reportTool(type: "tool.denied" | "tool.called", taskId: string, details: Record<string, string | number | boolean>): Promise<CallResult<unknown>> {
+    return this.call("POST", "/v1/audit/events", { type, task_id: taskId, details });
+  }
+
+  /** An agent's spec (its allowed tools). */
+  agent(name: string): Promise<CallResult<{ name: string; tools?: string[] }>> {
+    return this.call("GET", `/v1/agents/${encodeURIComponent(name)}`, undefined);
   }
 
   /** The agent stops at a gate: decided already, or the task now waits for a person (the lease has ended). */
   requestApproval(taskId: string, epoch: number, gate: string, message?: string, details?: unknown): Promise<CallResult<ApprovalAnswer>> {
-    return this.call("POST", `/v1/tasks/${taskId}/approval`, { epoch, gate, ...(message !== undefined ? { message } : {}), ...(details !== undefined ? { details } : {}) });
+    return this.call("POST", `/v1/tasks/${taskId}/approval`, { epoch, gate, ...(message !== undefined ? { message } : {}), ...(details !== undefined ? { details } : {}) }, { headers: this.token(taskId, epoch) });
   }
 
   drain(runnerId: string): Promise<CallResult<{ runner: Runner }>> {
@@ -82,20 +126,20 @@ export class ControlPlane {
   /** Protobuf AgentState (full) or StateDelta (delta on the latest seq). */
   checkpoint(taskId: string, epoch: number, kind: "full" | "delta", protobuf: Uint8Array): Promise<CallResult<{ seq: number; kind: "full" | "delta" }>> {
     return this.call("PUT", `/v1/tasks/${taskId}/checkpoint`, protobuf, {
-      headers: { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch), "officeos-checkpoint-kind": kind },
+      headers: { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch), "officeos-checkpoint-kind": kind, ...this.token(taskId, epoch) },
     });
   }
 
   complete(taskId: string, epoch: number, result: unknown, usage?: TaskUsage): Promise<CallResult<{ task: Task }>> {
-    return this.call("POST", `/v1/tasks/${taskId}/complete`, { epoch, result: result ?? null, ...(usage ? { usage } : {}) });
+    return this.call("POST", `/v1/tasks/${taskId}/complete`, { epoch, result: result ?? null, ...(usage ? { usage } : {}) }, { headers: this.token(taskId, epoch) });
   }
 
   fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean, usage?: TaskUsage): Promise<CallResult<{ task: Task }>> {
-    return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable, ...(usage ? { usage } : {}) });
+    return this.call("POST", `/v1/tasks/${taskId}/fail`, { epoch, error, retryable, ...(usage ? { usage } : {}) }, { headers: this.token(taskId, epoch) });
   }
 
   reserveLlm(body: { task_id: string; epoch: number; tokens: number; requests?: number; max_wait_ms?: number }): Promise<CallResult<LlmReservation> | RateLimited> {
-    return this.callReserve(body);
+    return this.callReserve(body, this.token(body.task_id, body.epoch));
   }
 
   settleLlm(id: string, usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens: number }, model?: string): Promise<CallResult<LlmSettled>> {
@@ -107,24 +151,27 @@ export class ControlPlane {
   }
 
   /** A reservation; a 429 comes back with its Retry-After in milliseconds. */
-  private async callReserve(body: unknown): Promise<CallResult<LlmReservation> | RateLimited> {
-    const r = await this.call<LlmReservation>("POST", "/v1/quotas/reservations", body, { keepDetails: true });
+  private async callReserve(body: unknown, headers: Record<string, string>): Promise<CallResult<LlmReservation> | RateLimited> {
+    const r = await this.call<LlmReservation>("POST", "/v1/quotas/reservations", body, { keepDetails: true, headers });
     if (r.kind === "http" && r.status === 429) return { kind: "rate_limited", retryAfterMs: r.retryAfterMs ?? 1000, message: r.message };
     return r;
   }
 
   /** A request passed through as is (the runtime API's thread routes). */
   forward(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<CallResult<unknown>> {
-    return this.call(method, path, body, { headers, timeoutMs: 60_000 });
+    const task = headers["officeos-task-id"];
+    const lease = task !== undefined ? this.token(task, Number(headers["officeos-epoch"])) : {};
+    return this.call(method, path, body, { headers: { ...headers, ...lease }, timeoutMs: 60_000 });
   }
 
   release(taskId: string, epoch: number): Promise<CallResult<{ task: Task }>> {
-    return this.call("POST", `/v1/tasks/${taskId}/release`, { epoch });
+    return this.call("POST", `/v1/tasks/${taskId}/release`, { epoch }, { headers: this.token(taskId, epoch) });
   }
 
   /** Many outcomes in one call, each answered on its own (see report-batch.ts). */
   report(runnerId: string, reports: ReportItem[]): Promise<CallResult<ReportAnswer>> {
-    return this.call("POST", `/v1/runners/${runnerId}/report`, { reports });
+    const withTokens = reports.map((r) => ({ ...r, ...(this.tokens.has(`${r.task_id}:${r.epoch}`) ? { lease_token: this.tokens.get(`${r.task_id}:${r.epoch}`) } : {}) }));
+    return this.call("POST", `/v1/runners/${runnerId}/report`, { reports: withTokens });
   }
 }
 

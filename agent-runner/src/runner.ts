@@ -11,6 +11,8 @@ import { checkHealth, type CheckProvider, type RunnerHealth } from "./health.js"
 import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
 import { StartError, TaskRun } from "./task-run.js";
+import { resolveAgentUser, type AgentUser } from "./agent-user.js";
+import { ToolGateway } from "./tools.js";
 import { detectCgroups, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
@@ -50,6 +52,7 @@ export class AgentRunner {
   private gpus: GpuAllocator | null = null;
   /** Outcomes within a few ms of each other leave in one report call. */
   private readonly outcomes: OutcomeBatcher;
+  private agentUser: AgentUser | null = null;
 
   constructor(
     private readonly cfg: RunnerConfig,
@@ -58,6 +61,7 @@ export class AgentRunner {
     this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
     this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
     this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
+    this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
   }
 
   get id(): string {
@@ -65,7 +69,17 @@ export class AgentRunner {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.cfg.work_dir, { recursive: true });
+    const who = resolveAgentUser(this.cfg.agent_user, process.getuid?.() ?? -1);
+    if (who.kind === "error") {
+      this.log.error({ err: who.message }, "cannot start agents safely");
+      this.phase = { kind: "stopped", reason: who.message };
+      this.stop.abort();
+      return;
+    }
+    this.agentUser = who.user;
+    for (const w of who.warnings) this.log.warn(w);
+    if (who.user) this.log.info({ uid: who.user.uid, gid: who.user.gid, user: who.user.name }, "agents run as an unprivileged user");
+    await mkdir(this.cfg.work_dir, { recursive: true, mode: 0o711 });
     await this.setUpLimits();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
     if (this.cfg.ops) {
@@ -208,7 +222,13 @@ export class AgentRunner {
       await this.outcomes.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
       return;
     }
+    // The agent's allowed tools, read fresh for each task (a policy change applies to the next task).
+    const spec = await this.cp.agent(lease.task.agent);
+    const tools = spec.kind === "ok" ? (spec.value.tools ?? []) : [];
+    if (spec.kind !== "ok") log.warn({ err: spec.message }, "could not read the agent's spec: no tools for this task");
     const run = new TaskRun(lease, {
+      agentUser: this.agentUser,
+      tools,
       cp: this.cp,
       log,
       agent,
@@ -229,6 +249,7 @@ export class AgentRunner {
       this.metrics.running.dec();
       this.metrics.ended.inc({ agent: lease.task.agent, outcome: run.outcome });
       this.api.unregister(run.token);
+      this.cp.forgetLease(run.taskId, run.epoch);
       if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
       this.slotFreed?.();
       this.slotFreed = null;

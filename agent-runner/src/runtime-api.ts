@@ -7,6 +7,7 @@ import { z } from "zod";
 import { AgentStateJson } from "../../src/api/schemas.js";
 import { isThreadsPath, readRaw } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
+import type { ToolCaller, ToolGateway } from "./tools.js";
 
 export interface RuntimeReply {
   status: number;
@@ -27,6 +28,8 @@ export interface TaskHandle {
   threads?(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply>;
   /** The task and lease epoch, for the LLM gateway's quota reservations. */
   identity?(): LlmTask;
+  /** The task, its agent and the tools its spec allows, for the tool gateway. */
+  toolCaller?(): ToolCaller;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -47,6 +50,8 @@ export class RuntimeApi {
   private readonly tasks = new Map<string, TaskHandle>();
   /** POST /llm/v1/chat/completions goes here (set by the runner). */
   llm: LlmGateway | null = null;
+  /** POST /tools/{name} goes here (set by the runner). */
+  tools: ToolGateway | null = null;
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -88,6 +93,14 @@ export class RuntimeApi {
       const raw = await readRaw(req);
       if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
       return reply(res, await task.threads(req.method ?? "GET", req.url ?? "/", raw.body));
+    }
+    const tool = /^POST \/tools\/([A-Za-z0-9][A-Za-z0-9._:-]{0,127})$/.exec(route);
+    if (tool?.[1]) {
+      const who = task.toolCaller?.();
+      if (!this.tools || !who) return send(res, 404, { error: { code: "not_found", message: "no tool gateway on this runner" } });
+      const raw = await readRaw(req, MAX_BODY);
+      if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
+      return this.tools.handle(who, tool[1], raw.body, req.headers["content-type"], res);
     }
     const body = await readJson(req);
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });

@@ -6,7 +6,7 @@
 // without a word (reported as a retryable failure).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
@@ -20,6 +20,8 @@ import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
 import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
 import { gpuEnv, type GpuAllocator } from "./gpu.js";
+import type { AgentUser } from "./agent-user.js";
+import type { ToolCaller } from "./tools.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
 export type StopReason = "cancel" | "drain" | "lost" | "suspended" | "stalled";
@@ -40,6 +42,10 @@ export interface TaskRunDeps {
   gpus?: GpuAllocator | null | undefined;
   /** Where complete / fail / release go: the runner's batcher (report-batch.ts); the single calls when absent. */
   outcomes?: Outcomes | undefined;
+  /** The unprivileged user agents run as (runner as root); null: the runner's own user. */
+  agentUser?: AgentUser | null | undefined;
+  /** Tools the agent's spec allows (the tool gateway checks them). */
+  tools?: readonly string[] | undefined;
 }
 
 /** A task this runner cannot start with what it has free (GPU fragmentation). */
@@ -104,7 +110,11 @@ export class TaskRun implements TaskHandle {
   private async spawnAgent(): Promise<void> {
     const { agent, runtimeUrl, workRoot } = this.deps;
     this.workDir = join(workRoot, `${this.taskId}-${this.epoch}`);
-    await mkdir(this.workDir, { recursive: true });
+    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+    const user = this.deps.agentUser ?? null;
+    // The task's own directory, private to the agent's user; removed when the task ends.
+    if (user) await chown(this.workDir, user.uid, user.gid);
+    await chmod(this.workDir, 0o700);
     const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
     const resources = this.lease.resources ?? {};
     const gpus = this.deps.gpus;
@@ -116,10 +126,13 @@ export class TaskRun implements TaskHandle {
     }
     let cmd = agentCmd;
     let args = agentArgs;
+    // Inside a cgroup the wrapper shell joins it as root first, then setpriv drops to the agent's user.
+    const dropWithSetpriv = user !== null && this.deps.cgroups !== undefined && this.deps.cgroups.mode !== "rlimit";
+    if (dropWithSetpriv && user) [cmd, args] = ["setpriv", [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs", "--", agentCmd, ...agentArgs]];
     if (this.deps.cgroups) {
       const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
       this.cgroup = await TaskCgroup.create(this.deps.cgroups, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`, limits);
-      [cmd, args] = this.cgroup.wrap(agentCmd, agentArgs);
+      [cmd, args] = this.cgroup.wrap(cmd, args);
     }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -134,7 +147,8 @@ export class TaskRun implements TaskHandle {
       OFFICEOS_WATCH_STDIN: "1",
       ...pinned,
     };
-    const child = spawn(cmd, args, { cwd: agent.cwd ?? this.workDir, env, stdio: ["pipe", "pipe", "pipe"] });
+    const ids = user && !dropWithSetpriv ? { uid: user.uid, gid: user.gid } : {};
+    const child = spawn(cmd, args, { cwd: agent.cwd ?? this.workDir, env, stdio: ["pipe", "pipe", "pipe"], ...ids });
     this.child = child;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
@@ -241,6 +255,10 @@ export class TaskRun implements TaskHandle {
 
   private get outcomes(): Outcomes {
     return this.deps.outcomes ?? this.deps.cp;
+  }
+
+  toolCaller(): ToolCaller {
+    return { taskId: this.taskId, agent: this.lease.task.agent, allowed: this.deps.tools ?? [] };
   }
 
   /** The task and attempt this process runs for (the LLM gateway reserves quota with it). */

@@ -457,6 +457,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's audit log, newest first: keys created, used (per key per minute) and revoked; agent and quota changes; escalation and approval actions; tool calls denied */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of audit events */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPage"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A runner reports a tool call its gateway denied (or made) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReportAudit"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checkpoints": {
         parameters: {
             query?: never;
@@ -678,9 +815,49 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The tenant's keys: ids, scopes, expiry, revocation, last use (never secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description All keys, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: components["schemas"]["KeyView"][];
+                        };
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
-        /** Create an API key with scopes */
+        /** Create an API key with scopes and an optional expiry; the secret is shown once */
         post: {
             parameters: {
                 query?: never;
@@ -733,6 +910,73 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key: it stops working at once, on every isolate */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The revoked key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: components["schemas"]["KeyView"];
+                        };
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1162,13 +1406,18 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The registered runner */
+                /** @description The registered runner and its own credential */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on. */
+                            credential: {
+                                id: string;
+                                key: string;
+                            };
                             runner: components["schemas"]["Runner"];
                         };
                     };
@@ -1862,7 +2111,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The lease token (required; from the lease or heartbeat answer) */
+                    "officeos-lease-token"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -2171,7 +2423,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The lease token (required; from the lease or heartbeat answer) */
+                    "officeos-lease-token"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -2338,7 +2593,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The lease token (required; from the lease or heartbeat answer) */
+                    "officeos-lease-token"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -2427,7 +2685,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The lease token (required; from the lease or heartbeat answer) */
+                    "officeos-lease-token"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3091,6 +3352,7 @@ export interface components {
             };
             timeouts: components["schemas"]["Timeouts"];
             tolerations: components["schemas"]["Toleration"][];
+            tools: string[];
             updated_at: string;
             weight: number;
         };
@@ -3117,6 +3379,7 @@ export interface components {
             retry?: components["schemas"]["RetryPolicy"];
             timeouts?: components["schemas"]["Timeouts"];
             tolerations?: components["schemas"]["Toleration"][];
+            tools?: string[];
             weight?: number;
         };
         AgentState: {
@@ -3169,6 +3432,19 @@ export interface components {
             on_timeout?: "cancel" | "escalate" | "approve" | "reject";
             timeout_ms?: number;
         };
+        AuditEntry: {
+            actor: string;
+            at: string;
+            details?: Record<string, unknown>;
+            seq: number;
+            subject?: string;
+            /** @enum {string} */
+            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called";
+        };
+        AuditPage: {
+            events: components["schemas"]["AuditEntry"][];
+            next_cursor?: string;
+        };
         Backoff: {
             initial_ms?: number;
             jitter?: number;
@@ -3205,6 +3481,10 @@ export interface components {
             usage?: components["schemas"]["TaskUsage"];
         };
         CreateKey: {
+            /** Format: date-time */
+            expires_at?: string;
+            expires_in_s?: number;
+            name?: string;
             scopes: components["schemas"]["Scope"][];
         };
         CreateTenant: {
@@ -3267,18 +3547,37 @@ export interface components {
             health?: components["schemas"]["RunnerHealth"];
             leases: {
                 epoch: number;
+                lease_token?: string;
                 task_id: string;
             }[];
         };
         HeartbeatAnswer: {
             cancel: string[];
             expires_at: string;
+            lease_tokens?: {
+                [key: string]: string;
+            };
             preempt: string[];
         };
         KeyCreated: {
+            expires_at?: string;
             id: string;
             key: string;
+            runner_id?: string;
             scopes: components["schemas"]["Scope"][];
+        };
+        KeyView: {
+            created_at: string;
+            created_by?: string;
+            expires_at?: string;
+            id: string;
+            /** @description Start of the last minute the key was used in */
+            last_used_at?: string;
+            revoked_at?: string;
+            runner_id?: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
         };
         /**
          * @example {
@@ -3294,6 +3593,7 @@ export interface components {
             epoch: number;
             expires_at: string;
             lease_id: string;
+            lease_token?: string;
             resources?: components["schemas"]["Resources"];
             task: components["schemas"]["Task"];
         };
@@ -3450,8 +3750,15 @@ export interface components {
                 task_id: string;
             })[];
         };
+        ReportAudit: {
+            details?: Record<string, unknown>;
+            task_id?: string;
+            /** @enum {string} */
+            type: "tool.denied" | "tool.called";
+        };
         ReportItem: {
             epoch: number;
+            lease_token?: string;
             /** @enum {string} */
             outcome: "complete";
             result?: Record<string, unknown> | unknown[] | string | number | boolean | null;
@@ -3460,6 +3767,7 @@ export interface components {
         } | {
             epoch: number;
             error: components["schemas"]["TaskError"];
+            lease_token?: string;
             /** @enum {string} */
             outcome: "fail";
             retryable?: boolean;
@@ -3467,6 +3775,7 @@ export interface components {
             usage?: components["schemas"]["TaskUsage"];
         } | {
             epoch: number;
+            lease_token?: string;
             /** @enum {string} */
             outcome: "release";
             task_id: string;

@@ -37,6 +37,6 @@ export function startRunner(opts: {
   log?: (s: string) => void;
 }): RunnerProcess;
 export function stopProcess(child: ChildProcess, graceMs?: number): Promise<void>;
-export type Api = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
+export type Api = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<T>;
 export function api(url: string, key?: string): Api;
 export function bootstrapTenant(url: string, adminToken: string, name?: string): Promise<{ tenant: { id: string; name: string }; adminKey: string; runnerKey: string; submitKey: string }>;

@@ -134,10 +134,10 @@ export function stopProcess(child, graceMs = 20_000) {
 
 /** A tiny JSON client for the control plane API. */
 export function api(url, key) {
-  return async (method, path, body) => {
+  return async (method, path, body, headers = {}) => {
     const r = await fetch(`${url}${path}`, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();

@@ -4,8 +4,10 @@ import { bodyLimit } from "hono/body-limit";
 import { ApiError, toErrorResponse, toJson } from "./errors.js";
 import type { AppEnv } from "./context.js";
 import { LIMITS } from "./schemas.js";
+import { jsonShapeProblem } from "./json-shape.js";
 import { admin } from "./routes/admin.js";
 import { agents } from "./routes/agents.js";
+import { keys } from "./routes/keys.js";
 import { checkpoints } from "./routes/checkpoints.js";
 import { people } from "./routes/people.js";
 import { quotas } from "./routes/quotas.js";
@@ -35,7 +37,26 @@ export function createApp(): OpenAPIHono<AppEnv> {
     })(c, next);
   });
 
+  // JSON depth and size, before any route parses the body (the validators reuse this parse).
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && /json/i.test(c.req.header("content-type") ?? "")) {
+      let value: unknown;
+      let parsed = true;
+      try {
+        value = await c.req.json();
+      } catch {
+        parsed = false; // the route's validator answers 400 for malformed JSON
+      }
+      if (parsed) {
+        const problem = jsonShapeProblem(value, LIMITS.jsonDepth, LIMITS.jsonNodes);
+        if (problem) throw new ApiError("bad_request", problem, { max_depth: LIMITS.jsonDepth, max_values: LIMITS.jsonNodes });
+      }
+    }
+    await next();
+  });
+
   app.route("/", admin);
+  app.route("/", keys);
   app.route("/", agents);
   app.route("/", runners);
   app.route("/", tasks);

@@ -14,6 +14,10 @@ export const LIMITS = {
   heartbeatLeases: 1024,
   /** Tasks in one POST /v1/tasks/batch; outcomes in one POST /v1/runners/{id}/report. */
   batchItems: 500,
+  /** Nesting of any JSON body (objects and arrays), whatever its route. */
+  jsonDepth: 64,
+  /** Values in any JSON body (a 1 MiB body cannot exceed it; checkpoint bodies can). */
+  jsonNodes: 1_000_000,
 } as const;
 
 /**
@@ -187,6 +191,8 @@ export const AgentSpec = z
     output_schema: OutputSchema.optional(),
     /** LLM rates, concurrent runs and daily budgets of this agent (see TenantQuota for the tenant's). */
     quota: AgentQuota.optional(),
+    /** Tools the agent may call through its runner's tool gateway (POST /tools/{name}); none when absent. */
+    tools: z.array(Name).max(LIMITS.listSize).optional(),
   })
   .openapi("AgentSpec");
 export type AgentSpec = z.infer<typeof AgentSpec>;
@@ -214,6 +220,7 @@ export const Agent = z
     escalation: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "fail"]) }),
     output_schema: Json.optional(),
     quota: AgentQuota,
+    tools: z.array(z.string()),
     updated_at: z.string(),
   })
   .openapi("Agent");
@@ -224,10 +231,24 @@ export const TenantCreated = z
   .object({ tenant: z.object({ id: z.string(), name: z.string() }), api_key: z.string() })
   .openapi("TenantCreated");
 
+/** A key lives at most this long when it expires at all (10 years). */
+export const MAX_KEY_TTL_S = 10 * 365 * 24 * 3600;
 export const CreateKey = z
-  .strictObject({ scopes: z.array(Scope).min(1).max(4) })
+  .strictObject({
+    scopes: z.array(Scope).min(1).max(4),
+    /** The key stops working this many seconds from now. */
+    expires_in_s: z.number().int().min(1).max(MAX_KEY_TTL_S).optional(),
+    /** The key stops working at this time (ISO 8601); at most one of the two. */
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+    /** A note for people reading GET /v1/keys. */
+    name: z.string().max(LIMITS.name).optional(),
+  })
+  .refine((k) => k.expires_in_s === undefined || k.expires_at === undefined, { message: "give expires_in_s or expires_at, not both", path: ["expires_at"] })
   .openapi("CreateKey");
-export const KeyCreated = z.object({ id: z.string(), key: z.string(), scopes: z.array(Scope) }).openapi("KeyCreated");
+export type CreateKey = z.infer<typeof CreateKey>;
+export const KeyCreated = z
+  .object({ id: z.string(), key: z.string(), scopes: z.array(Scope), expires_at: z.string().optional(), runner_id: z.string().optional() })
+  .openapi("KeyCreated");
 
 export const RegisterRunner = z
   .strictObject({
@@ -438,6 +459,12 @@ export const Lease = z
     checkpoint: CheckpointView.optional(),
     /** The agent's resource request: cgroup limits and GPU pinning on the runner. */
     resources: Resources.optional(),
+    /**
+     * Proof of this lease (tenant, task, epoch, expiry; HMAC-signed): send it in the header
+     * OfficeOS-Lease-Token on checkpoint, complete, fail, release, approval and LLM reservations,
+     * and with the lease in each heartbeat, which answers with a fresh one.
+     */
+    lease_token: z.string().optional(),
   })
   .openapi("Lease");
 export type Lease = z.infer<typeof Lease>;
@@ -445,12 +472,19 @@ export const LeaseAnswer = z.object({ leases: z.array(Lease) }).openapi("LeaseAn
 
 export const Heartbeat = z
   .strictObject({
-    leases: z.array(z.strictObject({ task_id: z.string().max(LIMITS.name), epoch: Epoch })).max(LIMITS.heartbeatLeases),
+    /** A lease is extended only with its lease token; one without (or with a wrong one) comes back in `cancel`. */
+    leases: z.array(z.strictObject({ task_id: z.string().max(LIMITS.name), epoch: Epoch, lease_token: z.string().max(1024).optional() })).max(LIMITS.heartbeatLeases),
     health: RunnerHealth.optional(),
   })
   .openapi("Heartbeat");
 export const HeartbeatAnswer = z
-  .object({ expires_at: z.string(), cancel: z.array(z.string()), preempt: z.array(z.string()) })
+  .object({
+    expires_at: z.string(),
+    cancel: z.array(z.string()),
+    preempt: z.array(z.string()),
+    /** Fresh lease tokens (valid until the new expiry) of the leases this heartbeat extended, by task id. */
+    lease_tokens: z.record(z.string(), z.string()).optional(),
+  })
   .openapi("HeartbeatAnswer");
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
@@ -475,7 +509,12 @@ export const SubmitBatchAnswer = z
   .object({ items: z.array(BatchItemAnswer).describe("One per submitted task, in order: 201 created, 200 already submitted (idempotency key), or the error") })
   .openapi("SubmitBatchAnswer");
 
-const TaskRef = { task_id: z.string().min(1).max(LIMITS.name), epoch: Epoch };
+const TaskRef = {
+  task_id: z.string().min(1).max(LIMITS.name),
+  epoch: Epoch,
+  /** The lease's token (as the OfficeOS-Lease-Token header of the single calls). */
+  lease_token: z.string().max(1024).optional(),
+};
 /** One outcome in a runner's report: the same fields and the same epoch fencing as the single calls. */
 export const ReportItem = z
   .discriminatedUnion("outcome", [

@@ -34,7 +34,7 @@ import type {
   TaskUsage,
   TenantQuota,
 } from "../api/schemas.js";
-import { randomHex, timingSafeEqual } from "../auth/keys.js";
+import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { dominantShare } from "../drf/share.js";
 import type { Requirements } from "../scheduler/fit.js";
@@ -46,6 +46,9 @@ import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
 import { Quotas } from "./tenant/quotas.js";
+import { AUDIT_TYPES, AuditLog, type AuditEntry, type AuditType } from "./tenant/audit.js";
+import { Keyring, rateLimitsFrom, type Denied, type KeyInfo, type KeyView } from "./tenant/keyring.js";
+import { auditOf, KEYED_METHODS, runnerTarget } from "./tenant/access.js";
 import {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -130,6 +133,9 @@ export class TenantDO extends DurableObject<Env> {
   /** Inside a batch: pump() and preemption wait until its end (see batched()). */
   private inBatch = false;
   private readonly validators = new Map<string, { spec: string; check: OutputCheck }>();
+  private readonly audit: AuditLog;
+  /** API keys, their rate limits and use (tenant/keyring.ts); tests may set `keyring.limits`. */
+  readonly keyring: Keyring;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -137,6 +143,8 @@ export class TenantDO extends DurableObject<Env> {
     migrate(this.sql, TENANT_MIGRATIONS);
     this.events = new EventLog(this.sql);
     this.counters = new Counters(this.sql);
+    this.audit = new AuditLog(this.sql);
+    this.keyring = new Keyring(this.sql, this.audit, rateLimitsFrom(env as unknown as Record<string, unknown>));
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -163,21 +171,112 @@ export class TenantDO extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.setMeta("tenant_id", tenantId);
       this.setMeta("name", name);
-      this.sql.exec("INSERT INTO api_keys (id, hash, scopes, created_at) VALUES (?, ?, ?, ?)", keyId, keyHash, JSON.stringify(["admin"]), now);
+      this.keyring.create(keyId, keyHash, ["admin"], now, { createdBy: "operator" });
     });
     return ok({ id: tenantId, name });
   }
 
-  authenticate(keyId: string, keyHash: string): Result<{ scopes: Scope[] }> {
-    const row = this.sql.exec<{ hash: string; scopes: string; revoked_at: number | null }>("SELECT hash, scopes, revoked_at FROM api_keys WHERE id = ?", keyId).toArray()[0];
-    if (!row || row.revoked_at !== null || !timingSafeEqual(row.hash, keyHash)) return fail("unauthorized", "invalid API key");
-    return ok({ scopes: JSON.parse(row.scopes) as Scope[] });
+  /**
+   * Checks a key (hash, revocation, expiry) and, with `charge`, takes a request
+   * from its rate limit. The Worker calls this when its per-isolate cache does
+   * not know the key; every later call goes through `authed`, which checks again.
+   */
+  authenticate(keyId: string, keyHash: string, charge = true): Result<KeyInfo> {
+    const now = this.now();
+    const key = this.keyring.check(keyId, keyHash, now);
+    if (!key) return fail("unauthorized", "invalid API key");
+    if (charge) {
+      const denied = this.keyring.charge(key, now);
+      if (denied) return fail(denied.code, denied.message, { retry_after_ms: denied.retryAfterMs ?? 1000 });
+    }
+    return ok(key);
   }
 
-  createKey(keyId: string, keyHash: string, scopes: Scope[]): Result<{ id: string; scopes: Scope[] }> {
-    const uniq = [...new Set(scopes)].sort();
-    this.sql.exec("INSERT INTO api_keys (id, hash, scopes, created_at) VALUES (?, ?, ?, ?)", keyId, keyHash, JSON.stringify(uniq), this.now());
-    return ok({ id: keyId, scopes: uniq });
+  /**
+   * A tenant key's call: the key is checked here, in the same round trip as the
+   * work (so a revoked key stops at once even when the Worker's cache still
+   * knows it), charged against its rate limit once per HTTP request, held to its
+   * own runner when it is a runner key, and the call audited when it changes policy.
+   */
+  async authed(auth: { keyId: string; hash: string; charge: boolean }, method: string, args: unknown[]): Promise<{ kind: "ok"; value: unknown } | ({ kind: "denied" } & Denied) | Failure> {
+    const now = this.now();
+    const key = this.keyring.check(auth.keyId, auth.hash, now);
+    if (!key) return { kind: "denied", code: "unauthorized", message: "invalid API key" };
+    if (auth.charge) {
+      const denied = this.keyring.charge(key, now);
+      if (denied) return { kind: "denied", ...denied };
+    }
+    if (!KEYED_METHODS.has(method)) return fail("forbidden", `no such operation: ${method}`);
+    if (key.scopes.includes("runner") && !key.scopes.includes("admin")) {
+      const refused = this.actsAsOwnRunner(key, runnerTarget(method, args));
+      if (refused) return refused;
+    }
+    const actor = `key:${key.id}`;
+    const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
+    let value: unknown;
+    if (method === "createKey" || method === "revokeKey" || method === "recordAudit") value = fn.call(this, ...args, actor);
+    else value = await fn.call(this, ...args);
+    const r = value as Result<unknown> | undefined;
+    if (r && typeof r === "object" && "kind" in r && r.kind === "ok") {
+      if (method === "registerRunner") this.sql.exec("UPDATE runners SET registered_by = ? WHERE id = ?", key.id, (r.value as Runner).id);
+      const a = auditOf(method, args, r.value);
+      if (a) this.audit.append(now, a.type, actor, a.subject, a.details);
+    }
+    return { kind: "ok", value };
+  }
+
+  /** A runner key acts only as a runner it registered, or the one its credential is bound to. */
+  private actsAsOwnRunner(key: KeyInfo, target: ReturnType<typeof runnerTarget>): Failure | null {
+    if (!target) return null;
+    let runnerId: string | null;
+    if ("runner" in target) runnerId = target.runner;
+    else runnerId = this.sql.exec<{ runner_id: string | null }>("SELECT runner_id FROM tasks WHERE id = ?", target.task).toArray()[0]?.runner_id ?? null;
+    if (runnerId === null) return null;
+    if (key.runner_id !== null) return key.runner_id === runnerId ? null : fail("forbidden", `this credential belongs to runner "${key.runner_id}", not "${runnerId}"`);
+    const by = this.sql.exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId).toArray()[0];
+    if (!by) return null; // no such runner: the call itself answers 404
+    return by.registered_by === key.id ? null : fail("forbidden", `runner "${runnerId}" was not registered with this key`);
+  }
+
+  createKey(keyId: string, keyHash: string, scopes: Scope[], opts: { expires_at?: number; runner_id?: string } = {}, actor = SYSTEM): Result<{ id: string; scopes: Scope[]; expires_at?: string; runner_id?: string }> {
+    const now = this.now();
+    if (opts.expires_at !== undefined && opts.expires_at <= now) return fail("bad_request", "expires_at is in the past");
+    if (opts.runner_id !== undefined && !this.runnerRow(opts.runner_id)) return fail("not_found", `runner "${opts.runner_id}" not found`);
+    const k = this.keyring.create(keyId, keyHash, scopes, now, { expiresAt: opts.expires_at ?? null, runnerId: opts.runner_id ?? null, createdBy: actor });
+    return ok({ id: k.id, scopes: k.scopes, ...(k.expires_at !== null ? { expires_at: iso(k.expires_at) } : {}), ...(k.runner_id !== null ? { runner_id: k.runner_id } : {}) });
+  }
+
+  listKeys(): Result<{ keys: KeyView[] }> {
+    return ok({ keys: this.keyring.list(this.now()) });
+  }
+
+  revokeKey(keyId: string, actor = SYSTEM): Result<KeyView> {
+    return this.keyring.revoke(keyId, this.now(), actor);
+  }
+
+  listAudit(q: { type?: AuditType | undefined; cursor?: string | undefined; limit?: number | undefined }): Result<{ events: AuditEntry[]; next_cursor?: string }> {
+    this.keyring.flushUsage();
+    const before = q.cursor !== undefined ? Number(q.cursor) : undefined;
+    if (before !== undefined && !Number.isSafeInteger(before)) return fail("bad_request", "cursor is not one this API gave");
+    return ok(this.audit.list({ type: q.type, before, limit: q.limit ?? 100 }));
+  }
+
+  /** Events a runner reports (a denied tool call); only tool events, only for this tenant. */
+  recordAudit(e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined }, actor = SYSTEM): Result<null> {
+    if (e.type !== "tool.denied" && e.type !== "tool.called") return fail("forbidden", `runners report tool events only, not ${e.type}`);
+    if (!AUDIT_TYPES.includes(e.type)) return fail("bad_request", "unknown audit type");
+    this.audit.append(this.now(), e.type, actor, e.task_id ?? null, e.details);
+    return ok(null);
+  }
+
+  /** The tenant's lease-token key (32 random bytes, hex), made on first use. */
+  leaseSecret(): string {
+    let s = this.meta("lease_secret");
+    if (s === null) {
+      s = randomHex(32);
+      this.setMeta("lease_secret", s);
+    }
+    return s;
   }
 
   // ---- agents --------------------------------------------------------------

@@ -2,7 +2,7 @@
 // child process against the Worker under wrangler dev, with a real runner
 // running the echo agent and the Python example agent (stdlib HTTP only).
 import { spawn } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../scripts/gen-client.mjs";
@@ -11,6 +11,9 @@ import { useStack } from "./helpers.js";
 
 const CLI = join(ROOT, "cli/dist/officeos.mjs");
 const PY_AGENT = join(ROOT, "agent-runner/examples/python-agent.py");
+// Agents run as "nobody" under a root runner: a python3 on root's own PATH (pyenv shims under
+// /root) is out of its reach, the system one is not. The agent needs only the standard library.
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const OPERATOR = "e2e-cli-operator";
 
 // The spec this tree's Worker serves (the first test checks it equals the served one).
@@ -64,7 +67,7 @@ beforeAll(async () => {
     name: "cli-runner",
     url,
     key: runnerKey,
-    agents: { echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] }, "py-steps": { command: ["python3", PY_AGENT] } },
+    agents: { echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] }, "py-steps": { command: [PYTHON, PY_AGENT] } },
     extra: { lease_ttl_ms: 5000, lease_wait_ms: 5000 },
   });
   s.runners.push(runner);

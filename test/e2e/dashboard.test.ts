@@ -112,12 +112,12 @@ describe("dashboard in headless Chromium", () => {
     // would: it leases the task and stops it at a gate.
     const { runner } = await runnerApi<{ runner: { id: string } }>("POST", "/v1/runners", { name: "gatekeeper", capacity: { cpu: 1000, memory_mb: 1024 }, agents: ["mailer"] });
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "mailer", input: { to: ["a@example.com", "b@example.com", "c@example.com"] } });
-    const { leases } = await runnerApi<{ leases: { epoch: number; task: { id: string } }[] }>("POST", `/v1/runners/${runner.id}/lease`, { max_tasks: 1, wait_ms: 5000 });
+    const { leases } = await runnerApi<{ leases: { epoch: number; lease_token: string; task: { id: string } }[] }>("POST", `/v1/runners/${runner.id}/lease`, { max_tasks: 1, wait_ms: 5000 });
     expect(leases.map((l) => l.task.id)).toEqual([task.id]);
 
     await page.goto(`${s.cp.url}/dashboard/approvals`);
     expect(await page.textContent("#live")).toContain("No tasks waiting for approval");
-    const asked = await runnerApi<{ state: string }>("POST", `/v1/tasks/${task.id}/approval`, { epoch: leases[0]!.epoch, gate: "send-email", message: "Send 3 emails?", details: { count: 3 } });
+    const asked = await runnerApi<{ state: string }>("POST", `/v1/tasks/${task.id}/approval`, { epoch: leases[0]!.epoch, gate: "send-email", message: "Send 3 emails?", details: { count: 3 } }, { "officeos-lease-token": leases[0]!.lease_token });
     expect(asked.state).toBe("awaiting_approval");
     const card = `section.approval[data-task="${task.id}"]`;
     await page.waitForSelector(card, { timeout: LIVE_MS });

@@ -1,5 +1,5 @@
 // Shared by the end-to-end suites: waiting on real processes, reading side-effect files.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -58,6 +58,9 @@ export function useStack(label: string): Stack {
   const token = `e2e-${label}-operator`;
   beforeAll(async () => {
     s.dir = mkdtempSync(join(tmpdir(), `officeos-${label}-`));
+    // Agents run as "nobody" under a root runner (issue #7); these suites' agents write
+    // their side-effect files here. (test/e2e/security.test.ts keeps its runner's files private.)
+    chmodSync(s.dir, 0o777);
     s.cp = await startControlPlane({ persistTo: join(s.dir, "state"), adminToken: token });
     const t = await bootstrapTenant(s.cp.url, token, label);
     s.submit = api(s.cp.url, t.submitKey);

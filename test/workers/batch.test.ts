@@ -119,6 +119,25 @@ describe("POST /v1/runners/{id}/report", () => {
     expect(r.items[2].task).toMatchObject({ id: c.task.id, state: "queued" });
   });
 
+  it("refuses a report whose lease token is missing or forged on its own, and applies the rest", async () => {
+    const f = await fixture();
+    await putAgent(f, "echo");
+    const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
+    const a = await submit(f, { agent: "echo" });
+    const b = await submit(f, { agent: "echo" });
+    const [la, lb] = await lease(f, runnerId, { max_tasks: 2 });
+    const forged = `${String(lb.lease_token).slice(0, -4)}AAAA`;
+    const r = await ok(
+      report(f, runnerId, [
+        { task_id: la.task.id, epoch: la.epoch, outcome: "complete", result: 1 },
+        { task_id: lb.task.id, epoch: lb.epoch, outcome: "complete", result: 2, lease_token: forged },
+      ]),
+    );
+    expect(r.items.map((i: { status: number }) => i.status)).toEqual([200, 401]);
+    expect(await getTask(f, a.id)).toMatchObject({ state: "succeeded" });
+    expect((await getTask(f, b.id)).state).toBe("leased");
+  });
+
   it("refuses a stale epoch on its own and applies the rest", async () => {
     const f = await fixture();
     await putAgent(f, "echo");
@@ -143,7 +162,8 @@ describe("POST /v1/runners/{id}/report", () => {
       [409, "stale_epoch"],
       [200, undefined],
       [409, "conflict"],
-      [404, "not_found"],
+      // Never leased, so no lease token can prove it: refused before the task is even looked up.
+      [401, "unauthorized"],
     ]);
     expect(r.items[0].error.details).toMatchObject({ current_epoch: fresh.epoch });
     expect(await getTask(f, old.id)).toMatchObject({ state: "leased", attempts: 2 });

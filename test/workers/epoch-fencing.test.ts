@@ -1,7 +1,7 @@
 // Epoch fencing: once a task is re-leased, anything sent with the old epoch
 // is a 409 stale_epoch and changes nothing; the new lease still works.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture, LEASE_TOKEN, leaseTokenOf } from "./helpers.js";
 
 const TTL = 5_000;
 
@@ -49,7 +49,8 @@ describe("epoch fencing", () => {
   it("refuses an epoch from the future too", async () => {
     const f = await fixture();
     const { id, fresh } = await releasedAfterExpiry(f);
-    expectError(await call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch: fresh + 1 }), 409, "stale_epoch");
+    // With the current lease's token (no token was ever made for fresh + 1).
+    expectError(await call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch: fresh + 1 }, { [LEASE_TOKEN]: leaseTokenOf(id, fresh) ?? "" }), 409, "stale_epoch");
     expect((await getTask(f, id)).state).toBe("leased");
   });
 
@@ -71,7 +72,8 @@ describe("epoch fencing", () => {
     const f = await fixture();
     await putAgent(f, "echo");
     const task = await submit(f, { agent: "echo" });
-    expectError(await call("POST", `/v1/tasks/${task.id}/complete`, f.runner, { epoch: 1 }), 409, "stale_epoch");
+    // No lease, so no lease token: refused before the epoch is even looked at.
+    expectError(await call("POST", `/v1/tasks/${task.id}/complete`, f.runner, { epoch: 1 }), 401, "unauthorized");
     expect((await getTask(f, task.id)).state).toBe("queued");
   });
 });

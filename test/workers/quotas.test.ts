@@ -92,8 +92,9 @@ describe("LLM reservations", () => {
   it("only the live lease may reserve; more than the burst is a 400", async () => {
     const f = await fixture();
     const t = await leased(f, "chat", { llm_tpm: 60, llm_tokens_burst: 100 });
-    expectError(await reserve(f, { id: t.id, epoch: t.epoch + 1 }, 10), 409, "stale_epoch");
-    expectError(await reserve(f, { id: "task_nope", epoch: 1 }, 10), 404, "not_found");
+    // Without a lease token for them: refused before the lease is looked up.
+    expectError(await reserve(f, { id: t.id, epoch: t.epoch + 1 }, 10), 401, "unauthorized");
+    expectError(await reserve(f, { id: "task_nope", epoch: 1 }, 10), 401, "unauthorized");
     expectError(await reserve(f, t, 101), 400, "bad_request");
     expectError(await call("POST", "/v1/quotas/reservations", f.submit, { task_id: t.id, epoch: t.epoch, tokens: 1 }), 403, "forbidden");
     expectError(await call("POST", "/v1/quotas/reservations", f.runner, { task_id: t.id, epoch: t.epoch, tokens: -1 }), 400, "bad_request");

@@ -1,9 +1,9 @@
 // Health, tenants and keys.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, unwrap } from "../errors.js";
-import { bearer, requireScope, tenantStub, type AppEnv } from "../context.js";
+import { bearer, tenantStub, type AppEnv } from "../context.js";
 import { body, errors, json, security } from "../openapi.js";
-import { CreateKey, CreateTenant, KeyCreated, TenantCreated } from "../schemas.js";
+import { CreateTenant, TenantCreated } from "../schemas.js";
 import { formatKey, newKeyId, newSecret, newTenantId, sha256Hex, timingSafeEqual } from "../../auth/keys.js";
 
 export const admin = new OpenAPIHono<AppEnv>();
@@ -51,23 +51,5 @@ admin.openapi(
     const key = { tenantId: newTenantId(), keyId: newKeyId(), secret: newSecret() };
     const tenant = unwrap(await tenantStub(c.env, key.tenantId).init(key.tenantId, name, key.keyId, await sha256Hex(key.secret)));
     return c.json({ tenant, api_key: formatKey(key) }, 201);
-  },
-);
-
-admin.openapi(
-  createRoute({
-    method: "post",
-    path: "/v1/keys",
-    summary: "Create an API key with scopes",
-    security,
-    middleware: [requireScope("admin")] as const,
-    request: body(CreateKey),
-    responses: { 201: json(KeyCreated, "The key, shown once"), 400: errors[400], 401: errors[401], 403: errors[403] },
-  }),
-  async (c) => {
-    const caller = c.get("caller");
-    const key = { tenantId: caller.tenantId, keyId: newKeyId(), secret: newSecret() };
-    const created = unwrap(await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), c.req.valid("json").scopes));
-    return c.json({ id: created.id, key: formatKey(key), scopes: created.scopes }, 201);
   },
 );

@@ -3,6 +3,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, toJson, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
+import { requireLeaseToken } from "../lease-auth.js";
 import { errors, json, PathId, security } from "../openapi.js";
 import { CheckpointSaved, CheckpointView, LIMITS, PutCheckpointJson } from "../schemas.js";
 import { decodeDelta, decodeState, encodeDelta, encodeState, wrapCheckpoint } from "../../checkpoint/codec.js";
@@ -87,6 +88,7 @@ checkpoints.openapi(
       if (d.kind === "error") throw new ApiError("bad_request", `state cannot be stored: ${d.message}`);
       write = delta ? { kind: "delta", baseSeq: delta.base_seq, bytes } : { kind: "full", bytes };
     }
+    await requireLeaseToken(c, taskId, epoch);
     const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
     const started = Date.now();
     const { seq, kind } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, write));

@@ -4,6 +4,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, unwrap, type Result } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
+import { requireLeaseToken } from "../lease-auth.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
 import { ErrorSchema, LlmReservation, LlmSettled, QuotasView, ReserveLlm, SettleLlm, TenantQuota } from "../schemas.js";
 
@@ -68,7 +69,11 @@ quotas.openapi(
       429: tooMany,
     },
   }),
-  async (c) => c.json(unwrapReserve(await c.get("caller").tenant.reserveLlm(c.req.valid("json"))), 201),
+  async (c) => {
+    const b = c.req.valid("json");
+    await requireLeaseToken(c, b.task_id, b.epoch);
+    return c.json(unwrapReserve(await c.get("caller").tenant.reserveLlm(b)), 201);
+  },
 );
 
 quotas.openapi(

@@ -1,10 +1,12 @@
 // Runner registration, long-poll lease, heartbeat, drain.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiError, unwrap } from "../errors.js";
+import { ApiError, toErrorResponse, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
 import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Report, ReportAnswer, Runner, SchedulerView, type Lease } from "../schemas.js";
 import { checkpointView } from "./checkpoints.js";
+import { leaseTokenProblem, signLease } from "../lease-auth.js";
+import { formatKey, newKeyId, newSecret, sha256Hex } from "../../auth/keys.js";
 
 export const runners = new OpenAPIHono<AppEnv>();
 
@@ -18,9 +20,28 @@ runners.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: body(RegisterRunner),
-    responses: { 201: json(z.object({ runner: Runner }), "The registered runner"), 400: errors[400], 401: errors[401], 403: errors[403] },
+    responses: {
+      201: json(
+        z.object({
+          runner: Runner,
+          credential: z
+            .object({ id: z.string(), key: z.string() })
+            .openapi({ description: "A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on." }),
+        }),
+        "The registered runner and its own credential",
+      ),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+    },
   }),
-  async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.registerRunner(c.req.valid("json"))) }, 201),
+  async (c) => {
+    const caller = c.get("caller");
+    const runner = unwrap(await caller.tenant.registerRunner(c.req.valid("json")));
+    const key = { tenantId: caller.tenantId, keyId: newKeyId(), secret: newSecret() };
+    unwrap(await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), ["runner"], { runner_id: runner.id }));
+    return c.json({ runner, credential: { id: key.keyId, key: formatKey(key) } }, 201);
+  },
 );
 
 runners.openapi(
@@ -63,6 +84,7 @@ runners.openapi(
     const leases = await Promise.all(
       grants.map(async (g): Promise<Lease> => {
         const lease: Lease = { lease_id: g.lease_id, epoch: g.epoch, expires_at: g.expires_at, task: g.task, resources: g.resources };
+        lease.lease_token = await signLease(caller, g.task.id, g.epoch, g.expires_at);
         if (!g.load_checkpoint) return lease;
         // Raise the instance's epoch floor before the runner can write, and hand it the state to resume from.
         let stored;
@@ -90,7 +112,22 @@ runners.openapi(
     request: { params: IdParam, ...body(Heartbeat) },
     responses: { 200: json(HeartbeatAnswer, "New expiry; tasks to stop"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.heartbeat(c.req.valid("param").id, c.req.valid("json").leases, c.req.valid("json").health)), 200),
+  async (c) => {
+    const caller = c.get("caller");
+    const b = c.req.valid("json");
+    // Only leases proven by their token are extended; the others are told to stop.
+    const proven: { task_id: string; epoch: number }[] = [];
+    const unproven: string[] = [];
+    for (const l of b.leases) {
+      if (await leaseTokenProblem(caller, l.lease_token, l.task_id, l.epoch)) unproven.push(l.task_id);
+      else proven.push({ task_id: l.task_id, epoch: l.epoch });
+    }
+    const answer = unwrap(await caller.tenant.heartbeat(c.req.valid("param").id, proven, b.health));
+    const cancelled = new Set(answer.cancel);
+    const lease_tokens: Record<string, string> = {};
+    for (const l of proven) if (!cancelled.has(l.task_id)) lease_tokens[l.task_id] = await signLease(caller, l.task_id, l.epoch, answer.expires_at);
+    return c.json({ ...answer, cancel: [...answer.cancel, ...unproven], lease_tokens }, 200);
+  },
 );
 
 runners.openapi(
@@ -107,7 +144,23 @@ runners.openapi(
     request: { params: IdParam, ...body(Report) },
     responses: { 200: json(ReportAnswer, "One answer per report, in order"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 413: errors[413] },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.report(c.req.valid("param").id, c.req.valid("json").reports)), 200),
+  async (c) => {
+    const caller = c.get("caller");
+    const reports = c.req.valid("json").reports;
+    // Each report must prove its lease like the single call; one that cannot is refused on its own.
+    const problems = await Promise.all(reports.map((r) => leaseTokenProblem(caller, r.lease_token, r.task_id, r.epoch)));
+    const proven = reports.filter((_, i) => problems[i] === null).map(({ lease_token: _t, ...r }) => r);
+    // Called even with nothing proven: the runner itself must exist and be this key's to report for.
+    const applied = unwrap(await caller.tenant.report(c.req.valid("param").id, proven)).items;
+    let next = 0;
+    const items = reports.map((r, i) => {
+      const p = problems[i];
+      if (!p) return applied[next++] as (typeof applied)[number];
+      const { status, body: err } = toErrorResponse(p);
+      return { task_id: r.task_id, status, error: err.error };
+    });
+    return c.json({ items }, 200);
+  },
 );
 
 runners.openapi(

@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { unwrap } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
+import { LEASE_TOKEN_HEADER, requireLeaseToken } from "../lease-auth.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
 import { ApprovalAnswer, Complete, EventsQuery, Fail, ListTasksQuery, Release, RequestApproval, SubmitBatch, SubmitBatchAnswer, SubmitTask, Task, TaskEvents, TaskList } from "../schemas.js";
 
@@ -9,6 +10,8 @@ export const tasks = new OpenAPIHono<AppEnv>();
 
 const IdParam = z.object({ id: PathId });
 const TaskAnswer = z.object({ task: Task });
+/** The lease token from the lease (or latest heartbeat) answer. */
+export const LeaseTokenHeader = z.object({ [LEASE_TOKEN_HEADER]: z.string().max(1024).optional().openapi({ description: "The lease token (required; from the lease or heartbeat answer)" }) });
 
 tasks.openapi(
   createRoute({
@@ -104,11 +107,12 @@ tasks.openapi(
     summary: "Report success (lease epoch required)",
     security,
     middleware: [requireScope("runner")] as const,
-    request: { params: IdParam, ...body(Complete) },
+    request: { params: IdParam, headers: LeaseTokenHeader, ...body(Complete) },
     responses: leaseResponses,
   }),
   async (c) => {
     const b = c.req.valid("json");
+    await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
     if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
     return c.json({ task: unwrap(await c.get("caller").tenant.complete(c.req.valid("param").id, b.epoch, b.result ?? null)) }, 200);
   },
@@ -121,11 +125,12 @@ tasks.openapi(
     summary: "Report failure; the retry policy decides what follows",
     security,
     middleware: [requireScope("runner")] as const,
-    request: { params: IdParam, ...body(Fail) },
+    request: { params: IdParam, headers: LeaseTokenHeader, ...body(Fail) },
     responses: leaseResponses,
   }),
   async (c) => {
     const b = c.req.valid("json");
+    await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
     if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
     return c.json({ task: unwrap(await c.get("caller").tenant.fail(c.req.valid("param").id, b.epoch, b.error, b.retryable ?? true)) }, 200);
   },
@@ -138,10 +143,13 @@ tasks.openapi(
     summary: "Give the lease back (drain); requeued without charging an attempt",
     security,
     middleware: [requireScope("runner")] as const,
-    request: { params: IdParam, ...body(Release) },
+    request: { params: IdParam, headers: LeaseTokenHeader, ...body(Release) },
     responses: leaseResponses,
   }),
-  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) }, 200),
+  async (c) => {
+    await requireLeaseToken(c, c.req.valid("param").id, c.req.valid("json").epoch);
+    return c.json({ task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) }, 200);
+  },
 );
 
 tasks.openapi(
@@ -167,11 +175,12 @@ tasks.openapi(
     summary: "The agent stops at an approval gate (lease epoch required); answers at once if the gate is already decided",
     security,
     middleware: [requireScope("runner")] as const,
-    request: { params: IdParam, ...body(RequestApproval) },
+    request: { params: IdParam, headers: LeaseTokenHeader, ...body(RequestApproval) },
     responses: { ...leaseResponses, 200: json(ApprovalAnswer, "Decided, or now awaiting approval (the lease has ended)") },
   }),
   async (c) => {
     const b = c.req.valid("json");
+    await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
     return c.json(unwrap(await c.get("caller").tenant.requestApproval(c.req.valid("param").id, b.epoch, b.gate, b.message, b.details)), 200);
   },
 );

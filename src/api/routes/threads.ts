@@ -10,7 +10,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, unwrap, type JsonValue } from "../errors.js";
-import { requireScope, type AppEnv, type Remote } from "../context.js";
+import { requireScopeVerified as requireScope, type AppEnv, type Remote } from "../context.js";
+import { requireLeaseToken } from "../lease-auth.js";
 import { errors, json, security } from "../openapi.js";
 import {
   CheckpointIdParams,
@@ -68,6 +69,7 @@ async function writeEpoch(c: Context<AppEnv>): Promise<number | null> {
   }
   const epoch = Number(epochText);
   if (!taskId || !Number.isSafeInteger(epoch) || epoch < 1) throw new ApiError("bad_request", "OfficeOS-Task-Id and OfficeOS-Epoch (a positive integer) go together");
+  await requireLeaseToken(c, taskId, epoch);
   unwrap(await caller.tenant.checkLease(taskId, epoch));
   return epoch;
 }

@@ -176,6 +176,7 @@ export interface StoredAgent {
   escalation: { timeout_ms: number | null; on_timeout: "cancel" | "fail" };
   output_schema?: JsonValue;
   quota: AgentQuota;
+  tools: string[];
 }
 
 /** What a task carries of its agent's policies (with per-task overrides), fixed at submission. */
@@ -244,6 +245,7 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     approvals: { timeout_ms: spec.approvals?.timeout_ms ?? null, on_timeout: spec.approvals?.on_timeout ?? "escalate" },
     escalation: { timeout_ms: spec.escalation?.timeout_ms ?? null, on_timeout: spec.escalation?.on_timeout ?? "cancel" },
     quota: spec.quota ?? {},
+    tools: [...new Set(spec.tools ?? [])].sort(),
   };
   if (spec.output_schema !== undefined) out.output_schema = spec.output_schema as JsonValue;
   return out;

@@ -53,4 +53,14 @@ export const TENANT_MIGRATIONS: readonly string[] = [
    CREATE INDEX quota_reservations_open ON quota_reservations (created_at) WHERE state = 'open';
    CREATE TABLE quota_ledgers (id TEXT PRIMARY KEY, period_start INTEGER NOT NULL, used TEXT NOT NULL);
    ALTER TABLE tasks ADD COLUMN usage TEXT;`,
+  // Identity and access (src/durable/tenant/keyring.ts, audit.ts): key expiry, runner-bound
+  // credentials, who registered a runner, and the tenant's audit log.
+  `ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+   ALTER TABLE api_keys ADD COLUMN runner_id TEXT;
+   ALTER TABLE api_keys ADD COLUMN created_by TEXT;
+   ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+   ALTER TABLE runners ADD COLUMN registered_by TEXT;
+   CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL,
+     subject TEXT, details TEXT);
+   CREATE INDEX audit_type ON audit (type, seq);`,
 ];
