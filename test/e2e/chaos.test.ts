@@ -4,7 +4,7 @@
 // must end succeeded, every step's side effect exist exactly once, and no task
 // accept a second completion. Prints `lost=0 duplicated=0` and the time from
 // each kill to the requeue of the killed runner's tasks.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,6 +20,8 @@ const TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 
 const DEADLINE_MS = 8 * 60_000;
 
 const dir = mkdtempSync(join(tmpdir(), "officeos-chaos-"));
+// Agents run as an unprivileged user (issue #7): they write their side-effect files here.
+chmodSync(dir, 0o777);
 const live: RunnerProcess[] = [];
 let cp: ControlPlaneProcess | null = null;
 
@@ -71,8 +73,14 @@ describe("chaos", () => {
     let restarted = false;
     let done = 0;
     let ticks = 0;
+    let last = { done: -1, at: Date.now() };
     while ((done = await succeeded()) < TASKS) {
       if (Date.now() - started > DEADLINE_MS) throw new Error(`chaos run over its bound: ${done}/${TASKS} succeeded`);
+      if (done !== last.done) last = { done, at: Date.now() };
+      else if (Date.now() - last.at > 120_000) {
+        const t = (await submit<{ task: unknown }>("GET", `/v1/tasks/${ids[0]}`)).task;
+        throw new Error(`no task finished for 2 minutes (${done}/${TASKS}); the first task: ${JSON.stringify(t)}`);
+      }
       await new Promise((r) => setTimeout(r, 1500 + rand() * 1500));
       if (++ticks % 5 === 0) console.log(`${Math.round((Date.now() - started) / 1000)} s: ${done}/${TASKS} succeeded, ${kills.length} kills`);
       if (!restarted && done >= TASKS / 3) {
