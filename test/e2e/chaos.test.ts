@@ -40,7 +40,9 @@ describe("chaos", () => {
     const port = await freePort();
     const token = "chaos-operator";
     const persistTo = join(dir, "state");
-    cp = await startControlPlane({ port, persistTo, adminToken: token });
+    // Rate limits (issue #7) are not what this test is about: the checks below read 600 answers at once.
+    const vars = { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" };
+    cp = await startControlPlane({ port, persistTo, adminToken: token, vars });
     const keys = await bootstrapTenant(cp.url, token, "chaos");
     const submit = api(cp.url, keys.submitKey);
     const admin = api(cp.url, keys.adminKey);
@@ -86,7 +88,7 @@ describe("chaos", () => {
       if (!restarted && done >= TASKS / 3) {
         restarted = true;
         await cp.stop();
-        cp = await startControlPlane({ port, persistTo, adminToken: token });
+        cp = await startControlPlane({ port, persistTo, adminToken: token, vars });
         console.log(`control plane restarted at ${done}/${TASKS}`);
         continue;
       }
