@@ -483,7 +483,7 @@ async function ownStack<T>(f: (s: Stack) => Promise<T>): Promise<T> {
   const admin = "bench-operator";
   const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
   try {
-    const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: admin });
+    const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: admin, vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" } });
     try {
       const keys = await bootstrapTenant(cp.url, admin, "bench-checkpoints");
       return await f({ cp: cp.url, floor: floor.url, runnerKey: keys.runnerKey, submitKey: keys.submitKey });

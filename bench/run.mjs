@@ -282,7 +282,8 @@ const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler
 // wrangler's own output goes to bench/out/wrangler.log (git-ignored), to read when a run fails.
 const wranglerLog = join(ROOT, "bench/out/wrangler.log");
 writeFileSync(wranglerLog, "");
-const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN, log: (t) => appendFileSync(wranglerLog, t) });
+// Per-key rate limits (issue #7) are off: the bench measures the scheduler, not the limiter.
+const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN, vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" }, log: (t) => appendFileSync(wranglerLog, t) });
 
 let results;
 try {

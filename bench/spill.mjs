@@ -64,11 +64,12 @@ async function measure(url) {
 
 const dir = mkdtempSync(join(tmpdir(), "officeos-spill-"));
 const { child: redis, bridge } = await redisServer(dir);
-const inline = await startControlPlane({ persistTo: join(dir, "inline"), adminToken: ADMIN });
+const NO_LIMIT = { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" };
+const inline = await startControlPlane({ persistTo: join(dir, "inline"), adminToken: ADMIN, vars: NO_LIMIT });
 const spilled = await startControlPlane({
   persistTo: join(dir, "spilled"),
   adminToken: ADMIN,
-  vars: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token, OFFICEOS_SPILL_BYTES: "1" },
+  vars: { ...NO_LIMIT, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token, OFFICEOS_SPILL_BYTES: "1" },
 });
 try {
   const a = await measure(inline.url);
