@@ -317,19 +317,27 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
   const ids = new Map<string, string>();
   for (const name of names) ids.set(name, (await api<{ task: { id: string } }>("POST", "/v1/tasks", stack.submitKey, { agent: "echo", input: { bench: name } })).task.id);
   const epochs = new Map<string, number>();
+  /** Lease tokens (issue #7): required on every checkpoint and heartbeat, renewed by each heartbeat. */
+  const tokens = new Map<string, string>();
   for (let tries = 0; epochs.size < names.length && tries < 20; tries++) {
-    const { leases } = await api<{ leases: { task: { id: string }; epoch: number }[] }>("POST", `/v1/runners/${runner.id}/lease`, stack.runnerKey, { max_tasks: names.length, wait_ms: 1000 });
-    for (const l of leases) epochs.set(l.task.id, l.epoch);
+    const { leases } = await api<{ leases: { task: { id: string }; epoch: number; lease_token: string }[] }>("POST", `/v1/runners/${runner.id}/lease`, stack.runnerKey, { max_tasks: names.length, wait_ms: 1000 });
+    for (const l of leases) (epochs.set(l.task.id, l.epoch), tokens.set(l.task.id, l.lease_token));
   }
   if (epochs.size < names.length) throw new Error(`leased ${epochs.size} of ${names.length} bench tasks`);
-  const heartbeat = () => api("POST", `/v1/runners/${runner.id}/heartbeat`, stack.runnerKey, { leases: [...ids.values()].map((id) => ({ task_id: id, epoch: epochs.get(id) })) });
+  const heartbeat = async () => {
+    const a = await api<{ lease_tokens?: Record<string, string> }>("POST", `/v1/runners/${runner.id}/heartbeat`, stack.runnerKey, {
+      leases: [...ids.values()].map((id) => ({ task_id: id, epoch: epochs.get(id), lease_token: tokens.get(id) })),
+    });
+    for (const [id, t] of Object.entries(a.lease_tokens ?? {})) tokens.set(id, t);
+    return a;
+  };
 
   const putOurs = async (taskId: string, bytes: Uint8Array, kind: "full" | "delta") =>
     json<{ seq: number; kind: "full" | "delta" }>(
       (
         await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, {
           method: "PUT",
-          headers: { ...auth(stack.runnerKey), "content-type": PROTOBUF, "officeos-epoch": String(epochs.get(taskId)), "officeos-checkpoint-kind": kind },
+          headers: { ...auth(stack.runnerKey), "content-type": PROTOBUF, "officeos-epoch": String(epochs.get(taskId)), "officeos-lease-token": tokens.get(taskId) ?? "", "officeos-checkpoint-kind": kind },
           body: bytes,
         })
       ).body,

@@ -40,8 +40,8 @@ function stats(samples) {
 }
 
 /** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */
-async function post(url, key, body, alsoOk = []) {
-  const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
+  const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...extraHeaders }, body: JSON.stringify(body) });
   let r;
   try {
     r = await send();
@@ -108,7 +108,7 @@ async function dispatchLatency(url, keys, runnerId, n, round) {
     const { leases } = await poll;
     if (leases.length !== 1 || leases[0].task.id !== task.id) throw new Error(`dispatch: runner got ${JSON.stringify(leases).slice(0, 200)}`);
     if (i >= WARMUP) out.push(t1 - t0);
-    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409]);
+    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409], { "officeos-lease-token": leases[0].lease_token });
   }
   return out;
 }
@@ -125,7 +125,7 @@ async function throughput(url, keys, runnerIds, n) {
       const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: 32, wait_ms: 1000 });
       await Promise.all(
         leases.map(async (l) => {
-          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409]);
+          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409], { "officeos-lease-token": l.lease_token });
           if (++done === n) finish();
         }),
       );
@@ -161,7 +161,7 @@ async function batchedThroughput(url, keys, runnerIds, n) {
       const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: LEASE_BATCH, wait_ms: 1000 });
       calls++;
       if (leases.length === 0) continue;
-      const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })) });
+      const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, lease_token: l.lease_token, outcome: "complete", result: null })) });
       calls++;
       // A 409 can only be an outcome already applied by a report post() sent again.
       const bad = items.find((i) => i.status !== 200 && i.status !== 409);

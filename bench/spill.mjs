@@ -47,7 +47,7 @@ async function measure(url) {
       const { leases } = await api(url, keys.runnerKey)("POST", `/v1/runners/${runner}/lease`, { max_tasks: 1 });
       const body = JSON.stringify({ epoch: leases[0].epoch, state: { reasoning: "r".repeat(size) } });
       let t = performance.now();
-      const w = await fetch(`${url}/v1/tasks/${task.id}/checkpoint`, { method: "PUT", headers: { authorization: `Bearer ${keys.runnerKey}`, "content-type": "application/json" }, body });
+      const w = await fetch(`${url}/v1/tasks/${task.id}/checkpoint`, { method: "PUT", headers: { authorization: `Bearer ${keys.runnerKey}`, "content-type": "application/json", "officeos-lease-token": leases[0].lease_token }, body });
       await w.arrayBuffer();
       if (!w.ok) throw new Error(`write ${size}: ${w.status}`);
       writes.push(performance.now() - t);
@@ -55,7 +55,7 @@ async function measure(url) {
       const r = await fetch(`${url}/v1/tasks/${task.id}/checkpoint`, { headers: { authorization: `Bearer ${keys.adminKey}`, accept: "application/x-protobuf", "accept-encoding": "identity" } });
       await r.arrayBuffer();
       reads.push(performance.now() - t);
-      await api(url, keys.runnerKey)("POST", `/v1/tasks/${task.id}/complete`, { epoch: leases[0].epoch });
+      await api(url, keys.runnerKey)("POST", `/v1/tasks/${task.id}/complete`, { epoch: leases[0].epoch }, { "officeos-lease-token": leases[0].lease_token });
     }
     out[size] = { write_p50_ms: p50(writes), read_p50_ms: p50(reads) };
   }
