@@ -1,5 +1,6 @@
 // HTTP client for the control plane API, as the runner uses it. Every call
 // returns a typed result; only programming errors throw.
+import { type HttpAnswer, request } from "./http-client.js";
 import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, LlmReservation, LlmSettled, ReportAnswer, ReportItem, Runner, Task, TaskUsage } from "../../src/api/schemas.js";
 
 export type RunnerHealth = NonNullable<Runner["health"]>;
@@ -48,7 +49,7 @@ export class ControlPlane {
 
   private async call<T>(method: string, path: string, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string>; keepDetails?: boolean; key?: string } = {}): Promise<CallResult<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${opts.key ?? this.key}`, ...opts.headers };
-    let payload: BodyInit | undefined;
+    let payload: string | Uint8Array | undefined;
     if (body instanceof Uint8Array) payload = body;
     else if (body !== undefined) {
       payload = JSON.stringify(body);
@@ -56,23 +57,23 @@ export class ControlPlane {
     }
     const signals = [AbortSignal.timeout(opts.timeoutMs ?? 15_000)];
     if (opts.signal) signals.push(opts.signal);
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload, signal: AbortSignal.any(signals) });
+      res = await request(new URL(path, this.baseUrl), { method, headers, body: payload, signal: AbortSignal.any(signals) });
     } catch (e) {
       return { kind: "network", message: (e as Error).message };
     }
-    const text = await res.text().catch(() => "");
+    const text = res.body;
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       parsed = null;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       const err = (parsed as { error?: { code?: string; message?: string; details?: { retry_after_ms?: number } } } | null)?.error;
       const out: CallResult<T> = { kind: "http", status: res.status, code: err?.code ?? "unknown", message: err?.message ?? text.slice(0, 200) };
-      if (opts.keepDetails && res.status === 429) out.retryAfterMs = err?.details?.retry_after_ms ?? Number(res.headers.get("retry-after") ?? "1") * 1000;
+      if (opts.keepDetails && res.status === 429) out.retryAfterMs = err?.details?.retry_after_ms ?? Number(res.headers["retry-after"] ?? "1") * 1000;
       return out;
     }
     return { kind: "ok", value: parsed as T };

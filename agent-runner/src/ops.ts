@@ -14,9 +14,15 @@ export class RunnerMetrics {
   readonly heartbeats = new Counter({ name: "officeos_runner_heartbeats_total", help: "Heartbeats sent, by result.", labelNames: ["result"], registers: [this.registry] });
   readonly polls = new Counter({ name: "officeos_runner_lease_polls_total", help: "Lease long-polls, by result.", labelNames: ["result"], registers: [this.registry] });
   readonly ready = new Gauge({ name: "officeos_runner_ready", help: "1 when the runner's self-check passes.", registers: [this.registry] });
+  private collecting = false;
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "officeos_runner_" });
+  /** Starts prom-client's process collectors (CPU, memory, event-loop lag). Only done when an ops
+   * endpoint will serve them: the event-loop lag monitor wakes the process 100 times a second at its
+   * default precision, which alone cost an idle runner about 1 % of a core (issue #9). */
+  collectProcessMetrics(): void {
+    if (this.collecting) return;
+    this.collecting = true;
+    collectDefaultMetrics({ register: this.registry, prefix: "officeos_runner_", eventLoopMonitoringPrecision: 100 });
     // prom-client names three gauges `_total`, which Prometheus's lint (promtool) rejects for non-counters;
     // it also exports the same count without the suffix (officeos_runner_nodejs_active_resources).
     for (const n of ["active_handles_total", "active_requests_total", "active_resources_total"]) this.registry.removeSingleMetric(`officeos_runner_nodejs_${n}`);

@@ -83,6 +83,7 @@ export class AgentRunner {
     await this.setUpLimits();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
     if (this.cfg.ops) {
+      this.metrics.collectProcessMetrics();
       this.ops = new OpsServer(this.metrics, () => ({
         phase: this.phase.kind,
         runnerId: this.runnerId,

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import { AgentStateJson } from "../../src/api/schemas.js";
+import type { AgentStateJson } from "../../src/api/schemas.js";
+import { AgentStateBody } from "../../src/api/state-schema.js";
 import { isThreadsPath, readRaw } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
 import type { ToolCaller, ToolGateway } from "./tools.js";
@@ -106,7 +107,7 @@ export class RuntimeApi {
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
     switch (route) {
       case "PUT /checkpoint": {
-        const p = AgentStateJson.safeParse(body.value);
+        const p = AgentStateBody.safeParse(body.value);
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid state", details: p.error.issues } });
         return reply(res, await task.checkpoint(p.data));
       }

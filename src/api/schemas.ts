@@ -1,24 +1,12 @@
 // zod schemas for every body the API takes or gives. Types come from z.infer;
 // the OpenAPI document is generated from these same schemas.
 import { z } from "@hono/zod-openapi";
+import { LIMITS } from "./limits.js";
+import { Message, ONE_APP_STATE, oneAppState, stateFields as plainStateFields, ToolCall } from "./state-schema.js";
 
-export const LIMITS = {
-  bodyBytes: 1024 * 1024,
-  /** Encoded checkpoint record; stored in 1 MiB chunks (or spilled), and under the 32 MiB Workers RPC message limit. */
-  checkpointBytes: 24 * 1024 * 1024,
-  name: 128,
-  labelValue: 256,
-  listSize: 64,
-  waitMs: 25_000,
-  maxTasksPerLease: 64,
-  heartbeatLeases: 1024,
-  /** Tasks in one POST /v1/tasks/batch; outcomes in one POST /v1/runners/{id}/report. */
-  batchItems: 500,
-  /** Nesting of any JSON body (objects and arrays), whatever its route. */
-  jsonDepth: 64,
-  /** Values in any JSON body (a 1 MiB body cannot exceed it; checkpoint bodies can). */
-  jsonNodes: 1_000_000,
-} as const;
+export { Message, ToolCall };
+
+export { LIMITS };
 
 /**
  * Any JSON value. zod-to-openapi recurses without end on z.json()'s lazy
@@ -394,33 +382,8 @@ export const ListTasksQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/).optional(),
 });
 
-export const Message = z.strictObject({
-  role: z.string().max(64),
-  content: z.string().optional(),
-  name: z.string().max(LIMITS.name).optional(),
-  tool_call_id: z.string().max(LIMITS.name).optional(),
-});
-export const ToolCall = z.strictObject({
-  id: z.string().max(LIMITS.name).optional(),
-  name: z.string().max(LIMITS.name),
-  arguments: z.string().optional(),
-  result: z.string().optional(),
-  status: z.enum(["pending", "ok", "error"]).optional(),
-  started_at_ms: z.number().int().nonnegative().optional(),
-  ended_at_ms: z.number().int().nonnegative().optional(),
-});
 /** Fields of a state; a delta has the same, meaning "appended" or "replaced" (see StateDelta). */
-const stateFields = {
-  messages: z.array(Message).optional(),
-  tool_calls: z.array(ToolCall).optional(),
-  reasoning: z.string().optional(),
-  cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
-  app_state: Json.optional(),
-  app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
-  metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
-};
-const oneAppState = (s: { app_state?: unknown; app_state_base64?: string | undefined }) => !(s.app_state !== undefined && s.app_state_base64 !== undefined);
-const ONE_APP_STATE = "give app_state or app_state_base64, not both";
+const stateFields = { ...plainStateFields, app_state: Json.optional() };
 
 export const AgentStateJson = z.strictObject(stateFields).refine(oneAppState, ONE_APP_STATE).openapi("AgentState");
 export type AgentStateJson = z.infer<typeof AgentStateJson>;
