@@ -133,6 +133,8 @@ export class TenantDO extends DurableObject<Env> {
   /** Inside a batch: pump() and preemption wait until its end (see batched()). */
   private inBatch = false;
   private readonly validators = new Map<string, { spec: string; check: OutputCheck }>();
+  /** Parsed agent specs by name (see agent()); putAgent() drops an entry when it writes the row. */
+  private readonly agents = new Map<string, { row: AgentRow; stored: StoredAgent }>();
   private readonly audit: AuditLog;
   /** API keys, their rate limits and use (tenant/keyring.ts); tests may set `keyring.limits`. */
   readonly keyring: Keyring;
@@ -296,6 +298,7 @@ export class TenantDO extends DurableObject<Env> {
       JSON.stringify(stored),
       now,
     );
+    this.agents.delete(name);
     this.sched().setWeight(name, stored.weight);
     this.sched().setCap(name, stored.quota.concurrent_runs);
     this.pump(now);
@@ -373,7 +376,7 @@ export class TenantDO extends DurableObject<Env> {
     this.touchRunner(runnerId, now);
     // A runner whose self-check fails gets no work; it waits out the poll so as not to spin.
     if (runnerState(runner, now) === "not_ready") return new Promise((resolve) => setTimeout(() => resolve(ok([])), waitMs));
-    const grants = this.tryLease(runner, maxTasks, now);
+    const grants = this.counters.batch(() => this.tryLease(runner, maxTasks, now));
     if (grants.length > 0 || waitMs === 0) return ok(grants);
     this.dropWaiter(runnerId);
     return new Promise((resolve) => {
@@ -433,9 +436,8 @@ export class TenantDO extends DurableObject<Env> {
   submit(req: SubmitTask, actor: Actor = SYSTEM): Result<{ task: Task; created: boolean }> {
     const now = this.now();
     this.tick(now);
-    const agentRow = this.agentRow(req.agent);
-    if (!agentRow) return fail("not_found", `agent "${req.agent}" is not registered`);
-    const agent: StoredAgent = storedAgent(agentRow);
+    const agent: StoredAgent | undefined = this.agent(req.agent)?.stored;
+    if (!agent) return fail("not_found", `agent "${req.agent}" is not registered`);
     const input = req.input ?? null;
     const request = stableStringify({
       agent: req.agent,
@@ -476,9 +478,10 @@ export class TenantDO extends DurableObject<Env> {
     const deadline = policy.timeouts.task_ms !== undefined ? now + policy.timeouts.task_ms : null;
     const id = `task_${randomHex(10)}`;
     const seq = this.bump("task_seq");
-    this.sql.exec(
-      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible, policy, deadline_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    // Inserted with its first event's seq taken (event_seq 1), and read back in the same statement.
+    const row = this.sql.exec<TaskRow>(
+      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible, policy, deadline_at, event_seq)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING *`,
       id,
       seq,
       req.agent,
@@ -495,12 +498,13 @@ export class TenantDO extends DurableObject<Env> {
       agent.preemptible ? 1 : 0,
       JSON.stringify(policy),
       deadline,
-    );
-    this.events.append(id, now, "submitted", actor, "queued", { priority: req.priority ?? 0 });
+    ).one();
+    this.events.appendAt(id, 1, now, "submitted", actor, "queued", { priority: req.priority ?? 0 });
     this.counters.inc("officeos_tasks_submitted_total", { agent: req.agent });
     if (deadline !== null) this.noteDue(deadline);
-    const row = this.taskRow(id) as TaskRow;
     this.sched().onQueued(row);
+    // Outside a batch a parked poll may take the task at once: answer with the row as it is then.
+    if (this.inBatch) return ok({ task: taskView(row), created: true });
     this.pump(now);
     this.maybePreempt(now);
     return ok({ task: taskView(this.taskRow(id) as TaskRow), created: true });
@@ -643,15 +647,17 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Runs a batch with pump() and preemption held back, then does each once. */
   private batched<T>(run: () => T): T {
-    this.inBatch = true;
-    try {
-      return run();
-    } finally {
-      this.inBatch = false;
-      const now = this.now();
-      this.pump(now);
-      this.maybePreempt(now);
-    }
+    return this.counters.batch(() => {
+      this.inBatch = true;
+      try {
+        return run();
+      } finally {
+        this.inBatch = false;
+        const now = this.now();
+        this.pump(now);
+        this.maybePreempt(now);
+      }
+    });
   }
 
   // ---- the event log --------------------------------------------------------
@@ -864,8 +870,7 @@ export class TenantDO extends DurableObject<Env> {
     const now = this.now();
     const lease = this.activeLease(req.task_id, req.epoch, now);
     if (lease.kind === "error") return lease;
-    const agent = this.agentRow(lease.value.agent);
-    const quota = agent ? storedAgent(agent).quota : {};
+    const quota = this.agent(lease.value.agent)?.stored.quota ?? {};
     const q = { taskId: req.task_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
     return this.quotas().reserve(q, quota, now);
   }
@@ -914,11 +919,12 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Why a result breaks its agent's output schema, or null when it conforms (or there is none). */
   private outputProblem(agentName: string, result: unknown): string | null {
-    const row = this.agentRow(agentName);
-    if (!row) return null;
+    const a = this.agent(agentName);
+    if (!a) return null;
+    const row = a.row;
     let v = this.validators.get(agentName);
     if (!v || v.spec !== row.spec) {
-      const schema = storedAgent(row).output_schema;
+      const schema = a.stored.output_schema;
       if (schema === undefined) return null;
       v = { spec: row.spec, check: new OutputCheck(schema as object) };
       this.validators.set(agentName, v);
@@ -1142,23 +1148,25 @@ export class TenantDO extends DurableObject<Env> {
     const expires = now + runner.lease_ttl_ms;
     const attemptMs = taskPolicy(row).timeouts.attempt_ms;
     const attemptDeadline = attemptMs !== undefined ? now + attemptMs : null;
-    this.sql.exec(
-      `UPDATE tasks SET state = 'leased', attempts = attempts + 1, runner_id = ?, lease_id = ?, epoch = ?, lease_expires_at = ?, attempt_deadline_at = ?,
-         started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
-      runner.id,
-      leaseId,
-      epoch,
-      expires,
-      attemptDeadline,
-      now,
-      now,
-      row.id,
-    );
-    this.events.append(row.id, now, "leased", `runner:${runner.id}`, "leased", { runner: runner.id, epoch, attempt: row.attempts + 1 });
+    // The row as updated, with the event's seq taken in the same statement.
+    const leased = this.sql
+      .exec<TaskRow>(
+        `UPDATE tasks SET state = 'leased', attempts = attempts + 1, runner_id = ?, lease_id = ?, epoch = ?, lease_expires_at = ?, attempt_deadline_at = ?,
+           started_at = COALESCE(started_at, ?), updated_at = ?, event_seq = event_seq + 1 WHERE id = ? RETURNING *`,
+        runner.id,
+        leaseId,
+        epoch,
+        expires,
+        attemptDeadline,
+        now,
+        now,
+        row.id,
+      )
+      .one();
+    this.events.appendAt(row.id, leased.event_seq, now, "leased", `runner:${runner.id}`, "leased", { runner: runner.id, epoch, attempt: row.attempts + 1 });
     this.counters.observe("officeos_schedule_to_start_seconds", LATENCY_BUCKETS, Math.max(0, now - (row.queued_at ?? row.created_at)) / 1000, { agent: row.agent });
     this.noteDue(expires);
     if (attemptDeadline !== null) this.noteDue(attemptDeadline);
-    const leased = this.taskRow(row.id) as TaskRow;
     this.sched().onLeased(leased);
     return {
       lease_id: leaseId,
@@ -1228,7 +1236,18 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private agentRow(name: string): AgentRow | undefined {
-    return this.sql.exec<AgentRow>("SELECT * FROM agents WHERE name = ?", name).toArray()[0];
+    return this.agent(name)?.row;
+  }
+
+  /** An agent's row and its parsed spec, read once and kept until putAgent() writes the row again. */
+  private agent(name: string): { row: AgentRow; stored: StoredAgent } | undefined {
+    const hit = this.agents.get(name);
+    if (hit) return hit;
+    const row = this.sql.exec<AgentRow>("SELECT * FROM agents WHERE name = ?", name).toArray()[0];
+    if (!row) return undefined;
+    const entry = { row, stored: storedAgent(row) };
+    this.agents.set(name, entry);
+    return entry;
   }
 
   private meta(k: string): string | null {
@@ -1241,9 +1260,10 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Increments a persisted counter and returns the new value. */
   private bump(k: string): number {
-    const next = Number(this.meta(k) ?? "0") + 1;
-    this.setMeta(k, String(next));
-    return next;
+    const row = this.sql
+      .exec<{ v: string }>("INSERT INTO meta (k, v) VALUES (?, '1') ON CONFLICT (k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT) RETURNING v", k)
+      .one();
+    return Number(row.v);
   }
 }
 

@@ -119,6 +119,40 @@ describe("POST /v1/runners/{id}/report", () => {
     expect(r.items[2].task).toMatchObject({ id: c.task.id, state: "queued" });
   });
 
+  it("counts every item of a batch in the metrics, each counter summed once at the batch's end", async () => {
+    const f = await fixture();
+    await putAgent(f, "echo", { retry: { max_attempts: 1 } });
+    await putAgent(f, "other");
+    const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
+    const sub = await ok(batch(f, [...Array.from({ length: 7 }, (_, i) => ({ agent: "echo", input: { i } })), { agent: "other" }, { agent: "other" }, { agent: "ghost" }]));
+    expect(sub.items.map((i: { status: number }) => i.status)).toEqual([...Array(9).fill(201), 404]);
+    const leases = (await lease(f, runnerId, { max_tasks: 9 })) as { task: { id: string; agent: string }; epoch: number }[];
+    expect(leases).toHaveLength(9);
+    const echo = leases.filter((l) => l.task.agent === "echo");
+    await ok(
+      report(f, runnerId, [
+        ...echo.slice(0, 5).map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })),
+        ...echo.slice(5).map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "fail", error: { code: "boom", message: "x" }, retryable: false })),
+      ]),
+    );
+    const text = (await call("GET", "/metrics", f.read)).body as string;
+    const value = (line: string): number => Number(text.split("\n").find((x) => x.startsWith(`${line} `))?.slice(line.length + 1) ?? NaN);
+    expect(value('officeos_tasks_submitted_total{agent="echo"}')).toBe(7);
+    expect(value('officeos_tasks_submitted_total{agent="other"}')).toBe(2);
+    expect(value('officeos_schedule_to_start_seconds_count{agent="echo"}')).toBe(7);
+    expect(value('officeos_schedule_to_start_seconds_count{agent="other"}')).toBe(2);
+    expect(value('officeos_tasks_finished_total{agent="echo",state="succeeded"}')).toBe(5);
+    expect(value('officeos_tasks_finished_total{agent="echo",state="failed"}')).toBe(2);
+    expect(value('officeos_attempts_failed_total{agent="echo",code="boom"}')).toBe(2);
+    // Each task's log: submitted, leased, then its end, seq 1, 2, 3.
+    const events = (await ok(call("GET", `/v1/tasks/${echo[0]?.task.id}/events`, f.read))).events as { seq: number; type: string }[];
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, "submitted"],
+      [2, "leased"],
+      [3, "succeeded"],
+    ]);
+  });
+
   it("refuses a report whose lease token is missing or forged on its own, and applies the rest", async () => {
     const f = await fixture();
     await putAgent(f, "echo");

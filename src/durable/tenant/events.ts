@@ -37,6 +37,11 @@ export class EventLog {
   append(taskId: string, at: number, type: EventType, actor: string, state: string | null, details?: Record<string, JsonValue | undefined>): void {
     const seq = this.sql.exec<{ event_seq: number }>("UPDATE tasks SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq", taskId).toArray()[0]?.event_seq;
     if (seq === undefined) return;
+    this.appendAt(taskId, seq, at, type, actor, state, details);
+  }
+
+  /** As append(), for a caller that already took `seq` in its own UPDATE of the task (event_seq = event_seq + 1). */
+  appendAt(taskId: string, seq: number, at: number, type: EventType, actor: string, state: string | null, details?: Record<string, JsonValue | undefined>): void {
     const clean = details && Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined));
     this.sql.exec(
       "INSERT INTO task_events (task_id, seq, at, type, actor, state, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
