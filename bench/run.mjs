@@ -26,7 +26,8 @@ const N_THROUGHPUT = quick ? 300 : 3000;
 const N_BATCH = quick ? 1000 : 5000; // tasks a batched throughput row moves, ours and BullMQ's alike
 const RUNNER_COUNTS = [1, 4, 16];
 const LEASE_BATCH = 50; // tasks a simulated runner takes a poll: BullMQ's workers run at concurrency 50
-const IDLE_S = quick ? 3 : 10; // how long the real runner process idles in long-poll while measured
+const IDLE_S = quick ? 3 : 30; // how long the real runner process idles in long-poll while measured
+const IDLE_SETTLE_S = quick ? 2 : 5; // after "runner ready": its first poll parks, V8 collects start-up garbage
 const WARMUP = quick ? 20 : 100;
 const PARK_SETTLE_MS = 3; // time given to a new poll to park before the wake is sent, on both sides
 
@@ -198,7 +199,7 @@ async function runnerOverhead(url, keys, dir) {
   const r = startRunner({ dir, name: "bench-idle", url, key: keys.runnerKey });
   try {
     await r.waitForLog((e) => e.msg === "runner ready", 60_000);
-    await sleep(2000); // its first poll parks, start-up garbage settles
+    await sleep(IDLE_SETTLE_S * 1000);
     const a = procSample(r.child.pid);
     await sleep(IDLE_S * 1000);
     const b = procSample(r.child.pid);
