@@ -114,74 +114,82 @@ async function dispatchLatency(url, keys, runnerId, n, round) {
   return out;
 }
 
-async function throughput(url, keys, runnerIds, n) {
+/**
+ * Submit -> lease -> complete of `n` tasks through `runnerIds`, timed from the first submit to the
+ * n-th completion. Each runner loop leases up to `maxTasks` a poll and hands the leases to
+ * `complete`, which answers how many it completed; `submitAll` submits the n tasks.
+ */
+async function moveTasks(url, keys, runnerIds, n, { maxTasks, complete, submitAll }) {
   let done = 0;
-  let submitted = 0;
+  let polls = 0;
   const t0 = now();
   let finish;
   const allDone = new Promise((r) => (finish = r));
   const stop = { v: false };
   const runnerLoop = async (id) => {
     while (!stop.v) {
-      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: 32, wait_ms: 1000 });
-      await Promise.all(
-        leases.map(async (l) => {
-          await post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409], { "officeos-lease-token": l.lease_token });
-          if (++done === n) finish();
-        }),
-      );
+      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: maxTasks, wait_ms: 1000 });
+      polls++;
+      if (leases.length === 0) continue;
+      const completed = await complete(id, leases); // read `done` only after the await: loops run concurrently
+      done += completed;
+      if (done >= n) finish();
     }
   };
   const loops = runnerIds.map(runnerLoop);
+  await submitAll();
+  await allDone;
+  const seconds = (now() - t0) / 1000;
+  stop.v = true;
+  await Promise.all(loops);
+  return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds, polls };
+}
+
+// One call per submit (16 submitters at once) and one per complete.
+async function throughput(url, keys, runnerIds, n) {
+  let submitted = 0;
   const submitter = async () => {
     while (submitted < n) {
       submitted++;
       await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: null });
     }
   };
-  await Promise.all(Array.from({ length: 16 }, submitter));
-  await allDone;
-  const seconds = (now() - t0) / 1000;
-  stop.v = true;
-  await Promise.all(loops);
-  return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds };
+  const { polls: _polls, ...r } = await moveTasks(url, keys, runnerIds, n, {
+    maxTasks: 32,
+    complete: async (_id, leases) => {
+      await Promise.all(leases.map((l) => post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409], { "officeos-lease-token": l.lease_token })));
+      return leases.length;
+    },
+    submitAll: () => Promise.all(Array.from({ length: 16 }, submitter)),
+  });
+  return r;
 }
 
 // Batched: tasks submitted 500 a call (POST /v1/tasks/batch), leased up to LEASE_BATCH a poll,
 // completed in one POST /v1/runners/{id}/report a poll. The runners are loops in this process
 // speaking the runner protocol (no agent processes), as BullMQ's side runs a no-op processor.
 async function batchedThroughput(url, keys, runnerIds, n) {
-  let done = 0;
   let calls = 0;
-  const t0 = now();
-  let finish;
-  const allDone = new Promise((r) => (finish = r));
-  const stop = { v: false };
-  const runnerLoop = async (id) => {
-    while (!stop.v) {
-      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: LEASE_BATCH, wait_ms: 1000 });
+  const r = await moveTasks(url, keys, runnerIds, n, {
+    maxTasks: LEASE_BATCH,
+    complete: async (id, leases) => {
       calls++;
-      if (leases.length === 0) continue;
       const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, lease_token: l.lease_token, outcome: "complete", result: null })) });
-      calls++;
       // A 409 can only be an outcome already applied by a report post() sent again.
       const bad = items.find((i) => i.status !== 200 && i.status !== 409);
       if (bad) throw new Error(`report: ${JSON.stringify(bad)}`);
-      done += items.filter((i) => i.status === 200).length;
-      if (done >= n) finish();
-    }
-  };
-  const loops = runnerIds.map(runnerLoop);
-  for (let i = 0; i < n; i += 500) {
-    const { items } = await post(`${url}/v1/tasks/batch`, keys.submitKey, { tasks: Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ agent: "echo", input: { i: i + j } })) });
-    calls++;
-    if (items.some((it) => it.status !== 201)) throw new Error("batch submit: an item was refused");
-  }
-  await allDone;
-  const seconds = (now() - t0) / 1000;
-  stop.v = true;
-  await Promise.all(loops);
-  return { tasks: n, runners: runnerIds.length, seconds, tasks_per_s: n / seconds, http_calls: calls, calls_per_task: calls / n };
+      return items.filter((i) => i.status === 200).length;
+    },
+    submitAll: async () => {
+      for (let i = 0; i < n; i += 500) {
+        const { items } = await post(`${url}/v1/tasks/batch`, keys.submitKey, { tasks: Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ agent: "echo", input: { i: i + j } })) });
+        calls++;
+        if (items.some((it) => it.status !== 201)) throw new Error("batch submit: an item was refused");
+      }
+    },
+  });
+  const { polls, ...rest } = r;
+  return { ...rest, http_calls: calls + polls, calls_per_task: (calls + polls) / n };
 }
 
 /** utime + stime (clock ticks) and VmRSS / VmHWM (kB) of a process, from /proc. */
