@@ -501,8 +501,10 @@ Measured ${results.date.slice(0, 10)} on ${results.machine.cores} cores (${resul
 `;
 results.duration_s = (now() - startedAt) / 1000;
 process.stderr.write(`bench: ${results.duration_s.toFixed(0)} s in all${quick ? " (quick)" : ""}\n`);
-writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(ROOT, "bench/results.md"), md);
+// A quick run is a smoke test: its figures go to bench/out (git-ignored), never over the committed results.
+const outBase = quick ? join(ROOT, "bench/out/results-quick") : join(ROOT, "bench/results");
+writeFileSync(`${outBase}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${outBase}.md`, md);
 const readmePath = join(ROOT, "README.md");
 try {
   const readme = readFileSync(readmePath, "utf8");
