@@ -232,6 +232,7 @@ export class TenantDO extends DurableObject<Env> {
     if (!target) return null;
     let runnerId: string | null;
     if ("runner" in target) runnerId = target.runner;
+    else if ("reservation" in target) runnerId = this.sql.exec<{ runner_id: string | null }>("SELECT runner_id FROM quota_reservations WHERE id = ?", target.reservation).toArray()[0]?.runner_id ?? null;
     else runnerId = this.sql.exec<{ runner_id: string | null }>("SELECT runner_id FROM tasks WHERE id = ?", target.task).toArray()[0]?.runner_id ?? null;
     if (runnerId === null) return null;
     if (key.runner_id !== null) return key.runner_id === runnerId ? null : fail("forbidden", `this credential belongs to runner "${key.runner_id}", not "${runnerId}"`);
@@ -871,7 +872,7 @@ export class TenantDO extends DurableObject<Env> {
     const lease = this.activeLease(req.task_id, req.epoch, now);
     if (lease.kind === "error") return lease;
     const quota = this.agent(lease.value.agent)?.stored.quota ?? {};
-    const q = { taskId: req.task_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
+    const q = { taskId: req.task_id, runnerId: lease.value.runner_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
     return this.quotas().reserve(q, quota, now);
   }
 

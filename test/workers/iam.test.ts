@@ -106,6 +106,28 @@ describe("runner keys act only as their own runner", () => {
     await ok(call("POST", `/v1/runners/${r1.id}/heartbeat`, r1.credential, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }));
     expect((await ok(call("POST", `/v1/tasks/${l.task_id}/complete`, r1.credential, { epoch: l.epoch, result: 1 }, { [LEASE_TOKEN]: l.token }))).task.state).toBe("succeeded");
   });
+
+  it("settles or cancels an LLM reservation only as the runner that took it", async () => {
+    const f = await fixture();
+    await putAgent(f, "echo", { quota: { llm_tpm: 600, llm_tokens_burst: 1000 } });
+    const k1 = await newKey(f.admin, ["runner"]);
+    const k2 = await newKey(f.admin, ["runner"]);
+    const r1 = await runnerWith(f, k1, "one");
+    await runnerWith(f, k2, "two");
+    await submit(f, { agent: "echo" });
+    const l = await leaseOne(k1, r1.id);
+    const reserve = () => call("POST", "/v1/quotas/reservations", r1.credential, { task_id: l.task_id, epoch: l.epoch, tokens: 100 }, { [LEASE_TOKEN]: l.token });
+    const a = await ok(reserve(), 201);
+    const b = await ok(reserve(), 201);
+    // Another runner's key cannot settle (say, at 0 tokens) or cancel them.
+    expectError(await call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, k2, { usage: { total_tokens: 0 } }), 403, "forbidden");
+    expectError(await call("POST", `/v1/quotas/reservations/${b.reservation_id}/cancel`, k2), 403, "forbidden");
+    // The runner that took them can, with its credential or the key that registered it.
+    expect(await ok(call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, r1.credential, { usage: { total_tokens: 80 } }))).toMatchObject({ state: "settled", used: 80 });
+    expect(await ok(call("POST", `/v1/quotas/reservations/${b.reservation_id}/cancel`, k1))).toMatchObject({ state: "cancelled" });
+    // An unknown reservation is still a 404, whoever asks.
+    expectError(await call("POST", "/v1/quotas/reservations/rsv_nope/cancel", k2), 404, "not_found");
+  });
 });
 
 describe("lease tokens", () => {

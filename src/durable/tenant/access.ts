@@ -51,8 +51,8 @@ export const KEYED_METHODS = new Set([
   "leaseSecret",
 ]);
 
-/** Where a call names the runner it acts as: directly (first argument), or through the task it reports on. */
-export type RunnerTarget = { runner: string } | { task: string } | null;
+/** Where a call names the runner it acts as: directly (first argument), through the task it reports on, or through the LLM reservation it took. */
+export type RunnerTarget = { runner: string } | { task: string } | { reservation: string } | null;
 
 export function runnerTarget(method: string, args: readonly unknown[]): RunnerTarget {
   const first = args[0];
@@ -70,6 +70,9 @@ export function runnerTarget(method: string, args: readonly unknown[]): RunnerTa
     case "recordUsage":
     case "recordCheckpoint":
       return typeof first === "string" ? { task: first } : null;
+    case "settleLlm":
+    case "cancelLlm":
+      return typeof first === "string" ? { reservation: first } : null;
     case "reserveLlm": {
       const t = (first as { task_id?: unknown } | null)?.task_id;
       return typeof t === "string" ? { task: t } : null;

@@ -53,6 +53,8 @@ const RESERVATION_TTL_MS = 24 * 3_600_000;
 
 export interface ReserveRequest {
   taskId: string;
+  /** The runner holding the task's lease: the only one that may settle or cancel the reservation. */
+  runnerId: string | null;
   agent: string;
   instance: string;
   tokens: number;
@@ -137,9 +139,10 @@ export class Quotas {
     if (req.tokens > 0) this.addToLedgers(req.agent, "llm_tokens", req.tokens, now);
     const id = `rsv_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
     this.sql.exec(
-      "INSERT INTO quota_reservations (id, task_id, agent, tokens, requests, parts, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+      "INSERT INTO quota_reservations (id, task_id, runner_id, agent, tokens, requests, parts, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)",
       id,
       req.taskId,
+      req.runnerId,
       req.agent,
       req.tokens,
       req.requests,

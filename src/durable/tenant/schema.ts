@@ -63,4 +63,6 @@ export const TENANT_MIGRATIONS: readonly string[] = [
    CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL,
      subject TEXT, details TEXT);
    CREATE INDEX audit_type ON audit (type, seq);`,
+  // The runner that took an LLM reservation: only it settles or cancels it (NULL on older rows).
+  `ALTER TABLE quota_reservations ADD COLUMN runner_id TEXT;`,
 ];
