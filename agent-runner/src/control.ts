@@ -42,6 +42,11 @@ export class ControlPlane {
     return t ? { [LEASE_TOKEN]: t } : {};
   }
 
+  /** True once registration has issued this runner a credential of its own (see register()). */
+  hasIssuedCredential(): boolean {
+    return this.key !== this.enrolKey;
+  }
+
   /** The lease ended on this runner: its token is of no more use. */
   forgetLease(taskId: string, epoch: number): void {
     this.tokens.delete(`${taskId}:${epoch}`);

@@ -174,6 +174,7 @@ export class AgentRunner {
 
   private async leaseLoop(): Promise<void> {
     let failures = 0;
+    let reenrolled = false;
     while (!this.stop.signal.aborted) {
       const free = this.cfg.max_concurrent - this.runs.size;
       if (free <= 0) {
@@ -191,6 +192,7 @@ export class AgentRunner {
       }
       if (r.kind === "ok") {
         failures = 0;
+        reenrolled = false;
         this.lastContactAt = Date.now();
         this.metrics.polls.inc({ result: r.value.leases.length > 0 ? "leased" : "empty" });
         for (const lease of r.value.leases) await this.startTask(lease);
@@ -198,6 +200,14 @@ export class AgentRunner {
       }
       this.metrics.polls.inc({ result: "error" });
       failures++;
+      // The credential registration issued was revoked (by an admin, or because the control plane
+      // pruned this runner after a long silence): enrol again with the configured key, once.
+      if (r.kind === "http" && r.status === 401 && this.cp.hasIssuedCredential() && !reenrolled) {
+        this.log.warn({ runner_id: this.runnerId, message: r.message }, "runner credential refused; registering again with the configured key");
+        reenrolled = true;
+        await this.register();
+        continue;
+      }
       if (r.kind === "http" && (r.status === 401 || r.status === 403)) {
         this.log.error({ status: r.status, message: r.message }, "lease refused; stopping");
         void this.drain("credentials refused");

@@ -112,6 +112,8 @@ const ACTIVE_SQL = "('leased', 'running')";
 /** States a task deadline applies to: not final, and not waiting on a person. */
 const TIMED_SQL = "('queued', 'retry_wait', 'leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
+/** A runner unseen this long is deleted when another registers, and its credentials revoked (pruneRunners). */
+export const RUNNER_RETENTION_MS = 24 * 3600_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
 export const STARVATION_MS = 10 * 60_000;
 
@@ -319,6 +321,7 @@ export class TenantDO extends DurableObject<Env> {
 
   registerRunner(body: RegisterRunner): Result<Runner> {
     const now = this.now();
+    this.pruneRunners(now);
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     this.sql.exec(
@@ -336,6 +339,27 @@ export class TenantDO extends DurableObject<Env> {
     );
     this.sched().upsertRunner(this.runnerRow(id) as RunnerRow);
     return this.getRunner(id);
+  }
+
+  /**
+   * Deletes runners unseen for RUNNER_RETENTION_MS (dead, or drained and gone) that hold no lease,
+   * and revokes the credentials bound to them. Runs when a runner registers, the only call that adds
+   * rows, so a fleet whose runners restart under new ids keeps a bounded table (and scheduler index).
+   */
+  private pruneRunners(now: number): void {
+    this.tick(now); // expired leases are requeued first, so a dead runner holds none
+    const gone = this.sql
+      .exec<{ id: string }>(
+        `SELECT id FROM runners WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.runner_id = runners.id AND tasks.state IN ${ACTIVE_SQL})`,
+        now - RUNNER_RETENTION_MS,
+      )
+      .toArray();
+    for (const { id } of gone) {
+      this.sql.exec("DELETE FROM runners WHERE id = ?", id);
+      this.sched().removeRunner(id);
+      this.dropWaiter(id);
+      this.keyring.revokeBoundTo(id, now, SYSTEM);
+    }
   }
 
   getRunner(id: string): Result<Runner> {

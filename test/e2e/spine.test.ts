@@ -89,4 +89,22 @@ describe("spine end to end", () => {
     await other.waitForLog((e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "completed", 1000);
     expectEachStepOnce(file, 6);
   });
+
+  it("registers again with its configured key when its issued credential is revoked, and keeps working", async () => {
+    const r = startRunner({ dir: s.dir, name: "reenrol", url: s.cp.url, key: s.runnerKey, extra: RUNNER_TIMING });
+    s.runners.push(r);
+    const first = (await r.waitForLog((e) => e.msg === "runner ready")).runner_id as string;
+    const { keys } = await s.admin<{ keys: { id: string; runner_id?: string; state: string }[] }>("GET", "/v1/keys");
+    const issued = keys.find((k) => k.runner_id === first);
+    expect(issued?.state).toBe("active");
+    await s.admin("DELETE", `/v1/keys/${issued?.id}`);
+    // Its parked poll ends within lease_wait_ms; the next one is refused, and it enrols anew.
+    const again = await r.waitForLog((e) => e.msg === "runner ready" && e.runner_id !== first, 30_000);
+    expect(r.lines.some((e) => e.msg === "runner credential refused; registering again with the configured key")).toBe(true);
+    const file = join(s.dir, "reenrol.log");
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 2, file } });
+    const t = await finished(task.id);
+    expect(t).toMatchObject({ state: "succeeded", runner_id: again.runner_id });
+    expect(r.child.exitCode).toBeNull();
+  });
 });

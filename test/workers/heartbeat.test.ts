@@ -67,3 +67,35 @@ describe("heartbeat", () => {
     expect((await getTask(f, id)).state).toBe("leased");
   });
 });
+
+describe("runner retention", () => {
+  it("deletes a runner unseen for a day when another registers, and revokes its credential; a dead runner younger than that stays", async () => {
+    const f = await fixture();
+    await putAgent(f, "echo");
+    const reg = async (name: string) => (await ok(call("POST", "/v1/runners", f.runner, { name, capacity: {}, lease_ttl_ms: TTL }), 201)) as { runner: { id: string }; credential: { key: string } };
+    const old = await reg("old");
+    const recent = await reg("recent");
+    // "old" held a lease when it died: the lease is requeued before the runner goes.
+    const task = await submit(f, { agent: "echo" });
+    await ok(call("POST", `/v1/runners/${old.runner.id}/lease`, old.credential.key, { max_tasks: 1 }));
+    await advance(f.admin, 23 * 3600_000);
+    await ok(call("POST", `/v1/runners/${recent.runner.id}/heartbeat`, recent.credential.key, { leases: [] }));
+    await advance(f.admin, 2 * 3600_000);
+    // Both are dead; only "old" is past the day.
+    await reg("new");
+    const listed = (await ok(call("GET", "/v1/runners", f.read))) as { runners: { id: string; name: string; state: string }[] };
+    expect(listed.runners.map((r) => [r.name, r.state])).toEqual([
+      ["recent", "dead"],
+      ["new", "ready"],
+    ]);
+    expect((await call("GET", `/v1/runners/${old.runner.id}`, f.read)).status).toBe(404);
+    expect(await getTask(f, task.id)).toMatchObject({ state: "queued", attempts: 1, error: { code: "lease_expired" } });
+    // Its bound credential is revoked (audited), and cannot act any more.
+    expect((await call("POST", `/v1/runners/${old.runner.id}/heartbeat`, old.credential.key, { leases: [] })).status).toBe(401);
+    const keys = (await ok(call("GET", "/v1/keys", f.admin))) as { keys: { runner_id?: string; state: string }[] };
+    expect(keys.keys.find((k) => k.runner_id === old.runner.id)?.state).toBe("revoked");
+    expect(keys.keys.find((k) => k.runner_id === recent.runner.id)?.state).toBe("active");
+    // The enrolment key still registers runners.
+    expect((await reg("again")).runner.id).toMatch(/^run_/);
+  });
+});

@@ -186,6 +186,13 @@ export class Keyring {
     return ok(this.view(this.all().get(id) as KeyRow, now));
   }
 
+  /** Revokes every live credential bound to `runnerId` (its runner is gone); the ids revoked. */
+  revokeBoundTo(runnerId: string, now: number, actor: string): string[] {
+    const ids = [...this.all().values()].filter((r) => r.runner_id === runnerId && r.revoked_at === null).map((r) => r.id);
+    for (const id of ids) this.revoke(id, now, actor);
+    return ids;
+  }
+
   list(now: number): KeyView[] {
     return [...this.all().values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((r) => this.view(r, now));
   }

@@ -97,6 +97,16 @@ export class SchedulerState {
     return cap !== undefined && (this.accounts.get(agent)?.running ?? 0) >= cap;
   }
 
+  /** A runner row deleted (see TenantDO.pruneRunners): it holds no lease, so only its hold goes. */
+  removeRunner(id: string): void {
+    const r = this.runners.get(id);
+    if (!r) return;
+    if (r.row.held_for) this.holds.delete(r.row.held_for);
+    this.runners.delete(id);
+    this.runnerAlloc.delete(id);
+    this.readyMemo = null;
+  }
+
   upsertRunner(row: RunnerRow): void {
     const before = this.runners.get(row.id)?.row.held_for;
     if (before) this.holds.delete(before);
