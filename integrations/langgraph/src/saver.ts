@@ -82,6 +82,9 @@ interface Page {
 const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));
 const TRIES = 3;
+/** 429s are waited out this many times (each wait as the answer says, at most MAX_RATE_WAIT_MS). */
+const RATE_LIMIT_TRIES = 8;
+const MAX_RATE_WAIT_MS = 10_000;
 
 interface Connection {
   base: string;
@@ -247,7 +250,7 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
 
-  /** One call; network errors and 503 are retried (every write is idempotent). 404 is undefined when `missingOk`. */
+  /** One call; network errors and 503 are retried (every write is idempotent), 429 waited out. 404 is undefined when `missingOk`. */
   private async call<T>(method: string, path: string, query?: Record<string, string>, body?: unknown, missingOk = false): Promise<T | undefined> {
     const url = new URL(`${this.conn.base}${this.conn.prefix}${path}`);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
@@ -272,6 +275,11 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
         await sleep(200 * i);
         continue;
       }
+      // Rate limited (the key's requests per second, issue #7): nothing was done; wait as told.
+      if (res.status === 429 && i < RATE_LIMIT_TRIES) {
+        await sleep(retryAfterMs(res.headers.get("retry-after"), text));
+        continue;
+      }
       let err: { code?: string; message?: string } | undefined;
       try {
         err = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
@@ -281,6 +289,19 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
       throw new OfficeOSSaverError(res.status, err?.code ?? "unknown", `${method} ${path}: ${err?.message ?? `HTTP ${res.status}`}`);
     }
   }
+}
+
+/** How long a 429 asks to wait: its body's `details.retry_after_ms`, else `Retry-After` seconds, else 1 s; capped. */
+export function retryAfterMs(header: string | null, body: string): number {
+  let ms: number | undefined;
+  try {
+    const d = (JSON.parse(body) as { error?: { details?: { retry_after_ms?: unknown } } }).error?.details?.retry_after_ms;
+    if (typeof d === "number" && Number.isFinite(d)) ms = d;
+  } catch {
+    ms = undefined;
+  }
+  if (ms === undefined && header !== null && /^\d+(\.\d+)?$/.test(header.trim())) ms = Number(header) * 1000;
+  return Math.min(MAX_RATE_WAIT_MS, Math.max(0, ms ?? 1000));
 }
 
 const enc = encodeURIComponent;
