@@ -159,7 +159,28 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   private sched(): SchedulerState {
-    return (this.state ??= SchedulerState.load(this.sql));
+    if (this.state) return this.state;
+    this.state = SchedulerState.load(this.sql);
+    this.refreshBudgets(this.now());
+    return this.state;
+  }
+
+  /**
+   * Re-reads which daily CPU budgets are spent (the tenant's, each agent's) into the scheduler, which
+   * leases none of their tasks until the period ends; the next tick looks again then. Runs when the
+   * scheduler state loads, when usage is recorded, and when limits change.
+   */
+  private refreshBudgets(now: number): void {
+    const st = this.sched();
+    const agents = this.sql.exec<AgentRow>("SELECT * FROM agents").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota }));
+    const spent = this.quotas().cpuSpent(agents, now);
+    const freed = [...st.budgetSpent.keys()].some((k) => !spent.has(k));
+    st.budgetSpent.clear();
+    for (const [k, until] of spent) {
+      st.budgetSpent.set(k, until);
+      this.noteDue(until);
+    }
+    if (freed) this.pump(now);
   }
 
   // ---- tenant and keys ---------------------------------------------------
@@ -304,6 +325,7 @@ export class TenantDO extends DurableObject<Env> {
     this.agents.delete(name);
     this.sched().setWeight(name, stored.weight);
     this.sched().setCap(name, stored.quota.concurrent_runs);
+    this.refreshBudgets(now);
     this.pump(now);
     return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
   }
@@ -879,6 +901,7 @@ export class TenantDO extends DurableObject<Env> {
   putTenantQuota(q: TenantQuota): Result<TenantQuota> {
     this.quotas().setTenantQuota(q);
     this.sched().tenantCap = q.concurrent_runs ?? null;
+    this.refreshBudgets(this.now());
     this.pump(this.now());
     return ok(q);
   }
@@ -914,6 +937,9 @@ export class TenantDO extends DurableObject<Env> {
     if (r.kind === "error") return r;
     this.sql.exec("UPDATE tasks SET usage = ? WHERE id = ?", JSON.stringify(usage), taskId);
     this.quotas().recordUsage(r.value.agent, usage, this.now());
+    // Only when a CPU budget applies to this agent or the tenant: the refresh reads every agent.
+    if (usage.cpu_seconds && (this.agent(r.value.agent)?.stored.quota.daily?.cpu_seconds !== undefined || this.quotas().tenantQuota().daily?.cpu_seconds !== undefined))
+      this.refreshBudgets(this.now());
     return ok(null);
   }
 
@@ -1060,6 +1086,8 @@ export class TenantDO extends DurableObject<Env> {
     this.expireLeases(now);
     this.timeoutTasks(now);
     this.wakeParked(now);
+    const st = this.sched();
+    if ([...st.budgetSpent.values()].some((until) => until <= now)) this.refreshBudgets(now);
     const next = this.sql
       .exec<{ t: number | null }>(
         `SELECT MIN(t) AS t FROM (
@@ -1069,8 +1097,9 @@ export class TenantDO extends DurableObject<Env> {
            UNION ALL SELECT MIN(deadline_at) FROM tasks WHERE deadline_at IS NOT NULL AND state IN ${TIMED_SQL})`,
       )
       .toArray()[0]?.t;
-    this.dueAt = next ?? Infinity;
-    if (next !== null && next !== undefined) this.scheduleAlarm(next);
+    const due = Math.min(next ?? Infinity, ...st.budgetSpent.values());
+    this.dueAt = due;
+    if (due !== Infinity) this.scheduleAlarm(due);
   }
 
   /** A new deadline exists: the next tick must look, and the alarm must fire by then. */

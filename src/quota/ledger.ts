@@ -46,6 +46,18 @@ export function check(l: LedgerState, now: number, kind: LedgerKind, amount: num
   return { ok: false, kind, used, limit, retryAfterMs: c.periodStart + periodMs - now };
 }
 
+/**
+ * When `kind` is spent this period (used at or past its limit): the period's end, when it is
+ * available again. null when there is no limit or some is left. For budgets known only after the
+ * fact (CPU seconds): new work waits until then.
+ */
+export function spentUntil(l: LedgerState, now: number, kind: LedgerKind, limits: Limits, periodMs = DAY_MS): number | null {
+  const limit = limits[kind];
+  if (limit === undefined) return null;
+  const c = current(l, now, periodMs);
+  return (c.used[kind] ?? 0) >= limit ? c.periodStart + periodMs : null;
+}
+
 /** Prices per million tokens, by model; "*" is the fallback. */
 export type Prices = Record<string, { input_per_million: number; output_per_million: number }>;
 

@@ -28,3 +28,19 @@ describe("budget ledger", () => {
     expect(costOf(undefined, "gpt-x", 1000, 500)).toBe(0);
   });
 });
+
+describe("spentUntil", () => {
+  it("is the period's end once usage reaches the limit, null before, and null again next period", async () => {
+    const { spentUntil } = await import("../../src/quota/ledger.js");
+    const t0 = 5 * DAY_MS + 1000;
+    let l = newLedger(t0);
+    expect(spentUntil(l, t0, "cpu_seconds", { cpu_seconds: 10 })).toBeNull();
+    l = record(l, t0, "cpu_seconds", 9.5);
+    expect(spentUntil(l, t0, "cpu_seconds", { cpu_seconds: 10 })).toBeNull();
+    l = record(l, t0 + 1, "cpu_seconds", 0.5);
+    expect(spentUntil(l, t0 + 2, "cpu_seconds", { cpu_seconds: 10 })).toBe(6 * DAY_MS);
+    expect(spentUntil(l, 6 * DAY_MS, "cpu_seconds", { cpu_seconds: 10 })).toBeNull();
+    expect(spentUntil(l, t0, "cpu_seconds", {})).toBeNull();
+    expect(spentUntil(l, t0, "cpu_seconds", { cpu_seconds: 0 })).toBe(6 * DAY_MS);
+  });
+});

@@ -1,7 +1,7 @@
 // LLM token reservations through the Worker, concurrent-run caps in the
 // scheduler, and llm_tpm as a plain scheduler resource.
 import { describe, expect, it } from "vitest";
-import { call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
 
 async function leased(f: Fixture, agent: string, quota: Record<string, unknown>, instance?: string): Promise<{ id: string; epoch: number }> {
   await putAgent(f, agent, { quota });
@@ -146,6 +146,50 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     expect((await lease(f, runnerId, { max_tasks: 3 })).map((l) => l.task.agent)).toEqual(["capped"]);
     const day = (await ok(call("GET", "/v1/quotas", f.read))).daily.find((d: any) => d.key === "capped");
     expect(day.used).toEqual({ cpu_seconds: 1.5 });
+  });
+
+  it("an agent whose daily CPU budget is spent is not leased until the day ends; others, and raised budgets, go on", async () => {
+    const f = await fixture();
+    await putAgent(f, "cruncher", { quota: { daily: { cpu_seconds: 2 } } });
+    await putAgent(f, "other", {});
+    const runnerId = await registerRunner(f, { name: "r", capacity: {} });
+    for (let i = 0; i < 3; i++) await submit(f, { agent: "cruncher" });
+    const [l1] = await lease(f, runnerId, { max_tasks: 1 });
+    // 1.5 of 2 s: not spent, the next one is leased.
+    await ok(call("POST", `/v1/tasks/${l1.task.id}/complete`, f.runner, { epoch: l1.epoch, result: 1, usage: { cpu_seconds: 1.5 } }));
+    const [l2] = await lease(f, runnerId, { max_tasks: 1 });
+    expect(l2.task.agent).toBe("cruncher");
+    // 2.5 of 2 s: spent (the running attempt was not stopped; CPU is known only afterwards).
+    await ok(call("POST", `/v1/tasks/${l2.task.id}/complete`, f.runner, { epoch: l2.epoch, result: 1, usage: { cpu_seconds: 1.0 } }));
+    await submit(f, { agent: "other" });
+    const others = await lease(f, runnerId, { max_tasks: 5 });
+    expect(others.map((l) => l.task.agent)).toEqual(["other"]);
+    expect(await lease(f, runnerId, { max_tasks: 5 })).toEqual([]);
+    await ok(call("POST", `/v1/tasks/${others[0].task.id}/complete`, f.runner, { epoch: others[0].epoch, result: 1 }));
+    const day = (await ok(call("GET", "/v1/quotas", f.read))).daily.find((d: any) => d.key === "cruncher");
+    expect(day).toMatchObject({ used: { cpu_seconds: 2.5 }, limits: { cpu_seconds: 2 } });
+    // After the day rolls over the queued task runs.
+    await advance(f.admin, 24 * 3600_000);
+    expect((await lease(f, runnerId, { max_tasks: 5 })).map((l) => l.task.agent)).toEqual(["cruncher"]);
+  });
+
+  it("a tenant's spent daily CPU budget holds every agent; raising it releases a parked poll", async () => {
+    const f = await fixture();
+    await ok(call("PUT", "/v1/quotas", f.admin, { daily: { cpu_seconds: 1 } }));
+    await putAgent(f, "a", {});
+    await putAgent(f, "b", {});
+    const runnerId = await registerRunner(f, { name: "r", capacity: {} });
+    await submit(f, { agent: "a" });
+    const [l] = await lease(f, runnerId, { max_tasks: 1 });
+    await ok(call("POST", `/v1/tasks/${l.task.id}/complete`, f.runner, { epoch: l.epoch, result: 1, usage: { cpu_seconds: 1 } }));
+    await submit(f, { agent: "a" });
+    await submit(f, { agent: "b" });
+    expect(await lease(f, runnerId, { max_tasks: 5 })).toEqual([]);
+    const parked = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    await ok(call("PUT", "/v1/quotas", f.admin, { daily: { cpu_seconds: 10 } }));
+    const got = await ok(parked);
+    expect(got.leases.map((x: { task: { agent: string } }) => x.task.agent).sort()).toEqual(["a", "b"]);
   });
 
   it("the tenant's concurrent_runs caps all agents together", async () => {

@@ -6,7 +6,7 @@
 import { fail, ok, type Result } from "../../api/errors.js";
 import type { AgentQuota, LlmReservation, LlmSettled, QuotaBucketView, QuotasView, SettleLlm, TenantQuota, TaskUsage } from "../../api/schemas.js";
 import { cancel, charge, newBucket, reconfigure, refund, reserve, retryAfterMs, tokensAt, type BucketState, type Reservation } from "../../quota/bucket.js";
-import { check, costOf, current, DAY_MS, newLedger, record, type LedgerKind, type LedgerState, type Limits } from "../../quota/ledger.js";
+import { check, costOf, current, DAY_MS, newLedger, record, spentUntil, type LedgerKind, type LedgerState, type Limits } from "../../quota/ledger.js";
 
 type Scope = "tenant" | "agent" | "instance";
 type Kind = "llm_tokens" | "llm_requests";
@@ -194,6 +194,22 @@ export class Quotas {
     this.addToLedgers(r.agent, "llm_tokens", -r.tokens, now);
     this.sql.exec("UPDATE quota_reservations SET state = 'cancelled', used = 0, cost = 0, settled_at = ? WHERE id = ?", now, id);
     return ok({ reservation_id: id, state: "cancelled", reserved: r.tokens, used: 0, cost: 0 });
+  }
+
+  /**
+   * Until when new work must wait because a daily CPU-seconds budget is spent: the tenant's (key
+   * "") and each given agent's, by name. Only spent budgets appear.
+   */
+  cpuSpent(agents: { name: string; quota: AgentQuota }[], now: number): Map<string, number> {
+    const out = new Map<string, number>();
+    const tenant = spentUntil(this.ledger("tenant:", now), now, "cpu_seconds", ledgerLimits(this.tenantQuota().daily));
+    if (tenant !== null) out.set("", tenant);
+    for (const a of agents) {
+      if (a.quota.daily?.cpu_seconds === undefined) continue;
+      const until = spentUntil(this.ledger(`agent:${a.name}`, now), now, "cpu_seconds", ledgerLimits(a.quota.daily));
+      if (until !== null) out.set(a.name, until);
+    }
+    return out;
   }
 
   /** CPU seconds a task's attempt used, into the daily ledgers. */

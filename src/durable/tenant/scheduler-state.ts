@@ -90,8 +90,15 @@ export class SchedulerState {
     else this.caps.set(agent, cap);
   }
 
-  /** The agent (or the tenant) already runs as many tasks as its quota allows. */
+  /**
+   * Daily CPU budgets spent: agent name (or "" for the whole tenant) → when the period ends. Their
+   * queued tasks are not leased until then (the TenantDO keeps this in step; see refreshBudgets).
+   */
+  readonly budgetSpent = new Map<string, number>();
+
+  /** The agent (or the tenant) already runs as many tasks as its quota allows, or has spent its daily CPU. */
   atCap(agent: string): boolean {
+    if (this.budgetSpent.size > 0 && (this.budgetSpent.has("") || this.budgetSpent.has(agent))) return true;
     if (this.tenantCap !== null && this.active.size >= this.tenantCap) return true;
     const cap = this.caps.get(agent);
     return cap !== undefined && (this.accounts.get(agent)?.running ?? 0) >= cap;
