@@ -19,6 +19,7 @@ export interface RegisterBody {
   taints: { key: string; value?: string | undefined; effect: "NoSchedule" }[];
   agents: string[];
   lease_ttl_ms: number;
+  health?: RunnerHealth | undefined;
 }
 
 const LEASE_TOKEN = "officeos-lease-token";

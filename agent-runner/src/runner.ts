@@ -153,6 +153,7 @@ export class AgentRunner {
         taints: this.cfg.taints,
         agents: Object.keys(this.cfg.agents).sort(),
         lease_ttl_ms: this.cfg.lease_ttl_ms,
+        ...(this.health ? { health: this.health } : {}),
       });
       if (r.kind === "ok") {
         this.runnerId = r.value.runner.id;

@@ -3733,6 +3733,7 @@ export interface components {
             agents?: string[];
             capabilities?: string[];
             capacity: components["schemas"]["Resources"];
+            health?: components["schemas"]["RunnerHealth"];
             labels?: components["schemas"]["Labels"];
             lease_ttl_ms?: number;
             name: string;

@@ -238,18 +238,6 @@ export const KeyCreated = z
   .object({ id: z.string(), key: z.string(), scopes: z.array(Scope), expires_at: z.string().optional(), runner_id: z.string().optional() })
   .openapi("KeyCreated");
 
-export const RegisterRunner = z
-  .strictObject({
-    name: Name,
-    capacity: Resources,
-    labels: Labels.optional(),
-    capabilities: Capabilities.optional(),
-    agents: z.array(Name).max(LIMITS.listSize).optional(),
-    taints: z.array(Taint).max(LIMITS.listSize).optional(),
-    lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
-  })
-  .openapi("RegisterRunner");
-export type RegisterRunner = z.infer<typeof RegisterRunner>;
 
 export const RunnerState = z.enum(["ready", "not_ready", "draining", "dead"]);
 /** A runner's self-check, sent with its heartbeat: not ready means no new leases. */
@@ -264,6 +252,20 @@ export const RunnerHealth = z
     usage: Resources.optional(),
   })
   .openapi("RunnerHealth");
+export const RegisterRunner = z
+  .strictObject({
+    name: Name,
+    capacity: Resources,
+    labels: Labels.optional(),
+    capabilities: Capabilities.optional(),
+    agents: z.array(Name).max(LIMITS.listSize).optional(),
+    taints: z.array(Taint).max(LIMITS.listSize).optional(),
+    lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
+    /** The runner's first self-check: a runner that fails it gets no work before its first heartbeat. */
+    health: RunnerHealth.optional(),
+  })
+  .openapi("RegisterRunner");
+export type RegisterRunner = z.infer<typeof RegisterRunner>;
 export const Runner = z
   .object({
     id: z.string(),

@@ -347,7 +347,7 @@ export class TenantDO extends DurableObject<Env> {
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     this.sql.exec(
-      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at, health) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       id,
       body.name,
       JSON.stringify(body.capacity),
@@ -358,6 +358,7 @@ export class TenantDO extends DurableObject<Env> {
       body.lease_ttl_ms ?? DEFAULT_LEASE_TTL_MS,
       now,
       now,
+      body.health !== undefined ? JSON.stringify(body.health) : null,
     );
     this.sched().upsertRunner(this.runnerRow(id) as RunnerRow);
     return this.getRunner(id);

@@ -1,6 +1,6 @@
 // Heartbeats extend a runner's leases and tell it which tasks to stop.
 import { describe, expect, it } from "vitest";
-import { advance, call, fireAlarm, fixture, getTask, heartbeat, lease, ok, putAgent, registerRunner, storedTask, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectIssues, fireAlarm, fixture, getTask, heartbeat, lease, ok, putAgent, registerRunner, storedTask, submit, type Fixture } from "./helpers.js";
 
 const TTL = 10_000;
 
@@ -97,5 +97,20 @@ describe("runner retention", () => {
     expect(keys.keys.find((k) => k.runner_id === recent.runner.id)?.state).toBe("active");
     // The enrolment key still registers runners.
     expect((await reg("again")).runner.id).toMatch(/^run_/);
+  });
+});
+
+describe("health at registration", () => {
+  it("a runner that registers failing its self-check gets no work until a heartbeat says it passes", async () => {
+    const f = await fixture();
+    await putAgent(f, "echo");
+    const failing = { ready: false, checks: [{ name: "work_dir", ok: false, message: "not writable" }] };
+    const r = await ok(call("POST", "/v1/runners", f.runner, { name: "sick", capacity: {}, health: failing }), 201);
+    expect(r.runner).toMatchObject({ state: "not_ready", health: failing });
+    await submit(f, { agent: "echo" });
+    expect((await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases).toEqual([]);
+    await ok(call("POST", `/v1/runners/${r.runner.id}/heartbeat`, f.runner, { leases: [], health: { ready: true } }));
+    expect((await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases).toHaveLength(1);
+    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "bad", capacity: {}, health: { ready: "yes" } }), "health.ready");
   });
 });
