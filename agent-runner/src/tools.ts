@@ -3,7 +3,9 @@
 // this runner's config defines it; the runner then forwards the call to the
 // tool's endpoint with the credentials from its config (headers), which the
 // agent process never sees. Everything else is refused with 403 and reported to
-// the control plane's audit log (POST /v1/audit/events, type tool.denied).
+// the control plane's audit log (POST /v1/audit/events, type tool.denied). A call made is audited too
+// (tool.called: tool, agent, status, duration, bytes; never the arguments or the answer), after
+// the agent has its answer.
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "./config.js";
@@ -45,6 +47,13 @@ export class ToolGateway {
       return send(res, 403, { error: { code: "forbidden", message: refused } });
     }
     const tool = this.tools[name] as ToolConfig;
+    const t0 = performance.now();
+    const called = (status: number, bytes: number, error?: string): void => {
+      const details = { tool: name, agent: who.agent, status, duration_ms: Math.round(performance.now() - t0), bytes, ...(error ? { error } : {}) };
+      void this.cp.reportTool("tool.called", who.taskId, details).then((r) => {
+        if (r.kind !== "ok") this.log.error({ tool: name, err: r.message }, "could not audit a tool call");
+      });
+    };
     const headers: Record<string, string> = { ...(contentType ? { "content-type": contentType } : {}), ...tool.headers, "officeos-task-id": who.taskId };
     let upstream: Response;
     try {
@@ -56,10 +65,14 @@ export class ToolGateway {
         redirect: "manual",
       });
     } catch (e) {
-      return send(res, 502, { error: { code: "tool_unreachable", message: `tool "${name}" did not answer: ${(e as Error).name === "TimeoutError" ? `timed out after ${tool.timeout_ms} ms` : (e as Error).message}` } });
+      send(res, 502, { error: { code: "tool_unreachable", message: `tool "${name}" did not answer: ${(e as Error).name === "TimeoutError" ? `timed out after ${tool.timeout_ms} ms` : (e as Error).message}` } });
+      return called(502, 0, "tool_unreachable");
     }
     const bytes = new Uint8Array(await upstream.arrayBuffer());
-    if (bytes.byteLength > tool.max_response_bytes) return send(res, 502, { error: { code: "tool_response_too_large", message: `tool "${name}" answered more than ${tool.max_response_bytes} bytes` } });
+    if (bytes.byteLength > tool.max_response_bytes) {
+      send(res, 502, { error: { code: "tool_response_too_large", message: `tool "${name}" answered more than ${tool.max_response_bytes} bytes` } });
+      return called(502, bytes.byteLength, "tool_response_too_large");
+    }
     const out: Record<string, string> = {};
     for (const h of PASS_BACK) {
       const v = upstream.headers.get(h);
@@ -68,6 +81,7 @@ export class ToolGateway {
     out["content-length"] = String(bytes.byteLength);
     res.writeHead(upstream.status, out);
     res.end(bytes);
+    called(upstream.status, bytes.byteLength);
   }
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRunner } from "../../scripts/lib/stack.mjs";
-import { finished, useStack } from "./helpers.js";
+import { finished, until, useStack } from "./helpers.js";
 
 const s = useStack("security");
 
@@ -150,6 +150,16 @@ describe("an agent cannot find the runner's secrets", () => {
     const denials = audit.events.filter((e) => e.subject === task.id).map((e) => e.details?.tool).sort();
     expect(denials).toEqual(["mail", "shell"]);
     expect(JSON.stringify(audit)).not.toContain(TOOL_SECRET);
+    // The allowed call is on record too: tool, status and size, never its arguments or answer.
+    const calls = await until("the tool call's audit entry", async () => {
+      const page = await s.admin<{ events: { subject?: string; details?: Record<string, unknown> }[] }>("GET", "/v1/audit?type=tool.called");
+      const mine = page.events.filter((e) => e.subject === task.id);
+      return mine.length > 0 && mine;
+    }, 10_000);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.details).toMatchObject({ tool: "search", agent: expect.any(String), status: 200, bytes: JSON.stringify({ results: ["a cat"] }).length });
+    expect(JSON.stringify(calls)).not.toContain("cats");
+    expect(JSON.stringify(calls)).not.toContain(TOOL_SECRET);
 
     // The task's work dir is gone.
     await runner.stop();
