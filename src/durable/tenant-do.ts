@@ -112,6 +112,13 @@ const ACTIVE_SQL = "('leased', 'running')";
 /** States a task deadline applies to: not final, and not waiting on a person. */
 const TIMED_SQL = "('queued', 'retry_wait', 'leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
+/** An event settle() writes, its seq taken in the same UPDATE as the transition. */
+interface PendingEvent {
+  type: EventType;
+  actor: string;
+  state: string | null;
+  details?: Record<string, JsonValue | undefined> | undefined;
+}
 /** A runner unseen this long is deleted when another registers, and its credentials revoked (pruneRunners). */
 export const RUNNER_RETENTION_MS = 24 * 3600_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
@@ -965,8 +972,9 @@ export class TenantDO extends DurableObject<Env> {
       const problem = this.outputProblem(r.value.agent, end.result);
       if (problem) end = { kind: "failed", error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${problem}` }, retryable: true };
     }
-    this.settle(r.value, end, now, `runner:${r.value.runner_id ?? "?"}`);
-    return ok(taskView(this.taskRow(taskId) as TaskRow));
+    const settled = this.settle(r.value, end, now, `runner:${r.value.runner_id ?? "?"}`);
+    // In a batch pump() waits for the end, so the settled row is still the task as it is.
+    return ok(taskView(this.inBatch ? settled : (this.taskRow(taskId) as TaskRow)));
   }
 
   /** Why a result breaks its agent's output schema, or null when it conforms (or there is none). */
@@ -997,7 +1005,8 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /** Ends an attempt (or a queued or parked task) and applies the next state the pure core decides. */
-  private settle(row: TaskRow, outcome: Outcome, now: number, actor: Actor): void {
+  /** Returns the row as settled (before pump() may lease it again). */
+  private settle(row: TaskRow, outcome: Outcome, now: number, actor: Actor): TaskRow {
     const policy = taskPolicy(row);
     const next = nextState(
       { attempts: row.attempts, maxAttempts: row.max_attempts, runnerId: row.runner_id, avoidRunners: JSON.parse(row.avoid_runners) as string[] },
@@ -1017,10 +1026,14 @@ export class TenantDO extends DurableObject<Env> {
         outcome.kind === "failed" ? outcome.error : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
       escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
     }
-    this.sql.exec(
-      `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
-         preempt_requested = 0, gate = NULL, wake_at = ?, escalation = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ? WHERE id = ?`,
-      next.state,
+    const events = this.outcomeEvents(row, outcome, next.state, next.delayMs, actor, now);
+    // One statement: the new state, the events' seqs taken, the row read back.
+    const settled = this.sql
+      .exec<TaskRow>(
+        `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
+           preempt_requested = 0, gate = NULL, wake_at = ?, escalation = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ?,
+           event_seq = event_seq + ? WHERE id = ? RETURNING *`,
+        next.state,
       next.attempts,
       result,
       error,
@@ -1030,31 +1043,36 @@ export class TenantDO extends DurableObject<Env> {
       next.state,
       now,
       now,
+      events.length,
       row.id,
-    );
-    this.logOutcome(row, outcome, next.state, next.delayMs, actor, now);
+    ).one();
+    const first = settled.event_seq - events.length + 1;
+    events.forEach((e, i) => this.events.appendAt(row.id, first + i, now, e.type, e.actor, e.state, e.details));
     if (wakeAt !== null) this.noteDue(wakeAt);
     const st = this.sched();
     if (row.state === "queued") st.onDequeued(row.id);
     else if (ACTIVE_STATES.includes(row.state)) st.onEnded(row.id);
-    if (next.state === "queued") st.onQueued(this.taskRow(row.id) as TaskRow);
+    if (next.state === "queued") st.onQueued(settled);
     // Freed capacity, a requeued task or an unblocked instance can serve a parked poll.
     this.pump(now);
+    return settled;
   }
 
-  /** Events and counters of one settled outcome. */
-  private logOutcome(row: TaskRow, outcome: Outcome, state: TaskState, delayMs: number | undefined, actor: Actor, now: number): void {
+  /** The events of one settled outcome, in order (written by settle()), and its counters. */
+  private outcomeEvents(row: TaskRow, outcome: Outcome, state: TaskState, delayMs: number | undefined, actor: Actor, now: number): PendingEvent[] {
+    const events: PendingEvent[] = [];
+    const append = (type: EventType, by: string, st: string | null, details?: Record<string, JsonValue | undefined>) => events.push({ type, actor: by, state: st, details });
     const agent = { agent: row.agent };
     const runner = row.runner_id ?? undefined;
     switch (outcome.kind) {
       case "succeeded":
-        this.events.append(row.id, now, "succeeded", actor, state);
+        append("succeeded", actor, state);
         break;
       case "cancelled":
-        this.events.append(row.id, now, "cancelled", actor, state);
+        append("cancelled", actor, state);
         break;
       case "released":
-        this.events.append(row.id, now, "released", actor, state, { runner });
+        append("released", actor, state, { runner });
         break;
       case "failed": {
         const code = outcome.error.code;
@@ -1063,22 +1081,23 @@ export class TenantDO extends DurableObject<Env> {
         if (ACTIVE_STATES.includes(row.state)) this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
         // A task deadline ends the task itself: its own event below says so.
         if (ACTIVE_STATES.includes(row.state) && code !== "task_timeout") {
-          this.events.append(row.id, now, type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
+          append(type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
         }
         if (state === "retry_wait") {
           this.counters.inc("officeos_retries_total", agent);
-          this.events.append(row.id, now, "retry_scheduled", SYSTEM, state, { delay_ms: delayMs ?? 0, not_before: iso(now + (delayMs ?? 0)) });
+          append("retry_scheduled", SYSTEM, state, { delay_ms: delayMs ?? 0, not_before: iso(now + (delayMs ?? 0)) });
         } else if (state === "queued") {
           this.counters.inc("officeos_retries_total", agent);
-          this.events.append(row.id, now, "requeued", SYSTEM, state);
+          append("requeued", SYSTEM, state);
         } else if (state === "escalated") {
           this.counters.inc("officeos_escalations_total", agent);
-          this.events.append(row.id, now, "escalated", SYSTEM, state, { code, attempts: row.attempts });
-        } else if (state === "failed") this.events.append(row.id, now, code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
+          append("escalated", SYSTEM, state, { code, attempts: row.attempts });
+        } else if (state === "failed") append(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
         break;
       }
     }
     if (state === "succeeded" || state === "failed" || state === "cancelled") this.counters.inc("officeos_tasks_finished_total", { ...agent, state });
+    return events;
   }
 
   /** Everything time-driven, run lazily on each request and by the alarm; cheap until something is due. */
