@@ -89,6 +89,36 @@ describe("LLM reservations", () => {
     expect((await reserve(f, c1, 50)).body.error.details.buckets).toEqual(["instance:i1:llm_tokens"]);
   });
 
+  it("forgets per-instance buckets that have refilled when a new instance needs one; a forgotten one starts full", async () => {
+    const f = await fixture();
+    // 600 tokens a minute = 10 a second, burst 50: empty to full in 5 s.
+    await putAgent(f, "c", { quota: { per_instance: { llm_tpm: 600, llm_tokens_burst: 50 } } });
+    const runnerId = await registerRunner(f, { name: "r", capacity: {} });
+    const task = async (instance: string) => {
+      await submit(f, { agent: "c", instance });
+      const [l] = await lease(f, runnerId, { max_tasks: 1 });
+      return { id: l.task.id as string, epoch: l.epoch as number };
+    };
+    const instances = async () =>
+      ((await ok(call("GET", "/v1/quotas", f.read))).buckets as { scope: string; key: string }[])
+        .filter((b) => b.scope === "instance")
+        .map((b) => b.key)
+        .sort();
+    const a = await task("ia");
+    await ok(reserve(f, a, 50), 201);
+    const b = await task("ib");
+    await ok(reserve(f, b, 5), 201);
+    // ia is empty and ib not full: both kept.
+    expect(await instances()).toEqual(["ia", "ib"]);
+    await advance(f.admin, 10_000);
+    const c = await task("ic");
+    await ok(reserve(f, c, 1), 201);
+    expect(await instances()).toEqual(["ic"]);
+    // ia again: a fresh, full bucket, exactly as the refilled one would have been.
+    await ok(reserve(f, a, 50), 201);
+    expect((await reserve(f, a, 1)).body.error.details.buckets).toEqual(["instance:ia:llm_tokens"]);
+  });
+
   it("only the live lease may reserve; more than the burst is a 400", async () => {
     const f = await fixture();
     const t = await leased(f, "chat", { llm_tpm: 60, llm_tokens_burst: 100 });

@@ -253,6 +253,7 @@ export class Quotas {
     const rate = perMinute / MINUTE;
     const row = this.bucketRow(id);
     if (!row) {
+      if (scope === "instance") this.pruneInstanceBuckets(now);
       const b = newBucket(rate, burst, now);
       this.sql.exec(
         "INSERT INTO quota_buckets (id, scope, key, kind, rate, burst, tokens, last, last_event, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -275,6 +276,17 @@ export class Quotas {
       return { ...row, rate: b.rate, burst: b.burst, tokens: b.tokens, last: b.last };
     }
     return row;
+  }
+
+  /**
+   * Deletes per-instance buckets that have refilled to their burst with no reservation still to act:
+   * such a bucket is exactly what bucket() would create afresh, so nothing is lost but its
+   * throttled/granted counts. Instances default to one per task, so without this the table would
+   * grow by a row per task of an agent with `quota.per_instance`. Runs when a new instance bucket
+   * is made, so the rows kept are those of instances that used their quota recently.
+   */
+  private pruneInstanceBuckets(now: number): void {
+    this.sql.exec("DELETE FROM quota_buckets WHERE scope = 'instance' AND last_event <= ? AND tokens + MAX(0, ? - last) * rate >= burst", now, now);
   }
 
   private bucketRow(id: string): BucketRow | undefined {
