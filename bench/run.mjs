@@ -40,6 +40,8 @@ function stats(samples) {
   return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
 }
 
+const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
+
 /** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */
 async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
   const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...extraHeaders }, body: JSON.stringify(body) });
@@ -49,7 +51,7 @@ async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
   } catch (e) {
     // A keep-alive connection the local proxy closed while idle, picked for this request just then
     // (seen once on a loaded machine): once more on a fresh one.
-    if (e?.cause?.code !== "UND_ERR_SOCKET") throw e;
+    if (!socketError(e)) throw e;
     process.stderr.write(`bench: ${url}: ${e.cause.message}; sent again\n`);
     r = await send();
   }
@@ -58,7 +60,6 @@ async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
   return j;
 }
 
-const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
 
 async function floorLatency(url, n, releasePath = "/release") {
   const out = [];

@@ -3,7 +3,7 @@
 // keeps the semantics of its single call (validation, idempotency key, epoch
 // fencing) and is answered on its own; a body zod refuses applies nothing.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, expectIssues, fixture, getTask, lease, ok, parked, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectError, expectIssues, fixture, getTask, lease, metricSample, ok, parked, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
 
 const batch = (f: Fixture, tasks: unknown[]) => call("POST", "/v1/tasks/batch", f.submit, { tasks });
 const report = (f: Fixture, runnerId: string, reports: unknown[]) => call("POST", `/v1/runners/${runnerId}/report`, f.runner, { reports });
@@ -136,7 +136,7 @@ describe("POST /v1/runners/{id}/report", () => {
       ]),
     );
     const text = (await call("GET", "/metrics", f.read)).body as string;
-    const value = (line: string): number => Number(text.split("\n").find((x) => x.startsWith(`${line} `))?.slice(line.length + 1) ?? NaN);
+    const value = (line: string): number => metricSample(text, line);
     expect(value('officeos_tasks_submitted_total{agent="echo"}')).toBe(7);
     expect(value('officeos_tasks_submitted_total{agent="other"}')).toBe(2);
     expect(value('officeos_schedule_to_start_seconds_count{agent="echo"}')).toBe(7);

@@ -158,6 +158,13 @@ export async function heartbeat(f: Fixture, runnerId: string, leases: { task_id:
   return ok(call("POST", `/v1/runners/${runnerId}/heartbeat`, f.runner, { leases }));
 }
 
+/** The value of one sample line (`name{labels} value`) in Prometheus text; throws when there is none. */
+export function metricSample(text: string, line: string): number {
+  const m = text.split("\n").find((x) => x.startsWith(`${line} `));
+  if (!m) throw new Error(`no sample ${line} in\n${text}`);
+  return Number(m.slice(line.length + 1));
+}
+
 /** A request whose answer is read as bytes (protobuf). */
 export async function callBytes(method: string, path: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
   const res = await SELF.fetch(`${BASE}${path}`, { method, headers: { ...headers, authorization: `Bearer ${key}` } });

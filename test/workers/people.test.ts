@@ -2,7 +2,7 @@
 // resolve, cancel, deadlines) and approval gates (wait, answer, answer ahead,
 // deadlines), with the event log and the metrics that follow them.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, fireAlarm, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectError, fireAlarm, fixture, getTask, lease, metricSample, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
 
 const NO_BACKOFF = { initial_ms: 0, max_ms: 0 };
 
@@ -182,11 +182,7 @@ describe("metrics", () => {
     const res = await call("GET", "/metrics", f.read);
     expect(res.status).toBe(200);
     const text = res.body as string;
-    const value = (line: string): number => {
-      const m = text.split("\n").find((x) => x.startsWith(`${line} `));
-      if (!m) throw new Error(`no sample ${line} in\n${text}`);
-      return Number(m.slice(line.length + 1));
-    };
+    const value = (line: string): number => metricSample(text, line);
     expect(value('officeos_tasks_submitted_total{agent="echo"}')).toBe(3);
     expect(value('officeos_tasks_finished_total{agent="echo",state="succeeded"}')).toBe(1);
     expect(value('officeos_attempts_failed_total{agent="echo",code="boom"}')).toBe(1);
