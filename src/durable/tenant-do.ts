@@ -179,7 +179,7 @@ export class TenantDO extends DurableObject<Env> {
    */
   private refreshBudgets(now: number): void {
     const st = this.sched();
-    const agents = this.sql.exec<AgentRow>("SELECT * FROM agents").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota }));
+    const agents = this.agentQuotas();
     const spent = this.quotas().cpuSpent(agents, now);
     const freed = [...st.budgetSpent.keys()].some((k) => !spent.has(k));
     st.budgetSpent.clear();
@@ -338,7 +338,7 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   getAgent(name: string): Result<Agent> {
-    const row = this.agentRow(name);
+    const row = this.agent(name)?.row;
     return row ? ok(agentView(row)) : fail("not_found", `agent "${name}" is not registered`);
   }
 
@@ -917,7 +917,7 @@ export class TenantDO extends DurableObject<Env> {
   getQuotas(): Result<QuotasView> {
     const now = this.now();
     this.tick(now);
-    const agents = this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY name").toArray().map((r) => ({ name: r.name, quota: storedAgent(r).quota, running: this.sched().accounts.get(r.name)?.running ?? 0 }));
+    const agents = this.agentQuotas().map((a) => ({ ...a, running: this.sched().accounts.get(a.name)?.running ?? 0 }));
     return ok(this.quotas().view(agents, this.sched().active.size, now));
   }
 
@@ -1309,8 +1309,15 @@ export class TenantDO extends DurableObject<Env> {
     return this.sql.exec<RunnerRow>("SELECT * FROM runners WHERE id = ?", id).toArray()[0];
   }
 
-  private agentRow(name: string): AgentRow | undefined {
-    return this.agent(name)?.row;
+  /** Every agent's quota, by name, through the parsed-spec cache. */
+  private agentQuotas(): { name: string; quota: StoredAgent["quota"] }[] {
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM agents ORDER BY name")
+      .toArray()
+      .flatMap((r) => {
+        const a = this.agent(r.name);
+        return a ? [{ name: r.name, quota: a.stored.quota }] : [];
+      });
   }
 
   /** An agent's row and its parsed spec, read once and kept until putAgent() writes the row again. */
