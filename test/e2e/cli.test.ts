@@ -2,10 +2,11 @@
 // child process against the Worker under wrangler dev, with a real runner
 // running the echo agent and the Python example agent (stdlib HTTP only).
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../scripts/gen-client.mjs";
+import { AGENT_PYTHON, skipWithout } from "../../scripts/lib/prereqs.mjs";
 import { EXAMPLES, ROOT, startRunner, type RunnerProcess } from "../../scripts/lib/stack.mjs";
 import { useStack } from "./helpers.js";
 
@@ -13,16 +14,12 @@ const CLI = join(ROOT, "cli/dist/officeos.mjs");
 const PY_AGENT = join(ROOT, "agent-runner/examples/python-agent.py");
 // Agents run as "nobody" under a root runner: a python3 on root's own PATH (pyenv shims under
 // /root) is out of its reach, the system one is not. The agent needs only the standard library.
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const PYTHON = AGENT_PYTHON;
+const noPython = skipWithout("python3");
 const OPERATOR = "e2e-cli-operator";
 
 // The spec this tree's Worker serves (the first test checks it equals the served one).
-// The events, escalations and approvals routes come with issue #6: their tests
-// run once the served spec has them.
 const spec = JSON.parse((await generate()).specText) as { paths: Record<string, unknown> };
-const hasEvents = "/v1/tasks/{id}/events" in spec.paths;
-const hasEscalations = "/v1/escalations" in spec.paths && "/v1/escalations/{task_id}" in spec.paths;
-const hasApprovals = "/v1/approvals" in spec.paths;
 
 const s = useStack("cli");
 
@@ -120,7 +117,7 @@ describe("officeos CLI", () => {
     expect(listed.tasks.map((t) => t.id)).toContain(id);
   });
 
-  it("the Python agent speaks the runtime API with plain HTTP: checkpoints each step and returns its result", async () => {
+  it.skipIf(noPython)("the Python agent speaks the runtime API with plain HTTP: checkpoints each step and returns its result", async () => {
     const r = await cli(["submit", "py-steps", "--input", '{"steps": 3, "word": "py"}', "--wait", "--json"], env);
     const { task } = JSON.parse(ok(r).stdout) as { task: { state: string; result: unknown; checkpoint_seq?: number } };
     expect(task.state).toBe("succeeded");
@@ -195,7 +192,7 @@ describe("officeos CLI", () => {
   });
 });
 
-describe.skipIf(!hasEvents)("officeos watch (task events, issue #6)", () => {
+describe("officeos watch (task events, issue #6)", () => {
   it("prints each event until the task succeeds, then exits 0", async () => {
     const id = ok(await cli(["submit", "py-steps", "--input", '{"steps": 2}'], env)).stdout.trim();
     const r = ok(await cli(["watch", id], env));
@@ -228,7 +225,7 @@ describe.skipIf(!hasEvents)("officeos watch (task events, issue #6)", () => {
   });
 });
 
-describe.skipIf(!hasEscalations)("officeos escalations (issue #6)", () => {
+describe("officeos escalations (issue #6)", () => {
   it("lists an escalated task and resolves it with a result", async () => {
     // py-steps allows one attempt: a retryable failure exhausts its retry policy.
     const r = await cli(["submit", "py-steps", "--input", '{"fail": true, "retryable": true}', "--wait", "--json"], env);
@@ -242,7 +239,7 @@ describe.skipIf(!hasEscalations)("officeos escalations (issue #6)", () => {
   });
 });
 
-describe.skipIf(!hasApprovals)("officeos approvals (issue #6)", () => {
+describe("officeos approvals (issue #6)", () => {
   it("lists approvals as a table and as JSON", async () => {
     const r = JSON.parse(ok(await cli(["approvals", "list", "--json"], env)).stdout) as { approvals: unknown[] };
     expect(Array.isArray(r.approvals)).toBe(true);
