@@ -12,5 +12,5 @@ export const workersPool = () =>
 
 export default defineConfig({
   plugins: [workersPool()],
-  test: { include: ["test/workers/**/*.test.ts"] },
+  test: { include: ["test/workers/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
 });

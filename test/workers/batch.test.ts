@@ -74,7 +74,7 @@ describe("POST /v1/tasks/batch", () => {
     const f = await fixture();
     await putAgent(f, "echo");
     const runnerId = await registerRunner(f, { name: "r", capacity: {} });
-    const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 10_000 });
+    const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 20_000 });
     await parked(f.admin);
     const sub = await ok(batch(f, Array.from({ length: 8 }, (_, i) => ({ agent: "echo", input: { i } }))));
     const { leases } = await ok(poll);
@@ -240,7 +240,7 @@ describe("POST /v1/runners/{id}/report", () => {
     for (let i = 0; i < 4; i++) ids.push((await submit(f, { agent: "echo" })).id);
     const first = await lease(f, runnerId, { max_tasks: 4 });
     expect(first).toHaveLength(2); // capacity for two
-    const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 4, wait_ms: 10_000 });
+    const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 4, wait_ms: 20_000 });
     await parked(f.admin);
     await ok(report(f, runnerId, first.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete" }))));
     const { leases } = await ok(poll);

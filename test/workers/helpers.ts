@@ -195,12 +195,16 @@ export function fireAlarm(key: string): Promise<boolean> {
 }
 
 /** Resolves once `n` long-polls are parked in the tenant's object (a gate, not a sleep). */
-export async function parked(key: string, n = 1): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+export async function parked(key: string, n = 1, timeoutMs = 20_000): Promise<void> {
+  // A deadline far above the few milliseconds parking takes, so that a loaded machine passes too.
+  const end = Date.now() + timeoutMs;
+  for (;;) {
     const waiting = await runInDurableObject(tenantDO(key), (o: TenantDO) => (o as unknown as { waiters: unknown[] }).waiters.length);
     if (waiting >= n) return;
+    if (Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error(`no ${n} parked long-poll(s) in the tenant object`);
+  throw new Error(`no ${n} parked long-poll(s) in the tenant object after ${timeoutMs} ms`);
 }
 
 /** A task's row read straight from the tenant's storage: no lazy expiry on the way. */

@@ -1,7 +1,7 @@
 // LLM token reservations through the Worker, concurrent-run caps in the
 // scheduler, and llm_tpm as a plain scheduler resource.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import { advance, call, expectError, fixture, getTask, lease, ok, parked, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
 
 async function leased(f: Fixture, agent: string, quota: Record<string, unknown>, instance?: string): Promise<{ id: string; epoch: number }> {
   await putAgent(f, agent, { quota });
@@ -215,10 +215,10 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     await submit(f, { agent: "a" });
     await submit(f, { agent: "b" });
     expect(await lease(f, runnerId, { max_tasks: 5 })).toEqual([]);
-    const parked = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 5_000 });
-    await new Promise((r) => setTimeout(r, 50));
+    const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 20_000 });
+    await parked(f.admin);
     await ok(call("PUT", "/v1/quotas", f.admin, { daily: { cpu_seconds: 10 } }));
-    const got = await ok(parked);
+    const got = await ok(poll);
     expect(got.leases.map((x: { task: { agent: string } }) => x.task.agent).sort()).toEqual(["a", "b"]);
   });
 
