@@ -5,14 +5,16 @@
 //   OFFICEOS_REDIS_URL (e.g. redis://127.0.0.1:6379): also start the Upstash REST
 //   bridge in front of that Redis and let large checkpoints spill to it.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { api, bootstrapTenant, ROOT, startControlPlane, startRunner } from "./lib/stack.mjs";
 import { startRedisBridge } from "./redis-bridge.mjs";
 
 const home = resolve(process.env.OFFICEOS_HOME ?? join(ROOT, ".officeos"));
 const port = Number(process.env.OFFICEOS_PORT ?? 8787);
-mkdirSync(home, { recursive: true });
+// Private: it holds the credentials (dev.json), the runner config with its key, and every tenant's state.
+mkdirSync(home, { recursive: true, mode: 0o700 });
+chmodSync(home, 0o700);
 const credsPath = join(home, "dev.json");
 let creds = existsSync(credsPath) ? JSON.parse(readFileSync(credsPath, "utf8")) : null;
 const adminToken = creds?.adminToken ?? randomBytes(24).toString("hex");

@@ -3,7 +3,8 @@
 // benchmarks, so all three run the same real processes.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,20 +40,53 @@ async function waitFor(url, timeoutMs, child) {
   throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
 }
 
-/** Starts `wrangler dev` with local, persisted Durable Object storage. */
+/** Directories 0700 and files 0600 below `dir`, never following a symlink (state written before this rule). */
+export function makePrivate(dir) {
+  const walk = (p) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    chmodSync(p, st.isDirectory() ? 0o700 : 0o600);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+  };
+  walk(dir);
+}
+
+/**
+ * Starts `wrangler dev` with local, persisted Durable Object storage.
+ *
+ * Secrets (the operator token, `vars`) go through a 0600 env file in a private directory, never the
+ * command line, which every local user can read in /proc/<pid>/cmdline. The state directory is 0700
+ * and workerd writes it under umask 077: it holds every tenant's data and lease-token secrets.
+ */
 export async function startControlPlane({ port, persistTo, adminToken, config, vars = {}, log = () => {} } = {}) {
   port ??= await freePort();
   const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", "0", "--log-level", "warn", "--show-interactive-dev-session=false"];
   if (config) args.push("--config", config);
-  if (persistTo) args.push("--persist-to", persistTo);
-  if (adminToken) args.push("--var", `OFFICEOS_ADMIN_TOKEN:${adminToken}`);
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn("npx", args, {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", FORCE_COLOR: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  if (persistTo) {
+    mkdirSync(persistTo, { recursive: true, mode: 0o700 });
+    makePrivate(persistTo);
+    args.push("--persist-to", persistTo);
+  }
+  const secrets = { ...(adminToken ? { OFFICEOS_ADMIN_TOKEN: adminToken } : {}), ...vars };
+  const secretDir = mkdtempSync(join(tmpdir(), "officeos-cp-"));
+  if (Object.keys(secrets).length > 0) {
+    const envFile = join(secretDir, ".dev.vars");
+    writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${JSON.stringify(String(v))}\n`).join(""), { mode: 0o600 });
+    args.push("--env-file", envFile);
+  }
+  const umask = process.umask(0o077);
+  let child;
+  try {
+    child = spawn("npx", args, {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+  } finally {
+    process.umask(umask);
+  }
+  child.once("exit", () => rmSync(secretDir, { recursive: true, force: true }));
   child.stdout.on("data", (d) => log(d.toString()));
   child.stderr.on("data", (d) => log(d.toString()));
   const url = `http://127.0.0.1:${port}`;
@@ -73,7 +107,9 @@ export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memor
   };
   const config = { control_plane: { url, key }, name, capacity, agents, work_dir: join(dir, `${name}-work`), ...extra };
   const path = join(dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify(config, null, 2));
+  // It holds the runner key: 0600, and a runner whose agents run as other users refuses anything wider.
+  writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });
+  chmodSync(path, 0o600);
   const child = spawn(process.execPath, [RUNNER_BIN, "--config", path], { cwd: ROOT, env: { ...process.env, OFFICEOS_LOG_LEVEL: extra.log_level ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines = [];
   const waiters = [];

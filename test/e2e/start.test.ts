@@ -1,11 +1,39 @@
 // `npm start` (scripts/start.mjs, after the build `npm test` already ran):
-// serves /healthz, registers a ready local runner, runs a task, stops cleanly.
+// serves /healthz, registers a ready local runner, runs a task, stops cleanly;
+// no secret on any command line, its state private (0700 directories, 0600 files).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { api, freePort, ROOT, stopProcess } from "../../scripts/lib/stack.mjs";
+import { until } from "./helpers.js";
+
+/** Every process's command line that can be read, as text. */
+function cmdlines(): { pid: string; text: string }[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((pid) => {
+      try {
+        return [{ pid, text: readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ") }];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Paths below `dir` whose mode is wider than 0700 (directories) or 0600 (files); links are not followed. */
+function tooOpen(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    if ((st.mode & 0o077) !== 0) out.push(`${(st.mode & 0o777).toString(8)} ${p}`);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+  };
+  walk(dir);
+  return out;
+}
 
 const home = mkdtempSync(join(tmpdir(), "officeos-start-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -38,14 +66,22 @@ it("npm start serves /healthz and shows the local runner ready", async () => {
 
     const submit = api(`http://127.0.0.1:${port}`, creds.submitKey);
     const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "echo", input: { hello: "world" } });
-    let state = "";
-    for (let i = 0; i < 300 && state !== "succeeded"; i++) {
+    const done = await until("the echo task to succeed", async () => {
       const t = (await submit<{ task: { state: string; result?: unknown } }>("GET", `/v1/tasks/${task.id}`)).task;
-      state = t.state;
-      if (state === "succeeded") expect(t.result).toEqual({ echo: { hello: "world" } });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(state).toBe("succeeded");
+      return t.state === "succeeded" ? t : undefined;
+    });
+    expect(done.result).toEqual({ echo: { hello: "world" } });
+
+    // No secret on any command line (every local user can read them), with the control plane and runner up.
+    const secrets = [creds.adminToken, creds.adminKey, creds.submitKey, creds.runnerKey] as string[];
+    expect(secrets.every((x) => typeof x === "string" && x.length >= 16)).toBe(true);
+    expect(cmdlines().filter((c) => secrets.some((x) => c.text.includes(x)))).toEqual([]);
+    // The home, its state, the credentials and the runner config: 0700 and 0600. The runner's work root
+    // is 0711 by design (each task dir in it is 0700 and owned by that task's agent user): the runner's own tests check it.
+    expect(tooOpen(home).filter((p) => !p.endsWith(join(home, "local-runner-work")))).toEqual([]);
+    expect(lstatSync(home).mode & 0o777).toBe(0o700);
+    expect(readdirSync(join(home, "state")).length).toBeGreaterThan(0);
+    expect(lstatSync(join(home, "local-runner.json")).mode & 0o777).toBe(0o600);
   } finally {
     await stopProcess(child);
   }
