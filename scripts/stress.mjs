@@ -6,7 +6,7 @@
 // and reports which tests failed in which run. A flaky test shows up as failing in some runs only.
 // See docs/testing.md.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -73,12 +73,16 @@ try {
     if (inst.code !== 0) throw new Error(`${install} failed:\n${inst.text}`);
     const hog = hogs > 0 && hogRuns.has(i) ? startHog(hogs) : [];
     const t1 = Date.now();
-    const env = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false" };
+    // promtool is unpacked into .ci/bin by .ci/run, which a fresh clone has not run: lend it this checkout's.
+    const promtool = process.env.PROMTOOL ?? (existsSync(join(ROOT, ".ci/bin/promtool")) ? join(ROOT, ".ci/bin/promtool") : undefined);
+    const env = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", ...(promtool ? { PROMTOOL: promtool } : {}) };
     const run = await sh(values.command, dir, env, log).finally(() => hog.forEach((h) => h.kill("SIGKILL")));
     const r = { run: i, hog: hog.length, code: run.code, install_s: Math.round((t1 - t0) / 1000), test_s: Math.round((Date.now() - t1) / 1000), failed: failedTests(run.text), log: logFile };
     writeFileSync(logFile, chunks.join(""));
     results.push(r);
     console.log(`run ${i}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`} in ${r.test_s} s (+${r.install_s} s clone and install)${r.hog ? `, ${r.hog} hog(s)` : ""}${r.failed.length ? `\n  ${r.failed.join("\n  ")}` : ""}`);
+    // A run that failed before any test (a prerequisite, the build, the type check): show why.
+    if (r.code !== 0 && r.failed.length === 0) console.log(run.text.trimEnd().split("\n").slice(-12).map((l) => `  | ${l}`).join("\n"));
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
 } finally {
