@@ -74,9 +74,11 @@ export class RuntimeApi {
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex) => this.refuseSocket(req, socket, 400, "bad_method", "protocol upgrades are not served here"));
     // A request the HTTP parser cannot read (bad bytes in the request line, say).
     this.server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
-      this.denials?.record(undefined, { method: "?", target: "?", status: 400, code: `unparseable:${err.code ?? "error"}` });
-      if (socket.writable) socket.end(rawAnswer(400, "Bad Request", { error: { code: "bad_request", message: "the request could not be parsed", details: { reason: "unparseable" } } }));
-      else socket.destroy();
+      const code = err.code ?? "";
+      // A client that went away or timed out is not a refusal; only what the parser rejected is audited.
+      if (!code.startsWith("HPE_") || code === "HPE_REQUEST_TIMEOUT" || code === "HPE_HEADERS_TIMEOUT" || !socket.writable) return void socket.destroy();
+      this.denials?.record(undefined, { method: "?", target: "?", status: 400, code: `unparseable:${code}` });
+      socket.end(rawAnswer(400, "Bad Request", { error: { code: "bad_request", message: "the request could not be parsed", details: { reason: "unparseable" } } }));
     });
   }
 
