@@ -1,6 +1,7 @@
 // HTTP client for the control plane API, as the runner uses it. Every call
 // returns a typed result; only programming errors throw.
 import { type HttpAnswer, request } from "./http-client.js";
+import type { DenialDetails } from "./runtime-denials.js";
 import type { AgentStateJson, ApprovalAnswer, HeartbeatAnswer, Lease, LlmReservation, LlmSettled, ReportAnswer, ReportItem, Runner, Task, TaskUsage } from "../../src/api/schemas.js";
 
 export type RunnerHealth = NonNullable<Runner["health"]>;
@@ -116,6 +117,11 @@ export class ControlPlane {
     return this.call("POST", "/v1/audit/events", { type, task_id: taskId, details });
   }
 
+  /** Refused runtime-API requests of one task (or of no task), counted and sampled (see runtime-denials.ts). */
+  reportRuntimeDenied(taskId: string | undefined, details: DenialDetails): Promise<CallResult<unknown>> {
+    return this.call("POST", "/v1/audit/events", { type: "runtime.denied", ...(taskId !== undefined ? { task_id: taskId } : {}), details });
+  }
+
   /** An agent's spec (its allowed tools). */
   agent(name: string): Promise<CallResult<{ name: string; tools?: string[] }>> {
     return this.call("GET", `/v1/agents/${encodeURIComponent(name)}`, undefined);
@@ -164,8 +170,14 @@ export class ControlPlane {
     return r;
   }
 
-  /** A request passed through as is (the runtime API's thread routes). */
+  /**
+   * A thread request for an agent (the runtime API's thread routes). The path is built by
+   * threads-proxy.ts from validated, re-encoded parts; anything else is refused here too.
+   */
   forward(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<CallResult<unknown>> {
+    if (!/^\/v1\/threads\/[A-Za-z0-9_%][A-Za-z0-9._~%-]*(\/checkpoints(\/[A-Za-z0-9_%][A-Za-z0-9._~%-]*(\/writes)?)?)?(\?[A-Za-z0-9._~*%&=+-]*)?$/.test(path)) {
+      return Promise.resolve({ kind: "http", status: 400, code: "bad_request", message: "not a thread route" });
+    }
     const task = headers["officeos-task-id"];
     const lease = task !== undefined ? this.token(task, Number(headers["officeos-epoch"])) : {};
     return this.call(method, path, body, { headers: { ...headers, ...lease }, timeoutMs: 60_000 });

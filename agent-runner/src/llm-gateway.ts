@@ -1,6 +1,7 @@
 // The runner's LLM gateway: POST /llm/v1/chat/completions on the runtime API,
 // OpenAI-compatible, streamed (SSE) or not. Before a call goes upstream it
-// reserves its estimated tokens (prompt estimate + max_tokens) and one request
+// reserves its estimated tokens (prompt estimate + n × max_tokens; the body is
+// validated strictly, runtime-llm-request.ts) and one request
 // from the control plane, which holds the buckets; an empty bucket answers the
 // agent 429 with Retry-After and the upstream is never called. Afterwards the
 // reservation is settled with the real `usage` (streaming: the usage chunk,
@@ -8,9 +9,11 @@
 // the runner's config and never reach the agent.
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { z } from "zod";
 import type { RunnerConfig } from "./config.js";
 import type { ControlPlane } from "./control.js";
+import { estimateRequestPromptTokens, parseChatRequest, reservationTokens } from "./runtime-llm-request.js";
+
+export { estimatePromptTokens } from "./runtime-llm-request.js";
 
 export interface LlmTask {
   taskId: string;
@@ -20,35 +23,15 @@ export interface LlmTask {
 
 type LlmConfig = NonNullable<RunnerConfig["llm"]>;
 
-const ChatRequest = z.looseObject({
-  model: z.string().min(1).max(256).optional(),
-  messages: z.array(z.looseObject({ role: z.string() })).min(1),
-  max_tokens: z.number().int().min(1).optional(),
-  max_completion_tokens: z.number().int().min(1).optional(),
-  stream: z.boolean().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-});
-
 interface Usage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens: number;
 }
 
-/**
- * A deliberately rough, cheap estimate (about 4 characters a token, plus the
- * per-message framing OpenAI documents); settlement corrects it with the real
- * count, and the completion side is bounded by max_tokens.
- */
-export function estimatePromptTokens(messages: unknown[]): number {
-  let chars = 0;
-  for (const m of messages) chars += JSON.stringify(m).length;
-  return Math.ceil(chars / 4) + 4 * messages.length + 3;
-}
-
 /** OpenAI's error body. */
-function openAiError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify({ error: { message, type, param: null, code } });
+function openAiError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}, param: string | null = null): void {
+  const text = JSON.stringify({ error: { message, type, param, code } });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
@@ -62,25 +45,37 @@ export class LlmGateway {
     private readonly log: Logger,
   ) {}
 
+  /** The runner's control-plane client (the runtime API audits its refusals through it). */
+  get controlPlane(): ControlPlane {
+    return this.cp;
+  }
+
+  get logger(): Logger {
+    return this.log;
+  }
+
   async handle(task: LlmTask, raw: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const cfg = this.cfg;
     if (!cfg) return openAiError(res, 503, "this runner has no LLM upstream configured (llm.base_url)", "server_error", "llm_not_configured");
-    const p = ChatRequest.safeParse(raw);
-    if (!p.success) return openAiError(res, 400, `invalid chat completion request: ${z.prettifyError(p.error)}`, "invalid_request_error", "invalid_request");
-    const body: Record<string, unknown> = { ...p.data };
-    const maxTokens = p.data.max_completion_tokens ?? p.data.max_tokens ?? cfg.default_max_tokens;
+    const p = parseChatRequest(raw);
+    if (p.kind === "refused") return openAiError(res, 400, p.message, "invalid_request_error", "invalid_request", {}, p.param);
+    const req = p.request;
+    // What goes upstream is the parsed body (known fields only), never the agent's object.
+    const body: Record<string, unknown> = { ...req };
+    const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? cfg.default_max_tokens;
     // The reservation is bounded by max_tokens, so the upstream must be bounded by it too.
-    if (p.data.max_completion_tokens === undefined && p.data.max_tokens === undefined) body.max_tokens = maxTokens;
+    if (req.max_completion_tokens === undefined && req.max_tokens === undefined) body.max_tokens = maxTokens;
     if (!body.model && cfg.default_model) body.model = cfg.default_model;
-    const stream = p.data.stream === true;
-    const wantsUsage = p.data.stream_options?.include_usage === true;
-    if (stream) body.stream_options = { ...(p.data.stream_options ?? {}), include_usage: true };
-    const prompt = estimatePromptTokens(p.data.messages);
+    const stream = req.stream === true;
+    const wantsUsage = req.stream_options?.include_usage === true;
+    if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
+    const prompt = estimateRequestPromptTokens(req);
+    const tokens = reservationTokens(req, maxTokens);
     const log = this.log.child({ task_id: task.taskId, llm: true });
 
-    const r = await this.cp.reserveLlm({ task_id: task.taskId, epoch: task.epoch, tokens: prompt + maxTokens, requests: 1, max_wait_ms: cfg.max_wait_ms });
+    const r = await this.cp.reserveLlm({ task_id: task.taskId, epoch: task.epoch, tokens, requests: 1, max_wait_ms: cfg.max_wait_ms });
     if (r.kind === "rate_limited") {
-      log.info({ tokens: prompt + maxTokens, retry_after_ms: r.retryAfterMs }, "llm call throttled");
+      log.info({ tokens, n: req.n ?? 1, retry_after_ms: r.retryAfterMs }, "llm call throttled");
       return openAiError(res, 429, `token quota exhausted: ${r.message}`, "tokens", "rate_limit_exceeded", { "retry-after": String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))) });
     }
     if (r.kind === "network") return openAiError(res, 503, `control plane unreachable: ${r.message}`, "server_error", "unavailable");

@@ -1,12 +1,18 @@
 // The runner's local runtime API: plain HTTP on loopback for agent processes,
 // so an agent can be written in any language. Each task's process holds a
-// token that is valid only here and only for its own task.
+// token that is valid only here and only for its own task. The agent is the
+// attacker: every request target is checked raw against the route table
+// (runtime-routes.ts) before anything else, and a refusal is audited
+// (runtime.denied, batched by runtime-denials.ts). See docs/runtime-api.md.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { AgentStateJson } from "../../src/api/schemas.js";
 import { AgentStateBody } from "../../src/api/state-schema.js";
-import { isThreadsPath, readRaw } from "./threads-proxy.js";
+import type { Duplex } from "node:stream";
+import { RuntimeDenials } from "./runtime-denials.js";
+import { checkTarget, isThreadRoute, threadsUpstream } from "./runtime-routes.js";
+import { readRaw, threadsLocalPath } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
 import type { ToolCaller, ToolGateway } from "./tools.js";
 
@@ -49,16 +55,42 @@ const ApprovalBody = z.strictObject({
 export class RuntimeApi {
   private readonly server: Server;
   private readonly tasks = new Map<string, TaskHandle>();
-  /** POST /llm/v1/chat/completions goes here (set by the runner). */
-  llm: LlmGateway | null = null;
+  private gateway: LlmGateway | null = null;
   /** POST /tools/{name} goes here (set by the runner). */
   tools: ToolGateway | null = null;
+  /** Refused requests are audited here, batched (runtime.denied); set with the LLM gateway when not set before. */
+  denials: RuntimeDenials | null = null;
 
   constructor() {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => send(res, 500, { error: { code: "internal", message: (e as Error).message } }));
+      this.handle(req, res).catch((e: unknown) => {
+        if (!res.headersSent) send(res, 500, { error: { code: "internal", message: (e as Error).message } });
+        else res.destroy();
+      });
     });
     this.server.keepAliveTimeout = 30_000;
+    // CONNECT and Upgrade never reach the request handler: refuse them on the socket.
+    this.server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseSocket(req, socket, 405, "bad_method", "CONNECT is not served here"));
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex) => this.refuseSocket(req, socket, 400, "bad_method", "protocol upgrades are not served here"));
+    // A request the HTTP parser cannot read (bad bytes in the request line, say).
+    this.server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
+      const code = err.code ?? "";
+      // A client that went away or timed out is not a refusal; only what the parser rejected is audited.
+      if (!code.startsWith("HPE_") || code === "HPE_REQUEST_TIMEOUT" || code === "HPE_HEADERS_TIMEOUT" || !socket.writable) return void socket.destroy();
+      this.denials?.record(undefined, { method: "?", target: "?", status: 400, code: `unparseable:${code}` });
+      socket.end(rawAnswer(400, "Bad Request", { error: { code: "bad_request", message: "the request could not be parsed", details: { reason: "unparseable" } } }));
+    });
+  }
+
+  /** POST /llm/v1/chat/completions goes here (set by the runner). */
+  get llm(): LlmGateway | null {
+    return this.gateway;
+  }
+
+  set llm(g: LlmGateway | null) {
+    this.gateway = g;
+    // The runner builds the gateway with its control-plane client; denials are audited through the same one.
+    if (g && !this.denials) this.denials = new RuntimeDenials((task, details) => g.controlPlane.reportRuntimeDenied(task, details), { log: g.logger });
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -78,68 +110,90 @@ export class RuntimeApi {
     this.tasks.delete(token);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.denials?.close();
+  }
+
+  private taskOf(req: IncomingMessage): TaskHandle | undefined {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+    return m?.[1] ? this.tasks.get(m[1]) : undefined;
+  }
+
+  private deny(task: TaskHandle | undefined, method: string, target: string, status: number, code: string): void {
+    this.denials?.record(task?.identity?.().taskId, { method, target, status, code });
+  }
+
+  private refuseSocket(req: IncomingMessage, socket: Duplex, status: 400 | 405, code: string, message: string): void {
+    this.deny(this.taskOf(req), req.method ?? "?", req.url ?? "", status, code);
+    socket.end(rawAnswer(status, status === 405 ? "Method Not Allowed" : "Bad Request", { error: { code: status === 405 ? "method_not_allowed" : "bad_request", message, details: { reason: code } } }));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-    const task = m?.[1] ? this.tasks.get(m[1]) : undefined;
+    const method = req.method ?? "";
+    // The target exactly as received: checked before anything decodes or routes it.
+    const target = req.url ?? "";
+    const task = this.taskOf(req);
+    const checked = checkTarget(method, target);
+    if (checked.kind === "refused") {
+      this.deny(task, method, target, checked.status, checked.code);
+      const code = checked.status === 404 ? "not_found" : checked.status === 405 ? "method_not_allowed" : "bad_request";
+      return send(res, checked.status, { error: { code, message: checked.message, details: { reason: checked.code } } }, checked.allow ? { allow: checked.allow } : {});
+    }
     if (!task) return send(res, 401, { error: { code: "unauthorized", message: "missing or unknown task token" } });
-    const route = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
     task.touch();
-    if (route === "GET /task") return send(res, 200, task.info());
-    if (task.threads && isThreadsPath((req.url ?? "/").split("?")[0] ?? "/")) {
+    const route = checked.route;
+    if (route.kind === "task") return send(res, 200, task.info());
+    if (isThreadRoute(route)) {
+      if (!task.threads) return send(res, 404, { error: { code: "not_found", message: "no thread store for this task" } });
       const raw = await readRaw(req);
       if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
-      return reply(res, await task.threads(req.method ?? "GET", req.url ?? "/", raw.body));
+      // Rebuilt from the checked parts: the agent's string goes no further than checkTarget.
+      return reply(res, await task.threads(threadsUpstream(route).method, threadsLocalPath(route), raw.body));
     }
-    const tool = /^POST \/tools\/([A-Za-z0-9][A-Za-z0-9._:-]{0,127})$/.exec(route);
-    if (tool?.[1]) {
+    if (route.kind === "tool") {
       const who = task.toolCaller?.();
       if (!this.tools || !who) return send(res, 404, { error: { code: "not_found", message: "no tool gateway on this runner" } });
       const raw = await readRaw(req, MAX_BODY);
       if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
-      return this.tools.handle(who, tool[1], raw.body, req.headers["content-type"], res);
+      return this.tools.handle(who, route.name, raw.body, req.headers["content-type"], res);
     }
     const body = await readJson(req);
     if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
-    switch (route) {
-      case "PUT /checkpoint": {
+    switch (route.kind) {
+      case "checkpoint": {
         const p = AgentStateBody.safeParse(body.value);
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid state", details: p.error.issues } });
         return reply(res, await task.checkpoint(p.data));
       }
-      case "POST /progress": {
+      case "progress": {
         const p = ProgressBody.safeParse(body.value ?? {});
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid progress", details: p.error.issues } });
         return reply(res, task.progress(p.data.note));
       }
-      case "POST /result": {
+      case "result": {
         const p = ResultBody.safeParse(body.value ?? {});
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
         return reply(res, await task.result(p.data.result ?? null));
       }
-      case "POST /llm/v1/chat/completions": {
+      case "llm_chat": {
         const who = task.identity?.();
         if (!this.llm || !who) return send(res, 404, { error: { code: "not_found", message: "no LLM gateway on this runner" } });
         const gone = new AbortController();
         res.once("close", () => gone.abort());
         return this.llm.handle(who, body.value, res, gone.signal);
       }
-      case "POST /error": {
+      case "error": {
         const p = ErrorBody.safeParse(body.value);
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid error", details: p.error.issues } });
         return reply(res, await task.error(p.data.error, p.data.retryable ?? true));
       }
-      case "POST /approval": {
+      case "approval": {
         const p = ApprovalBody.safeParse(body.value);
         if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid approval request", details: p.error.issues } });
         return reply(res, await task.approval(p.data.gate, p.data.message, p.data.details));
       }
-      default:
-        return send(res, 404, { error: { code: "not_found", message: `no route ${route}` } });
     }
   }
 }
@@ -148,10 +202,16 @@ function reply(res: ServerResponse, r: RuntimeReply): void {
   send(res, r.status, r.body);
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** A whole HTTP/1.1 answer for a socket the server has handed over (CONNECT, Upgrade, a parse error); the connection closes. */
+function rawAnswer(status: number, reason: string, body: unknown): string {
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`;
 }
 
 type JsonRead = { kind: "ok"; value: unknown } | { kind: "error"; status: number; message: string };

@@ -470,7 +470,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called";
+                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
                 };
                 header?: never;
                 path?: never;
@@ -3439,7 +3439,7 @@ export interface components {
             seq: number;
             subject?: string;
             /** @enum {string} */
-            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called";
+            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
         };
         AuditPage: {
             events: components["schemas"]["AuditEntry"][];
@@ -3755,7 +3755,7 @@ export interface components {
             details?: Record<string, unknown>;
             task_id?: string;
             /** @enum {string} */
-            type: "tool.denied" | "tool.called";
+            type: "tool.denied" | "tool.called" | "runtime.denied";
         };
         ReportItem: {
             epoch: number;

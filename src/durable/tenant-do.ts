@@ -296,7 +296,7 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Events a runner reports (a denied tool call); only tool events, only for this tenant. */
   recordAudit(e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined }, actor = SYSTEM): Result<null> {
-    if (e.type !== "tool.denied" && e.type !== "tool.called") return fail("forbidden", `runners report tool events only, not ${e.type}`);
+    if (e.type !== "tool.denied" && e.type !== "tool.called" && e.type !== "runtime.denied") return fail("forbidden", `runners report tool and runtime-API events only, not ${e.type}`);
     if (!AUDIT_TYPES.includes(e.type)) return fail("bad_request", "unknown audit type");
     this.audit.append(this.now(), e.type, actor, e.task_id ?? null, e.details);
     return ok(null);

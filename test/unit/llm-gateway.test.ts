@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ControlPlane } from "../../agent-runner/src/control.js";
 import { estimatePromptTokens, LlmGateway } from "../../agent-runner/src/llm-gateway.js";
+import { IMAGE_TOKENS, MAX_COMPLETION_TOKENS } from "../../agent-runner/src/runtime-llm-request.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -116,3 +117,75 @@ describe("LLM gateway", () => {
     expect(f.log).toEqual([]);
   });
 });
+
+describe("LLM gateway: the request body, strictly", () => {
+  const reserved = (log: string[]) => log.filter((l) => l.startsWith("reserve ")).map((l) => Number(l.slice(8)));
+  const error = async (r: Response) => ((await r.json()) as { error: { message: string; param: string | null; code: string } }).error;
+
+  it("n: 64 is refused with a 400 naming n, before any reservation or upstream call", async () => {
+    let upstreamCalls = 0;
+    const up = await listen((_q, s) => (upstreamCalls++, s.end("{}")));
+    const f = fakeControlPlane();
+    const r = await post(await gateway(up, f.cp), { messages, n: 64, max_tokens: 10 });
+    expect(r.status).toBe(400);
+    const e = await error(r);
+    expect(e.param).toBe("n");
+    expect(e.message).toContain("n");
+    expect(f.log).toEqual([]);
+    expect(upstreamCalls).toBe(0);
+  });
+
+  it("n multiplies the completion part of the reservation: prompt + n × max_tokens", async () => {
+    const up = await listen((_q, s) => s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })));
+    const f = fakeControlPlane();
+    const url = await gateway(up, f.cp);
+    await post(url, { messages, max_tokens: 10 });
+    await post(url, { messages, max_tokens: 10, n: 16 });
+    // 16-token prompt estimate + 1 × 10, then 16 + 16 × 10.
+    expect(reserved(f.log)).toEqual([26, 176]);
+  });
+
+  it("tools, functions, tool_choice, response_format and images count into the prompt estimate", async () => {
+    const up = await listen((_q, s) => s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })));
+    const f = fakeControlPlane();
+    const url = await gateway(up, f.cp);
+    const tool = { type: "function", function: { name: "lookup", description: "d".repeat(4000), parameters: { type: "object", properties: {} } } };
+    await post(url, { messages, max_tokens: 10, tools: [tool], tool_choice: "auto" });
+    const withTools = reserved(f.log)[0] as number;
+    expect(withTools).toBeGreaterThan(26 + 1000);
+    const image = [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "https://x.example/a.png" } }] }];
+    await post(url, { messages: image, max_tokens: 10 });
+    expect(reserved(f.log)[1]).toBeGreaterThan(IMAGE_TOKENS);
+  });
+
+  it("unknown fields and the refused ones are 400s that name them; standard fields go upstream", async () => {
+    let seen: Record<string, unknown> | null = null;
+    const up = await listen((q, s) => {
+      let t = "";
+      q.on("data", (c) => (t += c));
+      q.on("end", () => ((seen = JSON.parse(t)), s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))));
+    });
+    const f = fakeControlPlane();
+    const url = await gateway(up, f.cp);
+    let r = await post(url, { messages, frobnicate: true, best_of: 20 });
+    expect(r.status).toBe(400);
+    let e = await error(r);
+    expect(e.message).toContain("frobnicate");
+    expect(e.message).toContain("best_of");
+    r = await post(url, { messages, audio: { voice: "alloy", format: "wav" } });
+    expect(r.status).toBe(400);
+    expect((await error(r)).param).toBe("audio");
+    r = await post(url, { messages: [{ role: "user", content: "x", sneaky: 1 }] });
+    expect(r.status).toBe(400);
+    expect((await error(r)).message).toContain("messages.0.sneaky");
+    r = await post(url, { messages, max_tokens: MAX_COMPLETION_TOKENS + 1 });
+    expect(r.status).toBe(400);
+    e = await error(r);
+    expect(e.param).toBe("max_tokens");
+    expect(f.log).toEqual([]);
+    r = await post(url, { messages, model: "m", temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n"], user: "u", response_format: { type: "json_object" }, max_completion_tokens: 12 });
+    expect(r.status).toBe(200);
+    expect(seen).toEqual({ messages, model: "m", temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n"], user: "u", response_format: { type: "json_object" }, max_completion_tokens: 12 });
+  });
+});
+

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlPlane } from "../../agent-runner/src/control.js";
 import { RuntimeApi } from "../../agent-runner/src/runtime-api.js";
 import { TaskRun } from "../../agent-runner/src/task-run.js";
+import { forwardThreads } from "../../agent-runner/src/threads-proxy.js";
 import type { Lease } from "../../src/api/schemas.js";
 
 interface Seen {
@@ -70,8 +71,22 @@ describe("runtime API thread routes", () => {
     const r = await call("GET", "/threads/t/checkpoints/nope");
     expect(r.status).toBe(404);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("not_found");
+  });
+
+  it("does not reach the tenant-wide list (GET /checkpoints) nor build a path from the agent's string", async () => {
     answer = () => ({ status: 200, body: { checkpoints: [], next_before: null } });
-    expect((await call("GET", "/checkpoints")).status).toBe(200);
+    const before = seen.length;
+    expect((await call("GET", "/checkpoints")).status).toBe(404);
+    expect((await call("GET", "/checkpoints?limit=1")).status).toBe(404);
+    // forwardThreads re-checks whatever it is given.
+    const cp = new ControlPlane(`http://127.0.0.1:${(cpServer.address() as AddressInfo).port}`, "k");
+    for (const [m, p] of [["GET", "/threads/../runners"], ["POST", "/threads/t/checkpoints"], ["GET", "/checkpoints"], ["GET", "/threads/t/checkpoints?x=1"]] as const) {
+      expect(await forwardThreads(cp, "task_1", 7, m, p, undefined)).toMatchObject({ kind: "http" });
+    }
+    // And the control-plane client forwards only thread paths.
+    expect(await cp.forward("GET", "/v1/runners", undefined, {})).toMatchObject({ kind: "http", status: 400 });
+    expect(await cp.forward("GET", "/v1/threads/../runners", undefined, {})).toMatchObject({ kind: "http", status: 400 });
+    expect(seen.length).toBe(before);
   });
 
   it("answers lease_lost once the control plane refuses the lease, and forwards nothing more", async () => {

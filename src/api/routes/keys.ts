@@ -36,7 +36,7 @@ const AuditQuery = z.strictObject({
 });
 export const ReportAudit = z
   .strictObject({
-    type: z.enum(["tool.denied", "tool.called"]),
+    type: z.enum(["tool.denied", "tool.called", "runtime.denied"]),
     task_id: z.string().min(1).max(LIMITS.name).optional(),
     details: z.record(z.string().max(LIMITS.name), z.json()).refine((d) => Object.keys(d).length <= LIMITS.listSize, "too many fields").optional().openapi({ type: "object" }),
   })

@@ -15,6 +15,8 @@ export const AUDIT_TYPES = [
   "approval.decision",
   "tool.denied",
   "tool.called",
+  /** Runtime-API requests a runner refused (path tricks, routes not in its table), counted per task and flush. */
+  "runtime.denied",
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
