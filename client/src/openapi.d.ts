@@ -601,7 +601,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths) */
+        /** Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths); read keys only, never a runner's */
         get: {
             parameters: {
                 query?: {
@@ -2927,7 +2927,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {
@@ -3010,7 +3010,12 @@ export interface paths {
                     filter?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description with a runner key: that lease's epoch */
+                    "officeos-epoch"?: string;
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
+                    "officeos-task-id"?: string;
+                };
                 path: {
                     thread_id: string;
                 };
@@ -3077,7 +3082,12 @@ export interface paths {
                 query?: {
                     checkpoint_ns?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description with a runner key: that lease's epoch */
+                    "officeos-epoch"?: string;
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
+                    "officeos-task-id"?: string;
+                };
                 path: {
                     checkpoint_id: string;
                     thread_id: string;
@@ -3140,7 +3150,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {
@@ -3233,7 +3243,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {

@@ -13,7 +13,7 @@ import { RedisSpill, sha256Bytes } from "../checkpoint/spill.js";
 import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
-import { THREAD_MIGRATIONS, ThreadStore, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
+import { THREAD_MIGRATIONS, ThreadStore, type ThreadActor, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -142,20 +142,22 @@ export class AgentDO extends DurableObject<Env> {
 
   // ---- LangGraph threads: this object is `<tenant>/@thread/<id>` or the index `<tenant>/@threads` ----
 
-  threadPut(p: ThreadPut, epoch: number | null): Result<{ first: boolean }> {
-    return this.threads.put(p, epoch);
+  // `actor`: the instance of the lease the call came through (the thread must be its own), or null for an outside key.
+
+  threadPut(p: ThreadPut, epoch: number | null, actor: ThreadActor = null): Result<{ first: boolean }> {
+    return this.threads.put(p, epoch, actor);
   }
 
-  threadPutWrites(w: ThreadWritesPut, epoch: number | null): Result<{ stored: number }> {
-    return this.threads.putWrites(w, epoch);
+  threadPutWrites(w: ThreadWritesPut, epoch: number | null, actor: ThreadActor = null): Result<{ stored: number }> {
+    return this.threads.putWrites(w, epoch, actor);
   }
 
-  threadList(q: ThreadQuery): Result<{ tuples: ThreadTuple[]; more: boolean }> {
-    return ok(this.threads.list(q));
+  threadList(q: ThreadQuery, actor: ThreadActor = null): Result<{ tuples: ThreadTuple[]; more: boolean }> {
+    return this.threads.list(q, actor);
   }
 
-  threadClear(epoch: number | null): Result<{ deleted: boolean }> {
-    return this.threads.clear(epoch);
+  threadClear(epoch: number | null, actor: ThreadActor = null): Result<{ deleted: boolean }> {
+    return this.threads.clear(epoch, actor);
   }
 
   threadIndex(op: { add: string } | { remove: string } | { list: true }): Result<string[]> {

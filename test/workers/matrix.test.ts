@@ -57,7 +57,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}/writes": ["submit", "runner"],
   "GET /v1/threads/{thread_id}/checkpoints/{checkpoint_id}": ["read", "runner"],
   "GET /v1/threads/{thread_id}/checkpoints": ["read", "runner"],
-  "GET /v1/checkpoints": ["read", "runner"],
+  "GET /v1/checkpoints": ["read"],
   "DELETE /v1/threads/{thread_id}": ["submit", "runner"],
 };
 
@@ -82,6 +82,8 @@ async function world(tag: string): Promise<World> {
   return { f, agent, runner: runner.id };
 }
 
+let threadSeq = 0;
+
 /** Fresh resources for one request, so that no row depends on what an earlier row did. */
 async function target(w: World, op: string): Promise<{ params: Record<string, string>; body?: unknown; headers: Record<string, string> }> {
   const { f } = w;
@@ -92,7 +94,7 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
     const l = leases.find((x: { task: { id: string } }) => x.task.id === t.id);
     return { id: t.id as string, epoch: l.epoch as number, token: l.lease_token as string };
   };
-  const params: Record<string, string> = { name: w.agent, thread_id: `thread-${w.agent}`, checkpoint_id: "cp-1" };
+  const params: Record<string, string> = { name: w.agent, thread_id: `thread-${w.agent}-${++threadSeq}`, checkpoint_id: "cp-1" };
   const headers: Record<string, string> = {};
   let body: unknown;
   const [method, path] = op.split(" ") as [string, string];
@@ -143,13 +145,15 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
     params.task_id = (await submit()).id;
     body = { decision: "approve", gate: "g" };
   }
-  if (path.startsWith("/v1/threads/") || path === "/v1/checkpoints") {
-    // A checkpoint to read back (an unfenced write with the submit key), and a lease to write under.
+  if (path === "/v1/checkpoints") {
+    // A checkpoint to list (an unfenced write with the submit key).
     await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.submit, { checkpoint: typed, metadata: typed, channel_versions: {} }));
-    if (method !== "GET") {
-      const l = await leaseOne();
-      Object.assign(headers, { "officeos-task-id": l.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.token });
-    }
+  } else if (path.startsWith("/v1/threads/")) {
+    // A thread of the lease's instance (its first write claims it), reached through that lease on every
+    // route, reads included: a runner key has no other way in (test/workers/threads-owner.test.ts).
+    const l = await leaseOne();
+    Object.assign(headers, { "officeos-task-id": l.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.token });
+    await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.runner, { checkpoint: typed, metadata: typed, channel_versions: {} }, headers));
   }
   if (op === "PUT /v1/agents/{name}") body = { tools: ["search"] };
   if (op === "POST /v1/keys") body = { scopes: ["read"] };
