@@ -20,4 +20,7 @@ export interface Env {
   /** The same for runner keys, kept apart so that long-polls and heartbeats never starve (default 200 and 1000). */
   OFFICEOS_RUNNER_RATE_RPS?: string;
   OFFICEOS_RUNNER_RATE_BURST?: string;
+  /** Per-tenant caps: registered runners, and active keys other than runner credentials (default 1000 each). */
+  OFFICEOS_MAX_RUNNERS?: string;
+  OFFICEOS_MAX_KEYS?: string;
 }
