@@ -3813,6 +3813,15 @@ export interface components {
         Resources: {
             [key: string]: number;
         };
+        /**
+         * @example {
+         *       "cpu": 16000,
+         *       "memory_mb": 65536
+         *     }
+         */
+        ResourceTotals: {
+            [key: string]: number;
+        };
         RetryPolicy: {
             backoff?: components["schemas"]["Backoff"];
             different_runner?: boolean;
@@ -3846,11 +3855,13 @@ export interface components {
                 ok: boolean;
             }[];
             ready: boolean;
-            usage?: components["schemas"]["Resources"];
+            usage?: {
+                [key: string]: number;
+            };
         };
         SchedulerAgent: {
             agent: string;
-            allocated: components["schemas"]["Resources"];
+            allocated: components["schemas"]["ResourceTotals"];
             dominant_resource: string | null;
             dominant_share: number;
             queued: number;
@@ -3859,7 +3870,7 @@ export interface components {
         };
         SchedulerView: {
             agents: components["schemas"]["SchedulerAgent"][];
-            capacity: components["schemas"]["Resources"];
+            capacity: components["schemas"]["ResourceTotals"];
             queued: number;
             running: number;
         };

@@ -23,11 +23,29 @@ const Name = z
 export const Scope = z.enum(["admin", "submit", "runner", "read"]).openapi("Scope");
 export type Scope = z.infer<typeof Scope>;
 
+/**
+ * The largest value of one resource kind: 2^53, so that a value is an exact
+ * integer and the sum over every runner of a tenant (at most OFFICEOS_MAX_RUNNERS)
+ * stays finite; two runners at 1.7e308 once summed to Infinity and zeroed DRF shares.
+ */
+export const RESOURCE_MAX = 2 ** 53;
+/** Kinds counted in whole units (millicores, MB, GPUs): integers only. */
+export const isIntegerResource = (kind: string): boolean => kind === "cpu" || kind === "gpu" || kind.endsWith("_mb");
+
 /** Resource vector: cpu (millicores), memory_mb, gpu_memory_mb, or any custom kind. */
 export const Resources = z
-  .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "resource names are lower_snake_case"), z.number().finite().nonnegative())
+  .record(
+    z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "resource names are lower_snake_case"),
+    z.number().finite().nonnegative().max(RESOURCE_MAX, `a resource value is at most 2^53 (${RESOURCE_MAX})`),
+  )
   .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds")
+  .superRefine((r, ctx) => {
+    for (const [k, v] of Object.entries(r))
+      if (isIntegerResource(k) && !Number.isInteger(v)) ctx.addIssue({ code: "custom", path: [k], message: `${k} is counted in whole units: an integer` });
+  })
   .openapi("Resources", { example: { cpu: 500, memory_mb: 256 } });
+/** Sums of resource vectors (the cluster's capacity, an agent's allocation): finite, but past RESOURCE_MAX. */
+const ResourceTotals = z.record(z.string(), z.number()).openapi("ResourceTotals", { example: { cpu: 16000, memory_mb: 65536 } });
 export type Resources = z.infer<typeof Resources>;
 
 export const Labels = z
@@ -248,8 +266,8 @@ export const RunnerHealth = z
       .array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), ok: z.boolean(), message: z.string().max(1024).optional() }))
       .max(LIMITS.listSize)
       .optional(),
-    /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...). */
-    usage: Resources.optional(),
+    /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...): measured, so fractions are fine. */
+    usage: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.number().finite().nonnegative().max(RESOURCE_MAX)).refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds").optional(),
   })
   .openapi("RunnerHealth");
 export const RegisterRunner = z
@@ -507,13 +525,13 @@ export const SchedulerAgent = z
     weight: z.number(),
     dominant_resource: z.string().nullable(),
     dominant_share: z.number(),
-    allocated: Resources,
+    allocated: ResourceTotals,
     queued: z.number(),
     running: z.number(),
   })
   .openapi("SchedulerAgent");
 export const SchedulerView = z
-  .object({ capacity: Resources, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
+  .object({ capacity: ResourceTotals, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
   .openapi("SchedulerView");
 export type SchedulerView = z.infer<typeof SchedulerView>;
 
