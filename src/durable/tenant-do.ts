@@ -71,6 +71,7 @@ import {
   type TaskRow,
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
+import { SessionStore, type SealedSession } from "./tenant/sessions.js";
 import { TENANT_MIGRATIONS } from "./tenant/schema.js";
 
 export interface LeaseGrant {
@@ -149,6 +150,7 @@ export class TenantDO extends DurableObject<Env> {
   readonly keyring: Keyring;
   /** Per-tenant caps on runners and keys (OFFICEOS_MAX_RUNNERS, OFFICEOS_MAX_KEYS); tests may lower them. */
   caps: Caps;
+  private readonly sessions: SessionStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -159,6 +161,7 @@ export class TenantDO extends DurableObject<Env> {
     this.audit = new AuditLog(this.sql);
     this.keyring = new Keyring(this.sql, this.audit, rateLimitsFrom(env as unknown as Record<string, unknown>));
     this.caps = capsFrom(env as unknown as Record<string, unknown>);
+    this.sessions = new SessionStore(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -249,7 +252,7 @@ export class TenantDO extends DurableObject<Env> {
     const actor = `key:${key.id}`;
     const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
     let value: unknown;
-    if (method === "createKey" || method === "revokeKey" || method === "recordAudit") value = fn.call(this, ...args, actor);
+    if (method === "createKey" || method === "revokeKey" || method === "recordAudit" || method === "createSession") value = fn.call(this, ...args, actor);
     else value = await fn.call(this, ...args);
     const r = value as Result<unknown> | undefined;
     if (r && typeof r === "object" && "kind" in r && r.kind === "ok") {
@@ -310,7 +313,26 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   revokeKey(keyId: string, actor = SYSTEM): Result<KeyView> {
-    return this.keyring.revoke(keyId, this.now(), actor);
+    const r = this.keyring.revoke(keyId, this.now(), actor);
+    if (r.kind === "ok") this.sessions.endForKey(keyId);
+    return r;
+  }
+
+  // ---- dashboard sessions (tenant/sessions.ts) --------------------------------
+  // createSession is a keyed call (the signed-in key, through authed); openSession and
+  // endSession are called by the dashboard with the session id alone, which proves them.
+
+  createSession(id: string, sealed: Uint8Array, iv: Uint8Array, actor: Actor = SYSTEM): Result<{ expires_at: number }> {
+    if (!actor.startsWith("key:")) return fail("forbidden", "a dashboard session belongs to a key");
+    return ok({ expires_at: this.sessions.create(id, { keyId: actor.slice(4), sealed, iv }, this.now()).expiresAt });
+  }
+
+  openSession(id: string): Result<SealedSession> {
+    return this.sessions.open(id, this.now());
+  }
+
+  endSession(id: string): Result<{ ended: boolean }> {
+    return ok({ ended: this.sessions.end(id) });
   }
 
   listAudit(q: { type?: AuditType | undefined; cursor?: string | undefined; limit?: number | undefined }): Result<{ events: AuditEntry[]; next_cursor?: string }> {

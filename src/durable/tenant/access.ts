@@ -4,7 +4,11 @@
 import type { JsonValue } from "../../api/errors.js";
 import type { AuditType } from "./audit.js";
 
-/** Methods the Worker calls on behalf of a tenant key. Anything else is refused. */
+/**
+ * Methods the Worker calls on behalf of a tenant key. Anything else is refused.
+ * (Called on the stub directly, never through `authed`: init, authenticate, and the
+ * dashboard's openSession/endSession, which the session id itself proves.)
+ */
 export const KEYED_METHODS = new Set([
   "ping",
   "putAgent",
@@ -49,6 +53,7 @@ export const KEYED_METHODS = new Set([
   "listAudit",
   "recordAudit",
   "leaseSecret",
+  "createSession",
 ]);
 
 /** Where a call names the runner it acts as: directly (first argument), through the task it reports on, or through the LLM reservation it took. */
