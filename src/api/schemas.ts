@@ -59,6 +59,8 @@ const Capabilities = z.array(z.string().min(1).max(LIMITS.name)).max(LIMITS.list
 const ErrorCode = z.string().min(1).max(LIMITS.name);
 const Millis = (max: number) => z.number().int().min(0).max(max);
 const DAY_MS = 24 * 3600_000;
+/** The longest deadline a park may have (approval and escalation timeouts): spilled checkpoints outlive it (agent-do.ts). */
+export const PARK_MAX_MS = 30 * DAY_MS;
 
 /** Exponential backoff with jitter between attempts: initial × multiplier^(n−1), capped, ± jitter. */
 export const Backoff = z
@@ -102,7 +104,7 @@ export type Timeouts = z.infer<typeof Timeouts>;
 /** What happens when nobody answers an approval gate in time. */
 export const ApprovalPolicy = z
   .strictObject({
-    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    timeout_ms: Millis(PARK_MAX_MS).min(1000).optional(),
     on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]).optional(),
   })
   .openapi("ApprovalPolicy");
@@ -110,7 +112,7 @@ export const ApprovalPolicy = z
 /** What happens when nobody acts on an escalation in time (default: it waits). */
 export const EscalationPolicy = z
   .strictObject({
-    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    timeout_ms: Millis(PARK_MAX_MS).min(1000).optional(),
     on_timeout: z.enum(["cancel", "fail"]).optional(),
   })
   .openapi("EscalationPolicy");

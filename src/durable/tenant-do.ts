@@ -72,6 +72,8 @@ import {
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
 import { SessionStore, type SealedSession } from "./tenant/sessions.js";
+import type { Remote } from "../api/context.js";
+import type { AgentDO } from "./agent-do.js";
 import { TENANT_MIGRATIONS } from "./tenant/schema.js";
 
 export interface LeaseGrant {
@@ -857,6 +859,7 @@ export class TenantDO extends DurableObject<Env> {
     this.counters.inc("officeos_approvals_requested_total", { agent: row.agent });
     this.events.append(taskId, now, "approval_requested", `runner:${row.runner_id ?? "?"}`, "awaiting_approval", { gate, message });
     if (deadline !== null) this.noteDue(deadline);
+    this.retainParked(row.instance, deadline, now);
     this.pump(now);
     return ok({ state: "awaiting_approval", task: taskView(this.taskRow(taskId) as TaskRow) });
   }
@@ -1073,6 +1076,7 @@ export class TenantDO extends DurableObject<Env> {
     if (next.state === "escalated") {
       const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
       if (deadline !== null) wakeAt = deadline;
+      this.retainParked(row.instance, deadline, now);
       const reason: TaskError =
         outcome.kind === "failed" ? outcome.error : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
       escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
@@ -1243,6 +1247,24 @@ export class TenantDO extends DurableObject<Env> {
     this.counters.inc("officeos_escalations_total", { agent: row.agent });
     this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
     if (deadline !== null) this.noteDue(deadline);
+    this.retainParked(row.instance, deadline, now);
+  }
+
+  /**
+   * A task parked (approval gate, escalation): its instance's spilled checkpoints must
+   * outlive the wait, so the AgentDO keeps them past the deadline, or without expiry
+   * when there is none (AgentDO.retain). Best effort, after the answer: a Redis outage
+   * here leaves the default TTL, itself longer than any bounded park.
+   */
+  private retainParked(instance: string, deadline: number | null, now: number): void {
+    const tenant = this.meta("tenant_id");
+    if (tenant === null || !this.env.UPSTASH_REDIS_REST_URL) return;
+    const stub = this.env.AGENT.get(this.env.AGENT.idFromName(`${tenant}/${instance}`)) as unknown as Remote<AgentDO>;
+    const seconds = deadline === null ? null : Math.max(1, Math.ceil((deadline - now) / 1000));
+    this.ctx.waitUntil(stub.retain(seconds).then(
+      () => undefined,
+      () => undefined,
+    ));
   }
 
   /** A parked task (awaiting approval, escalated) ends without running again. */

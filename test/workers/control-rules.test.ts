@@ -113,3 +113,16 @@ describe("per-tenant caps", () => {
     expect(capsFrom({ OFFICEOS_MAX_RUNNERS: "0", OFFICEOS_MAX_KEYS: "x" })).toEqual(DEFAULT_CAPS);
   });
 });
+
+describe("the keyed-method table", () => {
+  it("names only methods the TenantDO has, and the session calls a key may make", async () => {
+    const { KEYED_METHODS } = await import("../../src/durable/tenant/access.js");
+    const f = await fixture();
+    const missing = await runInDurableObject(tenantDO(f.admin), (o: TenantDO) => [...KEYED_METHODS].filter((m) => typeof (o as unknown as Record<string, unknown>)[m] !== "function"));
+    expect(missing).toEqual([]);
+    expect(KEYED_METHODS.has("createSession")).toBe(true);
+    // Proven by the session id, never reachable with a key alone.
+    expect(KEYED_METHODS.has("openSession")).toBe(false);
+    expect(KEYED_METHODS.has("endSession")).toBe(false);
+  });
+});
