@@ -286,7 +286,7 @@ describe("control-plane rules for runner keys (issue 15)", () => {
     const { leases } = await ok(call("POST", `/v1/runners/${w.runner}/lease`, w.credential, { max_tasks: 8 }));
     expect(leases.map((l: { task: { id: string } }) => l.task.id)).toContain(t.id);
     await ok(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }), 201);
-  });
+  }, 60_000);
 });
 
 /** Remembers ids that tenant A's answers carry (tasks, runners, keys), to look for them in B's. */
