@@ -601,7 +601,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths) */
+        /** Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths); read keys only, never a runner's */
         get: {
             parameters: {
                 query?: {
@@ -2927,7 +2927,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {
@@ -3010,7 +3010,12 @@ export interface paths {
                     filter?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description with a runner key: that lease's epoch */
+                    "officeos-epoch"?: string;
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
+                    "officeos-task-id"?: string;
+                };
                 path: {
                     thread_id: string;
                 };
@@ -3077,7 +3082,12 @@ export interface paths {
                 query?: {
                     checkpoint_ns?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description with a runner key: that lease's epoch */
+                    "officeos-epoch"?: string;
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
+                    "officeos-task-id"?: string;
+                };
                 path: {
                     checkpoint_id: string;
                     thread_id: string;
@@ -3140,7 +3150,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {
@@ -3233,7 +3243,7 @@ export interface paths {
                 header?: {
                     /** @description with a runner key: that lease's epoch */
                     "officeos-epoch"?: string;
-                    /** @description with a runner key: the task whose lease this write belongs to */
+                    /** @description with a runner key (required then): the task whose lease this call belongs to */
                     "officeos-task-id"?: string;
                 };
                 path: {
@@ -3803,6 +3813,15 @@ export interface components {
         Resources: {
             [key: string]: number;
         };
+        /**
+         * @example {
+         *       "cpu": 16000,
+         *       "memory_mb": 65536
+         *     }
+         */
+        ResourceTotals: {
+            [key: string]: number;
+        };
         RetryPolicy: {
             backoff?: components["schemas"]["Backoff"];
             different_runner?: boolean;
@@ -3836,11 +3855,13 @@ export interface components {
                 ok: boolean;
             }[];
             ready: boolean;
-            usage?: components["schemas"]["Resources"];
+            usage?: {
+                [key: string]: number;
+            };
         };
         SchedulerAgent: {
             agent: string;
-            allocated: components["schemas"]["Resources"];
+            allocated: components["schemas"]["ResourceTotals"];
             dominant_resource: string | null;
             dominant_share: number;
             queued: number;
@@ -3849,7 +3870,7 @@ export interface components {
         };
         SchedulerView: {
             agents: components["schemas"]["SchedulerAgent"][];
-            capacity: components["schemas"]["Resources"];
+            capacity: components["schemas"]["ResourceTotals"];
             queued: number;
             running: number;
         };

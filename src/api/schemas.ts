@@ -23,11 +23,29 @@ const Name = z
 export const Scope = z.enum(["admin", "submit", "runner", "read"]).openapi("Scope");
 export type Scope = z.infer<typeof Scope>;
 
+/**
+ * The largest value of one resource kind: 2^53, so that a value is an exact
+ * integer and the sum over every runner of a tenant (at most OFFICEOS_MAX_RUNNERS)
+ * stays finite; two runners at 1.7e308 once summed to Infinity and zeroed DRF shares.
+ */
+export const RESOURCE_MAX = 2 ** 53;
+/** Kinds counted in whole units (millicores, MB, GPUs): integers only. */
+export const isIntegerResource = (kind: string): boolean => kind === "cpu" || kind === "gpu" || kind.endsWith("_mb");
+
 /** Resource vector: cpu (millicores), memory_mb, gpu_memory_mb, or any custom kind. */
 export const Resources = z
-  .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "resource names are lower_snake_case"), z.number().finite().nonnegative())
+  .record(
+    z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "resource names are lower_snake_case"),
+    z.number().finite().nonnegative().max(RESOURCE_MAX, `a resource value is at most 2^53 (${RESOURCE_MAX})`),
+  )
   .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds")
+  .superRefine((r, ctx) => {
+    for (const [k, v] of Object.entries(r))
+      if (isIntegerResource(k) && !Number.isInteger(v)) ctx.addIssue({ code: "custom", path: [k], message: `${k} is counted in whole units: an integer` });
+  })
   .openapi("Resources", { example: { cpu: 500, memory_mb: 256 } });
+/** Sums of resource vectors (the cluster's capacity, an agent's allocation): finite, but past RESOURCE_MAX. */
+const ResourceTotals = z.record(z.string(), z.number()).openapi("ResourceTotals", { example: { cpu: 16000, memory_mb: 65536 } });
 export type Resources = z.infer<typeof Resources>;
 
 export const Labels = z
@@ -41,6 +59,8 @@ const Capabilities = z.array(z.string().min(1).max(LIMITS.name)).max(LIMITS.list
 const ErrorCode = z.string().min(1).max(LIMITS.name);
 const Millis = (max: number) => z.number().int().min(0).max(max);
 const DAY_MS = 24 * 3600_000;
+/** The longest deadline a park may have (approval and escalation timeouts): spilled checkpoints outlive it (agent-do.ts). */
+export const PARK_MAX_MS = 30 * DAY_MS;
 
 /** Exponential backoff with jitter between attempts: initial × multiplier^(n−1), capped, ± jitter. */
 export const Backoff = z
@@ -84,7 +104,7 @@ export type Timeouts = z.infer<typeof Timeouts>;
 /** What happens when nobody answers an approval gate in time. */
 export const ApprovalPolicy = z
   .strictObject({
-    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    timeout_ms: Millis(PARK_MAX_MS).min(1000).optional(),
     on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]).optional(),
   })
   .openapi("ApprovalPolicy");
@@ -92,7 +112,7 @@ export const ApprovalPolicy = z
 /** What happens when nobody acts on an escalation in time (default: it waits). */
 export const EscalationPolicy = z
   .strictObject({
-    timeout_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    timeout_ms: Millis(PARK_MAX_MS).min(1000).optional(),
     on_timeout: z.enum(["cancel", "fail"]).optional(),
   })
   .openapi("EscalationPolicy");
@@ -248,8 +268,8 @@ export const RunnerHealth = z
       .array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), ok: z.boolean(), message: z.string().max(1024).optional() }))
       .max(LIMITS.listSize)
       .optional(),
-    /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...). */
-    usage: Resources.optional(),
+    /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...): measured, so fractions are fine. */
+    usage: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.number().finite().nonnegative().max(RESOURCE_MAX)).refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds").optional(),
   })
   .openapi("RunnerHealth");
 export const RegisterRunner = z
@@ -507,13 +527,13 @@ export const SchedulerAgent = z
     weight: z.number(),
     dominant_resource: z.string().nullable(),
     dominant_share: z.number(),
-    allocated: Resources,
+    allocated: ResourceTotals,
     queued: z.number(),
     running: z.number(),
   })
   .openapi("SchedulerAgent");
 export const SchedulerView = z
-  .object({ capacity: Resources, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
+  .object({ capacity: ResourceTotals, agents: z.array(SchedulerAgent), queued: z.number(), running: z.number() })
   .openapi("SchedulerView");
 export type SchedulerView = z.infer<typeof SchedulerView>;
 

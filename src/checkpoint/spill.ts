@@ -71,6 +71,24 @@ export class RedisSpill {
     }
   }
 
+  /**
+   * Keeps a blob at least `seconds` longer (EXPIRE … GT never shortens it), or
+   * with no expiry at all (null: PERSIST); `rearm` sets the configured TTL again.
+   */
+  async retain(prefix: string, chunks: number, seconds: number | null | "rearm"): Promise<SpillResult<null>> {
+    try {
+      for (let i = 0; i < chunks; i++) {
+        const key = `${prefix}:${i}`;
+        if (seconds === null) await timed(this.redis.persist(key));
+        else if (seconds === "rearm") await timed(this.redis.expire(key, this.cfg.ttlSeconds));
+        else await timed(this.redis.expire(key, Math.max(1, Math.ceil(seconds)), "GT"));
+      }
+      return { kind: "ok", value: null };
+    } catch (e) {
+      return { kind: "error", message: reason(e) };
+    }
+  }
+
   async del(prefix: string, chunks: number): Promise<void> {
     try {
       await timed(this.redis.del(...Array.from({ length: chunks }, (_, i) => `${prefix}:${i}`)));

@@ -13,7 +13,8 @@ import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { authenticateKey, hasScope } from "../api/context.js";
+import { getCookie } from "hono/cookie";
+import { authenticateKey, hasScope, type Caller } from "../api/context.js";
 import { ApiError } from "../api/errors.js";
 import type { Agent, Runner, SchedulerView, Task, TaskEvents } from "../api/schemas.js";
 import type { Env } from "../env.js";
@@ -114,7 +115,7 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
   d.get("/dashboard/assets/app.js", (c) => c.body(JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
 
   d.get("/dashboard/login", async (c) => {
-    const s = readSession(c);
+    const s = await readSession(c);
     if (s && (await signedInCaller(c, s))) return c.redirect("/dashboard", 303);
     const q = c.req.query();
     const info = q.signed_out !== undefined ? "Signed out." : undefined;
@@ -126,9 +127,9 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     const form = await c.req.parseBody();
     const key = typeof form.key === "string" ? form.key.trim() : "";
     if (!key) return c.html(loginPage({ error: "Enter an API key." }), 400);
-    let scopes: string[];
+    let caller: Caller;
     try {
-      scopes = (await authenticateKey(c.env, key)).scopes;
+      caller = await authenticateKey(c.env, key);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       const error =
@@ -137,20 +138,23 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
           : "That key was not accepted: it is unknown, revoked or expired.";
       return c.html(loginPage({ error }), 401);
     }
-    if (!hasScope(scopes as never[], "read")) return c.html(loginPage({ error: `This key has the ${scopes.join(", ")} scope; the dashboard needs a read or admin key.` }), 403);
-    startSession(c, key);
+    const scopes = caller.scopes;
+    if (!hasScope(scopes, "read")) return c.html(loginPage({ error: `This key has the ${scopes.join(", ")} scope; the dashboard needs a read or admin key.` }), 403);
+    await startSession(c, caller, key);
     return c.redirect("/dashboard", 303);
   });
 
   // ---- everything else needs a session ----------------------------------------------
 
   const signedIn: MiddlewareHandler<DashEnv> = async (c, next) => {
-    const s = readSession(c);
+    const s = await readSession(c);
     const caller = s ? await signedInCaller(c, s) : null;
+    const hadCookie = getCookie(c, new URL(c.req.url).protocol === "https:" ? "__Host-oos_session" : "oos_session") !== undefined;
     if (!s || !caller) {
-      if (s) endSession(c);
+      // Unknown, ended or expired session, or its key no longer accepted: the session goes, server-side too.
+      if (hadCookie) await endSession(c, s);
       if (c.req.header(FRAGMENT_HEADER)) return c.text("signed out", 401);
-      return c.redirect(s ? "/dashboard/login?expired" : "/dashboard/login", 303);
+      return c.redirect(hadCookie ? "/dashboard/login?expired" : "/dashboard/login", 303);
     }
     const origin = new URL(c.req.url).origin;
     const viewer: Viewer = { tenantId: caller.tenantId, keyId: caller.keyId, scopes: caller.scopes, canAct: hasScope(caller.scopes, "admin"), csrf: await csrfToken(s) };
@@ -163,8 +167,8 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
   };
   d.use("/dashboard/*", async (c, next) => (c.req.path === "/dashboard/login" || c.req.path.startsWith("/dashboard/assets/") ? next() : signedIn(c, next)));
 
-  d.post("/dashboard/logout", (c) => {
-    endSession(c);
+  d.post("/dashboard/logout", async (c) => {
+    await endSession(c, c.get("dash").session);
     return c.redirect("/dashboard/login?signed_out", 303);
   });
 

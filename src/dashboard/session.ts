@@ -1,15 +1,24 @@
-// The dashboard session: the API key lives only in an HttpOnly, SameSite=Strict
-// cookie (Secure, and `__Host-` prefixed, over https); it is never put in a URL,
-// a page or a log line. Each sign-in draws a random nonce; the per-session CSRF
-// token that every form carries is HMAC-SHA256(key, nonce), so it cannot be
-// forged without the key and changes with every sign-in.
+// The dashboard session: a random id, stored server-side in the tenant's
+// TenantDO (src/durable/tenant/sessions.ts) with a 12 h expiry. The cookie
+// (HttpOnly, SameSite=Strict; Secure and `__Host-` prefixed over https) holds
+// only `<tenant>.<secret>`: never the API key. The object keeps SHA-256(secret)
+// and the key sealed under a key derived from the secret, so logout (which
+// deletes the row) makes the old cookie useless, and neither half alone is the
+// API key. The per-session CSRF token that every form carries is
+// HMAC-SHA256(key, session id): it cannot be forged without the key and changes
+// with every sign-in.
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import { timingSafeEqual } from "../auth/keys.js";
+import { randomHex, sha256Hex, timingSafeEqual } from "../auth/keys.js";
+import { tenantStub, type Caller } from "../api/context.js";
+import { SESSION_TTL_MS } from "../durable/tenant/sessions.js";
+import type { Env } from "../env.js";
 
-export const SESSION_MAX_AGE_S = 12 * 60 * 60;
+export const SESSION_MAX_AGE_S = SESSION_TTL_MS / 1000;
 const FLASH_MAX_AGE_S = 60;
+
+type WithEnv = { Bindings: Env };
 
 const isHttps = (c: Context): boolean => new URL(c.req.url).protocol === "https:";
 
@@ -36,8 +45,11 @@ function clearNamed(c: Context, base: string): void {
 }
 
 export interface Session {
+  /** The API key signed in with, unsealed for this request only. */
   key: string;
+  /** The session's id (SHA-256 of the cookie's secret): the CSRF token's nonce. */
   nonce: string;
+  tenantId: string;
 }
 
 function hex(bytes: ArrayBuffer | Uint8Array): string {
@@ -46,24 +58,45 @@ function hex(bytes: ArrayBuffer | Uint8Array): string {
   return s;
 }
 
-export function readSession(c: Context): Session | null {
-  const v = getCookie(c, cookieName(c, "oos_session"));
-  if (!v) return null;
-  const dot = v.indexOf(".");
-  if (dot <= 0) return null;
-  const nonce = v.slice(0, dot);
-  const key = v.slice(dot + 1);
-  if (!/^[0-9a-f]{32}$/.test(nonce) || key.length === 0 || key.length > 256) return null;
-  return { key, nonce };
+/** The AES-GCM key that seals the API key: derived from the cookie's secret, which the server never stores. */
+async function sealKey(secret: string, use: "encrypt" | "decrypt"): Promise<CryptoKey> {
+  const raw = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`officeos-dashboard-session:${secret}`));
+  return crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, [use]);
 }
 
-export function startSession(c: Context, key: string): Session {
-  const nonce = hex(crypto.getRandomValues(new Uint8Array(16)));
-  setNamed(c, "oos_session", `${nonce}.${key}`, SESSION_MAX_AGE_S);
-  return { key, nonce };
+const COOKIE = /^([0-9a-f]{16})\.([0-9a-f]{64})$/;
+
+/** The live session the cookie names, or null (no cookie, unknown, ended or expired). */
+export async function readSession<E extends WithEnv>(c: Context<E>): Promise<Session | null> {
+  const m = COOKIE.exec(getCookie(c, cookieName(c, "oos_session")) ?? "");
+  if (!m) return null;
+  const [, tenantId, secret] = m as unknown as [string, string, string];
+  const id = await sha256Hex(secret);
+  const r = await tenantStub(c.env, tenantId).openSession(id);
+  if (r.kind !== "ok") return null;
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: r.value.iv }, await sealKey(secret, "decrypt"), r.value.sealed);
+    return { key: new TextDecoder().decode(plain), nonce: id, tenantId };
+  } catch {
+    return null; // not sealed under this secret
+  }
 }
 
-export function endSession(c: Context): void {
+/** Stores a new session for the signed-in `caller` (its key `key`) and sets its cookie. */
+export async function startSession<E extends WithEnv>(c: Context<E>, caller: Caller, key: string): Promise<Session> {
+  const secret = randomHex(32);
+  const id = await sha256Hex(secret);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await sealKey(secret, "encrypt"), new TextEncoder().encode(key)));
+  const r = await caller.tenant.createSession(id, sealed, iv);
+  if (r.kind !== "ok") throw new Error(`session not stored: ${r.message}`);
+  setNamed(c, "oos_session", `${caller.tenantId}.${secret}`, SESSION_MAX_AGE_S);
+  return { key, nonce: id, tenantId: caller.tenantId };
+}
+
+/** Deletes the session server-side (when there is one) and clears its cookie. */
+export async function endSession<E extends WithEnv>(c: Context<E>, s: Session | null): Promise<void> {
+  if (s) await tenantStub(c.env, s.tenantId).endSession(s.nonce);
   clearNamed(c, "oos_session");
 }
 

@@ -13,7 +13,8 @@ import { RedisSpill, sha256Bytes } from "../checkpoint/spill.js";
 import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
-import { THREAD_MIGRATIONS, ThreadStore, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
+import { PARK_MAX_MS } from "../api/schemas.js";
+import { THREAD_MIGRATIONS, ThreadStore, type ThreadActor, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -31,7 +32,19 @@ const MIGRATIONS: readonly string[] = [
 
 /** From `bench/spill.mjs`: spilling costs time at every size, so only records past 1 MiB leave the DO. */
 const DEFAULT_SPILL_BYTES = 1024 * 1024;
-const DEFAULT_SPILL_TTL_S = 7 * 24 * 3600;
+/**
+ * A spilled blob's TTL is only a safety net for blobs no row points at any more
+ * (pruned records are deleted explicitly). It must never cut short a task that
+ * waits: the longest bounded park (an approval or escalation deadline, at most
+ * PARK_MAX_MS) plus a week of margin is the floor, and OFFICEOS_SPILL_TTL_S may
+ * only raise it. A park longer than that is covered by retain(): the TenantDO
+ * asks, when a task parks, for its blobs to be kept past the park's deadline
+ * (plus the margin), or without expiry when the park has none; the next claim
+ * of the instance sets the normal TTL again.
+ */
+export const SPILL_MARGIN_S = 7 * 24 * 3600;
+export const MIN_SPILL_TTL_S = PARK_MAX_MS / 1000 + SPILL_MARGIN_S;
+const spillTtl = (v: string | undefined): number => Math.max(MIN_SPILL_TTL_S, Number(v ?? 0) || 0);
 
 /** Where a record's bytes went: inline chunks in SQLite, or a blob in Redis. */
 type Placed = { kind: "inline"; bytes: Uint8Array } | { kind: "spilled"; blob: string; chunks: number; sha256: string; size: number };
@@ -72,7 +85,7 @@ export class AgentDO extends DurableObject<Env> {
     this.spillBytes = Number(env.OFFICEOS_SPILL_BYTES ?? DEFAULT_SPILL_BYTES) || DEFAULT_SPILL_BYTES;
     this.spill =
       env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
-        ? new RedisSpill({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, ttlSeconds: Number(env.OFFICEOS_SPILL_TTL_S ?? DEFAULT_SPILL_TTL_S) || DEFAULT_SPILL_TTL_S })
+        ? new RedisSpill({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, ttlSeconds: spillTtl(env.OFFICEOS_SPILL_TTL_S) })
         : null;
   }
 
@@ -85,7 +98,31 @@ export class AgentDO extends DurableObject<Env> {
       this.setMeta("epoch_floor", String(epoch));
       this.setMeta("task_id", taskId);
     }
+    // The park that kept the blobs without expiry is over: they get their normal TTL again.
+    if (this.meta("spill_persisted") !== null) {
+      this.sql.exec("DELETE FROM meta WHERE k = 'spill_persisted'");
+      this.ctx.waitUntil(this.retainSpilled("rearm").then(() => undefined));
+    }
     return ok(await this.restore());
+  }
+
+  /**
+   * A task of this instance parked (approval, escalation): keep its spilled blobs
+   * `seconds` more at least, or without expiry (null) until the next claim.
+   */
+  async retain(seconds: number | null): Promise<Result<{ blobs: number }>> {
+    if (seconds === null) this.setMeta("spill_persisted", "1");
+    return this.retainSpilled(seconds === null ? null : seconds + SPILL_MARGIN_S);
+  }
+
+  private async retainSpilled(seconds: number | null | "rearm"): Promise<Result<{ blobs: number }>> {
+    const spilled = this.sql.exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE blob IS NOT NULL").toArray();
+    if (!this.spill || spilled.length === 0) return ok({ blobs: 0 });
+    for (const r of spilled) {
+      const done = await this.spill.retain(r.blob, r.chunks, seconds);
+      if (done.kind === "error") return fail("unavailable", `checkpoint store (Redis) unavailable: ${done.message}`);
+    }
+    return ok({ blobs: spilled.length });
   }
 
   /**
@@ -142,20 +179,22 @@ export class AgentDO extends DurableObject<Env> {
 
   // ---- LangGraph threads: this object is `<tenant>/@thread/<id>` or the index `<tenant>/@threads` ----
 
-  threadPut(p: ThreadPut, epoch: number | null): Result<{ first: boolean }> {
-    return this.threads.put(p, epoch);
+  // `actor`: the instance of the lease the call came through (the thread must be its own), or null for an outside key.
+
+  threadPut(p: ThreadPut, epoch: number | null, actor: ThreadActor = null): Result<{ first: boolean }> {
+    return this.threads.put(p, epoch, actor);
   }
 
-  threadPutWrites(w: ThreadWritesPut, epoch: number | null): Result<{ stored: number }> {
-    return this.threads.putWrites(w, epoch);
+  threadPutWrites(w: ThreadWritesPut, epoch: number | null, actor: ThreadActor = null): Result<{ stored: number }> {
+    return this.threads.putWrites(w, epoch, actor);
   }
 
-  threadList(q: ThreadQuery): Result<{ tuples: ThreadTuple[]; more: boolean }> {
-    return ok(this.threads.list(q));
+  threadList(q: ThreadQuery, actor: ThreadActor = null): Result<{ tuples: ThreadTuple[]; more: boolean }> {
+    return this.threads.list(q, actor);
   }
 
-  threadClear(epoch: number | null): Result<{ deleted: boolean }> {
-    return this.threads.clear(epoch);
+  threadClear(epoch: number | null, actor: ThreadActor = null): Result<{ deleted: boolean }> {
+    return this.threads.clear(epoch, actor);
   }
 
   threadIndex(op: { add: string } | { remove: string } | { list: true }): Result<string[]> {
@@ -268,6 +307,10 @@ export class AgentDO extends DurableObject<Env> {
 
   private floor(): number {
     return Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'epoch_floor'").toArray()[0]?.v ?? "0");
+  }
+
+  private meta(k: string): string | null {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v ?? null;
   }
 
   private setMeta(k: string, v: string): void {

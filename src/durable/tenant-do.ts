@@ -48,7 +48,7 @@ import { Placement } from "./tenant/placement.js";
 import { Quotas } from "./tenant/quotas.js";
 import { AUDIT_TYPES, AuditLog, type AuditEntry, type AuditType } from "./tenant/audit.js";
 import { Keyring, rateLimitsFrom, type Denied, type KeyInfo, type KeyView } from "./tenant/keyring.js";
-import { auditOf, KEYED_METHODS, runnerTarget } from "./tenant/access.js";
+import { AUDIT_GRACE_MS, auditOf, capsFrom, KEYED_METHODS, RULES, runnerKeyRule, runnerTarget, type Caps, type RuleName } from "./tenant/access.js";
 import {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -71,6 +71,9 @@ import {
   type TaskRow,
 } from "./tenant/rows.js";
 import { migrate } from "./migrate.js";
+import { SessionStore, type SealedSession } from "./tenant/sessions.js";
+import type { Remote } from "../api/context.js";
+import type { AgentDO } from "./agent-do.js";
 import { TENANT_MIGRATIONS } from "./tenant/schema.js";
 
 export interface LeaseGrant {
@@ -147,6 +150,9 @@ export class TenantDO extends DurableObject<Env> {
   private readonly audit: AuditLog;
   /** API keys, their rate limits and use (tenant/keyring.ts); tests may set `keyring.limits`. */
   readonly keyring: Keyring;
+  /** Per-tenant caps on runners and keys (OFFICEOS_MAX_RUNNERS, OFFICEOS_MAX_KEYS); tests may lower them. */
+  caps: Caps;
+  private readonly sessions: SessionStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -156,6 +162,8 @@ export class TenantDO extends DurableObject<Env> {
     this.counters = new Counters(this.sql);
     this.audit = new AuditLog(this.sql);
     this.keyring = new Keyring(this.sql, this.audit, rateLimitsFrom(env as unknown as Record<string, unknown>));
+    this.caps = capsFrom(env as unknown as Record<string, unknown>);
+    this.sessions = new SessionStore(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -240,13 +248,13 @@ export class TenantDO extends DurableObject<Env> {
     }
     if (!KEYED_METHODS.has(method)) return fail("forbidden", `no such operation: ${method}`);
     if (key.scopes.includes("runner") && !key.scopes.includes("admin")) {
-      const refused = this.actsAsOwnRunner(key, runnerTarget(method, args));
+      const refused = this.actsAsOwnRunner(key, runnerTarget(method, args)) ?? this.runnerRuleRefusal(key, method, args, now);
       if (refused) return refused;
     }
     const actor = `key:${key.id}`;
     const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
     let value: unknown;
-    if (method === "createKey" || method === "revokeKey" || method === "recordAudit") value = fn.call(this, ...args, actor);
+    if (method === "createKey" || method === "revokeKey" || method === "recordAudit" || method === "createSession") value = fn.call(this, ...args, actor);
     else value = await fn.call(this, ...args);
     const r = value as Result<unknown> | undefined;
     if (r && typeof r === "object" && "kind" in r && r.kind === "ok") {
@@ -271,10 +279,33 @@ export class TenantDO extends DurableObject<Env> {
     return by.registered_by === key.id ? null : fail("forbidden", `runner "${runnerId}" was not registered with this key`);
   }
 
+  /** The control-plane rules (tenant/access.ts RULES) a non-admin runner key's call breaks, as a 403 naming the rule. */
+  private runnerRuleRefusal(key: KeyInfo, method: string, args: unknown[], now: number): Failure | null {
+    const refuse = (rule: RuleName): Failure => fail("forbidden", `${RULES[rule]} (rule ${rule})`, { rule });
+    const rule = runnerKeyRule(key, method, args);
+    if (rule) return refuse(rule);
+    if (method === "createKey") {
+      const runnerId = (args[3] as { runner_id: string }).runner_id;
+      const by = this.sql.exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId).toArray()[0];
+      if (!by || by.registered_by !== key.id || this.keyring.liveBoundTo(runnerId, now) > 0) return refuse("runner_key_own_credential_only");
+    }
+    if (method === "recordAudit") {
+      const taskId = (args[0] as { task_id: string }).task_id;
+      const t = this.sql.exec<{ runner_id: string | null; state: string; updated_at: number }>("SELECT runner_id, state, updated_at FROM tasks WHERE id = ?", taskId).toArray()[0];
+      const held = t !== undefined && t.runner_id !== null && (ACTIVE_STATES.includes(t.state as TaskState) || t.updated_at >= now - AUDIT_GRACE_MS);
+      if (!held || this.actsAsOwnRunner(key, { runner: t.runner_id as string })) return refuse("runner_audits_held_tasks");
+    }
+    return null;
+  }
+
   createKey(keyId: string, keyHash: string, scopes: Scope[], opts: { expires_at?: number; runner_id?: string } = {}, actor = SYSTEM): Result<{ id: string; scopes: Scope[]; expires_at?: string; runner_id?: string }> {
     const now = this.now();
     if (opts.expires_at !== undefined && opts.expires_at <= now) return fail("bad_request", "expires_at is in the past");
     if (opts.runner_id !== undefined && !this.runnerRow(opts.runner_id)) return fail("not_found", `runner "${opts.runner_id}" not found`);
+    // Runner credentials are held to one per runner by the runner cap; every other key counts here.
+    const live = this.keyring.liveUnbound(now);
+    if (opts.runner_id === undefined && live >= this.caps.keys)
+      return fail("conflict", `the tenant has ${live} active keys, its cap (OFFICEOS_MAX_KEYS = ${this.caps.keys}): revoke one first`, { cap: "OFFICEOS_MAX_KEYS", limit: this.caps.keys });
     const k = this.keyring.create(keyId, keyHash, scopes, now, { expiresAt: opts.expires_at ?? null, runnerId: opts.runner_id ?? null, createdBy: actor });
     return ok({ id: k.id, scopes: k.scopes, ...(k.expires_at !== null ? { expires_at: iso(k.expires_at) } : {}), ...(k.runner_id !== null ? { runner_id: k.runner_id } : {}) });
   }
@@ -284,7 +315,26 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   revokeKey(keyId: string, actor = SYSTEM): Result<KeyView> {
-    return this.keyring.revoke(keyId, this.now(), actor);
+    const r = this.keyring.revoke(keyId, this.now(), actor);
+    if (r.kind === "ok") this.sessions.endForKey(keyId);
+    return r;
+  }
+
+  // ---- dashboard sessions (tenant/sessions.ts) --------------------------------
+  // createSession is a keyed call (the signed-in key, through authed); openSession and
+  // endSession are called by the dashboard with the session id alone, which proves them.
+
+  createSession(id: string, sealed: Uint8Array, iv: Uint8Array, actor: Actor = SYSTEM): Result<{ expires_at: number }> {
+    if (!actor.startsWith("key:")) return fail("forbidden", "a dashboard session belongs to a key");
+    return ok({ expires_at: this.sessions.create(id, { keyId: actor.slice(4), sealed, iv }, this.now()).expiresAt });
+  }
+
+  openSession(id: string): Result<SealedSession> {
+    return this.sessions.open(id, this.now());
+  }
+
+  endSession(id: string): Result<{ ended: boolean }> {
+    return ok({ ended: this.sessions.end(id) });
   }
 
   listAudit(q: { type?: AuditType | undefined; cursor?: string | undefined; limit?: number | undefined }): Result<{ events: AuditEntry[]; next_cursor?: string }> {
@@ -351,6 +401,9 @@ export class TenantDO extends DurableObject<Env> {
   registerRunner(body: RegisterRunner): Result<Runner> {
     const now = this.now();
     this.pruneRunners(now);
+    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runners").one().n;
+    if (count >= this.caps.runners)
+      return fail("conflict", `the tenant has ${count} runners, its cap (OFFICEOS_MAX_RUNNERS = ${this.caps.runners}): drain and remove one first`, { cap: "OFFICEOS_MAX_RUNNERS", limit: this.caps.runners });
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     this.sql.exec(
@@ -806,6 +859,7 @@ export class TenantDO extends DurableObject<Env> {
     this.counters.inc("officeos_approvals_requested_total", { agent: row.agent });
     this.events.append(taskId, now, "approval_requested", `runner:${row.runner_id ?? "?"}`, "awaiting_approval", { gate, message });
     if (deadline !== null) this.noteDue(deadline);
+    this.retainParked(row.instance, deadline, now);
     this.pump(now);
     return ok({ state: "awaiting_approval", task: taskView(this.taskRow(taskId) as TaskRow) });
   }
@@ -1022,6 +1076,7 @@ export class TenantDO extends DurableObject<Env> {
     if (next.state === "escalated") {
       const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
       if (deadline !== null) wakeAt = deadline;
+      this.retainParked(row.instance, deadline, now);
       const reason: TaskError =
         outcome.kind === "failed" ? outcome.error : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
       escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
@@ -1192,6 +1247,24 @@ export class TenantDO extends DurableObject<Env> {
     this.counters.inc("officeos_escalations_total", { agent: row.agent });
     this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
     if (deadline !== null) this.noteDue(deadline);
+    this.retainParked(row.instance, deadline, now);
+  }
+
+  /**
+   * A task parked (approval gate, escalation): its instance's spilled checkpoints must
+   * outlive the wait, so the AgentDO keeps them past the deadline, or without expiry
+   * when there is none (AgentDO.retain). Best effort, after the answer: a Redis outage
+   * here leaves the default TTL, itself longer than any bounded park.
+   */
+  private retainParked(instance: string, deadline: number | null, now: number): void {
+    const tenant = this.meta("tenant_id");
+    if (tenant === null || !this.env.UPSTASH_REDIS_REST_URL) return;
+    const stub = this.env.AGENT.get(this.env.AGENT.idFromName(`${tenant}/${instance}`)) as unknown as Remote<AgentDO>;
+    const seconds = deadline === null ? null : Math.max(1, Math.ceil((deadline - now) / 1000));
+    this.ctx.waitUntil(stub.retain(seconds).then(
+      () => undefined,
+      () => undefined,
+    ));
   }
 
   /** A parked task (awaiting approval, escalated) ends without running again. */

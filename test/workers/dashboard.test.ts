@@ -1,9 +1,10 @@
 // The dashboard's HTTP behaviour inside workerd: sign-in, the session cookie,
 // CSRF, secure headers, read-only keys, empty states and errors. The browser
 // flows (live refresh, clicking through) are in test/e2e/dashboard.test.ts.
-import { SELF } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, call, fixture, getTask, leasedTask, ok, type Fixture } from "./helpers.js";
+import { sha256Hex } from "../../src/auth/keys.js";
+import { advance, BASE, call, fixture, getTask, leasedTask, newKey, ok, tenantDO, type Fixture } from "./helpers.js";
 
 interface Page {
   status: number;
@@ -214,5 +215,76 @@ describe("dashboard", () => {
     expect(r.status).toBe(303);
     expect(r.headers.get("location")).toBe("/dashboard/login?signed_out");
     expect(r.headers.get("set-cookie")).toMatch(/oos_session=;.*Max-Age=0/i);
+  });
+
+  // Issue 15: sessions are random ids stored server-side; the cookie never holds the key.
+  it("the cookie holds a random session id, not the API key nor any part of it", async () => {
+    const a = await signIn(f.admin);
+    const b = await signIn(f.admin);
+    const value = decodeURIComponent(a.cookie.slice(a.cookie.indexOf("=") + 1));
+    const [, tenant, keyId, secret] = f.admin.split(".") as [string, string, string, string];
+    expect(value).not.toContain(f.admin);
+    expect(value).not.toContain(secret);
+    expect(value).not.toContain(keyId);
+    expect(value).toMatch(new RegExp(`^${tenant}\\.[0-9a-f]{64}$`));
+    // Each sign-in is its own session.
+    expect(b.cookie).not.toBe(a.cookie);
+    // The row stores neither the key nor the cookie's secret.
+    const rows = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) =>
+      state.storage.sql.exec<{ id: string; sealed: ArrayBuffer }>("SELECT id, sealed FROM dashboard_sessions").toArray().map((r) => ({ id: r.id, sealed: new TextDecoder().decode(r.sealed) })),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const cookieSecret = value.split(".")[1] as string;
+    for (const r of rows) {
+      expect(r.id).not.toBe(cookieSecret);
+      expect(r.sealed).not.toContain(secret);
+    }
+  });
+
+  it("logout deletes the session: the old cookie is refused afterwards", async () => {
+    const s = await signIn(f.admin);
+    expect((await get("/dashboard/runners", s.cookie)).status).toBe(200);
+    await post("/dashboard/logout", { csrf: s.csrf }, { cookie: s.cookie });
+    // The browser would drop the cookie; an attacker who kept a copy gets nothing.
+    const page = await get("/dashboard/runners", s.cookie);
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe("/dashboard/login?expired");
+    expect((await get("/dashboard/runners", s.cookie, { "x-dashboard-fragment": "1" })).status).toBe(401);
+    const action = await post("/dashboard/approvals/task_x", { decision: "approve", gate: "g", csrf: s.csrf }, { cookie: s.cookie });
+    expect(action.status).toBe(303);
+    expect(action.headers.get("location")).toBe("/dashboard/login?expired");
+  });
+
+  it("an expired session is refused, and a forged or malformed cookie too", async () => {
+    const s = await signIn(f.admin);
+    // 12 h and a minute later, by the tenant's clock.
+    await advance(f.admin, 12 * 3600_000 + 60_000);
+    try {
+      const page = await get("/dashboard", s.cookie);
+      expect(page.status).toBe(303);
+      expect(page.headers.get("location")).toBe("/dashboard/login?expired");
+      const id = await sha256Hex(decodeURIComponent(s.cookie).split(".").at(-1) as string);
+      const left = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE id = ?", id).one().n);
+      expect(left).toBe(0); // the expired row the cookie named went with the refusal
+    } finally {
+      await advance(f.admin, -(12 * 3600_000 + 60_000));
+    }
+    const tenant = f.admin.split(".")[1];
+    for (const cookie of [`oos_session=${tenant}.${"0".repeat(64)}`, `oos_session=${f.admin}`, `oos_session=${encodeURIComponent(f.admin)}`, "oos_session=garbage"]) {
+      const page = await get("/dashboard", cookie);
+      expect(page.status, cookie).toBe(303);
+      expect(page.headers.get("location"), cookie).toBe("/dashboard/login?expired");
+    }
+  });
+
+  it("revoking the key ends its sessions", async () => {
+    const reader = await newKey(f.admin, ["read"]);
+    const s = await signIn(reader);
+    await ok(call("DELETE", `/v1/keys/${reader.split(".")[2]}`, f.admin));
+    expect((await get("/dashboard", s.cookie)).status).toBe(303);
+    const n = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE key_id = ?", reader.split(".")[2]).one().n,
+    );
+    expect(n).toBe(0);
   });
 });

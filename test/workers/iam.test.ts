@@ -199,6 +199,9 @@ describe("audit log", () => {
     await ok(call("DELETE", `/v1/keys/${keyId(temp)}`, f.admin));
     const task = await submit(f, { agent: "echo" });
     await ok(call("POST", `/v1/approvals/${task.id}`, f.admin, { decision: "approve", gate: "g1" }));
+    // A runner audits only a task it holds: lease it first.
+    const rid = (await ok(call("POST", "/v1/runners", f.runner, { name: "r", capacity: {} }), 201)).runner.id;
+    expect((await ok(call("POST", `/v1/runners/${rid}/lease`, f.runner, { max_tasks: 1 }))).leases[0].task.id).toBe(task.id);
     await ok(call("POST", "/v1/audit/events", f.runner, { type: "tool.denied", task_id: task.id, details: { tool: "shell", agent: "echo" } }), 201);
     expectError(await call("POST", "/v1/audit/events", f.runner, { type: "key.revoked" }), 400, "bad_request");
     expectError(await call("POST", "/v1/audit/events", f.read, { type: "tool.denied" }), 403, "forbidden");

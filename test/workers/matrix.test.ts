@@ -57,7 +57,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}/writes": ["submit", "runner"],
   "GET /v1/threads/{thread_id}/checkpoints/{checkpoint_id}": ["read", "runner"],
   "GET /v1/threads/{thread_id}/checkpoints": ["read", "runner"],
-  "GET /v1/checkpoints": ["read", "runner"],
+  "GET /v1/checkpoints": ["read"],
   "DELETE /v1/threads/{thread_id}": ["submit", "runner"],
 };
 
@@ -68,6 +68,8 @@ interface World {
   f: Fixture;
   agent: string;
   runner: string;
+  /** The credential POST /v1/runners handed that runner (bound to it). */
+  credential: string;
 }
 
 /** A tenant with an agent, a runner, and data that carries SECRET. */
@@ -78,9 +80,11 @@ async function world(tag: string): Promise<World> {
   });
   const agent = `agent-${tag}`;
   await putAgent(f, agent, { tools: ["search"] });
-  const { runner } = await ok(call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }), 201);
-  return { f, agent, runner: runner.id };
+  const { runner, credential } = await ok(call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }), 201);
+  return { f, agent, runner: runner.id, credential: credential.key };
 }
+
+let threadSeq = 0;
 
 /** Fresh resources for one request, so that no row depends on what an earlier row did. */
 async function target(w: World, op: string): Promise<{ params: Record<string, string>; body?: unknown; headers: Record<string, string> }> {
@@ -92,7 +96,7 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
     const l = leases.find((x: { task: { id: string } }) => x.task.id === t.id);
     return { id: t.id as string, epoch: l.epoch as number, token: l.lease_token as string };
   };
-  const params: Record<string, string> = { name: w.agent, thread_id: `thread-${w.agent}`, checkpoint_id: "cp-1" };
+  const params: Record<string, string> = { name: w.agent, thread_id: `thread-${w.agent}-${++threadSeq}`, checkpoint_id: "cp-1" };
   const headers: Record<string, string> = {};
   let body: unknown;
   const [method, path] = op.split(" ") as [string, string];
@@ -143,17 +147,20 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
     params.task_id = (await submit()).id;
     body = { decision: "approve", gate: "g" };
   }
-  if (path.startsWith("/v1/threads/") || path === "/v1/checkpoints") {
-    // A checkpoint to read back (an unfenced write with the submit key), and a lease to write under.
+  if (path === "/v1/checkpoints") {
+    // A checkpoint to list (an unfenced write with the submit key).
     await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.submit, { checkpoint: typed, metadata: typed, channel_versions: {} }));
-    if (method !== "GET") {
-      const l = await leaseOne();
-      Object.assign(headers, { "officeos-task-id": l.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.token });
-    }
+  } else if (path.startsWith("/v1/threads/")) {
+    // A thread of the lease's instance (its first write claims it), reached through that lease on every
+    // route, reads included: a runner key has no other way in (test/workers/threads-owner.test.ts).
+    const l = await leaseOne();
+    Object.assign(headers, { "officeos-task-id": l.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.token });
+    await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.runner, { checkpoint: typed, metadata: typed, channel_versions: {} }, headers));
   }
   if (op === "PUT /v1/agents/{name}") body = { tools: ["search"] };
   if (op === "POST /v1/keys") body = { scopes: ["read"] };
-  if (op === "POST /v1/audit/events") body = { type: "tool.denied", details: { tool: "x" } };
+  // A runner audits only a task it holds.
+  if (op === "POST /v1/audit/events") body = { type: "tool.denied", task_id: (await leaseOne()).id, details: { tool: "x" } };
   if (op === "POST /v1/runners") body = { name: "r2", capacity: {} };
   if (op === "POST /v1/tasks") body = { agent: w.agent, input: { secret: SECRET } };
   if (op === "POST /v1/tasks/batch") body = { tasks: [{ agent: w.agent, input: { secret: SECRET } }] };
@@ -243,7 +250,9 @@ describe("access matrix from /openapi.json", () => {
           const leaseBound = LEASE_TOKEN in t.headers;
           // A's lease token does not verify under B's secret (401); A's ids are not found in B (404);
           // thread ids are per tenant, so B reads its own (empty) thread of that name.
-          const want = leaseBound ? [401] : hasIds ? [404] : path.includes("{thread_id}") ? [200, 404] : [200, 201];
+          // B's runner holds none of A's tasks, so it may not audit one (B's admin writes its own log as it likes).
+          const auditsForeign = op === "POST /v1/audit/events" && scope !== "admin";
+          const want = leaseBound ? [401] : auditsForeign ? [403] : hasIds ? [404] : path.includes("{thread_id}") ? [200, 404] : [200, 201];
           if (!want.includes(other.status)) fail(`${op} as ${scope} (other) → ${other.status}, want ${want.join("/")}: ${JSON.stringify(other.body).slice(0, 200)}`);
         }
         const text = JSON.stringify(other.body);
@@ -256,6 +265,28 @@ describe("access matrix from /openapi.json", () => {
     expect(rows).toEqual([]);
     expect(twoXX).toBe(allowedOwn);
   }, 300_000);
+});
+
+describe("control-plane rules for runner keys (issue 15)", () => {
+  it("a runner-bound credential cannot register runners, create keys, or audit a task it does not hold", async () => {
+    const w = await world("rules");
+    const rule = async (r: Promise<Reply>, name: string) => {
+      const got = await r;
+      expect(got.status, JSON.stringify(got.body)).toBe(403);
+      expect(got.body.error).toMatchObject({ code: "forbidden", details: { rule: name } });
+      expect(got.body.error.message).toContain(name);
+    };
+    await rule(call("POST", "/v1/runners", w.credential, { name: "second", capacity: {} }), "bound_credential_no_register");
+    // POST /v1/keys is an admin route: the scope check refuses first, the rule stands behind it.
+    expect((await call("POST", "/v1/keys", w.credential, { scopes: ["runner"] })).status).toBe(403);
+    const t = (await ok(call("POST", "/v1/tasks", w.f.submit, { agent: w.agent, input: {} }), 201)).task;
+    await rule(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }), "runner_audits_held_tasks");
+    await rule(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", details: { tool: "x" } }), "runner_audits_held_tasks");
+    // Once it holds the task, the same line is accepted.
+    const { leases } = await ok(call("POST", `/v1/runners/${w.runner}/lease`, w.credential, { max_tasks: 8 }));
+    expect(leases.map((l: { task: { id: string } }) => l.task.id)).toContain(t.id);
+    await ok(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }), 201);
+  }, 60_000);
 });
 
 /** Remembers ids that tenant A's answers carry (tasks, runners, keys), to look for them in B's. */

@@ -85,24 +85,29 @@ describe("thread checkpoints", () => {
     expectIssues(await call("GET", "/v1/threads/t/checkpoints?limit=0", f.read), "limit");
     expectError(await call("GET", "/v1/threads/t/checkpoints", null), 401, "unauthorized");
     expectError(await call("PUT", "/v1/threads/t/checkpoints/c", f.read, cp()), 403, "forbidden");
-    // A runner key writes only for a lease it names.
+    // A runner key reaches a thread only through a lease it names, reads included; never the tenant-wide list.
     expectError(await call("PUT", "/v1/threads/t/checkpoints/c", f.runner, cp()), 403, "forbidden");
     expectError(await call("DELETE", "/v1/threads/t", f.runner), 403, "forbidden");
+    expectError(await call("GET", "/v1/threads/t/checkpoints", f.runner), 403, "forbidden");
+    expectError(await call("GET", "/v1/threads/t/checkpoints/c", f.runner), 403, "forbidden");
+    expectError(await call("GET", "/v1/checkpoints", f.runner), 403, "forbidden");
   });
 
-  it("fences runner writes: an older lease is refused once a newer one wrote the thread", async () => {
+  it("refuses another instance's lease before its epoch can raise the thread's floor", async () => {
     const f = await fixture();
     const { runnerId, id, epoch } = await leasedTask(f, "lg");
     const as = (task: string, e: number) => ({ "officeos-task-id": task, "officeos-epoch": String(e) });
     await ok(call("PUT", "/v1/threads/t/checkpoints/c1", f.runner, cp(), as(id, epoch)));
 
-    // A second task, leased later, has a higher epoch; once it writes the thread, the first task's lease may not.
+    // A second task (a fresh instance), leased later, has a higher epoch. Before issue 15 its write raised the
+    // floor and locked the owner out with stale_epoch; now the thread is not its instance's and it is refused.
     const other = await submit(f, { agent: "lg" });
     const [l2] = await lease(f, runnerId, { max_tasks: 1 });
     expect(l2.task.id).toBe(other.id);
-    await ok(call("PUT", "/v1/threads/t/checkpoints/c2", f.runner, cp({ parent_checkpoint_id: "c1" }), as(other.id, l2.epoch)));
-    expectError(await call("PUT", "/v1/threads/t/checkpoints/c3", f.runner, cp(), as(id, epoch)), 409, "stale_epoch");
-    expectError(await call("PUT", "/v1/threads/t/checkpoints/c2/writes", f.runner, { task_id: "n", writes: [] }, as(id, epoch)), 409, "stale_epoch");
+    expect(l2.epoch).toBeGreaterThan(epoch);
+    expectError(await call("PUT", "/v1/threads/t/checkpoints/c2", f.runner, cp({ parent_checkpoint_id: "c1" }), as(other.id, l2.epoch)), 403, "forbidden");
+    await ok(call("PUT", "/v1/threads/t/checkpoints/c3", f.runner, cp(), as(id, epoch)));
+    await ok(call("PUT", "/v1/threads/t/checkpoints/c3/writes", f.runner, { task_id: "n", writes: [] }, as(id, epoch)));
     expect((await threadRows(f.runner, "t")).checkpoints).toBe(2);
   });
 

@@ -2,11 +2,17 @@
 // per thread stores them (src/durable/agent/threads.ts), one more per tenant
 // indexes the threads for listing across them.
 //
-// Scopes: `read` (or `runner`) reads; `submit` writes directly (a LangGraph app
-// run outside OfficeOS); a `runner` key writes only for a live lease, naming it
-// in the headers OfficeOS-Task-Id and OfficeOS-Epoch, which the runtime API of
-// the runner adds for its agent process. Such writes are fenced twice: by the
-// task's current lease, and by the thread's epoch floor.
+// Scopes: `read` reads; `submit` writes directly (a LangGraph app run outside
+// OfficeOS). A `runner` key (the agent's side) reaches a thread only through a
+// live lease it holds, on every route, reads and lists included: it names the
+// lease in OfficeOS-Task-Id, OfficeOS-Epoch and OfficeOS-Lease-Token, which the
+// runtime API of the runner adds for its agent process. Through a lease, a
+// thread belongs to the lease's instance (claimed on first write, see
+// src/durable/agent/threads.ts): another instance's lease is refused (403)
+// before the thread's epoch floor is touched. Lease writes are fenced twice: by
+// the task's current lease, and by the thread's epoch floor. The list across
+// threads (GET /v1/checkpoints) is for `read` keys only: no lease owns it.
+// Any key that sends the lease headers is held to that lease the same way.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, unwrap, type JsonValue } from "../errors.js";
@@ -27,7 +33,7 @@ import {
 } from "../thread-schemas.js";
 import { base64ToBytes, bytesToBase64 } from "../../checkpoint/codec.js";
 import type { AgentDO } from "../../durable/agent-do.js";
-import { PAGE_MAX, type ThreadQuery, type ThreadTuple, type Typed } from "../../durable/agent/threads.js";
+import { PAGE_MAX, type ThreadActor, type ThreadQuery, type ThreadTuple, type Typed } from "../../durable/agent/threads.js";
 import type { Env } from "../../env.js";
 
 export const threads = new OpenAPIHono<AppEnv>();
@@ -38,7 +44,7 @@ const threadStub = (env: Env, tenantId: string, threadId: string): Remote<AgentD
 const indexStub = (env: Env, tenantId: string): Remote<AgentDO> => env.AGENT.get(env.AGENT.idFromName(`${tenantId}/@threads`)) as unknown as Remote<AgentDO>;
 
 const LeaseHeaders = z.object({
-  "officeos-task-id": z.string().min(1).max(128).optional().openapi({ description: "with a runner key: the task whose lease this write belongs to" }),
+  "officeos-task-id": z.string().min(1).max(128).optional().openapi({ description: "with a runner key (required then): the task whose lease this call belongs to" }),
   "officeos-epoch": z.string().regex(/^[1-9][0-9]{0,15}$/).optional().openapi({ description: "with a runner key: that lease's epoch" }),
 });
 
@@ -58,21 +64,34 @@ function tupleView(threadId: string, t: ThreadTuple): ThreadTupleView {
   };
 }
 
-/** The lease epoch a write is fenced by, or null for an unfenced write by a submit (or admin) key. */
-async function writeEpoch(c: Context<AppEnv>): Promise<number | null> {
+/** A call through a lease: its epoch (the fence) and its instance (the thread's owner); null for an outside key. */
+type Binding = { epoch: number; actor: ThreadActor & object } | null;
+
+/**
+ * The lease a thread call is bound to. Without lease headers, only a key with
+ * one of `unbound` (submit to write, read to read; admin passes both) acts
+ * unbound; a runner key must name a lease it holds, proven by its token.
+ */
+async function leaseBinding(c: Context<AppEnv>, unbound: "submit" | "read"): Promise<Binding> {
   const caller = c.get("caller");
   const taskId = c.req.header("officeos-task-id");
   const epochText = c.req.header("officeos-epoch");
   if (taskId === undefined && epochText === undefined) {
-    if (caller.scopes.includes("submit") || caller.scopes.includes("admin")) return null;
-    throw new ApiError("forbidden", "a runner key writes a thread only for a lease it holds: send OfficeOS-Task-Id and OfficeOS-Epoch");
+    if (caller.scopes.includes(unbound) || caller.scopes.includes("admin")) return null;
+    throw new ApiError(
+      "forbidden",
+      `a runner key ${unbound === "read" ? "reads" : "writes"} a thread only through a lease it holds: send OfficeOS-Task-Id, OfficeOS-Epoch and OfficeOS-Lease-Token`,
+    );
   }
   const epoch = Number(epochText);
   if (!taskId || !Number.isSafeInteger(epoch) || epoch < 1) throw new ApiError("bad_request", "OfficeOS-Task-Id and OfficeOS-Epoch (a positive integer) go together");
   await requireLeaseToken(c, taskId, epoch);
-  unwrap(await caller.tenant.checkLease(taskId, epoch));
-  return epoch;
+  const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
+  return { epoch, actor: { instance } };
 }
+
+const fence = (b: Binding): number | null => b?.epoch ?? null;
+const actorOf = (b: Binding): ThreadActor => b?.actor ?? null;
 
 function parseFilter(text: string | undefined): Record<string, JsonValue> | undefined {
   if (text === undefined) return undefined;
@@ -99,7 +118,7 @@ threads.openapi(
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
     const b = c.req.valid("json");
-    const epoch = await writeEpoch(c);
+    const bound = await leaseBinding(c, "submit");
     const caller = c.get("caller");
     const versions = Object.fromEntries(Object.entries(b.channel_versions).map(([k, v]) => [k, String(v)]));
     const put = {
@@ -112,7 +131,7 @@ threads.openapi(
       versions,
       blobs: b.blobs.map((x) => ({ channel: x.channel, version: String(x.version), value: bytes(x.value) })),
     };
-    const { first } = unwrap(await threadStub(c.env, caller.tenantId, thread_id).threadPut(put, epoch));
+    const { first } = unwrap(await threadStub(c.env, caller.tenantId, thread_id).threadPut(put, fence(bound), actorOf(bound)));
     // Listed across threads from now on; awaited so that a list right after sees it.
     if (first) unwrap(await indexStub(c.env, caller.tenantId).threadIndex({ add: thread_id }));
     return c.json({ thread_id, checkpoint_ns: b.checkpoint_ns, checkpoint_id }, 200);
@@ -132,9 +151,9 @@ threads.openapi(
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
     const b = c.req.valid("json");
-    const epoch = await writeEpoch(c);
+    const bound = await leaseBinding(c, "submit");
     const w = { ns: b.checkpoint_ns, checkpointId: checkpoint_id, taskId: b.task_id, taskPath: b.task_path, writes: b.writes.map((x) => ({ channel: x.channel, idx: x.idx, value: bytes(x.value) })) };
-    return c.json(unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadPutWrites(w, epoch)), 200);
+    return c.json(unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadPutWrites(w, fence(bound), actorOf(bound))), 200);
   },
 );
 
@@ -145,13 +164,14 @@ threads.openapi(
     summary: "One checkpoint of a thread with its channel values and pending writes",
     security,
     middleware: [requireScope("read", "runner")] as const,
-    request: { params: CheckpointIdParams, query: GetQuery },
+    request: { params: CheckpointIdParams, query: GetQuery, headers: LeaseHeaders },
     responses: { 200: json(ThreadTupleView, "The checkpoint"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
     const ns = c.req.valid("query").checkpoint_ns ?? "";
-    const { tuples } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList({ ns, id: checkpoint_id, limit: 1 }));
+    const bound = await leaseBinding(c, "read");
+    const { tuples } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList({ ns, id: checkpoint_id, limit: 1 }, actorOf(bound)));
     const t = tuples[0];
     if (!t) throw new ApiError("not_found", `thread "${thread_id}" has no checkpoint "${checkpoint_id}" in namespace "${ns}"`);
     return c.json(tupleView(thread_id, t), 200);
@@ -165,14 +185,15 @@ threads.openapi(
     summary: "A thread's checkpoints, newest first (filter: metadata equality); paged by next_before",
     security,
     middleware: [requireScope("read", "runner")] as const,
-    request: { params: ThreadIdParam, query: ListQuery },
+    request: { params: ThreadIdParam, query: ListQuery, headers: LeaseHeaders },
     responses: { 200: json(ThreadCheckpointPage, "Checkpoints"), 400: errors[400], 401: errors[401], 403: errors[403] },
   }),
   async (c) => {
     const { thread_id } = c.req.valid("param");
     const q = c.req.valid("query");
     const query: ThreadQuery = { ns: q.checkpoint_ns, before: q.before, limit: q.limit, filter: parseFilter(q.filter) };
-    const { tuples, more } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList(query));
+    const bound = await leaseBinding(c, "read");
+    const { tuples, more } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList(query, actorOf(bound)));
     return c.json({ checkpoints: tuples.map((t) => tupleView(thread_id, t)), next_before: more ? (tuples.at(-1)?.id ?? null) : null }, 200);
   },
 );
@@ -184,9 +205,9 @@ threads.openapi(
   createRoute({
     method: "get",
     path: "/v1/checkpoints",
-    summary: "Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths)",
+    summary: "Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths); read keys only, never a runner's",
     security,
-    middleware: [requireScope("read", "runner")] as const,
+    middleware: [requireScope("read")] as const,
     request: { query: ListQuery },
     responses: { 200: json(ThreadCheckpointPage, "Checkpoints"), 400: errors[400], 401: errors[401], 403: errors[403] },
   }),
@@ -225,9 +246,10 @@ threads.openapi(
   }),
   async (c) => {
     const { thread_id } = c.req.valid("param");
-    const epoch = await writeEpoch(c);
+    const bound = await leaseBinding(c, "submit");
     const tenantId = c.get("caller").tenantId;
-    const r = unwrap(await threadStub(c.env, tenantId, thread_id).threadClear(epoch));
+    const r = unwrap(await threadStub(c.env, tenantId, thread_id).threadClear(fence(bound), actorOf(bound)));
+    // A lease's delete keeps the thread's owner (and object); it leaves the tenant's list once empty either way.
     unwrap(await indexStub(c.env, tenantId).threadIndex({ remove: thread_id }));
     return c.json(r, 200);
   },

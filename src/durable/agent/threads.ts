@@ -16,7 +16,20 @@
 // Fencing: a write sent through a runner carries its lease epoch (tenant-wide,
 // growing); the thread keeps the highest epoch that wrote to it, and a write
 // with a lower one comes from a replaced lease and is refused.
-import { fail, ok, type JsonValue, type Result } from "../../api/errors.js";
+//
+// Ownership (issue 15): a thread belongs to one agent instance. The first write
+// made through a lease claims the thread for that lease's instance (stored here,
+// `thread_meta.owner`); from then on a lease of any other instance may neither
+// read, write nor delete it, and is refused *before* the epoch floor is looked
+// at, so it cannot move the floor and lock the owner out with stale_epoch.
+// Claim-on-first-write rather than namespacing thread ids by instance, because
+// thread ids are the caller's (LangGraph's `thread_id`): outside apps (submit
+// and read keys) and the dashboard keep naming a thread as the agent does, the
+// tenant-wide list keeps real ids, and existing threads keep their objects.
+// A thread that holds data but no owner (written only by outside keys, or
+// before owners were recorded) is not claimable by a lease: an agent cannot
+// take over an outside app's thread. Outside keys (no lease) are not bound.
+import { fail, ok, type Failure, type JsonValue, type Result } from "../../api/errors.js";
 
 export const THREAD_MIGRATIONS = `
   CREATE TABLE thread_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -75,6 +88,9 @@ export interface ThreadTuple {
   pendingWrites: { taskId: string; channel: string; value: Typed }[];
 }
 
+/** Who asks: a lease of `instance` (bound: ownership applies), or an outside key (null: not bound). */
+export type ThreadActor = { instance: string } | null;
+
 export interface ThreadQuery {
   ns?: string | undefined;
   id?: string | undefined;
@@ -105,8 +121,8 @@ export class ThreadStore {
   ) {}
 
   /** Stores a checkpoint and the channel values it introduces; `first` when the thread was empty. */
-  put(p: ThreadPut, epoch: number | null): Result<{ first: boolean }> {
-    return this.fenced(epoch, () => {
+  put(p: ThreadPut, epoch: number | null, actor: ThreadActor = null): Result<{ first: boolean }> {
+    return this.fenced(epoch, actor, "claim", () => {
       const first = this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length === 0;
       for (const b of p.blobs) {
         // A (channel, version) names one value; a repeat is the same value again.
@@ -127,8 +143,8 @@ export class ThreadStore {
     });
   }
 
-  putWrites(w: ThreadWritesPut, epoch: number | null): Result<{ stored: number }> {
-    return this.fenced(epoch, () => {
+  putWrites(w: ThreadWritesPut, epoch: number | null, actor: ThreadActor = null): Result<{ stored: number }> {
+    return this.fenced(epoch, actor, "claim", () => {
       let stored = 0;
       for (const x of w.writes) {
         const key = JSON.stringify(["w", w.ns, w.checkpointId, w.taskId, x.idx]);
@@ -156,7 +172,12 @@ export class ThreadStore {
    * At most `limit`, PAGE_MAX and about PAGE_BYTES per call: `more` says the
    * page was cut short and the caller should ask again from the last id.
    */
-  list(q: ThreadQuery): { tuples: ThreadTuple[]; more: boolean } {
+  list(q: ThreadQuery, actor: ThreadActor = null): Result<{ tuples: ThreadTuple[]; more: boolean }> {
+    const refused = this.ownerProblem(actor, "read");
+    return refused ?? ok(this.listAll(q));
+  }
+
+  private listAll(q: ThreadQuery): { tuples: ThreadTuple[]; more: boolean } {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.ns !== undefined) (where.push("ns = ?"), args.push(q.ns));
@@ -183,13 +204,48 @@ export class ThreadStore {
     return { tuples, more: false };
   }
 
-  /** Removes every checkpoint and write; the epoch floor stays, so a replaced lease cannot write the thread back. */
-  clear(epoch: number | null): Result<{ deleted: boolean }> {
-    return this.fenced(epoch, () => {
-      const had = this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length > 0;
+  /**
+   * Removes every checkpoint and write; the epoch floor stays, so a replaced lease cannot write the thread back.
+   * The owner stays too when a lease deletes (another instance cannot take the id over); an outside key's
+   * delete resets the thread entirely, owner included.
+   */
+  clear(epoch: number | null, actor: ThreadActor = null): Result<{ deleted: boolean }> {
+    return this.fenced(epoch, actor, "own", () => {
+      const had = this.hasData();
       for (const t of ["thread_checkpoints", "thread_blobs", "thread_writes", "thread_chunks"]) this.sql.exec(`DELETE FROM ${t}`);
+      if (actor === null) this.sql.exec("DELETE FROM thread_meta WHERE k = 'owner'");
       return ok({ deleted: had });
     });
+  }
+
+  /** The instance the thread belongs to, if a lease has claimed it. */
+  owner(): string | null {
+    return this.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = 'owner'").toArray()[0]?.v ?? null;
+  }
+
+  private hasData(): boolean {
+    return this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length > 0 || this.sql.exec("SELECT 1 FROM thread_writes LIMIT 1").toArray().length > 0;
+  }
+
+  /**
+   * Why `actor` may not use this thread, or null. A lease reads and deletes only its own instance's
+   * thread (an empty, unowned thread reads as empty); with `claim`, a lease's write claims an empty,
+   * unowned thread for its instance.
+   */
+  private ownerProblem(actor: ThreadActor, want: "read" | "own" | "claim"): Failure | null {
+    if (actor === null) return null;
+    const owner = this.owner();
+    if (owner === actor.instance) return null;
+    if (owner === null && !this.hasData()) {
+      if (want === "claim") this.sql.exec("INSERT INTO thread_meta (k, v) VALUES ('owner', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", actor.instance);
+      return null;
+    }
+    return fail(
+      "forbidden",
+      owner === null
+        ? "this thread holds data written outside any agent instance: a lease may not read or change it"
+        : "this thread belongs to another agent instance: a lease reads and writes only its own instance's threads",
+    );
   }
 
   // ---- the tenant's thread index (kept by the object `<tenant>/@threads`) ----
@@ -208,17 +264,20 @@ export class ThreadStore {
 
   // ---- internals ----
 
-  private fenced<T>(epoch: number | null, body: () => Result<T>): Result<T> {
+  private fenced<T>(epoch: number | null, actor: ThreadActor, want: "own" | "claim", body: () => Result<T>): Result<T> {
     try {
-      return this.transaction(epoch, body);
+      return this.transaction(epoch, actor, want, body);
     } catch (e) {
       if (e instanceof Rollback) return e.result;
       throw e;
     }
   }
 
-  private transaction<T>(epoch: number | null, body: () => Result<T>): Result<T> {
+  private transaction<T>(epoch: number | null, actor: ThreadActor, want: "own" | "claim", body: () => Result<T>): Result<T> {
     return this.storage.transactionSync(() => {
+      // Ownership first: another instance's lease must not move the floor below.
+      const refused = this.ownerProblem(actor, want);
+      if (refused) return refused;
       if (epoch !== null) {
         const floor = Number(this.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = 'epoch_floor'").toArray()[0]?.v ?? "0");
         if (epoch < floor) return fail("stale_epoch", `lease epoch ${epoch} is older than the latest lease that wrote this thread (${floor})`, { floor });

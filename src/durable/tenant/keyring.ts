@@ -193,6 +193,20 @@ export class Keyring {
     return ids;
   }
 
+  /** Active keys not bound to a runner (what OFFICEOS_MAX_KEYS caps). */
+  liveUnbound(now: number): number {
+    let n = 0;
+    for (const r of this.all().values()) if (r.runner_id === null && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
+    return n;
+  }
+
+  /** Active credentials bound to `runnerId`. */
+  liveBoundTo(runnerId: string, now: number): number {
+    let n = 0;
+    for (const r of this.all().values()) if (r.runner_id === runnerId && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
+    return n;
+  }
+
   list(now: number): KeyView[] {
     return [...this.all().values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((r) => this.view(r, now));
   }

@@ -65,4 +65,7 @@ export const TENANT_MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_type ON audit (type, seq);`,
   // The runner that took an LLM reservation: only it settles or cancels it (NULL on older rows).
   `ALTER TABLE quota_reservations ADD COLUMN runner_id TEXT;`,
+  // Dashboard sessions (src/durable/tenant/sessions.ts): id = SHA-256 of the cookie's secret.
+  `CREATE TABLE dashboard_sessions (id TEXT PRIMARY KEY, key_id TEXT NOT NULL, sealed BLOB NOT NULL, iv BLOB NOT NULL,
+     created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);`,
 ];
