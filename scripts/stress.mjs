@@ -6,7 +6,7 @@
 // and reports which tests failed in which run. A flaky test shows up as failing in some runs only.
 // See docs/testing.md.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -57,6 +57,8 @@ const rev = head.text.trim();
 if (head.code !== 0) throw new Error(`git rev-parse ${values.ref} failed: ${rev}`);
 mkdirSync(values.out, { recursive: true });
 const base = mkdtempSync(join(tmpdir(), "officeos-stress-"));
+// mkdtemp makes it 0700; agents run as other users and must reach the clone's agent scripts, as in any checkout.
+chmodSync(base, 0o755);
 const results = [];
 console.log(`stress: ${runs} run(s) of \`${values.command}\` at ${rev.slice(0, 12)}${hogs ? `, ${hogs} CPU hog(s) in run(s) ${[...hogRuns].join(",")}` : ""}`);
 try {
