@@ -330,6 +330,8 @@ export class AgentRunner {
       this.api.unregister(run.token);
       this.cp.forgetLease(run.taskId, run.epoch);
       if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
+      // Only now: the process tree is gone, the cgroup removed and the uid cleaned (task-run.ts cleanUp).
+      log.info({ outcome: run.outcome, running: this.runs.size }, "slot freed");
       this.slotFreed?.();
       this.slotFreed = null;
     });

@@ -18,9 +18,11 @@ export const DEFAULT_CLAIMS_DIR = "/run/officeos/uids";
 /** Shared temporary directories an agent may leave files in (its own TMPDIR is its task dir). */
 export const SHARED_TMP = ["/tmp", "/var/tmp", "/dev/shm"];
 
+/** The start time of a live process `pid`; null when there is none (a zombie counts as dead). */
 export async function procStartTime(pid: number): Promise<string | null> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-  return stat === null ? null : statStartTime(stat);
+  if (stat === null || /\) Z /.test(stat.slice(stat.lastIndexOf(")")))) return null;
+  return statStartTime(stat);
 }
 
 /** This process's claim line. */
