@@ -1,8 +1,9 @@
 // This runner's own places on the host, and what a killed predecessor left in
-// them. Layout under `work_dir`:
-//   .state/<name>/runner.pid   0700 dir, 0600 file: "<pid> <start time>" of the live runner
-//   <name>/<task>-<epoch>/     0711 parent, one 0700 dir per task, owned by the task's uid
-// and task cgroups `<name>-<task>-<epoch>` under `cgroup_parent`. At start the
+// them. Layout under `work_dir` (0711: an agent may enter its own dir, not list others):
+//   .state/<name>/runner.pid   0700 dirs, 0600 file: "<pid> <start time>" of the live runner
+//   <name>-<task>-<epoch>/     one 0700 dir per task, owned by the task's uid
+// and task cgroups `<name>-<task>-<epoch>` under `cgroup_parent`. A clean stop
+// removes the pid file and the state dir: nothing is left to sweep. At start the
 // runner reads the pid file: a live holder (same pid and start time) means
 // another runner with this name and work_dir is running, and this one
 // refuses; a dead one means whatever is under our name is stale and goes —
@@ -10,21 +11,26 @@
 // `work_dir` leave each other alone.
 import { constants } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { procStartTime } from "./uid-claims.js";
 import { parseClaim } from "./uid-pool.js";
 
 export interface RunnerPaths {
   stateDir: string;
   pidFile: string;
-  /** Parent of this runner's task dirs. */
+  /** Parent of this runner's task dirs (shared with other runners of this work_dir). */
   taskRoot: string;
+  /** This runner's task dirs are `<taskRoot>/<taskPrefix><task>-<epoch>`. */
+  taskPrefix: string;
 }
 
 export function runnerPaths(workDir: string, name: string): RunnerPaths {
   const stateDir = join(workDir, ".state", name);
-  return { stateDir, pidFile: join(stateDir, "runner.pid"), taskRoot: join(workDir, name) };
+  return { stateDir, pidFile: join(stateDir, "runner.pid"), taskRoot: workDir, taskPrefix: `${name}-` };
 }
+
+/** Task ids start with "task_": `<name>-task_` cannot match a runner named `<name>-x`'s dirs. */
+export const TASK_ID_PREFIX = "task_";
 
 /** mkdir -p with `mode`, then checks the directory is a real one of ours that others cannot write (never follows a symlink). */
 export async function ensureDir(path: string, mode: number): Promise<void> {
@@ -62,21 +68,25 @@ export async function writePidFile(pidFile: string): Promise<void> {
   await rename(tmp, pidFile);
 }
 
-export async function removePidFile(pidFile: string): Promise<void> {
-  const text = await readFile(pidFile, "utf8").catch(() => "");
-  if (text.startsWith(`${process.pid} `)) await unlink(pidFile).catch(() => undefined);
+/** A clean stop: our pid file, our state dir, and `.state` when no other runner has one. */
+export async function removePidFile(p: RunnerPaths): Promise<void> {
+  const text = await readFile(p.pidFile, "utf8").catch(() => "");
+  if (!text.startsWith(`${process.pid} `)) return;
+  await unlink(p.pidFile).catch(() => undefined);
+  await rmdir(p.stateDir).catch(() => undefined);
+  await rmdir(dirname(p.stateDir)).catch(() => undefined);
 }
 
-/** Task dirs a predecessor left under `taskRoot`: their names and owners. */
-export async function staleTaskDirs(taskRoot: string): Promise<{ path: string; uid: number; gid: number }[]> {
+/** Task dirs of this runner's name under `taskRoot` (all stale at its start): paths and owners. Others' are not looked at. */
+export async function staleTaskDirs(p: RunnerPaths): Promise<{ path: string; uid: number; gid: number }[]> {
   const out: { path: string; uid: number; gid: number }[] = [];
-  for (const name of await readdir(taskRoot).catch(() => [] as string[])) {
-    const p = join(taskRoot, name);
-    const st = await lstat(p).catch(() => null);
-    if (!st) continue;
-    if (st.isDirectory()) out.push({ path: p, uid: st.uid, gid: st.gid });
-    // Anything else in a root-owned dir the agent cannot write was ours: unlink, never follow.
-    else await unlink(p).catch(() => undefined);
+  const prefix = `${p.taskPrefix}${TASK_ID_PREFIX}`;
+  for (const name of await readdir(p.taskRoot).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const path = join(p.taskRoot, name);
+    const st = await lstat(path).catch(() => null);
+    // Agents cannot write the task root: anything there is the runner's own; lstat, never followed.
+    if (st?.isDirectory()) out.push({ path, uid: st.uid, gid: st.gid });
   }
   return out;
 }

@@ -180,7 +180,6 @@ export class AgentRunner {
   private async claimPlaces(): Promise<void> {
     const p = this.paths;
     await ensureDir(this.cfg.work_dir, 0o711);
-    await ensureDir(p.taskRoot, 0o711);
     await ensureDir(join(this.cfg.work_dir, ".state"), 0o700);
     await ensureDir(p.stateDir, 0o700);
     const before = await readPredecessor(p.pidFile);
@@ -193,7 +192,7 @@ export class AgentRunner {
   /** Task dirs under our own task root are all stale at start (no task of ours runs yet). */
   private async sweepTaskDirs(): Promise<void> {
     let n = 0;
-    for (const d of await staleTaskDirs(this.paths.taskRoot)) if (await removeTaskDir(d, emptyDirAs)) n++;
+    for (const d of await staleTaskDirs(this.paths)) if (await removeTaskDir(d, emptyDirAs)) n++;
     if (n > 0) this.log.info({ removed: n }, "stale task dirs removed");
   }
 
@@ -397,7 +396,7 @@ export class AgentRunner {
     await this.api.close();
     await this.ops?.close();
     await this.identities?.releaseAll().catch(() => undefined);
-    await removePidFile(this.paths.pidFile);
+    await removePidFile(this.paths);
     this.log.info({ reason }, "runner stopped");
   }
 }

@@ -36,7 +36,7 @@ export interface TaskRunDeps {
   log: Logger;
   agent: AgentCommand;
   runtimeUrl: string;
-  /** This runner's task root (runner-state.ts): each task gets `<taskRoot>/<task>-<epoch>`. */
+  /** This runner's task root (runner-state.ts): each task gets `<workRoot>/<runner name>-<task>-<epoch>`. */
   workRoot: string;
   runnerName: string;
   /** Stall timeout when the task names none; null: no stall detection. */
@@ -141,7 +141,7 @@ export class TaskRun implements TaskHandle {
   private async spawnAgent(): Promise<void> {
     const { agent, runtimeUrl, workRoot } = this.deps;
     const id = this.deps.identity ?? null;
-    this.workDir = join(workRoot, `${this.taskId}-${this.epoch}`);
+    this.workDir = join(workRoot, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`);
     const tokenFile = await prepareTaskDir(this.workDir, this.token, id);
     const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
     const resources = this.lease.resources ?? {};
@@ -434,8 +434,9 @@ export class TaskRun implements TaskHandle {
   private async cleanUp(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // What outlived the agent (a daemonised child): its process group, cgroup and own uid go now.
+    if (this.proc) await this.proc.signal("SIGKILL").catch(() => undefined);
     await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
-    if (!this.cgroup && this.proc) await this.proc.signal("SIGKILL").catch(() => undefined);
     const id = this.deps.identity ?? null;
     if (this.workDir) await removeWorkDir(this.workDir, id).catch((e: Error) => this.log.warn({ err: e.message }, "task dir cleanup failed"));
     if (id) await this.deps.releaseIdentity?.(id).catch((e: Error) => this.log.warn({ err: e.message }, "identity cleanup failed"));

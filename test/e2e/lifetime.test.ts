@@ -4,7 +4,7 @@
 //     runner's slot frees only once the process is gone (a second task, max_concurrent 1,
 //     starts only then);
 //   - a runner SIGKILLed with a running task, restarted with the same config, removes the
-//     cgroup its predecessor left (and kills what still ran in it).
+//     cgroup its predecessor left (and kills what still ran in it) and its task dir.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -82,7 +82,7 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
     const go = join(s.dir, "life-go");
     const out = join(s.dir, "life-out.json");
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "stubborn", input: { go, out } });
-    const started = await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id);
+    const started = (await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id)) as { uid: number };
     const pid = await until("the agent's host pid", () => pidsOf(started.uid, script)[0]);
     // A second task queued behind it: with one slot it may start only once the first tree is gone.
     const second = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "stubborn", input: { go, out: join(s.dir, "life-out-2.json") } });
@@ -116,8 +116,9 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
     s.runners.push(first);
     await first.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "sleeper", input: {} });
-    const started = await first.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id);
+    const started = (await first.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id)) as { uid: number; epoch: number };
     const pid = await until("the sleeper's host pid", () => pidsOf(started.uid, script)[0]);
+    expect(existsSync(join(first.config.work_dir as string, `phoenix-${task.id}-${started.epoch}`))).toBe(true);
     const left = cgroupsNamed(`phoenix-${task.id}-`);
     expect(left.length).toBeGreaterThan(0);
 
@@ -133,6 +134,9 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
     const swept = await second.waitForLog((e: { msg?: string }) => e.msg === "compute limits through cgroups");
     expect(swept.stale_cgroups_removed).toBeGreaterThanOrEqual(1);
     expect(cgroupsNamed(`phoenix-${task.id}-${started.epoch}`)).toEqual([]);
+    // Its task dir too (swept before the new runner registers).
+    await second.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
+    expect(existsSync(join(first.config.work_dir as string, `phoenix-${task.id}-${started.epoch}`))).toBe(false);
     await until("the orphan is gone", () => !existsSync(`/proc/${pid}`), 30_000);
     await s.submit("POST", `/v1/tasks/${task.id}/cancel`);
   });

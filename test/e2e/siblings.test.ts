@@ -112,9 +112,9 @@ describe.skipIf(!root)("two tasks side by side", () => {
     }
     const info: Record<string, { pid: number; dir: string; uid: number; token: string }> = {};
     for (const n of names) {
-      const started = await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === ids[n]);
+      const started = (await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === ids[n])) as { uid: number; epoch: number };
       const pid = await until(`agent ${n}'s host pid`, () => pidsOf(started.uid, script)[0]);
-      const dir = join(runner.config.work_dir, "sib", `${ids[n]}-${started.epoch}`);
+      const dir = join(runner.config.work_dir as string, `sib-${ids[n]}-${started.epoch}`);
       info[n] = { pid, dir, uid: started.uid, token: readFileSync(join(dir, ".officeos-task-token"), "utf8").trim() };
     }
     const a = info.a as (typeof info)[string];
