@@ -71,3 +71,34 @@ describe("host-wide claims", () => {
     expect(await b.claim(61000)).toBe(true);
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)("the pool on this host (root)", () => {
+  it("gives each acquire its own uid, and at release kills what is left of it and removes its files in /tmp", async () => {
+    const { AgentIdentities } = await import("../../agent-runner/src/identity.js");
+    const { pino } = await import("pino");
+    const { chownSync, existsSync, mkdtempSync: mk } = await import("node:fs");
+    const { spawn } = await import("node:child_process");
+    const claimsDir = join(mk(join(tmpdir(), "officeos-pool-")), "uids");
+    const pool = new AgentIdentities({ kind: "pool", range: { first: 62990, last: 62992 }, claimsDir }, pino({ level: "silent" }));
+    await pool.init();
+    const a = await pool.acquire("t1");
+    const b = await pool.acquire("t2");
+    expect(a?.own).toBe(true);
+    expect(a?.uid).not.toBe(b?.uid);
+    const id = a as NonNullable<typeof a>;
+    // A leftover process and a stray file of the uid.
+    const stray = join(tmpdir(), `officeos-stray-${id.uid}`);
+    writeFileSync(stray, "x");
+    chownSync(stray, id.uid, id.gid);
+    const p = spawn("setpriv", [`--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--", "sleep", "60"], { stdio: "ignore" });
+    const { processesOf } = await import("../../agent-runner/src/uid-claims.js");
+    for (let i = 0; i < 500 && (await processesOf(id.uid)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await processesOf(id.uid)).length).toBeGreaterThan(0);
+    const exited = new Promise((r) => p.once("exit", r));
+    await pool.release(id);
+    await exited;
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(join(claimsDir, String(id.uid)))).toBe(false);
+    await pool.release(b as NonNullable<typeof b>);
+  });
+});
