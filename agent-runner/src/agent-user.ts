@@ -31,6 +31,23 @@ export function lookupUser(name: string, passwd = "/etc/passwd"): AgentUser | nu
   return null;
 }
 
+/** Users of /etc/passwd whose uid lies in [first, last], as "name(uid)". */
+export function usersIn(first: number, last: number, passwd = "/etc/passwd"): string[] {
+  let text: string;
+  try {
+    text = readFileSync(passwd, "utf8");
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const [user, , uid] = line.split(":");
+    const n = Number(uid);
+    if (user && uid && Number.isInteger(n) && n >= first && n <= last) out.push(`${user}(${n})`);
+  }
+  return out;
+}
+
 /**
  * The identity plan (identity.ts) for this runner: as root, a uid of its own per
  * task from a range (the default), or one fixed user (then siblings share it:
@@ -48,6 +65,9 @@ export function resolveAgentUser(spec: RunnerConfig["agent_user"], runnerUid: nu
   const want = spec ?? { uid_range: DEFAULT_UID_RANGE };
   if (typeof want === "object" && "uid_range" in want) {
     const [first, last] = want.uid_range;
+    // The pool kills every process of a uid it hands out: it must not hold anybody's real account.
+    const taken = usersIn(first, last);
+    if (taken.length > 0) return { kind: "error", message: `agent_user.uid_range ${first}-${last} holds existing users (${taken.slice(0, 5).join(", ")}): pick a range no account uses` };
     return { kind: "ok", plan: { kind: "pool", range: { first, last }, claimsDir: want.claims_dir ?? DEFAULT_CLAIMS_DIR }, warnings };
   }
   const user = typeof want === "string" ? lookupUser(want) : { ...want, name: String(want.uid) };

@@ -47,3 +47,19 @@ describe("runner state dir", () => {
     expect(await readPredecessor(join(work, "nope"))).toEqual({ kind: "none" });
   });
 });
+
+describe("agent_user plans", () => {
+  it("root: a uid range by default; a fixed user warns that siblings share it; a range over real accounts is refused", async () => {
+    const { resolveAgentUser, usersIn } = await import("../../agent-runner/src/agent-user.js");
+    const dir = mkdtempSync(join(tmpdir(), "officeos-passwd-"));
+    const passwd = join(dir, "passwd");
+    writeFileSync(passwd, "root:x:0:0::/root:/bin/sh\nalice:x:61005:61005::/home/alice:/bin/sh\n");
+    expect(usersIn(61000, 61999, passwd)).toEqual(["alice(61005)"]);
+    expect(usersIn(62000, 62999, passwd)).toEqual([]);
+    const def = resolveAgentUser(undefined, 0);
+    if (usersIn(61000, 61999).length === 0) expect(def).toMatchObject({ kind: "ok", plan: { kind: "pool", range: { first: 61000, last: 61999 } }, warnings: [] });
+    expect(resolveAgentUser({ uid: 4242, gid: 4242 }, 0)).toMatchObject({ kind: "ok", plan: { kind: "fixed", uid: 4242 }, warnings: [expect.stringContaining("SIBLING TASKS SHARE ONE UID")] });
+    expect(resolveAgentUser({ uid_range: [1, 0x7fffffff] }, 0)).toMatchObject({ kind: "error", message: expect.stringContaining("existing users") });
+    expect(resolveAgentUser(undefined, 1000)).toMatchObject({ kind: "ok", plan: { kind: "self" } });
+  });
+});
