@@ -407,6 +407,8 @@ export class TaskRun implements TaskHandle {
     const usage = await this.usage();
     // Killed for memory: the kernel's OOM killer acted inside this task's cgroup.
     const oom = signal === "SIGKILL" && reason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
+    // The tree is gone before the control plane hears the attempt is over (a retry never overlaps its leftovers).
+    await this.endTree();
     if (reason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
     else if (reason === "stalled") {
       const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
@@ -431,12 +433,20 @@ export class TaskRun implements TaskHandle {
    * the slot free (done): the cgroup killed and removed, the uid's processes and
    * stray files gone (identity.ts), the task dir removed with the agent's own rights.
    */
-  private async cleanUp(): Promise<void> {
+  private treeEnded = false;
+
+  /** What outlived the agent (a daemonised child): its process group, cgroup and own uid go now; the cgroup is removed. */
+  private async endTree(): Promise<void> {
+    if (this.treeEnded) return;
+    this.treeEnded = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    // What outlived the agent (a daemonised child): its process group, cgroup and own uid go now.
     if (this.proc) await this.proc.signal("SIGKILL").catch(() => undefined);
     await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
+  }
+
+  private async cleanUp(): Promise<void> {
+    await this.endTree();
     const id = this.deps.identity ?? null;
     if (this.workDir) await removeWorkDir(this.workDir, id).catch((e: Error) => this.log.warn({ err: e.message }, "task dir cleanup failed"));
     if (id) await this.deps.releaseIdentity?.(id).catch((e: Error) => this.log.warn({ err: e.message }, "identity cleanup failed"));
