@@ -102,3 +102,25 @@ describe.skipIf(process.getuid?.() !== 0)("the pool on this host (root)", () => 
     await pool.release(b as NonNullable<typeof b>);
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)("stray files of a uid (root)", () => {
+  it("are searched in shared sticky directories with lstat only, not in drop boxes, and symlinks are never followed", async () => {
+    const { strayFiles } = await import("../../agent-runner/src/uid-claims.js");
+    const { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync: mk, symlinkSync } = await import("node:fs");
+    const uid = 62995;
+    const base = mk(join(tmpdir(), "officeos-strays-"));
+    const sticky = join(base, "sticky");
+    const drop = join(base, "drop");
+    const secret = join(base, "secret");
+    for (const [d, m] of [[sticky, 0o1777], [drop, 0o777], [secret, 0o700]] as const) (mkdirSync(d), chmodSync(d, m));
+    chmodSync(base, 0o1777);
+    for (const f of [join(sticky, "left"), join(drop, "kept"), join(secret, "target")]) writeFileSync(f, "x");
+    chownSync(join(sticky, "left"), uid, uid);
+    chownSync(join(drop, "kept"), uid, uid);
+    // A link of the uid's pointing at root's file: reported as the link, the target untouched.
+    symlinkSync(join(secret, "target"), join(sticky, "link"));
+    lchownSync(join(sticky, "link"), uid, uid);
+    const found = (await strayFiles(uid, [base])).sort();
+    expect(found).toEqual([join(sticky, "left"), join(sticky, "link")]);
+  });
+});
