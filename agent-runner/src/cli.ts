@@ -13,7 +13,9 @@ const USAGE = `usage: officeos-runner --config <file.yaml|file.json>
 
 Runs OfficeOS tasks on this machine: registers with the control plane,
 long-polls for leases, runs each task's agent as a child process.
-Config path may also come from OFFICEOS_RUNNER_CONFIG.
+Config path may also come from OFFICEOS_RUNNER_CONFIG. Run as root, the
+runner refuses a config file group or others can read (chmod 600 it): its
+agents run as other users (docs/runner-isolation.md).
 Environment overrides: OFFICEOS_URL, OFFICEOS_RUNNER_KEY, OFFICEOS_RUNNER_NAME,
 OFFICEOS_MAX_CONCURRENT, OFFICEOS_LEASE_TTL_MS, OFFICEOS_LOG_LEVEL.`;
 
