@@ -111,7 +111,7 @@ export function next(s: TaskState, e: TaskEvent): Transition {
   }
 }
 
-/** Whether the agent's token still opens the runtime API in this state. */
+/** Whether the agent's token still opens the runtime API in this state (starting: registered, the process on its way). */
 export function tokenValid(s: TaskState): boolean {
-  return s.kind === "running" || s.kind === "reporting" || (s.kind === "stopping" && s.reason === "drain");
+  return s.kind === "starting" || s.kind === "running" || s.kind === "reporting" || (s.kind === "stopping" && s.reason === "drain");
 }

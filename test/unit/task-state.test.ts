@@ -65,9 +65,9 @@ describe("task state transitions", () => {
     }
   });
 
-  it("no state but running, reporting and a drain lets the token in", () => {
+  it("no state but starting, running, reporting and a drain lets the token in", () => {
+    expect(tokenValid({ kind: "starting" })).toBe(true);
     const states: TaskState[] = [
-      { kind: "starting" },
       { kind: "stopping", reason: "reported" },
       { kind: "stopping", reason: "cancel" },
       { kind: "stopping", reason: "lost" },
