@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import { ControlPlane } from "./control.js";
-import { checkHealth, type CheckProvider, type RunnerHealth } from "./health.js";
+import { checkHealth, resolveCommand, type CheckProvider, type RunnerHealth } from "./health.js";
 import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
 import { StartError, TaskRun } from "./task-run.js";
@@ -82,6 +82,8 @@ export class AgentRunner {
     const root = process.getuid?.() === 0;
     const who = resolveAgentUser(this.cfg.agent_user, process.getuid?.() ?? -1);
     if (who.kind === "error") return this.refuseStart(who.message);
+    // Every agent starts through setpriv (no_new_privs; as root, the drop to its uid).
+    if ((await resolveCommand("setpriv")) === null) return this.refuseStart("setpriv (util-linux) is not on PATH: it is needed to start agents with no_new_privs and their own uid");
     for (const w of who.warnings) this.log.warn(w);
     try {
       await this.claimPlaces();
