@@ -10,7 +10,7 @@
 // never anything of another name, so runners sharing `cgroup_parent` or
 // `work_dir` leave each other alone.
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { procStartTime } from "./uid-claims.js";
 import { parseClaim } from "./uid-pool.js";
@@ -32,10 +32,13 @@ export function runnerPaths(workDir: string, name: string): RunnerPaths {
 /** Task ids start with "task_": `<name>-task_` cannot match a runner named `<name>-x`'s dirs. */
 export const TASK_ID_PREFIX = "task_";
 
-/** mkdir -p with `mode`, then checks the directory is a real one of ours that others cannot write (never follows a symlink). */
-export async function ensureDir(path: string, mode: number): Promise<void> {
+/**
+ * mkdir -p with `mode`, then checks the directory is ours and gets `mode`. A symlink is refused
+ * unless `follow` (the configured work_dir itself: the operator's path, not an agent's).
+ */
+export async function ensureDir(path: string, mode: number, follow = false): Promise<void> {
   await mkdir(path, { recursive: true, mode });
-  const st = await lstat(path);
+  const st = follow ? await stat(path) : await lstat(path);
   if (!st.isDirectory()) throw new Error(`${path} is not a directory`);
   if (st.uid !== (process.getuid?.() ?? st.uid)) throw new Error(`${path} is owned by uid ${st.uid}, not by this runner`);
   if ((st.mode & 0o777) !== mode) {

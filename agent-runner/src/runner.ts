@@ -181,7 +181,7 @@ export class AgentRunner {
    */
   private async claimPlaces(): Promise<void> {
     const p = this.paths;
-    await ensureDir(this.cfg.work_dir, 0o711);
+    await ensureDir(this.cfg.work_dir, 0o711, true);
     await ensureDir(join(this.cfg.work_dir, ".state"), 0o700);
     await ensureDir(p.stateDir, 0o700);
     const before = await readPredecessor(p.pidFile);
