@@ -10,10 +10,10 @@
 //   file       each node appends a line `node=<name> attempt=<n>` when it runs (a side effect tests count)
 //   llm_url    an OpenAI-compatible base URL (…/v1); default: the runner's gateway, $OFFICEOS_RUNTIME_API/llm/v1
 //   gate_file  wait_for_approval waits until this file exists (a person's approval, or a test's signal)
-import { appendFile, access } from "node:fs/promises";
+import { appendFile, access, chmod } from "node:fs/promises";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { OfficeOSSaver } from "../../integrations/langgraph/index.js";
-import { AgentError, runAgent, type JsonValue } from "../sdk/index.js";
+import { AgentError, readTaskToken, runAgent, type JsonValue } from "../sdk/index.js";
 
 interface Input {
   topic: string;
@@ -42,7 +42,8 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   if (typeof topic !== "string" || typeof file !== "string") throw new AgentError("bad_input", "input needs {topic: string, file: string}", false);
   const runtime = process.env.OFFICEOS_RUNTIME_API ?? "";
   const llmUrl = (ctx.input.llm_url ?? `${runtime}/llm/v1`).replace(/\/+$/, "");
-  const mark = (node: string) => appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`);
+  // Each attempt runs as a uid of its own: the file is left writable for the next one (chmod only works for its creator).
+  const mark = (node: string) => appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`).then(() => chmod(file, 0o666).catch(() => undefined));
 
   const graph = new StateGraph(State)
     .addNode("make_plan", async (s) => {
@@ -52,7 +53,7 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     .addNode("ask_llm", async (s) => {
       const res = await fetch(`${llmUrl}/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${process.env.OFFICEOS_TASK_TOKEN ?? ""}` },
+        headers: { "content-type": "application/json", authorization: `Bearer ${readTaskToken() ?? ""}` },
         body: JSON.stringify({
           model: ctx.input.model ?? "gpt-4o-mini",
           messages: [

@@ -7,7 +7,7 @@
 // checkpoints completion (cursor {step: i + 1}). A resume at sub_step 1
 // finishes that step's effect; a resume at sub_step 0 starts the next step.
 // No finished step runs again.
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, chmod, readFile } from "node:fs/promises";
 import { runAgent, AgentError, type JsonValue } from "../sdk/index.js";
 
 interface Input {
@@ -24,6 +24,12 @@ interface Input {
   always_fail?: string;
   /** On attempt 1, go silent at this step (no checkpoint, no progress): for stall detection. */
   hang_at_step?: number;
+}
+
+/** Appends a line; each attempt runs as a uid of its own, so the file is left writable for the next (chmod only works for its creator). */
+async function appendShared(file: string, line: string): Promise<void> {
+  await appendFile(file, line);
+  await chmod(file, 0o666).catch(() => undefined);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +56,7 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const tag = `runner=${process.env.OFFICEOS_RUNNER_NAME ?? "?"} attempt=${ctx.task.attempt} pid=${process.pid}`;
 
   const effect = async (i: number) => {
-    if (!(await hasLine(file, i))) await appendFile(file, `step=${i} ${tag}\n`);
+    if (!(await hasLine(file, i))) await appendShared(file, `step=${i} ${tag}\n`);
   };
 
   if (ctx.restored?.cursor?.sub_step === 1) {

@@ -19,7 +19,39 @@ import urllib.error
 import urllib.request
 
 API = os.environ["OFFICEOS_RUNTIME_API"]  # a loopback URL, e.g. http://127.0.0.1:41234
-TOKEN = os.environ["OFFICEOS_TASK_TOKEN"]  # valid for this task only
+
+
+def read_token():
+    """The task token, valid for this task only: from the 0600 file OFFICEOS_TASK_TOKEN_FILE
+    names (preferred), else OFFICEOS_TASK_TOKEN (set only where the environment cannot leak)."""
+    path = os.environ.get("OFFICEOS_TASK_TOKEN_FILE")
+    if path:
+        try:
+            with open(path) as f:
+                token = f.read().strip()
+            if token:
+                return token
+        except OSError:
+            pass
+    token = os.environ.get("OFFICEOS_TASK_TOKEN")
+    if not token:
+        sys.exit("OFFICEOS_TASK_TOKEN_FILE or OFFICEOS_TASK_TOKEN must be set (run this agent under officeos-runner)")
+    return token
+
+
+def make_non_dumpable():
+    """PR_SET_DUMPABLE 0: no core dumps, and /proc/<pid>/mem, environ and ptrace closed even
+    to processes of our own uid. The kernel resets it at every execve, so the agent sets it itself."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except Exception:
+        pass
+
+
+make_non_dumpable()
+TOKEN = read_token()
 
 
 class RuntimeApiError(Exception):

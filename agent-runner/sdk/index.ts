@@ -10,8 +10,10 @@
 //     return { done: true };                               // becomes the task's result
 //   });
 //
-// The runner passes OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN; nothing else
-// is needed. Any language can speak the same plain HTTP (see README).
+// The runner passes OFFICEOS_RUNTIME_API and the task token: a 0600 file named by
+// OFFICEOS_TASK_TOKEN_FILE (preferred), and OFFICEOS_TASK_TOKEN where the
+// environment cannot leak to another task; nothing else is needed. Any language can speak the same plain HTTP (see README).
+import { readFileSync } from "node:fs";
 import type { AgentStateJson } from "../../src/api/schemas.js";
 
 export type AgentState = AgentStateJson;
@@ -64,16 +66,33 @@ export class RuntimeError extends Error {
   }
 }
 
+/**
+ * The task token: from the file OFFICEOS_TASK_TOKEN_FILE names (0600, this agent's
+ * own), else OFFICEOS_TASK_TOKEN; undefined when neither is there.
+ */
+export function readTaskToken(env: Record<string, string | undefined> = process.env): string | undefined {
+  const file = env.OFFICEOS_TASK_TOKEN_FILE;
+  if (file) {
+    try {
+      const t = readFileSync(file, "utf8").trim();
+      if (t) return t;
+    } catch {
+      /* fall back to the environment */
+    }
+  }
+  return env.OFFICEOS_TASK_TOKEN || undefined;
+}
+
 export class RuntimeClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   static fromEnv(env: Record<string, string | undefined> = process.env): RuntimeClient {
     const url = env.OFFICEOS_RUNTIME_API;
-    const token = env.OFFICEOS_TASK_TOKEN;
-    if (!url || !token) throw new Error("OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN must be set (run this agent under officeos-runner)");
+    const token = readTaskToken(env);
+    if (!url || !token) throw new Error("OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN_FILE (or OFFICEOS_TASK_TOKEN) must be set (run this agent under officeos-runner)");
     return new RuntimeClient(url, token);
   }
 
@@ -265,7 +284,7 @@ export async function runAgent<I = JsonValue>(body: (ctx: AgentContext<I>) => Pr
       // Suspended: the lease is over. Leave quietly; the runner reports nothing.
       process.exit(0);
     },
-    llm: new LlmClient(process.env.OFFICEOS_RUNTIME_API as string, process.env.OFFICEOS_TASK_TOKEN as string),
+    llm: new LlmClient(process.env.OFFICEOS_RUNTIME_API as string, client.token),
   };
   try {
     const result = await body(ctx);

@@ -263,6 +263,22 @@ export class TaskCgroup {
     return t === null ? null : Number(t.trim());
   }
 
+  /** Sends `signal` to every process in the cgroup now; returns how many there were. */
+  async signalAll(signal: NodeJS.Signals): Promise<number> {
+    let n = 0;
+    for (const d of this.distinctDirs()) {
+      for (const p of (await readFile(join(d, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean)) {
+        n++;
+        try {
+          process.kill(Number(p), signal);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    return n;
+  }
+
   /** Kills whatever is left in the cgroup (a fork bomb included) and removes it. */
   async destroy(): Promise<void> {
     if (this.setup.mode === "rlimit") return;
@@ -311,6 +327,50 @@ export async function sweepStale(setup: CgroupSetup, prefix: string): Promise<nu
     const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (e.isDirectory() && e.name.startsWith(prefix) && (await rmdir(join(p, e.name)).then(() => true, () => false))) n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Removes the task cgroups named `<prefix>…` that a dead predecessor of this
+ * runner left, killing what still runs in them first. The caller has checked
+ * that predecessor is dead (runner-state.ts): a live runner's cgroups, even
+ * under the same parent, have another prefix and are never touched.
+ */
+export async function sweepOwned(setup: CgroupSetup, prefix: string): Promise<number> {
+  if (setup.mode === "rlimit") return 0;
+  const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
+  let n = 0;
+  for (const p of parents) {
+    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory() || !e.name.startsWith(prefix)) continue;
+      const dir = join(p, e.name);
+      if (setup.mode === "cgroup-v2") await writeFile(join(dir, "cgroup.kill"), "1").catch(() => undefined);
+      for (let round = 0; round < 100; round++) {
+        const pids = (await readFile(join(dir, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean);
+        if (pids.length === 0) break;
+        for (const pid of pids) {
+          try {
+            process.kill(Number(pid), "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (let i = 0; i < 50; i++) {
+        const ok = await rmdir(dir).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => err.code === "ENOENT",
+        );
+        if (ok) {
+          n++;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
   }
   return n;

@@ -52,8 +52,23 @@ const ToolEndpoint = z.strictObject({
   max_response_bytes: z.number().int().min(1).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
 });
 
-/** The uid (and gid) agents run as: a user name from /etc/passwd, or numbers. */
-const AgentUser = z.union([z.string().min(1).max(64), z.strictObject({ uid: z.number().int().min(1), gid: z.number().int().min(1) })]);
+const Uid = z.number().int().min(1).max(4_294_967_294);
+/**
+ * Who agents run as (runner as root): a range to give each running task a uid of its own
+ * (gid = uid), or one fixed user for all (a user name from /etc/passwd, or numbers) — then
+ * sibling tasks share a uid and can reach each other.
+ */
+const AgentUser = z.union([
+  z.string().min(1).max(64),
+  z.strictObject({ uid: Uid, gid: Uid }),
+  z.strictObject({
+    uid_range: z.tuple([Uid, Uid]).refine(([a, b]) => a <= b, "uid_range is [first, last] with first <= last"),
+    /** Host-wide claims, one file per uid in use (shared by every runner on the host). */
+    claims_dir: z.string().min(1).optional(),
+  }),
+]);
+
+export const DEFAULT_UID_RANGE: [number, number] = [61000, 61999];
 
 /** GPUs: discovered with nvidia-smi, or listed here (then nvidia-smi is not run). */
 const GpuConfig = z.strictObject({
@@ -90,10 +105,15 @@ export const RunnerConfigSchema = z
     /** Tools agents may call through POST /tools/{name}, when their spec allows it. */
     tools: z.record(Name, ToolEndpoint).default({}),
     /**
-     * Who agent processes run as when the runner runs as root (default "nobody"). Never root:
-     * an agent must not read the runner's config, its /proc/<pid>/environ or other tasks' files.
+     * Who agent processes run as when the runner runs as root (default: a uid of its own per task
+     * from 61000-61999). Never root: an agent must not read the runner's config, its
+     * /proc/<pid>/environ, or another task's token, files or processes.
      */
     agent_user: AgentUser.optional(),
+    /** After an outcome is accepted or the task is cancelled: SIGTERM, this long, then SIGKILL of the whole tree. */
+    kill_grace_ms: z.number().int().min(0).max(600_000).default(5_000),
+    /** Namespaces for agent processes: auto picks what works here (see sandbox.ts); unshare/bwrap require it. */
+    sandbox: z.enum(["auto", "unshare", "bwrap", "off"]).default("auto"),
   })
   .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, { message: "heartbeat_interval_ms must be below lease_ttl_ms", path: ["heartbeat_interval_ms"] });
 

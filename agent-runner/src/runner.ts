@@ -2,18 +2,23 @@
 // each task's agent as a child process, heartbeats all its leases in one call
 // on its own timer, and drains on request.
 import { constants } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Lease } from "../../src/api/schemas.js";
 import type { RunnerConfig } from "./config.js";
 import { ControlPlane } from "./control.js";
-import { checkHealth, type CheckProvider, type RunnerHealth } from "./health.js";
+import { checkHealth, resolveCommand, type CheckProvider, type RunnerHealth } from "./health.js";
 import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
 import { StartError, TaskRun } from "./task-run.js";
-import { resolveAgentUser, type AgentUser } from "./agent-user.js";
+import { resolveAgentUser } from "./agent-user.js";
+import { AgentIdentities } from "./identity.js";
+import { describeIsolation, detectIsolation, type Isolation } from "./sandbox.js";
+import { ensureDir, readPredecessor, removePidFile, removeTaskDir, runnerPaths, staleTaskDirs, writePidFile, type RunnerPaths } from "./runner-state.js";
+import { emptyDirAs } from "./uid-claims.js";
 import { ToolGateway } from "./tools.js";
-import { detectCgroups, sweepStale, type CgroupSetup } from "./cgroup.js";
+import { detectCgroups, sweepOwned, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
 import { OutcomeBatcher } from "./report-batch.js";
@@ -52,7 +57,11 @@ export class AgentRunner {
   private gpus: GpuAllocator | null = null;
   /** Outcomes within a few ms of each other leave in one report call. */
   private readonly outcomes: OutcomeBatcher;
-  private agentUser: AgentUser | null = null;
+  private identities: AgentIdentities | null = null;
+  private isolation: Isolation = { kind: "none", reason: "not detected yet" };
+  private readonly paths: RunnerPaths;
+  /** Whether a dead predecessor with our name left state to sweep (runner-state.ts). */
+  private predecessorDead = false;
 
   constructor(
     private readonly cfg: RunnerConfig,
@@ -62,6 +71,7 @@ export class AgentRunner {
     this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
     this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
     this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
+    this.paths = runnerPaths(cfg.work_dir, cfg.name);
   }
 
   get id(): string {
@@ -69,18 +79,32 @@ export class AgentRunner {
   }
 
   async start(): Promise<void> {
+    const root = process.getuid?.() === 0;
     const who = resolveAgentUser(this.cfg.agent_user, process.getuid?.() ?? -1);
-    if (who.kind === "error") {
-      this.log.error({ err: who.message }, "cannot start agents safely");
-      this.phase = { kind: "stopped", reason: who.message };
-      this.stop.abort();
-      return;
-    }
-    this.agentUser = who.user;
+    if (who.kind === "error") return this.refuseStart(who.message);
+    // Every agent starts through setpriv (no_new_privs; as root, the drop to its uid).
+    if ((await resolveCommand("setpriv")) === null) return this.refuseStart("setpriv (util-linux) is not on PATH: it is needed to start agents with no_new_privs and their own uid");
     for (const w of who.warnings) this.log.warn(w);
-    if (who.user) this.log.info({ uid: who.user.uid, gid: who.user.gid, user: who.user.name }, "agents run as an unprivileged user");
-    await mkdir(this.cfg.work_dir, { recursive: true, mode: 0o711 });
+    try {
+      await this.claimPlaces();
+      this.identities = new AgentIdentities(who.plan, this.log);
+      await this.identities.init();
+    } catch (e) {
+      return this.refuseStart((e as Error).message);
+    }
+    this.isolation = await detectIsolation(this.cfg.sandbox, root);
+    const isolation = describeIsolation(this.isolation);
+    this.log.info({ identity: this.identities.describe(), isolation, sandbox: this.cfg.sandbox, kill_grace_ms: this.cfg.kill_grace_ms }, "agent isolation");
+    if (this.isolation.kind === "none") this.log.warn({ reason: this.isolation.reason }, "agents get no pid namespace: a sibling sharing their uid could see and signal them");
+    const iso = this.isolation;
+    const wanted = this.cfg.sandbox;
+    this.healthChecks.push(async () =>
+      iso.kind === "none" && (wanted === "unshare" || wanted === "bwrap")
+        ? { name: "isolation", ok: false, message: `sandbox ${wanted} required but unusable: ${iso.reason}` }
+        : { name: "isolation", ok: true, message: `${(this.identities as AgentIdentities).describe()}; ${isolation}` },
+    );
     await this.setUpLimits();
+    await this.sweepTaskDirs();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
     if (this.cfg.ops) {
       this.metrics.collectProcessMetrics();
@@ -110,7 +134,9 @@ export class AgentRunner {
         "NO CGROUPS: agent CPU and memory are NOT limited on this runner; only rlimits (process count, data size) apply. Run as root on a host with cgroup v2 or v1 to enforce limits.",
       );
     else {
-      const swept = await sweepStale(this.cgroups, `${this.cfg.name}-task_`);
+      // A dead predecessor's task cgroups (checked by its pid file) are killed and removed; otherwise only empty ones go.
+      const prefix = `${this.cfg.name}-task_`;
+      const swept = this.predecessorDead ? await sweepOwned(this.cgroups, prefix) : await sweepStale(this.cgroups, prefix);
       this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max, stale_cgroups_removed: swept }, "compute limits through cgroups");
     }
     const found = await discoverGpus(this.cfg.gpus);
@@ -140,6 +166,36 @@ export class AgentRunner {
       const seen = this.gpus?.capacity().gpu ?? 0;
       return seen >= promised ? { name: "gpus", ok: true, message: `${seen} seen` } : { name: "gpus", ok: false, message: `capacity promises ${promised} GPUs, ${seen} seen` };
     });
+  }
+
+  private refuseStart(message: string): void {
+    this.log.error({ err: message }, "cannot start agents safely");
+    this.phase = { kind: "stopped", reason: message };
+    this.stop.abort();
+  }
+
+  /**
+   * The work root (0711: agents may enter their own dir, not list others), this
+   * runner's task root, its private state dir (0700) and pid file (0600). A live
+   * runner with our name and work_dir already holds them: refuse.
+   */
+  private async claimPlaces(): Promise<void> {
+    const p = this.paths;
+    await ensureDir(this.cfg.work_dir, 0o711, true);
+    await ensureDir(join(this.cfg.work_dir, ".state"), 0o700);
+    await ensureDir(p.stateDir, 0o700);
+    const before = await readPredecessor(p.pidFile);
+    if (before.kind === "alive") throw new Error(`another runner named ${this.cfg.name} is running with work_dir ${this.cfg.work_dir} (pid ${before.pid})`);
+    this.predecessorDead = before.kind === "dead";
+    if (this.predecessorDead) this.log.warn({ pid: before.kind === "dead" ? before.pid : null }, "a previous runner with this name died without cleaning up; sweeping what it left");
+    await writePidFile(p.pidFile);
+  }
+
+  /** Task dirs under our own task root are all stale at start (no task of ours runs yet). */
+  private async sweepTaskDirs(): Promise<void> {
+    let n = 0;
+    for (const d of await staleTaskDirs(this.paths)) if (await removeTaskDir(d, emptyDirAs)) n++;
+    if (n > 0) this.log.info({ removed: n }, "stale task dirs removed");
   }
 
   private async register(): Promise<void> {
@@ -238,14 +294,26 @@ export class AgentRunner {
     const spec = await this.cp.agent(lease.task.agent);
     const tools = spec.kind === "ok" ? (spec.value.tools ?? []) : [];
     if (spec.kind !== "ok") log.warn({ err: spec.message }, "could not read the agent's spec: no tools for this task");
-    const run = new TaskRun(lease, {
-      agentUser: this.agentUser,
+    const identities = this.identities as AgentIdentities;
+    const identity = process.getuid?.() === 0 ? await identities.acquire(`${lease.task.id}-${lease.epoch}`) : null;
+    if (process.getuid?.() === 0 && !identity) {
+      log.error("no free uid in agent_user.uid_range");
+      await this.outcomes.fail(lease.task.id, lease.epoch, { code: "resources_unavailable", message: `runner ${this.cfg.name} has no free agent uid` }, true);
+      return;
+    }
+    let run: TaskRun | null = null;
+    run = new TaskRun(lease, {
+      identity,
+      releaseIdentity: (id) => identities.release(id),
+      isolation: this.isolation,
+      killGraceMs: this.cfg.kill_grace_ms,
+      revoke: () => run && this.api.unregister(run.token),
       tools,
       cp: this.cp,
       log,
       agent,
       runtimeUrl: this.runtimeUrl,
-      workRoot: this.cfg.work_dir,
+      workRoot: this.paths.taskRoot,
       runnerName: this.cfg.name,
       defaultStallMs: this.cfg.stall_timeout_ms ?? null,
       cgroups: this.cgroups,
@@ -263,6 +331,8 @@ export class AgentRunner {
       this.api.unregister(run.token);
       this.cp.forgetLease(run.taskId, run.epoch);
       if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
+      // Only now: the process tree is gone, the cgroup removed and the uid cleaned (task-run.ts cleanUp).
+      log.info({ outcome: run.outcome, running: this.runs.size }, "slot freed");
       this.slotFreed?.();
       this.slotFreed = null;
     });
@@ -270,7 +340,6 @@ export class AgentRunner {
       await run.start();
     } catch (e) {
       log.error({ err: (e as Error).message }, "agent failed to start");
-      run.stop("lost");
       await this.outcomes.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
     }
   }
@@ -328,6 +397,8 @@ export class AgentRunner {
     await Promise.all(this.loops);
     await this.api.close();
     await this.ops?.close();
+    await this.identities?.releaseAll().catch(() => undefined);
+    await removePidFile(this.paths);
     this.log.info({ reason }, "runner stopped");
   }
 }

@@ -3,10 +3,12 @@
 // way: the agent reports a result or an error, it is cancelled (the control
 // plane said so), released (drain), suspended at an approval gate, killed for
 // stalling (no sign of life within its stall timeout), or its process exits
-// without a word (reported as a retryable failure).
-import { spawn, type ChildProcess } from "node:child_process";
+// without a word (reported as a retryable failure). Its lifetime is one state
+// union with pure transitions (task-state.ts); once the outcome is accepted or
+// the task is cancelled its token is refused at once and its whole process
+// tree ends (SIGTERM, kill_grace_ms, SIGKILL); `done` — and so the runner's
+// slot — settles only when the tree is gone and its uid cleaned (identity.ts).
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
@@ -20,17 +22,21 @@ import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
 import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
 import { gpuEnv, type GpuAllocator } from "./gpu.js";
-import type { AgentUser } from "./agent-user.js";
+import type { Identity } from "./identity.js";
+import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
+import { AgentProcess, prepareTaskDir, removeWorkDir, tokenInEnv } from "./agent-process.js";
+import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
-export type StopReason = "cancel" | "drain" | "lost" | "suspended" | "stalled";
+export type { StopReason };
 
 export interface TaskRunDeps {
   cp: ControlPlane;
   log: Logger;
   agent: AgentCommand;
   runtimeUrl: string;
+  /** This runner's task root (runner-state.ts): each task gets `<workRoot>/<runner name>-<task>-<epoch>`. */
   workRoot: string;
   runnerName: string;
   /** Stall timeout when the task names none; null: no stall detection. */
@@ -42,8 +48,16 @@ export interface TaskRunDeps {
   gpus?: GpuAllocator | null | undefined;
   /** Where complete / fail / release go: the runner's batcher (report-batch.ts); the single calls when absent. */
   outcomes?: Outcomes | undefined;
-  /** The unprivileged user agents run as (runner as root); null: the runner's own user. */
-  agentUser?: AgentUser | null | undefined;
+  /** Who the agent runs as (identity.ts); null: the runner's own user (runner not root). */
+  identity?: Identity | null | undefined;
+  /** Gives the identity back once the process tree is gone (the uid pool cleans it first). */
+  releaseIdentity?: ((id: Identity) => Promise<void>) | undefined;
+  /** Namespaces for the agent (sandbox.ts); none when absent. */
+  isolation?: Isolation | undefined;
+  /** SIGTERM → this long → SIGKILL of the whole tree. */
+  killGraceMs?: number | undefined;
+  /** Refuses this task's token on the runtime API from now on (the runner unregisters it). */
+  revoke?: (() => void) | undefined;
   /** Tools the agent's spec allows (the tool gateway checks them). */
   tools?: readonly string[] | undefined;
 }
@@ -58,8 +72,8 @@ export class StartError extends Error {
   }
 }
 
-const KILL_GRACE_MS = 5_000;
-/** After an approval suspends the task, how long the agent has to exit by itself. */
+const DEFAULT_KILL_GRACE_MS = 5_000;
+/** After an approval suspends the task, how long the agent has to exit by itself before SIGTERM. */
 const SUSPEND_GRACE_MS = 2_000;
 const REPORT_TRIES = 5;
 
@@ -67,9 +81,8 @@ export class TaskRun implements TaskHandle {
   readonly token = randomBytes(32).toString("hex");
   readonly taskId: string;
   readonly epoch: number;
-  private child: ChildProcess | null = null;
-  private reported = false;
-  private stopReason: StopReason | null = null;
+  private proc: AgentProcess | null = null;
+  private state: TaskState = { kind: "starting" };
   private workDir: string | null = null;
   private lastProgressAt = Date.now();
   /** The last state the control plane holds for this instance, for deltas. */
@@ -77,7 +90,10 @@ export class TaskRun implements TaskHandle {
   private cgroup: TaskCgroup | null = null;
   private resolveDone!: () => void;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
-  /** Settles when the process has exited and the outcome is reported. */
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** An outcome report in flight: the exit waits for it before deciding what to report. */
+  private reporting: Promise<void> | null = null;
+  /** Settles when the whole process tree is gone, the outcome reported and the identity given back. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
   constructor(
@@ -93,28 +109,40 @@ export class TaskRun implements TaskHandle {
     return this.deps.log;
   }
 
+  /** The state union (task-state.ts), for tests and metrics. */
+  get current(): TaskState {
+    return this.state;
+  }
+
+  /** Host pid of the process the runner spawned (the isolation wrapper). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async start(): Promise<void> {
     try {
       await this.spawnAgent();
+      this.apply({ kind: "started" });
     } catch (e) {
       // Nothing runs: give back what was taken, and let the runner free the slot.
-      if (!this.child) {
-        this.deps.gpus?.release(this.token);
-        await this.cgroup?.destroy().catch(() => undefined);
-        this.resolveDone();
+      if (!this.proc) {
+        this.apply({ kind: "stop", reason: "start_failed" });
+        this.apply({ kind: "exited" });
+        await this.cleanUp();
       }
       throw e;
     }
   }
 
+  private get iso(): Isolation {
+    return this.deps.isolation ?? { kind: "none", reason: "not configured" };
+  }
+
   private async spawnAgent(): Promise<void> {
     const { agent, runtimeUrl, workRoot } = this.deps;
-    this.workDir = join(workRoot, `${this.taskId}-${this.epoch}`);
-    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
-    const user = this.deps.agentUser ?? null;
-    // The task's own directory, private to the agent's user; removed when the task ends.
-    if (user) await chown(this.workDir, user.uid, user.gid);
-    await chmod(this.workDir, 0o700);
+    const id = this.deps.identity ?? null;
+    this.workDir = join(workRoot, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`);
+    const tokenFile = await prepareTaskDir(this.workDir, this.token, id);
     const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
     const resources = this.lease.resources ?? {};
     const gpus = this.deps.gpus;
@@ -124,15 +152,9 @@ export class TaskRun implements TaskHandle {
       if (g.kind !== "ok") throw new StartError("resources_unavailable", `GPUs: ${g.reason}`);
       pinned = gpuEnv(g.devices);
     }
-    let cmd = agentCmd;
-    let args = agentArgs;
-    // Inside a cgroup the wrapper shell joins it as root first, then setpriv drops to the agent's user.
-    const dropWithSetpriv = user !== null && this.deps.cgroups !== undefined && this.deps.cgroups.mode !== "rlimit";
-    if (dropWithSetpriv && user) [cmd, args] = ["setpriv", [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs", "--", agentCmd, ...agentArgs]];
     if (this.deps.cgroups) {
       const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
       this.cgroup = await TaskCgroup.create(this.deps.cgroups, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`, limits);
-      [cmd, args] = this.cgroup.wrap(cmd, args);
     }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -141,20 +163,21 @@ export class TaskRun implements TaskHandle {
       LANG: process.env.LANG ?? "C.UTF-8",
       ...agent.env,
       OFFICEOS_RUNTIME_API: runtimeUrl,
-      OFFICEOS_TASK_TOKEN: this.token,
+      OFFICEOS_TASK_TOKEN_FILE: tokenFile,
+      ...(tokenInEnv(id, this.iso) ? { OFFICEOS_TASK_TOKEN: this.token } : {}),
       OFFICEOS_TASK_ID: this.taskId,
       OFFICEOS_RUNNER_NAME: this.deps.runnerName,
       OFFICEOS_WATCH_STDIN: "1",
       ...pinned,
     };
-    const ids = user && !dropWithSetpriv ? { uid: user.uid, gid: user.gid } : {};
-    const child = spawn(cmd, args, { cwd: agent.cwd ?? this.workDir, env, stdio: ["pipe", "pipe", "pipe"], ...ids });
-    this.child = child;
+    const proc = AgentProcess.spawn({ cmd: agentCmd, args: agentArgs, cwd: agent.cwd ?? this.workDir, env, id, iso: this.iso, taskRoot: workRoot, workDir: this.workDir, cgroup: this.cgroup });
+    this.proc = proc;
+    const child = proc.child;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
       [child.stderr, "stderr"],
     ] as const) {
-      createInterface({ input: stream }).on("line", (line) => this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"));
+      if (stream) createInterface({ input: stream }).on("line", (line) => this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"));
     }
     child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
     child.once("close", (code, signal) => void this.onExit(code, signal));
@@ -164,7 +187,50 @@ export class TaskRun implements TaskHandle {
       this.stallTimer.unref();
     }
     if (this.lease.checkpoint?.broken) this.log.warn({ broken: this.lease.checkpoint.broken, resume_seq: this.lease.checkpoint.seq }, "checkpoint record lost; resuming from the newest intact one");
-    this.log.info({ pid: child.pid, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
+    this.log.info({ pid: child.pid, uid: id?.uid ?? null, own_uid: id?.own ?? false, isolation: this.iso.kind, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
+  }
+
+  // ---- state ---------------------------------------------------------------------
+
+  /** Applies a transition (task-state.ts) and carries out its effects: refuse the token, signal the tree. */
+  private apply(e: TaskEvent): boolean {
+    const t = next(this.state, e);
+    this.state = t.state;
+    if (t.effects.revoke) this.deps.revoke?.();
+    const grace = this.deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    switch (t.effects.signal) {
+      case "term":
+        void this.signal("SIGTERM");
+        break;
+      case "term_then_kill":
+        void this.signal("SIGTERM");
+        this.later(grace, () => void this.signal("SIGKILL"));
+        break;
+      case "term_later":
+        this.later(SUSPEND_GRACE_MS, () => {
+          void this.signal("SIGTERM");
+          this.later(grace, () => void this.signal("SIGKILL"));
+        });
+        break;
+      case "kill":
+        void this.signal("SIGKILL");
+        break;
+      case "none":
+        break;
+    }
+    return !t.ignored;
+  }
+
+  private later(ms: number, f: () => void): void {
+    const t = setTimeout(() => (this.timers.delete(t), f()), ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    if (!this.proc || this.state.kind === "done") return;
+    if (sig === "SIGKILL") this.log.warn({ state: this.state.kind }, "killing the agent's process tree");
+    await this.proc.signal(sig).catch((e: Error) => this.log.warn({ err: e.message }, "signalling the agent failed"));
   }
 
   // ---- runtime API -----------------------------------------------------------
@@ -187,7 +253,7 @@ export class TaskRun implements TaskHandle {
    * delta on the last checkpoint when the new state extends it, else the whole.
    */
   async checkpoint(state: AgentStateJson): Promise<RuntimeReply> {
-    if (this.reported || this.stopReason === "lost") return gone();
+    if (!tokenValid(this.state)) return gone();
     const cp = this.deps.cp;
     const delta = this.last ? diffState(this.last.state, state, this.last.seq) : null;
     let r = delta ? await cp.checkpoint(this.taskId, this.epoch, "delta", encodeDelta(delta)) : null;
@@ -218,24 +284,21 @@ export class TaskRun implements TaskHandle {
    * someone answers.
    */
   async approval(gate: string, message: string | undefined, details: unknown): Promise<RuntimeReply> {
-    if (this.reported || this.stopReason) return gone();
+    if (this.state.kind !== "running") return gone();
     const known = this.lease.task.approvals?.[gate];
     if (known) return { status: 200, body: { gate, ...known } };
     const r = await this.deps.cp.requestApproval(this.taskId, this.epoch, gate, message, details);
     if (r.kind !== "ok") return this.refused(r);
     if (r.value.state === "decided" && r.value.decision) return { status: 200, body: { gate, ...r.value.decision } };
-    this.stopReason = "suspended";
     this.log.info({ gate }, "task suspended at an approval gate");
-    const t = setTimeout(() => this.terminate(), SUSPEND_GRACE_MS);
-    t.unref();
+    this.apply({ kind: "stop", reason: "suspended" });
     return { status: 202, body: { gate, status: "suspended" } };
   }
 
   private checkStall(stallMs: number): void {
-    if (this.reported || this.stopReason || this.millisSinceProgress < stallMs) return;
-    this.stopReason = "stalled";
+    if (this.state.kind !== "running" || this.millisSinceProgress < stallMs) return;
     this.log.warn({ stall_ms: stallMs, silent_ms: this.millisSinceProgress }, "agent stalled; killing it");
-    this.child?.kill("SIGKILL");
+    this.apply({ kind: "stop", reason: "stalled" });
   }
 
   async result(result: unknown): Promise<RuntimeReply> {
@@ -267,7 +330,7 @@ export class TaskRun implements TaskHandle {
   }
 
   async threads(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
-    if (this.reported || this.stopReason === "lost") return gone();
+    if (!tokenValid(this.state)) return gone();
     const r = await forwardThreads(this.deps.cp, this.taskId, this.epoch, method, pathAndQuery, body);
     if (r.kind === "ok") return (this.lastProgressAt = Date.now()), { status: 200, body: r.value };
     // 409: a newer lease holds the task (or wrote the thread); 404 here is only a missing checkpoint.
@@ -277,43 +340,48 @@ export class TaskRun implements TaskHandle {
 
   // ---- control -----------------------------------------------------------------
 
-  /** The control plane no longer wants this attempt: cancelled, or the lease was lost. */
-  stop(reason: StopReason): void {
-    if (this.stopReason || this.reported) return;
-    this.stopReason = reason;
-    this.log.warn({ reason }, "stopping agent");
-    this.terminate();
+  /** The control plane no longer wants this attempt: cancelled, or the lease was lost. Token refused now, tree ended. */
+  stop(reason: "cancel" | "lost"): void {
+    if (this.apply({ kind: "stop", reason })) this.log.warn({ reason }, "stopping agent");
   }
 
-  private terminate(): void {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const t = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-    t.unref();
-    child.once("close", () => clearTimeout(t));
+  /** A drain asks the agent to stop; it may checkpoint first (the SDK waits for an in-flight checkpoint). */
+  drain(): void {
+    this.apply({ kind: "stop", reason: "drain" });
   }
 
-  /** Force the process down now (end of the drain grace period). */
+  /** Force the process tree down now (end of the drain grace period). */
   kill(): void {
-    this.child?.kill("SIGKILL");
+    this.apply({ kind: "force_kill" });
   }
 
-  private async report(send: () => Promise<CallResult<unknown>>, what: string): Promise<RuntimeReply> {
-    if (this.reported) return { status: 409, body: { error: { code: "conflict", message: "this task already reported its outcome" } } };
-    if (this.stopReason === "lost") return gone();
-    for (let i = 0; ; i++) {
-      const r = await send();
-      if (r.kind === "ok") {
-        this.reported = true;
-        this.log.info({ outcome: what }, "task reported");
-        return { status: 200, body: { ok: true } };
+  private async report(send: () => Promise<CallResult<unknown>>, what: "completed" | "failed"): Promise<RuntimeReply> {
+    const s = this.state;
+    if (s.kind === "reporting" || (s.kind === "stopping" && s.reason === "reported")) return { status: 409, body: { error: { code: "conflict", message: "this task already reported its outcome" } } };
+    if (s.kind !== "running" && !(s.kind === "stopping" && s.reason === "drain")) return gone();
+    this.apply({ kind: "report_begin", what });
+    let settle!: () => void;
+    this.reporting = new Promise<void>((r) => (settle = r));
+    try {
+      for (let i = 0; ; i++) {
+        const r = await send();
+        if (r.kind === "ok") {
+          // The token is refused from here on (before the agent has its 200), and the tree ends: SIGTERM, grace, SIGKILL.
+          this.apply({ kind: "report_ok" });
+          this.log.info({ outcome: what }, "task reported");
+          return { status: 200, body: { ok: true } };
+        }
+        if (r.kind === "network" && i < REPORT_TRIES) {
+          await new Promise((res) => setTimeout(res, 200 * 2 ** i));
+          continue;
+        }
+        const lost = r.kind === "http" && (r.status === 409 || r.status === 404);
+        this.apply({ kind: "report_refused", lost });
+        return lost ? gone(r.message) : this.refused(r);
       }
-      if (r.kind === "network" && i < REPORT_TRIES) {
-        await new Promise((res) => setTimeout(res, 200 * 2 ** i));
-        continue;
-      }
-      return this.refused(r);
+    } finally {
+      settle();
+      this.reporting = null;
     }
   }
 
@@ -321,40 +389,68 @@ export class TaskRun implements TaskHandle {
     if (r.kind === "network") return { status: 503, body: { error: { code: "unavailable", message: `control plane unreachable: ${r.message}` } } };
     if (r.status === 409 || r.status === 404) {
       // The lease is gone (expired and re-leased, or cancelled): this attempt must stop.
-      this.stopReason ??= "lost";
-      setImmediate(() => this.terminate());
+      this.apply({ kind: "stop", reason: "lost" });
       return gone(r.message);
     }
     return { status: r.status, body: { error: { code: r.code, message: r.message } } };
   }
 
-  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    this.log.info({ code, signal, reported: this.reported, stop: this.stopReason }, "agent exited");
+  private async onExit(rawCode: number | null, rawSignal: NodeJS.Signals | null): Promise<void> {
+    const { code, signal } = AgentProcess.exitOf(rawCode, rawSignal, this.iso);
     if (this.stallTimer) clearInterval(this.stallTimer);
+    // An outcome the agent posted just before it died is settled first: it decides what is reported.
+    if (this.reporting) await this.reporting;
+    const at = this.state;
+    const reason = at.kind === "stopping" ? at.reason : null;
+    this.log.info({ code, signal, state: at.kind, reason }, "agent exited");
+    this.apply({ kind: "exited" });
     const usage = await this.usage();
     // Killed for memory: the kernel's OOM killer acted inside this task's cgroup.
-    const oom = signal === "SIGKILL" && this.stopReason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
-    if (!this.reported) {
-      if (this.stopReason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
-      else if (this.stopReason === "stalled") {
-        const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-        await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
-      } else if (oom) {
-        const mb = this.lease.resources?.memory_mb;
-        this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
-        // Not retryable: the same work under the same limit would be killed again.
-        const err = { code: "resource_exhausted", message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer` };
-        await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
-      } else if (this.stopReason === null)
-        await this.retry(
-          () => this.outcomes.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
-          "failed",
-        );
-    }
+    const oom = signal === "SIGKILL" && reason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
+    // The tree is gone before the control plane hears the attempt is over (a retry never overlaps its leftovers).
+    await this.endTree();
+    if (reason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
+    else if (reason === "stalled") {
+      const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
+      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
+    } else if (reason === null && oom) {
+      const mb = this.lease.resources?.memory_mb;
+      this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
+      // Not retryable: the same work under the same limit would be killed again.
+      const err = { code: "resource_exhausted", message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer` };
+      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
+    } else if (reason === null)
+      await this.retry(
+        () => this.outcomes.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
+        "failed",
+      );
     if (usage) this.log.info({ usage }, "task usage");
+    await this.cleanUp();
+  }
+
+  /**
+   * Ends whatever of the tree is left and gives everything back; only then does
+   * the slot free (done): the cgroup killed and removed, the uid's processes and
+   * stray files gone (identity.ts), the task dir removed with the agent's own rights.
+   */
+  private treeEnded = false;
+
+  /** What outlived the agent (a daemonised child): its process group, cgroup and own uid go now; the cgroup is removed. */
+  private async endTree(): Promise<void> {
+    if (this.treeEnded) return;
+    this.treeEnded = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.proc) await this.proc.signal("SIGKILL").catch(() => undefined);
     await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
+  }
+
+  private async cleanUp(): Promise<void> {
+    await this.endTree();
+    const id = this.deps.identity ?? null;
+    if (this.workDir) await removeWorkDir(this.workDir, id).catch((e: Error) => this.log.warn({ err: e.message }, "task dir cleanup failed"));
+    if (id) await this.deps.releaseIdentity?.(id).catch((e: Error) => this.log.warn({ err: e.message }, "identity cleanup failed"));
     this.deps.gpus?.release(this.token);
-    if (this.workDir && !this.deps.agent.cwd) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     this.resolveDone();
   }
 
@@ -368,16 +464,11 @@ export class TaskRun implements TaskHandle {
     this.log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");
   }
 
-  /** A drain asks the agent to stop; it may checkpoint first (the SDK waits for an in-flight checkpoint). */
-  drain(): void {
-    if (this.stopReason || this.reported) return;
-    this.stopReason = "drain";
-    this.child?.kill("SIGTERM");
-  }
-
   /** How the task ended on this runner, for the runner's metrics. */
   get outcome(): string {
-    return this.reported ? "reported" : (this.stopReason ?? "exited");
+    const s = this.state;
+    const r = s.kind === "done" || s.kind === "stopping" ? s.reason : "exited";
+    return r === "reported" ? "reported" : r === "start_failed" ? "lost" : r;
   }
 
   get millisSinceProgress(): number {

@@ -28,6 +28,7 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { readFileSync } from "node:fs";
 
 export interface OfficeOSSaverOptions {
   /** Control plane base URL, e.g. https://officeos.example.com (direct mode, with apiKey). */
@@ -36,7 +37,7 @@ export interface OfficeOSSaverOptions {
   apiKey?: string;
   /** The runner's runtime API (runner mode, with taskToken); defaults to OFFICEOS_RUNTIME_API. */
   runtimeApi?: string;
-  /** The agent process's task token; defaults to OFFICEOS_TASK_TOKEN. */
+  /** The agent process's task token; defaults to the file OFFICEOS_TASK_TOKEN_FILE names, else OFFICEOS_TASK_TOKEN. */
   taskToken?: string;
   /** Where defaults are read from (process.env when absent). */
   env?: Record<string, string | undefined>;
@@ -93,6 +94,16 @@ interface Connection {
   token: string;
 }
 
+/** The task token from the 0600 file the runner names in OFFICEOS_TASK_TOKEN_FILE, when there is one. */
+function readTokenFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function connect(o: OfficeOSSaverOptions): Connection {
   const env = o.env ?? process.env;
   const trim = (u: string) => u.replace(/\/+$/, "");
@@ -101,10 +112,10 @@ function connect(o: OfficeOSSaverOptions): Connection {
     return { base: trim(o.url), prefix: "/v1", token: o.apiKey };
   }
   const runtime = o.runtimeApi ?? env.OFFICEOS_RUNTIME_API;
-  const task = o.taskToken ?? env.OFFICEOS_TASK_TOKEN;
+  const task = o.taskToken ?? readTokenFile(env.OFFICEOS_TASK_TOKEN_FILE) ?? env.OFFICEOS_TASK_TOKEN;
   if (runtime && task) return { base: trim(runtime), prefix: "", token: task };
   if (env.OFFICEOS_URL && env.OFFICEOS_API_KEY) return { base: trim(env.OFFICEOS_URL), prefix: "/v1", token: env.OFFICEOS_API_KEY };
-  throw new Error("OfficeOSSaver: give url and apiKey, or run under an OfficeOS runner (OFFICEOS_RUNTIME_API, OFFICEOS_TASK_TOKEN), or set OFFICEOS_URL and OFFICEOS_API_KEY");
+  throw new Error("OfficeOSSaver: give url and apiKey, or run under an OfficeOS runner (OFFICEOS_RUNTIME_API, OFFICEOS_TASK_TOKEN_FILE or OFFICEOS_TASK_TOKEN), or set OFFICEOS_URL and OFFICEOS_API_KEY");
 }
 
 export class OfficeOSSaver extends BaseCheckpointSaver {
