@@ -8,5 +8,11 @@ const needsRedis = skipWithout("redis-server") ? ["test/unit/redis-bridge.test.t
 export default defineConfig({
   // Deadlines far above what a test needs on a quiet machine: the suites run in parallel on two
   // cores, beside other load; a test that must be quick says so in a benchmark, not here.
-  test: { include: ["test/unit/**/*.test.ts"], exclude: [...configDefaults.exclude, ...needsRedis], environment: "node", testTimeout: 30_000, hookTimeout: 60_000 },
+  test: {
+    include: ["test/unit/**/*.test.ts"],
+    exclude: [...configDefaults.exclude, ...needsRedis],
+    environment: "node",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
 });

@@ -22,5 +22,11 @@ export default defineConfig({
       },
     })),
   ],
-  test: { include: noRedis ? [] : ["test/workers-redis/**/*.test.ts"], passWithNoTests: noRedis, globalSetup: noRedis ? [] : ["test/workers-redis/global-setup.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
+  test: {
+    include: noRedis ? [] : ["test/workers-redis/**/*.test.ts"],
+    passWithNoTests: noRedis,
+    globalSetup: noRedis ? [] : ["test/workers-redis/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
 });

@@ -27,7 +27,14 @@ interface Stats {
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number): number => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] as number };
+  return {
+    n: s.length,
+    p50: q(50),
+    p90: q(90),
+    p99: q(99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    max: s[s.length - 1] as number,
+  };
 }
 
 const arrivals = new Map<string, (t: number) => void>();
@@ -41,7 +48,8 @@ await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 /** The agent: its first act is the runtime API call an SDK agent makes (GET /task). */
-const program = "fetch(process.env.OFFICEOS_RUNTIME_API + '/task/' + process.env.OFFICEOS_TASK_ID).then((r) => r.text()).then(() => process.exit(0))";
+const program =
+  "fetch(process.env.OFFICEOS_RUNTIME_API + '/task/' + process.env.OFFICEOS_TASK_ID).then((r) => r.text()).then(() => process.exit(0))";
 
 async function once(id: string, cgroup: boolean, setup: Awaited<ReturnType<typeof detectCgroups>>): Promise<number> {
   const arrived = new Promise<number>((r) => arrivals.set(id, r));
@@ -53,9 +61,15 @@ async function once(id: string, cgroup: boolean, setup: Awaited<ReturnType<typeo
     cg = await TaskCgroup.create(setup, `bench-${id}`, { cpuMillis: 1000, memoryMb: 256, pidsMax: 512 });
     [cmd, args] = cg.wrap(cmd, args);
   }
-  const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OFFICEOS_RUNTIME_API: base, OFFICEOS_TASK_ID: id }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(cmd, args, {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OFFICEOS_RUNTIME_API: base, OFFICEOS_TASK_ID: id },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const t1 = await Promise.race([arrived, exited.then((code) => Promise.reject(new Error(`agent exited with ${code} before its first call`)))]);
+  const t1 = await Promise.race([
+    arrived,
+    exited.then((code) => Promise.reject(new Error(`agent exited with ${code} before its first call`))),
+  ]);
   await exited;
   arrivals.delete(id);
   await cg?.destroy();
@@ -68,7 +82,7 @@ const ours: number[] = [];
 for (let i = 0; i < N + WARMUP; i++) {
   const a = await once(`p${i}`, false, setup);
   const b = await once(`c${i}`, true, setup);
-  if (i >= WARMUP) (plain.push(a), ours.push(b));
+  if (i >= WARMUP) plain.push(a), ours.push(b);
 }
 server.close();
 const cg = stats(ours);

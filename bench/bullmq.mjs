@@ -34,7 +34,10 @@ const connection = (port) => ({ host: "127.0.0.1", port, maxRetriesPerRequest: n
 if (argv[0] === "--worker") {
   // One worker process: a no-op processor; says "ready" once connected and blocking.
   const [, port, queue, concurrency] = argv;
-  const worker = new Worker(queue, async () => null, { connection: connection(Number(port)), concurrency: Number(concurrency) });
+  const worker = new Worker(queue, async () => null, {
+    connection: connection(Number(port)),
+    concurrency: Number(concurrency),
+  });
   await worker.waitUntilReady();
   process.stdout.write("ready\n");
   process.on("SIGTERM", () => void worker.close().then(() => process.exit(0)));
@@ -43,7 +46,14 @@ if (argv[0] === "--worker") {
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
+  return {
+    n: s.length,
+    p50: q(50),
+    p90: q(90),
+    p99: q(99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    max: s[s.length - 1],
+  };
 }
 
 function freePort() {
@@ -61,9 +71,19 @@ async function startRedis(dir) {
   const port = await freePort();
   // No snapshots: nothing forks mid-run, and shutdown has nothing to save (a failed save makes
   // redis-server refuse SIGTERM once the temp dir is gone).
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   for (let i = 0; i < 100; i++) {
-    const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const c = new Redis({
+      host: "127.0.0.1",
+      port,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     c.on("error", () => undefined); // not up yet: the loop tries again
     try {
       await c.connect();
@@ -115,7 +135,11 @@ async function throughput(port, n, workers, concurrency) {
   const children = [];
   await Promise.all(
     Array.from({ length: workers }, () => {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--worker", String(port), name, String(concurrency)], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--worker", String(port), name, String(concurrency)],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
       children.push(child);
       return new Promise((res, rej) => {
         child.stdout.on("data", (d) => d.toString().includes("ready") && res());
@@ -124,7 +148,8 @@ async function throughput(port, n, workers, concurrency) {
     }),
   );
   const t0 = now();
-  for (let i = 0; i < n; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: "job", data: { i: i + j } })));
+  for (let i = 0; i < n; i += 500)
+    await queue.addBulk(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: "job", data: { i: i + j } })));
   let done = 0;
   while ((done = await queue.getCompletedCount()) < n) await sleep(2);
   const seconds = (now() - t0) / 1000;
@@ -164,7 +189,13 @@ async function main() {
       }),
     );
   } finally {
-    await new Promise((r) => (redis.child.once("exit", r), redis.child.kill("SIGTERM"), setTimeout(() => (redis.child.kill("SIGKILL"), r()), 5000).unref()));
+    await new Promise(
+      (r) => (
+        redis.child.once("exit", r),
+        redis.child.kill("SIGTERM"),
+        setTimeout(() => (redis.child.kill("SIGKILL"), r()), 5000).unref()
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);

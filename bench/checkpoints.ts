@@ -60,13 +60,22 @@ export interface Stats {
 function stats(samples: readonly number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] ?? NaN };
+  return {
+    n: s.length,
+    p50: q(50),
+    p90: q(90),
+    p99: q(99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    max: s[s.length - 1] ?? NaN,
+  };
 }
 
 // ---- deterministic content ------------------------------------------------
 
-
-const WORDS = "the agent runner checkpoint state lease epoch tool call result message user assistant plan step retry order invoice customer search query table row value error fix deploy build test review merge branch commit queue worker durable object storage chunk delta full restore".split(" ");
+const WORDS =
+  "the agent runner checkpoint state lease epoch tool call result message user assistant plan step retry order invoice customer search query table row value error fix deploy build test review merge branch commit queue worker durable object storage chunk delta full restore".split(
+    " ",
+  );
 
 /** About `chars` characters of word salad: no compression anywhere, but not trivially repetitive either. */
 function text(rand: () => number, chars: number): string {
@@ -77,7 +86,10 @@ function text(rand: () => number, chars: number): string {
 
 /** Alternating user / assistant messages of about 200 characters (about 50 tokens) each. */
 function messages(rand: () => number, n: number, from = 0): Msg[] {
-  return Array.from({ length: n }, (_, i) => ({ role: (from + i) % 2 === 0 ? "user" : "assistant", content: text(rand, 200) }));
+  return Array.from({ length: n }, (_, i) => ({
+    role: (from + i) % 2 === 0 ? "user" : "assistant",
+    content: text(rand, 200),
+  }));
 }
 
 /** A conversation state whose AgentState encoding is about `bytes` long. */
@@ -115,7 +127,12 @@ async function peer(): Promise<Record<string, unknown>> {
   const MARKS = (quick ? [10, 50, 100] : [50, 100, 250, 500]).filter((t) => t <= TURNS);
   const require = createRequire(import.meta.url);
   const versions = Object.fromEntries(
-    ["@langchain/langgraph-checkpoint", "@langchain/langgraph-checkpoint-sqlite", "@langchain/core", "better-sqlite3"].map((p) => [p, (require(`${p}/package.json`) as { version: string }).version]),
+    [
+      "@langchain/langgraph-checkpoint",
+      "@langchain/langgraph-checkpoint-sqlite",
+      "@langchain/core",
+      "better-sqlite3",
+    ].map((p) => [p, (require(`${p}/package.json`) as { version: string }).version]),
   );
   log(`peer: ${TURNS} turns, LangGraph savers ${JSON.stringify(versions)}`);
   const dir = mkdtempSync(join(tmpdir(), "officeos-bench-lg-"));
@@ -127,7 +144,8 @@ async function peer(): Promise<Record<string, unknown>> {
   const memoryBytes = () => {
     let n = 0;
     // storage[thread][namespace][checkpoint id] = [serialized checkpoint, serialized metadata, parent id]
-    for (const ns of Object.values(memory.storage)) for (const byId of Object.values(ns)) for (const [cp] of Object.values(byId)) n += cp.byteLength;
+    for (const ns of Object.values(memory.storage))
+      for (const byId of Object.values(ns)) for (const [cp] of Object.values(byId)) n += cp.byteLength;
     return n;
   };
 
@@ -155,7 +173,10 @@ async function peer(): Promise<Record<string, unknown>> {
       const answer = text(rand, 200);
 
       // LangGraph: messagesStateReducer gives every message an id; the loop saves the whole channel every step.
-      lgMessages.push(new HumanMessage({ content: user, id: crypto.randomUUID() }), new AIMessage({ content: answer, id: crypto.randomUUID() }));
+      lgMessages.push(
+        new HumanMessage({ content: user, id: crypto.randomUUID() }),
+        new AIMessage({ content: answer, id: crypto.randomUUID() }),
+      );
       const checkpoint = (): Checkpoint => ({
         v: 4,
         id: uuid6(-1),
@@ -166,16 +187,28 @@ async function peer(): Promise<Record<string, unknown>> {
       });
       const metadata: CheckpointMetadata = { source: "loop", step: turn, parents: {} };
       let t0 = now();
-      const m = await memory.put({ configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: memParent } }, checkpoint(), metadata);
+      const m = await memory.put(
+        { configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: memParent } },
+        checkpoint(),
+        metadata,
+      );
       memMs.push(now() - t0);
       memParent = m.configurable?.checkpoint_id as string;
       t0 = now();
-      const s = await sqlite.put({ configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: sqlParent } }, checkpoint(), metadata);
+      const s = await sqlite.put(
+        { configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: sqlParent } },
+        checkpoint(),
+        metadata,
+      );
       sqlMs.push(now() - t0);
       sqlParent = s.configurable?.checkpoint_id as string;
 
       // Ours: the state the agent hands the runner; the runner diffs against the last one it sent.
-      ourState.messages = [...(ourState.messages ?? []), { role: "user", content: user }, { role: "assistant", content: answer }];
+      ourState.messages = [
+        ...(ourState.messages ?? []),
+        { role: "user", content: user },
+        { role: "assistant", content: answer },
+      ];
       ourState.cursor = { step: turn };
       const next: AgentStateJson = { ...ourState };
       t0 = now();
@@ -190,7 +223,14 @@ async function peer(): Promise<Record<string, unknown>> {
       const lastFull = chain.map((r) => r.kind).lastIndexOf("full");
       const full = chain[lastFull] as Rec;
       const deltas = chain.slice(lastFull + 1);
-      if (d && shouldCompact(deltas.length, deltas.reduce((n, r) => n + r.bytes.byteLength, 0), full.bytes.byteLength)) {
+      if (
+        d &&
+        shouldCompact(
+          deltas.length,
+          deltas.reduce((n, r) => n + r.bytes.byteLength, 0),
+          full.bytes.byteLength,
+        )
+      ) {
         const c0 = now();
         const folded = foldChain(chain.slice(lastFull));
         if (folded.kind !== "ok" || folded.broken || folded.seq !== seq) throw new Error("our chain does not fold");
@@ -203,7 +243,9 @@ async function peer(): Promise<Record<string, unknown>> {
       }
 
       if (MARKS.includes(turn)) {
-        const lgSqlite = Number((db.prepare("SELECT SUM(length(checkpoint)) AS b FROM checkpoints").get() as { b: number }).b);
+        const lgSqlite = Number(
+          (db.prepare("SELECT SUM(length(checkpoint)) AS b FROM checkpoints").get() as { b: number }).b,
+        );
         const ours = chain.reduce((n, r) => n + r.bytes.byteLength, 0);
         const p: PeerCurvePoint = {
           turn,
@@ -211,18 +253,27 @@ async function peer(): Promise<Record<string, unknown>> {
           sqlite_saver_bytes: lgSqlite,
           sqlite_file_bytes: fileBytes(),
           ours_bytes: ours,
-          ours_records: { full: chain.filter((r) => r.kind === "full").length, delta: chain.filter((r) => r.kind === "delta").length },
+          ours_records: {
+            full: chain.filter((r) => r.kind === "full").length,
+            delta: chain.filter((r) => r.kind === "delta").length,
+          },
           ratio_memory_over_ours: 0,
           ratio_sqlite_over_ours: lgSqlite / ours,
         };
         p.ratio_memory_over_ours = p.memory_saver_bytes / ours;
         curve.push(p);
-        log(`peer: turn ${turn}: MemorySaver ${p.memory_saver_bytes} B, SqliteSaver ${lgSqlite} B (file ${p.sqlite_file_bytes} B), ours ${ours} B`);
+        log(
+          `peer: turn ${turn}: MemorySaver ${p.memory_saver_bytes} B, SqliteSaver ${lgSqlite} B (file ${p.sqlite_file_bytes} B), ours ${ours} B`,
+        );
       }
     }
     // The chain we kept must restore the conversation exactly.
     const folded = foldChain(chain.slice(chain.map((r) => r.kind).lastIndexOf("full")));
-    if (folded.kind !== "ok" || JSON.stringify(folded.state.messages) !== JSON.stringify(ourState.messages) || folded.state.cursor?.step !== TURNS)
+    if (
+      folded.kind !== "ok" ||
+      JSON.stringify(folded.state.messages) !== JSON.stringify(ourState.messages) ||
+      folded.state.cursor?.step !== TURNS
+    )
       throw new Error("our kept chain does not restore the conversation");
     const restored = await sqlite.getTuple({ configurable: { thread_id: thread } });
     const n = (restored?.checkpoint.channel_values as { messages?: unknown[] } | undefined)?.messages?.length;
@@ -240,16 +291,19 @@ async function peer(): Promise<Record<string, unknown>> {
     versions,
     method: {
       conversation: "one user and one assistant message of 200 characters a turn; one checkpoint a turn on every side",
-      langgraph: "saver.put() with a v4 checkpoint whose channel_values.messages is the whole list of HumanMessage/AIMessage (with ids, as messagesStateReducer assigns them); metadata {source:'loop'}; no putWrites. A compiled graph writes 2-3 checkpoints a turn (input, each node) plus writes, so this understates LangGraph's bytes",
+      langgraph:
+        "saver.put() with a v4 checkpoint whose channel_values.messages is the whole list of HumanMessage/AIMessage (with ids, as messagesStateReducer assigns them); metadata {source:'loop'}; no putWrites. A compiled graph writes 2-3 checkpoints a turn (input, each node) plus writes, so this understates LangGraph's bytes",
       memory_saver_bytes: "sum of the serialized checkpoints in MemorySaver.storage (metadata not counted)",
-      sqlite_saver_bytes: "SELECT SUM(length(checkpoint)) FROM checkpoints; sqlite_file_bytes is the database file plus its WAL",
+      sqlite_saver_bytes:
+        "SELECT SUM(length(checkpoint)) FROM checkpoints; sqlite_file_bytes is the database file plus its WAL",
       ours: "the first state as encodeState, then one encodeDelta a turn (diffState against the previous state); compaction into encodeState of the folded chain when shouldCompact() says so (64 deltas, or the deltas weigh as much as the full record), keeping the two newest full records and the deltas after them; sum of record bytes (row overhead not counted)",
-      ours_ms: "diffState + encodeDelta (encodeState for the first), what the runner does per checkpoint; compaction (fold + encodeState, AgentDO side) timed apart",
+      ours_ms:
+        "diffState + encodeDelta (encodeState for the first), what the runner does per checkpoint; compaction (fold + encodeState, AgentDO side) timed apart",
     },
     curve,
     bytes_per_message_at_last_turn: {
       // What one message costs in one stored copy: theirs is JSON of a LangChain message, ours a protobuf Message.
-      langgraph_serialized: per(last.memory_saver_bytes, 2 * TURNS * (TURNS + 1) / 2),
+      langgraph_serialized: per(last.memory_saver_bytes, (2 * TURNS * (TURNS + 1)) / 2),
       ours_full_record: (() => {
         const f = chain.find((r) => r.kind === "full");
         return f ? f.bytes.byteLength / 2 / f.seq : null;
@@ -258,7 +312,10 @@ async function peer(): Promise<Record<string, unknown>> {
     put_ms: { memory_saver: stats(memMs), sqlite_saver: stats(sqlMs), ours: stats(oursMs) },
     put_ms_last_tenth: { memory_saver: tail(memMs), sqlite_saver: tail(sqlMs), ours: tail(oursMs) },
     ours_compaction_ms: compactMs.length ? stats(compactMs) : null,
-    ratio_at_last_turn: { memory_saver_over_ours: last.ratio_memory_over_ours, sqlite_saver_over_ours: last.ratio_sqlite_over_ours },
+    ratio_at_last_turn: {
+      memory_saver_over_ours: last.ratio_memory_over_ours,
+      sqlite_saver_over_ours: last.ratio_sqlite_over_ours,
+    },
   };
 }
 
@@ -275,7 +332,10 @@ interface Stack {
 async function req(url: string, init: RequestInit = {}): Promise<{ status: number; body: Uint8Array }> {
   const r = await fetch(url, init);
   const body = new Uint8Array(await r.arrayBuffer());
-  if (!r.ok) throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${r.status} ${new TextDecoder().decode(body.subarray(0, 300))}`);
+  if (!r.ok)
+    throw new Error(
+      `${init.method ?? "GET"} ${url}: HTTP ${r.status} ${new TextDecoder().decode(body.subarray(0, 300))}`,
+    );
   return { status: r.status, body };
 }
 
@@ -309,25 +369,56 @@ const HISTORY_TOKENS = 50_000;
 async function http(stack: Stack): Promise<Record<string, unknown>> {
   const auth = (k: string) => ({ authorization: `Bearer ${k}` });
   const api = async <T>(method: string, path: string, key: string, body: unknown): Promise<T> =>
-    json<T>((await req(`${stack.cp}${path}`, { method, headers: { ...auth(key), "content-type": "application/json" }, body: JSON.stringify(body) })).body);
+    json<T>(
+      (
+        await req(`${stack.cp}${path}`, {
+          method,
+          headers: { ...auth(key), "content-type": "application/json" },
+          body: JSON.stringify(body),
+        })
+      ).body,
+    );
 
   // One task (one AgentDO) per size and one for the deltas, all leased by one runner for their epochs.
-  const { runner } = await api<{ runner: { id: string } }>("POST", "/v1/runners", stack.runnerKey, { name: "bench-checkpoints", capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 600_000 });
+  const { runner } = await api<{ runner: { id: string } }>("POST", "/v1/runners", stack.runnerKey, {
+    name: "bench-checkpoints",
+    capacity: { cpu: 1e9, memory_mb: 1e9 },
+    lease_ttl_ms: 600_000,
+  });
   const names = [...SIZES.map((s) => s.name), "delta"];
   const ids = new Map<string, string>();
-  for (const name of names) ids.set(name, (await api<{ task: { id: string } }>("POST", "/v1/tasks", stack.submitKey, { agent: "echo", input: { bench: name } })).task.id);
+  for (const name of names)
+    ids.set(
+      name,
+      (
+        await api<{ task: { id: string } }>("POST", "/v1/tasks", stack.submitKey, {
+          agent: "echo",
+          input: { bench: name },
+        })
+      ).task.id,
+    );
   const epochs = new Map<string, number>();
   /** Lease tokens (issue #7): required on every checkpoint and heartbeat, renewed by each heartbeat. */
   const tokens = new Map<string, string>();
   for (let tries = 0; epochs.size < names.length && tries < 20; tries++) {
-    const { leases } = await api<{ leases: { task: { id: string }; epoch: number; lease_token: string }[] }>("POST", `/v1/runners/${runner.id}/lease`, stack.runnerKey, { max_tasks: names.length, wait_ms: 1000 });
-    for (const l of leases) (epochs.set(l.task.id, l.epoch), tokens.set(l.task.id, l.lease_token));
+    const { leases } = await api<{ leases: { task: { id: string }; epoch: number; lease_token: string }[] }>(
+      "POST",
+      `/v1/runners/${runner.id}/lease`,
+      stack.runnerKey,
+      { max_tasks: names.length, wait_ms: 1000 },
+    );
+    for (const l of leases) epochs.set(l.task.id, l.epoch), tokens.set(l.task.id, l.lease_token);
   }
   if (epochs.size < names.length) throw new Error(`leased ${epochs.size} of ${names.length} bench tasks`);
   const heartbeat = async () => {
-    const a = await api<{ lease_tokens?: Record<string, string> }>("POST", `/v1/runners/${runner.id}/heartbeat`, stack.runnerKey, {
-      leases: [...ids.values()].map((id) => ({ task_id: id, epoch: epochs.get(id), lease_token: tokens.get(id) })),
-    });
+    const a = await api<{ lease_tokens?: Record<string, string> }>(
+      "POST",
+      `/v1/runners/${runner.id}/heartbeat`,
+      stack.runnerKey,
+      {
+        leases: [...ids.values()].map((id) => ({ task_id: id, epoch: epochs.get(id), lease_token: tokens.get(id) })),
+      },
+    );
     for (const [id, t] of Object.entries(a.lease_tokens ?? {})) tokens.set(id, t);
     return a;
   };
@@ -337,15 +428,32 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
       (
         await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, {
           method: "PUT",
-          headers: { ...auth(stack.runnerKey), "content-type": PROTOBUF, "officeos-epoch": String(epochs.get(taskId)), "officeos-lease-token": tokens.get(taskId) ?? "", "officeos-checkpoint-kind": kind },
+          headers: {
+            ...auth(stack.runnerKey),
+            "content-type": PROTOBUF,
+            "officeos-epoch": String(epochs.get(taskId)),
+            "officeos-lease-token": tokens.get(taskId) ?? "",
+            "officeos-checkpoint-kind": kind,
+          },
           body: bytes,
         })
       ).body,
     );
   const getOurs = async (taskId: string, identity = false) =>
-    (await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, { headers: { ...auth(stack.runnerKey), accept: PROTOBUF, ...(identity ? { "accept-encoding": "identity" } : {}) } })).body;
-  const putFloor = async (key: string, bytes: Uint8Array) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, { method: "PUT", body: bytes })).body;
-  const getFloor = async (key: string, identity = false) => (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, identity ? { headers: { "accept-encoding": "identity" } } : {})).body;
+    (
+      await req(`${stack.cp}/v1/tasks/${taskId}/checkpoint`, {
+        headers: { ...auth(stack.runnerKey), accept: PROTOBUF, ...(identity ? { "accept-encoding": "identity" } : {}) },
+      })
+    ).body;
+  const putFloor = async (key: string, bytes: Uint8Array) =>
+    (await req(`${stack.floor}/blob?k=${encodeURIComponent(key)}`, { method: "PUT", body: bytes })).body;
+  const getFloor = async (key: string, identity = false) =>
+    (
+      await req(
+        `${stack.floor}/blob?k=${encodeURIComponent(key)}`,
+        identity ? { headers: { "accept-encoding": "identity" } } : {},
+      )
+    ).body;
   const proxy = async () => (await req(`${stack.floor}/healthz`)).body;
   const time = async (f: () => Promise<unknown>) => {
     const t0 = now();
@@ -360,7 +468,9 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     const bytes = encodeState(state);
     const taskId = ids.get(size.name) as string;
     const key = `size-${size.bytes}`;
-    log(`http: full ${size.name} (${bytes.byteLength} B, ${state.messages?.length} messages), ${size.n} of each operation in ${ROUNDS} rounds`);
+    log(
+      `http: full ${size.name} (${bytes.byteLength} B, ${state.messages?.length} messages), ${size.n} of each operation in ${ROUNDS} rounds`,
+    );
     // Warm up both sides, and check each answers with the bytes it was given.
     const warm = quick ? 1 : Math.max(2, Math.min(20, Math.round(size.n / 10)));
     for (let i = 0; i < warm; i++) {
@@ -369,10 +479,12 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
       await proxy();
     }
     const back = unwrapCheckpoint(await getOurs(taskId));
-    if (back.state.byteLength !== bytes.byteLength || decodeState(back.state).kind !== "ok") throw new Error(`${size.name}: our restore is not the state written`);
+    if (back.state.byteLength !== bytes.byteLength || decodeState(back.state).kind !== "ok")
+      throw new Error(`${size.name}: our restore is not the state written`);
     const floorBack = await getFloor(key);
-    if (floorBack.byteLength !== bytes.byteLength || floorBack[floorBack.length - 1] !== bytes[bytes.length - 1]) throw new Error(`${size.name}: the floor's read is not the bytes written`);
-    for (let i = 0; i < (quick ? 0 : warm); i++) (await getOurs(taskId), await getFloor(key));
+    if (floorBack.byteLength !== bytes.byteLength || floorBack[floorBack.length - 1] !== bytes[bytes.length - 1])
+      throw new Error(`${size.name}: the floor's read is not the bytes written`);
+    for (let i = 0; i < (quick ? 0 : warm); i++) await getOurs(taskId), await getFloor(key);
 
     const w: number[] = [];
     const fw: number[] = [];
@@ -409,7 +521,9 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     row.ratio_write_p50 = row.write_ms.p50 / row.floor_write_ms.p50;
     row.ratio_read_p50 = row.read_ms.p50 / row.floor_read_ms.p50;
     row.ratio_read_identity_p50 = row.read_identity_ms.p50 / row.floor_read_identity_ms.p50;
-    log(`http: ${size.name}: write p50 ${row.write_ms.p50.toFixed(2)} ms (floor ${row.floor_write_ms.p50.toFixed(2)}), read p50 ${row.read_ms.p50.toFixed(2)} ms (floor ${row.floor_read_ms.p50.toFixed(2)})`);
+    log(
+      `http: ${size.name}: write p50 ${row.write_ms.p50.toFixed(2)} ms (floor ${row.floor_write_ms.p50.toFixed(2)}), read p50 ${row.read_ms.p50.toFixed(2)} ms (floor ${row.floor_read_ms.p50.toFixed(2)})`,
+    );
     sizes.push(row);
   }
 
@@ -417,7 +531,9 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
   const taskId = ids.get("delta") as string;
   const history = messages(mulberry32(7), (HISTORY_TOKENS * 4) / 200);
   const base = encodeState({ messages: history, cursor: { step: history.length } });
-  log(`http: deltas: ${N_DELTAS} one-message deltas on a ${history.length}-message history (${base.byteLength} B full record)`);
+  log(
+    `http: deltas: ${N_DELTAS} one-message deltas on a ${history.length}-message history (${base.byteLength} B full record)`,
+  );
   await heartbeat();
   let seq = (await putOurs(taskId, base, "full")).seq;
   const rand = mulberry32(8);
@@ -427,7 +543,11 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
   let deltaBytes = 0;
   const WARM_DELTAS = quick ? 2 : 20;
   for (let i = 0; i < N_DELTAS + WARM_DELTAS; i++) {
-    const d = encodeDelta({ base_seq: seq, messages: messages(rand, 1, history.length + i), cursor: { step: history.length + i + 1 } });
+    const d = encodeDelta({
+      base_seq: seq,
+      messages: messages(rand, 1, history.length + i),
+      cursor: { step: history.length + i + 1 },
+    });
     deltaBytes += d.byteLength;
     const t0 = now();
     const saved = await putOurs(taskId, d, "delta");
@@ -436,11 +556,12 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     seq = saved.seq;
     // The floor gets the same bytes, in alternation, so drift hits both alike.
     const ft = await time(() => putFloor("delta", d));
-    if (i >= WARM_DELTAS) (dMs.push(dt), dKinds.push(saved.kind), fdMs.push(ft));
+    if (i >= WARM_DELTAS) dMs.push(dt), dKinds.push(saved.kind), fdMs.push(ft);
   }
   const restored = unwrapCheckpoint(await getOurs(taskId));
   const folded = decodeState(restored.state);
-  if (folded.kind !== "ok" || folded.state.messages?.length !== history.length + N_DELTAS + WARM_DELTAS) throw new Error("deltas: the restored state does not hold every message");
+  if (folded.kind !== "ok" || folded.state.messages?.length !== history.length + N_DELTAS + WARM_DELTAS)
+    throw new Error("deltas: the restored state does not hold every message");
   const compacted = dMs.filter((_, i) => dKinds[i] === "full");
   const plain = dMs.filter((_, i) => dKinds[i] === "delta");
   const delta = {
@@ -458,15 +579,20 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
     ratio_p50: 0,
   };
   delta.ratio_p50 = delta.delta_ms.p50 / delta.floor_write_ms.p50;
-  log(`http: deltas: p50 ${delta.delta_ms.p50.toFixed(2)} ms, p99 ${delta.delta_ms.p99.toFixed(2)} ms (${compacted.length} compacting), floor p50 ${delta.floor_write_ms.p50.toFixed(2)} ms`);
+  log(
+    `http: deltas: p50 ${delta.delta_ms.p50.toFixed(2)} ms, p99 ${delta.delta_ms.p99.toFixed(2)} ms (${compacted.length} compacting), floor p50 ${delta.floor_write_ms.p50.toFixed(2)} ms`,
+  );
   await api("DELETE", `/v1/runners/${runner.id}`, stack.runnerKey, undefined).catch(() => undefined);
 
   return {
     method: {
-      runtime: "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir; Node fetch with keep-alive, one request at a time",
+      runtime:
+        "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir; Node fetch with keep-alive, one request at a time",
       ours: "PUT /v1/tasks/{id}/checkpoint with content-type application/x-protobuf, OfficeOS-Epoch and OfficeOS-Checkpoint-Kind (body = encodeState or encodeDelta); GET with Accept: application/x-protobuf; time from the request to the last byte of the answer",
-      floor: "bench/floor/worker.js: PUT /blob stores the request body as is in a bare Durable Object's SQLite storage in 1 MiB chunks (replacing the last one), GET /blob reads it back with content-type application/x-protobuf as ours; one object per size, as each task has its own AgentDO",
-      encoding: "Node's fetch accepts gzip, and wrangler dev gzips application/x-protobuf answers for it, on both sides alike; read_identity_ms and floor_read_identity_ms are the same reads with Accept-Encoding: identity",
+      floor:
+        "bench/floor/worker.js: PUT /blob stores the request body as is in a bare Durable Object's SQLite storage in 1 MiB chunks (replacing the last one), GET /blob reads it back with content-type application/x-protobuf as ours; one object per size, as each task has its own AgentDO",
+      encoding:
+        "Node's fetch accepts gzip, and wrangler dev gzips application/x-protobuf answers for it, on both sides alike; read_identity_ms and floor_read_identity_ms are the same reads with Accept-Encoding: identity",
       proxy: "GET /healthz on the floor worker: no Durable Object, no storage; what the local proxy costs a request",
       states: "conversations of 200-character messages sized to the encoded AgentState",
       rounds: ROUNDS,
@@ -482,16 +608,34 @@ async function http(stack: Stack): Promise<Record<string, unknown>> {
 
 function stackFromEnv(): Stack | null {
   const e = process.env;
-  if (!e.OFFICEOS_BENCH_CP_URL || !e.OFFICEOS_BENCH_FLOOR_URL || !e.OFFICEOS_BENCH_RUNNER_KEY || !e.OFFICEOS_BENCH_SUBMIT_KEY) return null;
-  return { cp: e.OFFICEOS_BENCH_CP_URL, floor: e.OFFICEOS_BENCH_FLOOR_URL, runnerKey: e.OFFICEOS_BENCH_RUNNER_KEY, submitKey: e.OFFICEOS_BENCH_SUBMIT_KEY };
+  if (
+    !e.OFFICEOS_BENCH_CP_URL ||
+    !e.OFFICEOS_BENCH_FLOOR_URL ||
+    !e.OFFICEOS_BENCH_RUNNER_KEY ||
+    !e.OFFICEOS_BENCH_SUBMIT_KEY
+  )
+    return null;
+  return {
+    cp: e.OFFICEOS_BENCH_CP_URL,
+    floor: e.OFFICEOS_BENCH_FLOOR_URL,
+    runnerKey: e.OFFICEOS_BENCH_RUNNER_KEY,
+    submitKey: e.OFFICEOS_BENCH_SUBMIT_KEY,
+  };
 }
 
 async function ownStack<T>(f: (s: Stack) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "officeos-bench-cp-"));
   const admin = "bench-operator";
-  const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
+  const floor = await startControlPlane({
+    config: join(ROOT, "bench/floor/wrangler.toml"),
+    persistTo: join(dir, "floor"),
+  });
   try {
-    const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: admin, vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" } });
+    const cp = await startControlPlane({
+      persistTo: join(dir, "state"),
+      adminToken: admin,
+      vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" },
+    });
     try {
       const keys = await bootstrapTenant(cp.url, admin, "bench-checkpoints");
       return await f({ cp: cp.url, floor: floor.url, runnerKey: keys.runnerKey, submitKey: keys.submitKey });
@@ -504,7 +648,8 @@ async function ownStack<T>(f: (s: Stack) => Promise<T>): Promise<T> {
   }
 }
 
-if (part !== "peer" && part !== "http" && part !== "all") throw new Error(`unknown part ${part}: peer, http, or none for both`);
+if (part !== "peer" && part !== "http" && part !== "all")
+  throw new Error(`unknown part ${part}: peer, http, or none for both`);
 const t0 = now();
 const out: Record<string, unknown> = { date: new Date().toISOString(), quick };
 if (part === "peer" || part === "all") out.peer = await peer();

@@ -14,49 +14,54 @@ export function withResults(readme, md) {
 }
 
 export function renderResults(results) {
-const kib = (b) => (b >= 1024 * 1024 ? `${b / 1024 / 1024} MiB` : `${b / 1024} KiB`);
-const spillMd = `| checkpoint record | write p50 inline | write p50 spilled to Redis | read p50 inline | read p50 spilled |
+  const kib = (b) => (b >= 1024 * 1024 ? `${b / 1024 / 1024} MiB` : `${b / 1024} KiB`);
+  const spillMd = `| checkpoint record | write p50 inline | write p50 spilled to Redis | read p50 inline | read p50 spilled |
 |---|---|---|---|---|
 ${results.spill.rows.map((r) => `| ${kib(r.bytes)} | ${r.inline.write_p50_ms.toFixed(1)} ms | ${r.spilled.write_p50_ms.toFixed(1)} ms | ${r.inline.read_p50_ms.toFixed(1)} ms | ${r.spilled.read_p50_ms.toFixed(1)} ms |`).join("\n")}
 
 ${results.spill.n} writes and reads a size, JSON PUT and protobuf GET (identity) through \`wrangler dev\`; spilled: a local \`redis-server\` behind the Upstash REST bridge (\`scripts/redis-bridge.mjs\`). Spilling costs time at every size, so the default threshold (\`OFFICEOS_SPILL_BYTES\`, 1 MiB) keeps records inline until they are large enough to matter for Durable Object storage.
 `;
 
-const f = (x) => x.toFixed(2);
-const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 10 ? 1 : 0)} µs`);
-const num = (x) => x.toLocaleString("en-US");
-const scheduler = results.scheduler;
-const sizeRows = scheduler.sizes
-  .map(
-    (s) =>
-      `| ${s.name}: ${num(s.tasks)} tasks × ${num(s.agents)} agents × ${num(s.runners)} runners | ${num(Math.round(1e6 / s.pick_apply_us.mean))} | ${s.index_heap_mb.toFixed(1)} MB | ${us(s.pick_us.p50)} | ${us(s.pick_us.p99)} | ${us(s.pick_us.mean)} | ` +
-      `${s.pick_us_by_outcome.task ? us(s.pick_us_by_outcome.task.mean) : "–"} / ${s.pick_us_by_outcome.none ? us(s.pick_us_by_outcome.none.mean) : "–"} | ${us(s.pick_apply_us.mean)} | ${us(s.naive_us.mean)} | ${s.ratio_naive_over_pick.toFixed(1)}× |`,
-  )
-  .join("\n");
-const g = scheduler.growth;
-const growth = [
-  g.pick_mean_B_over_A !== null ? `B / A ${g.pick_mean_B_over_A.toFixed(2)}×` : null,
-  g.pick_mean_tasks_x10_over_A !== null ? `tasks ×10 alone ${g.pick_mean_tasks_x10_over_A.toFixed(2)}×` : null,
-].filter(Boolean);
-const schedulerMd = `| scheduler lease decision (in-process) | decisions/s (pick + apply) | index heap | pick p50 | pick p99 | pick mean | mean: task found / nothing fits | pick + apply mean | naive scan mean | naive / pick |
+  const f = (x) => x.toFixed(2);
+  const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 10 ? 1 : 0)} µs`);
+  const num = (x) => x.toLocaleString("en-US");
+  const scheduler = results.scheduler;
+  const sizeRows = scheduler.sizes
+    .map(
+      (s) =>
+        `| ${s.name}: ${num(s.tasks)} tasks × ${num(s.agents)} agents × ${num(s.runners)} runners | ${num(Math.round(1e6 / s.pick_apply_us.mean))} | ${s.index_heap_mb.toFixed(1)} MB | ${us(s.pick_us.p50)} | ${us(s.pick_us.p99)} | ${us(s.pick_us.mean)} | ` +
+        `${s.pick_us_by_outcome.task ? us(s.pick_us_by_outcome.task.mean) : "–"} / ${s.pick_us_by_outcome.none ? us(s.pick_us_by_outcome.none.mean) : "–"} | ${us(s.pick_apply_us.mean)} | ${us(s.naive_us.mean)} | ${s.ratio_naive_over_pick.toFixed(1)}× |`,
+    )
+    .join("\n");
+  const g = scheduler.growth;
+  const growth = [
+    g.pick_mean_B_over_A !== null ? `B / A ${g.pick_mean_B_over_A.toFixed(2)}×` : null,
+    g.pick_mean_tasks_x10_over_A !== null ? `tasks ×10 alone ${g.pick_mean_tasks_x10_over_A.toFixed(2)}×` : null,
+  ].filter(Boolean);
+  const schedulerMd = `| scheduler lease decision (in-process) | decisions/s (pick + apply) | index heap | pick p50 | pick p99 | pick mean | mean: task found / nothing fits | pick + apply mean | naive scan mean | naive / pick |
 |---|---|---|---|---|---|---|---|---|---|
 ${sizeRows}
 
 pick() for a runner drawn at random, over a fixed queue; p50/p99 over batches of 100 decisions; pick + apply also removes the picked task from the index and adds a fresh arrival. Naive scan: the first fitting task in (priority desc, seq) order over a flat list of every queued task, DRF ignored.${growth.length ? ` Growth of the pick mean: ${growth.join(", ")}.` : ""} Aims: under 100 µs a decision at A; 100 000 queued tasks indexed in under 32 MB.
 `;
-const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e8 ? 0 : n >= 1e7 ? 1 : 2)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} KB` : `${n} B`);
-const ms = (x) => `${f(x)} ms`;
-const pp = (st) => `${f(st.p50)} / ${f(st.p99)} ms`;
-const cph = results.checkpoints.http;
-const cpp = results.checkpoints.peer;
-const d = cph.delta;
-const sizeRowsCp = cph.sizes
-  .map(
-    (r) =>
-      `| ${r.name} (${num(r.state_bytes)} B, ${num(r.messages)} messages) | ${pp(r.write_ms)} | ${pp(r.floor_write_ms)} | ${f(r.ratio_write_p50)}× | ${pp(r.read_ms)} | ${pp(r.floor_read_ms)} | ${f(r.ratio_read_p50)}× | ${ms(r.read_identity_ms.p50)} / ${ms(r.floor_read_identity_ms.p50)} (${f(r.ratio_read_identity_p50)}×) |`,
-  )
-  .join("\n");
-const checkpointsMd = `| checkpoint through \`wrangler dev\` (protobuf) | write p50 / p99 | floor write p50 / p99 | write ours / floor p50 | restore p50 / p99 | floor read p50 / p99 | restore ours / floor p50 | restore without gzip p50: ours / floor |
+  const bytes = (n) =>
+    n >= 1e6
+      ? `${(n / 1e6).toFixed(n >= 1e8 ? 0 : n >= 1e7 ? 1 : 2)} MB`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)} KB`
+        : `${n} B`;
+  const ms = (x) => `${f(x)} ms`;
+  const pp = (st) => `${f(st.p50)} / ${f(st.p99)} ms`;
+  const cph = results.checkpoints.http;
+  const cpp = results.checkpoints.peer;
+  const d = cph.delta;
+  const sizeRowsCp = cph.sizes
+    .map(
+      (r) =>
+        `| ${r.name} (${num(r.state_bytes)} B, ${num(r.messages)} messages) | ${pp(r.write_ms)} | ${pp(r.floor_write_ms)} | ${f(r.ratio_write_p50)}× | ${pp(r.read_ms)} | ${pp(r.floor_read_ms)} | ${f(r.ratio_read_p50)}× | ${ms(r.read_identity_ms.p50)} / ${ms(r.floor_read_identity_ms.p50)} (${f(r.ratio_read_identity_p50)}×) |`,
+    )
+    .join("\n");
+  const checkpointsMd = `| checkpoint through \`wrangler dev\` (protobuf) | write p50 / p99 | floor write p50 / p99 | write ours / floor p50 | restore p50 / p99 | floor read p50 / p99 | restore ours / floor p50 | restore without gzip p50: ours / floor |
 |---|---|---|---|---|---|---|---|
 ${sizeRowsCp}
 | one-step delta on a ${num(d.history_tokens)}-token history (${bytes(d.base_full_bytes)} full, ${num(Math.round(d.delta_bytes_mean))} B a delta), all ${num(d.n)} deltas | ${pp(d.delta_ms)} | ${pp(d.floor_write_ms)} | ${f(d.ratio_p50)}× | | | | |
@@ -81,7 +86,7 @@ ${row("ours: the records the AgentDO keeps (two full, the deltas after them)", "
 ${num(cpp.turns)} turns of one user and one assistant message of ${cpp.message_chars} characters, one checkpoint a turn on both sides. LangGraph: \`put()\` of a checkpoint whose \`channel_values\` hold the whole message list (\`HumanMessage\`/\`AIMessage\` with ids), as its loop saves it; a compiled graph writes two or three checkpoints a turn, so this understates its bytes. A message costs ${cpp.bytes_per_message_at_last_turn.langgraph_serialized.toFixed(0)} B in LangChain's JSON, ${cpp.bytes_per_message_at_last_turn.ours_full_record?.toFixed(0) ?? "–"} B in our protobuf. Ours: the first state encoded whole, then one delta a turn, compacted as the AgentDO does it (${cpp.ours_compaction_ms ? `${cpp.ours_compaction_ms.n} compaction${cpp.ours_compaction_ms.n === 1 ? "" : "s"}, fold + encode ${ms(cpp.ours_compaction_ms.mean)} mean, AgentDO side, not in the time column` : "no compaction"}); the time is the runner's diff + encode. Both sides' times grow with the history; p50 over the last tenth of the turns: MemorySaver ${ms(cpp.put_ms_last_tenth.memory_saver.p50)}, SqliteSaver ${ms(cpp.put_ms_last_tenth.sqlite_saver.p50)}, ours ${ms(cpp.put_ms_last_tenth.ours.p50)}. Aim at 500 turns: ours grows linearly and stays under 1/100 of theirs. Also in this process: better-sqlite3 ${v["better-sqlite3"]}, @langchain/core ${v["@langchain/core"]}.
 `;
 })()}`;
-return `| figure | p50 | p90 | p99 | note |
+  return `| figure | p50 | p90 | p99 | note |
 |---|---|---|---|---|
 | dispatch: submit → parked runner long-poll holds the task | ${f(results.dispatch_ms.p50)} ms | ${f(results.dispatch_ms.p90)} ms | ${f(results.dispatch_ms.p99)} ms | ${results.dispatch_ms.n} tasks |
 | platform floor: bare Durable Object long-poll wake | ${f(results.floor_ms.p50)} ms | ${f(results.floor_ms.p90)} ms | ${f(results.floor_ms.p99)} ms | ${results.floor_ms.n} wakes, same run |

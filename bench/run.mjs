@@ -20,7 +20,8 @@ import { LEASE_BATCH, renderResults, withResults } from "./render.mjs";
 
 const quick = process.argv.includes("--quick");
 const startedAt = performance.now();
-const stage = (what) => process.stderr.write(`bench: ${what} (${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`);
+const stage = (what) =>
+  process.stderr.write(`bench: ${what} (${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`);
 const loadAtStart = loadavg();
 const N_DISPATCH = quick ? 100 : 1000;
 const N_THROUGHPUT = quick ? 300 : 3000;
@@ -37,14 +38,26 @@ const now = () => performance.now();
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
+  return {
+    n: s.length,
+    p50: q(50),
+    p90: q(90),
+    p99: q(99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    max: s[s.length - 1],
+  };
 }
 
 const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
 
 /** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */
 async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
-  const send = () => fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...extraHeaders }, body: JSON.stringify(body) });
+  const send = () =>
+    fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...extraHeaders },
+      body: JSON.stringify(body),
+    });
   let r;
   try {
     r = await send();
@@ -59,7 +72,6 @@ async function post(url, key, body, alsoOk = [], extraHeaders = {}) {
   if (!r.ok && !alsoOk.includes(r.status)) throw new Error(`${url}: ${r.status} ${JSON.stringify(j)}`);
   return j;
 }
-
 
 async function floorLatency(url, n, releasePath = "/release") {
   const out = [];
@@ -77,7 +89,10 @@ async function floorLatency(url, n, releasePath = "/release") {
     parked.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
-    const rel = await fetch(`${url}${releasePath}`).then((r) => r.text(), (e) => (socketError(e) ? "lost" : Promise.reject(e)));
+    const rel = await fetch(`${url}${releasePath}`).then(
+      (r) => r.text(),
+      (e) => (socketError(e) ? "lost" : Promise.reject(e)),
+    );
     if (rel === "1") {
       if ((await parked) && i >= WARMUP) out.push(t1 - t0);
       continue;
@@ -87,7 +102,10 @@ async function floorLatency(url, n, releasePath = "/release") {
     let done = false;
     void parked.then(() => (done = true));
     while (!done) {
-      const again = await fetch(`${url}/release`).then((r) => r.text(), () => "lost");
+      const again = await fetch(`${url}/release`).then(
+        (r) => r.text(),
+        () => "lost",
+      );
       if (again === "1") break;
       await sleep(5);
     }
@@ -101,16 +119,25 @@ async function dispatchLatency(url, keys, runnerId, n, round) {
   const out = [];
   for (let i = 0; i < n + WARMUP; i++) {
     let t1 = 0;
-    const poll = post(`${url}/v1/runners/${runnerId}/lease`, keys.runnerKey, { max_tasks: 1, wait_ms: 10_000 }).then((j) => ((t1 = now()), j));
+    const poll = post(`${url}/v1/runners/${runnerId}/lease`, keys.runnerKey, { max_tasks: 1, wait_ms: 10_000 }).then(
+      (j) => ((t1 = now()), j),
+    );
     poll.catch(() => undefined);
     await sleep(PARK_SETTLE_MS);
     const t0 = now();
     // The key makes the submit safe to send again (post() does, once, on a connection the proxy closed).
-    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, { agent: "echo", input: { i }, idempotency_key: `dispatch-${round}-${i}` });
+    const { task } = await post(`${url}/v1/tasks`, keys.submitKey, {
+      agent: "echo",
+      input: { i },
+      idempotency_key: `dispatch-${round}-${i}`,
+    });
     const { leases } = await poll;
-    if (leases.length !== 1 || leases[0].task.id !== task.id) throw new Error(`dispatch: runner got ${JSON.stringify(leases).slice(0, 200)}`);
+    if (leases.length !== 1 || leases[0].task.id !== task.id)
+      throw new Error(`dispatch: runner got ${JSON.stringify(leases).slice(0, 200)}`);
     if (i >= WARMUP) out.push(t1 - t0);
-    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409], { "officeos-lease-token": leases[0].lease_token });
+    await post(`${url}/v1/tasks/${task.id}/complete`, keys.runnerKey, { epoch: leases[0].epoch, result: null }, [409], {
+      "officeos-lease-token": leases[0].lease_token,
+    });
   }
   return out;
 }
@@ -129,7 +156,10 @@ async function moveTasks(url, keys, runnerIds, n, { maxTasks, complete, submitAl
   const stop = { v: false };
   const runnerLoop = async (id) => {
     while (!stop.v) {
-      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, { max_tasks: maxTasks, wait_ms: 1000 });
+      const { leases } = await post(`${url}/v1/runners/${id}/lease`, keys.runnerKey, {
+        max_tasks: maxTasks,
+        wait_ms: 1000,
+      });
       polls++;
       if (leases.length === 0) continue;
       const completed = await complete(id, leases); // read `done` only after the await: loops run concurrently
@@ -158,7 +188,13 @@ async function throughput(url, keys, runnerIds, n) {
   const { polls: _polls, ...r } = await moveTasks(url, keys, runnerIds, n, {
     maxTasks: 32,
     complete: async (_id, leases) => {
-      await Promise.all(leases.map((l) => post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409], { "officeos-lease-token": l.lease_token })));
+      await Promise.all(
+        leases.map((l) =>
+          post(`${url}/v1/tasks/${l.task.id}/complete`, keys.runnerKey, { epoch: l.epoch, result: null }, [409], {
+            "officeos-lease-token": l.lease_token,
+          }),
+        ),
+      );
       return leases.length;
     },
     submitAll: () => Promise.all(Array.from({ length: 16 }, submitter)),
@@ -175,7 +211,15 @@ async function batchedThroughput(url, keys, runnerIds, n) {
     maxTasks: LEASE_BATCH,
     complete: async (id, leases) => {
       calls++;
-      const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, { reports: leases.map((l) => ({ task_id: l.task.id, epoch: l.epoch, lease_token: l.lease_token, outcome: "complete", result: null })) });
+      const { items } = await post(`${url}/v1/runners/${id}/report`, keys.runnerKey, {
+        reports: leases.map((l) => ({
+          task_id: l.task.id,
+          epoch: l.epoch,
+          lease_token: l.lease_token,
+          outcome: "complete",
+          result: null,
+        })),
+      });
       // A 409 can only be an outcome already applied by a report post() sent again.
       const bad = items.find((i) => i.status !== 200 && i.status !== 409);
       if (bad) throw new Error(`report: ${JSON.stringify(bad)}`);
@@ -183,7 +227,9 @@ async function batchedThroughput(url, keys, runnerIds, n) {
     },
     submitAll: async () => {
       for (let i = 0; i < n; i += 500) {
-        const { items } = await post(`${url}/v1/tasks/batch`, keys.submitKey, { tasks: Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ agent: "echo", input: { i: i + j } })) });
+        const { items } = await post(`${url}/v1/tasks/batch`, keys.submitKey, {
+          tasks: Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ agent: "echo", input: { i: i + j } })),
+        });
         calls++;
         if (items.some((it) => it.status !== 201)) throw new Error("batch submit: an item was refused");
       }
@@ -215,7 +261,14 @@ async function runnerOverhead(url, keys, dir) {
     const clk = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
     const cpuS = (b.ticks - a.ticks) / clk;
     const wallS = (b.at - a.at) / 1000;
-    return { idle_seconds: wallS, cpu_seconds: cpuS, cpu_percent_of_core: (100 * cpuS) / wallS, rss_mb: b.rss_kb / 1024, peak_rss_mb: b.hwm_kb / 1024, clk_tck: clk };
+    return {
+      idle_seconds: wallS,
+      cpu_seconds: cpuS,
+      cpu_percent_of_core: (100 * cpuS) / wallS,
+      rss_mb: b.rss_kb / 1024,
+      peak_rss_mb: b.hwm_kb / 1024,
+      clk_tck: clk,
+    };
   } finally {
     await r.stop();
   }
@@ -241,7 +294,8 @@ function jsonChild(args, key) {
 // The scheduler bench runs alone, before wrangler starts, so nothing else competes for the cores.
 function schedulerBench() {
   const bundle = join(ROOT, "bench/out/scheduler.mjs");
-  if (!existsSync(bundle)) throw new Error("bench/out/scheduler.mjs is missing: run `node scripts/build.mjs` first (`npm run bench` does)");
+  if (!existsSync(bundle))
+    throw new Error("bench/out/scheduler.mjs is missing: run `node scripts/build.mjs` first (`npm run bench` does)");
   const r = spawnSync(process.execPath, ["--expose-gc", bundle, ...(quick ? ["--quick"] : [])], {
     cwd: ROOT,
     encoding: "utf8",
@@ -258,10 +312,15 @@ const scheduler = schedulerBench();
 // The checkpoint bench: its `peer` part (in-process, LangGraph.js savers) before wrangler starts too,
 // its `http` part against the running stack. Both print one JSON object on stdout, progress on stderr.
 const checkpointsBundle = join(ROOT, "bench/out/checkpoints.mjs");
-if (!existsSync(checkpointsBundle)) throw new Error("bench/out/checkpoints.mjs is missing: run `node scripts/build.mjs` first (`npm run bench` does)");
+if (!existsSync(checkpointsBundle))
+  throw new Error("bench/out/checkpoints.mjs is missing: run `node scripts/build.mjs` first (`npm run bench` does)");
 function checkpointsBench(part, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [checkpointsBundle, part, ...(quick ? ["--quick"] : [])], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [checkpointsBundle, part, ...(quick ? ["--quick"] : [])], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("error", reject);
@@ -281,24 +340,50 @@ const checkpointsPeer = await checkpointsBench("peer");
 // The peers that need no control plane, before wrangler starts: BullMQ against its own redis-server
 // (same task count and worker counts as our throughput rows), and one agent spawn in its cgroup.
 stage("BullMQ against its own redis-server");
-const bullmq = await jsonChild([join(ROOT, "bench/bullmq.mjs"), "--n", String(N_BATCH), "--workers", RUNNER_COUNTS.join(","), ...(quick ? ["--quick"] : [])], "bullmq");
+const bullmq = await jsonChild(
+  [
+    join(ROOT, "bench/bullmq.mjs"),
+    "--n",
+    String(N_BATCH),
+    "--workers",
+    RUNNER_COUNTS.join(","),
+    ...(quick ? ["--quick"] : []),
+  ],
+  "bullmq",
+);
 stage("agent spawn in its cgroup");
-const agentSpawn = await jsonChild([join(ROOT, "bench/out/agent-spawn.mjs"), ...(quick ? ["--quick"] : [])], "agent_spawn");
+const agentSpawn = await jsonChild(
+  [join(ROOT, "bench/out/agent-spawn.mjs"), ...(quick ? ["--quick"] : [])],
+  "agent_spawn",
+);
 
 stage("starting wrangler dev");
 const dir = mkdtempSync(join(tmpdir(), "officeos-bench-"));
 const ADMIN = "bench-operator";
-const floor = await startControlPlane({ config: join(ROOT, "bench/floor/wrangler.toml"), persistTo: join(dir, "floor") });
+const floor = await startControlPlane({
+  config: join(ROOT, "bench/floor/wrangler.toml"),
+  persistTo: join(dir, "floor"),
+});
 // wrangler's own output goes to bench/out/wrangler.log (git-ignored), to read when a run fails.
 const wranglerLog = join(ROOT, "bench/out/wrangler.log");
 writeFileSync(wranglerLog, "");
 // Per-key rate limits (issue #7) are off: the bench measures the scheduler, not the limiter.
-const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN, vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" }, log: (t) => appendFileSync(wranglerLog, t) });
+const cp = await startControlPlane({
+  persistTo: join(dir, "state"),
+  adminToken: ADMIN,
+  vars: { OFFICEOS_RATE_RPS: "0", OFFICEOS_RUNNER_RATE_RPS: "0" },
+  log: (t) => appendFileSync(wranglerLog, t),
+});
 
 let results;
 try {
   const keys = await bootstrapTenant(cp.url, ADMIN, "bench");
-  const reg = (name) => api(cp.url, keys.runnerKey)("POST", "/v1/runners", { name, capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 60_000 }).then((r) => r.runner.id);
+  const reg = (name) =>
+    api(cp.url, keys.runnerKey)("POST", "/v1/runners", {
+      name,
+      capacity: { cpu: 1e9, memory_mb: 1e9 },
+      lease_ttl_ms: 60_000,
+    }).then((r) => r.runner.id);
   const soloRunner = await reg("bench-solo");
 
   stage("dispatch beside the floor");
@@ -327,10 +412,17 @@ try {
   const batched = [];
   for (const count of RUNNER_COUNTS) {
     const k = await bootstrapTenant(cp.url, ADMIN, `bench-batch-${count}`);
-    const regK = (name) => api(cp.url, k.runnerKey)("POST", "/v1/runners", { name, capacity: { cpu: 1e9, memory_mb: 1e9 }, lease_ttl_ms: 60_000 }).then((r) => r.runner.id);
+    const regK = (name) =>
+      api(cp.url, k.runnerKey)("POST", "/v1/runners", {
+        name,
+        capacity: { cpu: 1e9, memory_mb: 1e9 },
+        lease_ttl_ms: 60_000,
+      }).then((r) => r.runner.id);
     const ids = await Promise.all(Array.from({ length: count }, (_, i) => regK(`batch-${count}-${i}`)));
     batched.push(await batchedThroughput(cp.url, k, ids, N_BATCH));
-    process.stderr.write(`ours batched, ${count} runners: ${batched[batched.length - 1].tasks_per_s.toFixed(0)} tasks/s\n`);
+    process.stderr.write(
+      `ours batched, ${count} runners: ${batched[batched.length - 1].tasks_per_s.toFixed(0)} tasks/s\n`,
+    );
   }
 
   stage(`one idle runner process for ${IDLE_S} s`);
@@ -349,11 +441,18 @@ try {
   results = {
     date: new Date().toISOString(),
     quick,
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", node: process.version, loadavg_at_start: loadAtStart, loadavg_at_end: loadavg() },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? "?",
+      node: process.version,
+      loadavg_at_start: loadAtStart,
+      loadavg_at_end: loadavg(),
+    },
     duration_s: (now() - startedAt) / 1000,
     method: {
       runtime: "wrangler dev (local workerd), SQLite-backed Durable Objects persisted to a temp dir",
-      client: "Node fetch with keep-alive from the bench process; the runner side speaks the runner HTTP protocol (lease long-poll, complete) without spawning agent processes",
+      client:
+        "Node fetch with keep-alive from the bench process; the runner side speaks the runner HTTP protocol (lease long-poll, complete) without spawning agent processes",
       park_settle_ms: PARK_SETTLE_MS,
       warmup: WARMUP,
     },
@@ -370,7 +469,11 @@ try {
       dispatch_p99_ours_over_bullmq: dispatchStats.p99 / bullmq.pickup_ms.p99,
       throughput: batched.map((o) => {
         const peer = (c) => bullmq.throughput.find((b) => b.workers === o.runners && b.concurrency === c);
-        return { runners: o.runners, ours_over_bullmq_c50: o.tasks_per_s / peer(50).tasks_per_s, ours_over_bullmq_c1: o.tasks_per_s / peer(1).tasks_per_s };
+        return {
+          runners: o.runners,
+          ours_over_bullmq_c50: o.tasks_per_s / peer(50).tasks_per_s,
+          ours_over_bullmq_c1: o.tasks_per_s / peer(1).tasks_per_s,
+        };
       }),
     },
     runner_idle: runnerIdle,
@@ -389,11 +492,16 @@ try {
 // chosen from.
 stage("checkpoint spill to Redis");
 results.spill = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [join(ROOT, "bench/spill.mjs"), ...(quick ? ["--quick"] : [])], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(ROOT, "bench/spill.mjs"), ...(quick ? ["--quick"] : [])], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.on("error", reject);
-  child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out).spill) : reject(new Error(`spill bench exited with ${code}`))));
+  child.on("exit", (code) =>
+    code === 0 ? resolve(JSON.parse(out).spill) : reject(new Error(`spill bench exited with ${code}`)),
+  );
 });
 const md = renderResults(results);
 results.duration_s = (now() - startedAt) / 1000;

@@ -14,12 +14,20 @@ import type { Resources } from "../src/api/schemas.js";
 import { pick, type Pick, type PickContext, type RunnerView } from "../src/drf/pick.js";
 import { QueueIndex, type QueuedTask } from "../src/drf/queue-index.js";
 import type { Account } from "../src/drf/share.js";
-import { addResources, fitsResources, fitsStatically, type Requirements, type RunnerShape } from "../src/scheduler/fit.js";
+import {
+  addResources,
+  fitsResources,
+  fitsStatically,
+  type Requirements,
+  type RunnerShape,
+} from "../src/scheduler/fit.js";
 import { seeded as mulberry32, int } from "../test/unit/random.js";
 
 // The heap figure needs a forced collection; re-run under --expose-gc when started without it.
 if (typeof globalThis.gc !== "function") {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+  });
   process.exit(r.status ?? 1);
 }
 const gc = globalThis.gc as () => void;
@@ -48,7 +56,13 @@ const ALL_SIZES: Size[] = quick
   : [
       { name: "A", tasks: 10_000, agents: 200, runners: 1_000, n: { pick: 40_000, apply: 20_000, naive: 4_000 } },
       // Only the task axis ×10: growth in queued tasks alone.
-      { name: "A_tasks_x10", tasks: 100_000, agents: 200, runners: 1_000, n: { pick: 40_000, apply: 20_000, naive: 1_000 } },
+      {
+        name: "A_tasks_x10",
+        tasks: 100_000,
+        agents: 200,
+        runners: 1_000,
+        n: { pick: 40_000, apply: 20_000, naive: 1_000 },
+      },
       { name: "B", tasks: 100_000, agents: 2_000, runners: 10_000, n: { pick: 5_000, apply: 3_000, naive: 600 } },
     ];
 // --size=NAME runs one size only (for profiling); the growth ratios then stay null.
@@ -101,7 +115,12 @@ function makeAgents(n: number, rng: () => number): AgentSpec[] {
       }
       reqs.push(r);
     }
-    out.push({ name: `agent-${String(i).padStart(5, "0")}`, classes, reqJson: reqs.map((r) => JSON.stringify(r)), reqShared: reqs });
+    out.push({
+      name: `agent-${String(i).padStart(5, "0")}`,
+      classes,
+      reqJson: reqs.map((r) => JSON.stringify(r)),
+      reqShared: reqs,
+    });
   }
   return out;
 }
@@ -110,7 +129,10 @@ function makeRunners(n: number, agents: AgentSpec[], rng: () => number): RunnerV
   const out: RunnerView[] = [];
   for (let i = 0; i < n; i++) {
     const kind = rng();
-    const labels: Record<string, string> = { region: choice(rng, REGIONS), pool: rng() < 0.3 ? "interactive" : "batch" };
+    const labels: Record<string, string> = {
+      region: choice(rng, REGIONS),
+      pool: rng() < 0.3 ? "interactive" : "batch",
+    };
     let capacity: Resources;
     let taints: RunnerShape["taints"];
     if (kind < 0.1) {
@@ -139,7 +161,10 @@ function makeAccounts(agents: AgentSpec[], capacity: Resources, rng: () => numbe
   for (const a of agents) {
     const holds = rng() < 0.7;
     const allocated: Resources = holds
-      ? { cpu: Math.round(((capacity.cpu ?? 0) / agents.length) * 2 * rng()), memory_mb: Math.round(((capacity.memory_mb ?? 0) / agents.length) * 2 * rng()) }
+      ? {
+          cpu: Math.round(((capacity.cpu ?? 0) / agents.length) * 2 * rng()),
+          memory_mb: Math.round(((capacity.memory_mb ?? 0) / agents.length) * 2 * rng()),
+        }
       : {};
     m.set(a.name, { weight: int(rng, 1, 4), allocated, running: holds ? int(rng, 1, 50) : 0 });
   }
@@ -227,7 +252,15 @@ interface Stats {
 function stats(perDecisionUs: number[], totalMs: number, decisions: number): Stats {
   const s = [...perDecisionUs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-  return { p50: q(50), p99: q(99), mean: (totalMs * 1000) / decisions, min: s[0] as number, max: s[s.length - 1] as number, decisions, batches: s.length };
+  return {
+    p50: q(50),
+    p99: q(99),
+    mean: (totalMs * 1000) / decisions,
+    min: s[0] as number,
+    max: s[s.length - 1] as number,
+    decisions,
+    batches: s.length,
+  };
 }
 
 /** Runs decisions `from`..`to` (indices into the runner sequence) in batches, timing each batch. */
@@ -246,7 +279,14 @@ function timeBatches(from: number, to: number, decide: (i: number) => void, out:
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const roundStats = (s: Stats) => ({ ...s, p50: r3(s.p50), p99: r3(s.p99), mean: r3(s.mean), min: r3(s.min), max: r3(s.max) });
+const roundStats = (s: Stats) => ({
+  ...s,
+  p50: r3(s.p50),
+  p99: r3(s.p99),
+  mean: r3(s.mean),
+  min: r3(s.min),
+  max: r3(s.max),
+});
 
 // ---- one size -------------------------------------------------------------
 
@@ -311,7 +351,11 @@ function runSize(size: Size, seed: number) {
   let naiveMs = 0;
   for (let r = 0; r < ROUNDS; r++) {
     // Round boundaries on whole batches.
-    const span = (n: number, b: number) => [b * Math.floor((r * n) / ROUNDS / b), r === ROUNDS - 1 ? n : b * Math.floor(((r + 1) * n) / ROUNDS / b)] as const;
+    const span = (n: number, b: number) =>
+      [
+        b * Math.floor((r * n) / ROUNDS / b),
+        r === ROUNDS - 1 ? n : b * Math.floor(((r + 1) * n) / ROUNDS / b),
+      ] as const;
     const [p0, p1] = span(size.n.pick, BATCH);
     pickMs += timeBatches(p0, p1, pickOne, pickUs);
     const [n0, n1] = span(size.n.naive, NAIVE_BATCH);
@@ -323,12 +367,16 @@ function runSize(size: Size, seed: number) {
     if (pickGot[i] !== naiveGot[i]) disagree++;
     if (pickGot[i] === 0) none++;
   }
-  if (disagree > 0) throw new Error(`${size.name}: pick and the naive scan disagree on whether anything fits in ${disagree} decisions`);
+  if (disagree > 0)
+    throw new Error(`${size.name}: pick and the naive scan disagree on whether anything fits in ${disagree} decisions`);
   // Every task pick returns must fit its runner.
   for (let i = 0; i < Math.min(500, nDecisions); i++) {
     const r = runnerAt(i);
     const p: Pick = pick(index, r, ctx);
-    if (p.kind === "task" && !(fitsStatically(p.task.agent, p.task.req, r.shape) && fitsResources(p.task.req.resources, r.free)))
+    if (
+      p.kind === "task" &&
+      !(fitsStatically(p.task.agent, p.task.req, r.shape) && fitsResources(p.task.req.resources, r.free))
+    )
       throw new Error(`${size.name}: pick returned ${p.task.id}, which does not fit ${r.id}`);
   }
 
@@ -362,7 +410,16 @@ function runSize(size: Size, seed: number) {
     const id = freshIds[i] as string;
     const a0 = performance.now();
     index.remove(t.id);
-    index.add({ id, seq: nextSeq++, agent: t.agent, priority: t.priority, instance: id, req: t.req, avoid: [], queuedAtMs: NOW_MS });
+    index.add({
+      id,
+      seq: nextSeq++,
+      agent: t.agent,
+      priority: t.priority,
+      instance: id,
+      req: t.req,
+      avoid: [],
+      queuedAtMs: NOW_MS,
+    });
     applyOnlyMs += performance.now() - a0;
     applied++;
   };
@@ -433,12 +490,19 @@ const result = {
     naive_mean_tasks_x10_over_A: ratio("A_tasks_x10", "A", (s) => s.naive_us.mean),
   },
   aims: { pick_mean_us_at_A: 100, index_heap_mb_at_100k_tasks: 32 },
-  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", node: process.version, total_mem_gb: r2(totalmem() / 2 ** 30) },
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "?",
+    node: process.version,
+    total_mem_gb: r2(totalmem() / 2 ** 30),
+  },
   method: {
-    runtime: "one Node process (--expose-gc), the pure scheduling core bundled by esbuild from src/; no Durable Object, no SQLite, no I/O",
+    runtime:
+      "one Node process (--expose-gc), the pure scheduling core bundled by esbuild from src/; no Durable Object, no SQLite, no I/O",
     input:
       "seeded random: agents with 1–3 requirement variants (cpu 250–2000 m, memory 256–4096 MB; 25% with a region node_selector, 10% also a pool selector, 10% GPU affinity + toleration), classes 0/5/10; tasks spread over agents with Zipf s=0.6; runners eu/us/ap, 10% GPU (tainted), 30% with the browser capability, 5% dedicated to 5 agents; free = capacity × U(0,1) per kind, 10% of runners nearly full (nothing fits); accounts weight 1–4, 70% holding an allocation; busyInstances empty, otherRunnerFits false, starvationMs Infinity, nowMs fixed",
-    index_heap: "global.gc() twice, process.memoryUsage().heapUsed before and after filling a QueueIndex; counts the index and its tasks only (agents, accounts and runners exist before). Each task has its own id/instance strings and points at one requirements object per distinct requirements text, as the TenantDO interns them; index_heap_mb_unshared_requirements: the same tasks each with its own parsed copy",
+    index_heap:
+      "global.gc() twice, process.memoryUsage().heapUsed before and after filling a QueueIndex; counts the index and its tasks only (agents, accounts and runners exist before). Each task has its own id/instance strings and points at one requirements object per distinct requirements text, as the TenantDO interns them; index_heap_mb_unshared_requirements: the same tasks each with its own parsed copy",
     timing: `performance.now() around batches of ${BATCH} decisions (${NAIVE_BATCH} for the naive scan) for runners drawn at random; per-decision µs = batch time / batch size; p50/p99/min/max over batches, mean = total time / decisions; JIT warm-up excluded; indexed and naive alternate in ${ROUNDS} rounds over the same runner sequence`,
     pick_us: "pick() alone over a fixed state (the decision is not applied)",
     pick_us_by_outcome: `pick() alone timed one decision at a time (performance.now() around each call) for the first ${N_SPLIT} runners of the sequence, split by outcome: a task found, or nothing fits the runner (that decision ranks every class and checks every placement group)`,

@@ -24,7 +24,12 @@ if (plan !== "free" && plan !== "paid") {
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" };
 
 rmSync(OUT, { recursive: true, force: true });
-const dry = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+const dry = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], {
+  cwd: ROOT,
+  env,
+  stdio: ["ignore", "pipe", "pipe"],
+  encoding: "utf8",
+});
 if (dry.status !== 0) {
   process.stderr.write(dry.stdout + dry.stderr);
   console.error("deploy:check: wrangler deploy --dry-run failed");
@@ -49,7 +54,13 @@ const total = rows.reduce((a, r) => ({ raw: a.raw + r.raw, gzip: a.gzip + r.gzip
 /** Startup: wrangler's local CPU profile of the global scope (indicative; Cloudflare's CPUs differ). */
 function startupMs() {
   const profile = join(OUT, "worker-startup.cpuprofile");
-  const r = spawnSync("npx", ["wrangler", "check", "startup", "--outfile", profile], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync("npx", ["wrangler", "check", "startup", "--outfile", profile], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (r.status !== 0 || !existsSync(profile)) return undefined;
   const p = JSON.parse(readFileSync(profile, "utf8"));
   const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
@@ -79,16 +90,28 @@ const limitRows = [
   ["compressed, Free plan", kib(LIMITS.free), pct(total.gzip, LIMITS.free), total.gzip <= LIMITS.free],
   ["compressed, Paid plan", kib(LIMITS.paid), pct(total.gzip, LIMITS.paid), total.gzip <= LIMITS.paid],
   ["uncompressed", kib(LIMITS.raw), pct(total.raw, LIMITS.raw), total.raw <= LIMITS.raw],
-  ["startup (local CPU profile)", `${LIMITS.startupMs} ms`, startup === undefined ? "n/a" : `${startup.toFixed(0)} ms`, startup === undefined || startup <= LIMITS.startupMs],
+  [
+    "startup (local CPU profile)",
+    `${LIMITS.startupMs} ms`,
+    startup === undefined ? "n/a" : `${startup.toFixed(0)} ms`,
+    startup === undefined || startup <= LIMITS.startupMs,
+  ],
 ];
 const lw = [0, 1, 2].map((i) => Math.max(...limitRows.map((r) => String(r[i]).length)));
-for (const [name, limit, used, fits] of limitRows) console.log(`  ${String(name).padEnd(lw[0])}  limit ${String(limit).padStart(lw[1])}  used ${String(used).padStart(lw[2])}  ${fits ? "ok" : "OVER"}`);
+for (const [name, limit, used, fits] of limitRows)
+  console.log(
+    `  ${String(name).padEnd(lw[0])}  limit ${String(limit).padStart(lw[1])}  used ${String(used).padStart(lw[2])}  ${fits ? "ok" : "OVER"}`,
+  );
 
 const limit = LIMITS[plan];
 if (total.gzip > limit || total.raw > LIMITS.raw) {
-  console.error(`\ndeploy:check: the Worker is over the ${plan} plan's size limit (${kib(total.gzip)} compressed; limit ${kib(limit)})`);
+  console.error(
+    `\ndeploy:check: the Worker is over the ${plan} plan's size limit (${kib(total.gzip)} compressed; limit ${kib(limit)})`,
+  );
   process.exit(1);
 }
 if (startup !== undefined && startup > LIMITS.startupMs)
-  console.warn(`\ndeploy:check: startup measured ${startup.toFixed(0)} ms here, over the 1 s limit; measure on Cloudflare before deploying (not failing: local CPUs differ)`);
+  console.warn(
+    `\ndeploy:check: startup measured ${startup.toFixed(0)} ms here, over the 1 s limit; measure on Cloudflare before deploying (not failing: local CPUs differ)`,
+  );
 console.log(`\ndeploy:check: ok for the ${plan} plan`);

@@ -41,12 +41,36 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 // Commands that would block the shared connection for every other request, or change its
 // state (database, subscriptions, transactions, protocol, auth).
 const REFUSED = new Set([
-  "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE",
-  "MONITOR", "SYNC", "PSYNC", "REPLCONF",
-  "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
-  "SELECT", "AUTH", "HELLO", "QUIT", "RESET",
-  "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
-  "WAIT", "WAITAOF",
+  "SUBSCRIBE",
+  "PSUBSCRIBE",
+  "SSUBSCRIBE",
+  "UNSUBSCRIBE",
+  "PUNSUBSCRIBE",
+  "SUNSUBSCRIBE",
+  "MONITOR",
+  "SYNC",
+  "PSYNC",
+  "REPLCONF",
+  "MULTI",
+  "EXEC",
+  "DISCARD",
+  "WATCH",
+  "UNWATCH",
+  "SELECT",
+  "AUTH",
+  "HELLO",
+  "QUIT",
+  "RESET",
+  "BLPOP",
+  "BRPOP",
+  "BRPOPLPUSH",
+  "BLMOVE",
+  "BLMPOP",
+  "BZPOPMIN",
+  "BZPOPMAX",
+  "BZMPOP",
+  "WAIT",
+  "WAITAOF",
 ]);
 
 class HttpError extends Error {
@@ -73,12 +97,18 @@ function toArgs(cmd) {
     if (typeof a === "string") return a;
     if (typeof a === "number" && Number.isFinite(a)) return String(a);
     if (typeof a === "boolean") return String(a);
-    throw new HttpError(400, `ERR command arguments must be strings, numbers or booleans, got ${a === null ? "null" : typeof a}`);
+    throw new HttpError(
+      400,
+      `ERR command arguments must be strings, numbers or booleans, got ${a === null ? "null" : typeof a}`,
+    );
   });
   const name = /** @type {string} */ (args[0]).toUpperCase();
   const blockingRead = (name === "XREAD" || name === "XREADGROUP") && args.some((a) => a.toUpperCase() === "BLOCK");
   if (REFUSED.has(name) || blockingRead) {
-    throw new HttpError(400, `ERR ${name}${blockingRead ? " BLOCK" : ""} is not supported by the local Upstash bridge (it would block or change the shared Redis connection)`);
+    throw new HttpError(
+      400,
+      `ERR ${name}${blockingRead ? " BLOCK" : ""} is not supported by the local Upstash bridge (it would block or change the shared Redis connection)`,
+    );
   }
   return args;
 }
@@ -88,7 +118,8 @@ function toArgs(cmd) {
  * @returns {string[][]}
  */
 function toCommandList(body) {
-  if (!Array.isArray(body) || body.length === 0) throw new HttpError(400, "ERR the body must be a non-empty JSON array of commands");
+  if (!Array.isArray(body) || body.length === 0)
+    throw new HttpError(400, "ERR the body must be a non-empty JSON array of commands");
   return body.map(toArgs);
 }
 
@@ -186,7 +217,10 @@ export async function startRedisBridge({
     /** @type {NodeJS.Timeout | undefined} */
     let timer;
     const timeout = new Promise((_, rej) => {
-      timer = setTimeout(() => rej(new UnavailableError(`ERR Redis at ${redisUrl} did not answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
+      timer = setTimeout(
+        () => rej(new UnavailableError(`ERR Redis at ${redisUrl} did not answer within ${commandTimeoutMs} ms`)),
+        commandTimeoutMs,
+      );
     });
     try {
       return await Promise.race([work(), timeout]);
@@ -198,7 +232,9 @@ export async function startRedisBridge({
   /** @param {unknown} e */
   function asUnavailable(e) {
     if (e instanceof UnavailableError) return e;
-    return new UnavailableError(`ERR Redis at ${redisUrl} is unavailable: ${e instanceof Error ? e.message : String(e)}`);
+    return new UnavailableError(
+      `ERR Redis at ${redisUrl} is unavailable: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 
   /**
@@ -227,7 +263,9 @@ export async function startRedisBridge({
       return {
         status: 200,
         json: settled.map((s) =>
-          s.status === "fulfilled" ? { result: encodeReply(s.value, base64, true) } : { error: /** @type {Error} */ (s.reason).message },
+          s.status === "fulfilled"
+            ? { result: encodeReply(s.value, base64, true) }
+            : { error: /** @type {Error} */ (s.reason).message },
         ),
       };
     }
@@ -247,13 +285,19 @@ export async function startRedisBridge({
       if (exec.status === "rejected") {
         // Discarded as a whole (EXECABORT): report the error that made Redis refuse to queue.
         const cause = settled.slice(0, -1).find((s) => s.status === "rejected") ?? exec;
-        return { status: 400, json: { error: /** @type {Error} */ (/** @type {PromiseRejectedResult} */ (cause).reason).message } };
+        return {
+          status: 400,
+          json: { error: /** @type {Error} */ (/** @type {PromiseRejectedResult} */ (cause).reason).message },
+        };
       }
       const replies = exec.value;
-      if (!Array.isArray(replies)) throw new UnavailableError(`ERR unexpected EXEC reply from Redis: ${String(replies)}`);
+      if (!Array.isArray(replies))
+        throw new UnavailableError(`ERR unexpected EXEC reply from Redis: ${String(replies)}`);
       return {
         status: 200,
-        json: replies.map((r) => (r instanceof ErrorReply ? { error: r.message } : { result: encodeReply(r, base64, true) })),
+        json: replies.map((r) =>
+          r instanceof ErrorReply ? { error: r.message } : { result: encodeReply(r, base64, true) },
+        ),
       };
     }
     throw new HttpError(404, `ERR unknown endpoint ${path}: use POST /, /pipeline or /multi-exec`);
@@ -397,8 +441,10 @@ function parseArgs(argv) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    console.log("usage: node scripts/redis-bridge.mjs [--port 8079] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379] [--token T]\n" +
-      "The token may also come from UPSTASH_REDIS_REST_TOKEN; without either, one is generated and printed.");
+    console.log(
+      "usage: node scripts/redis-bridge.mjs [--port 8079] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379] [--token T]\n" +
+        "The token may also come from UPSTASH_REDIS_REST_TOKEN; without either, one is generated and printed.",
+    );
     return;
   }
   for (const k of Object.keys(args)) {
@@ -417,7 +463,10 @@ async function main() {
   console.log(`UPSTASH_REDIS_REST_URL=${bridge.url}`);
   if (!token) console.log(`UPSTASH_REDIS_REST_TOKEN=${bridge.token}`);
   const stop = () => {
-    bridge.close().then(() => process.exit(0), () => process.exit(1));
+    bridge.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

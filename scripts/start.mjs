@@ -26,7 +26,13 @@ if (process.env.OFFICEOS_REDIS_URL) {
   vars.UPSTASH_REDIS_REST_URL = bridge.url;
   vars.UPSTASH_REDIS_REST_TOKEN = bridge.token;
 }
-const cp = await startControlPlane({ port, persistTo: join(home, "state"), adminToken, vars, log: (s) => process.env.OFFICEOS_VERBOSE && process.stderr.write(s) });
+const cp = await startControlPlane({
+  port,
+  persistTo: join(home, "state"),
+  adminToken,
+  vars,
+  log: (s) => process.env.OFFICEOS_VERBOSE && process.stderr.write(s),
+});
 if (creds) {
   // The persisted state may have been wiped; check the saved key still works.
   try {

@@ -4,6 +4,7 @@ import { AgentError, runAgent } from "../sdk/index.js";
 
 void runAgent(async (ctx) => {
   const input = ctx.input;
-  if (input !== null && typeof input === "object" && !Array.isArray(input) && typeof input.fail === "string") throw new AgentError(input.fail, `failing with ${input.fail} as asked`);
+  if (input !== null && typeof input === "object" && !Array.isArray(input) && typeof input.fail === "string")
+    throw new AgentError(input.fail, `failing with ${input.fail} as asked`);
   return { echo: input };
 });

@@ -39,11 +39,15 @@ interface ChatCompletion {
 
 void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const { topic, file, gate_file } = ctx.input;
-  if (typeof topic !== "string" || typeof file !== "string") throw new AgentError("bad_input", "input needs {topic: string, file: string}", false);
+  if (typeof topic !== "string" || typeof file !== "string")
+    throw new AgentError("bad_input", "input needs {topic: string, file: string}", false);
   const runtime = process.env.OFFICEOS_RUNTIME_API ?? "";
   const llmUrl = (ctx.input.llm_url ?? `${runtime}/llm/v1`).replace(/\/+$/, "");
   // Each attempt runs as a uid of its own: the file is left writable for the next one (chmod only works for its creator).
-  const mark = (node: string) => appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`).then(() => chmod(file, 0o666).catch(() => undefined));
+  const mark = (node: string) =>
+    appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`).then(() =>
+      chmod(file, 0o666).catch(() => undefined),
+    );
 
   const graph = new StateGraph(State)
     .addNode("make_plan", async (s) => {
@@ -62,7 +66,8 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
           ],
         }),
       });
-      if (!res.ok) throw new AgentError("llm_error", `LLM answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      if (!res.ok)
+        throw new AgentError("llm_error", `LLM answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
       const body = (await res.json()) as ChatCompletion;
       const answer = body.choices?.[0]?.message?.content;
       if (typeof answer !== "string") throw new AgentError("llm_error", "LLM answer has no choices[0].message.content");
@@ -71,7 +76,13 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     })
     .addNode("wait_for_approval", async () => {
       await mark("wait_for_approval");
-      while (gate_file && !(await access(gate_file).then(() => true, () => false))) {
+      while (
+        gate_file &&
+        !(await access(gate_file).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         if (ctx.stopping.aborted) throw new AgentError("stopping", "the runner asked the agent to stop");
         await ctx.progress();
         await sleep(100);
@@ -96,5 +107,11 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const resumedAt = before.next.length > 0 ? [...before.next] : null;
   // A thread with pending nodes resumes from its checkpoint (input null); else it starts.
   const out = await graph.invoke(resumedAt ? null : { topic }, config);
-  return { summary: out.summary, plan: out.plan, approved: out.approved, resumed_at: resumedAt, attempt: ctx.task.attempt };
+  return {
+    summary: out.summary,
+    plan: out.plan,
+    approved: out.approved,
+    resumed_at: resumedAt,
+    attempt: ctx.task.attempt,
+  };
 });

@@ -52,5 +52,13 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   }
   const secret = ctx.input.look_for;
   const envHasSecret = secret ? Object.values(process.env).some((v) => v?.includes(secret)) : false;
-  return { granted, throttled, tokens, chars: text.length, min_retry_after_ms: minRetryAfterMs, env_has_secret: envHasSecret, env_keys: Object.keys(process.env).sort() };
+  return {
+    granted,
+    throttled,
+    tokens,
+    chars: text.length,
+    min_retry_after_ms: minRetryAfterMs,
+    env_has_secret: envHasSecret,
+    env_keys: Object.keys(process.env).sort(),
+  };
 });

@@ -41,7 +41,8 @@ async function hasLine(file: string, step: number): Promise<boolean> {
 
 void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const { steps, file, step_ms = 0 } = ctx.input;
-  if (!Number.isInteger(steps) || steps < 0 || typeof file !== "string") throw new AgentError("bad_input", "input needs {steps: integer >= 0, file: string}", false);
+  if (!Number.isInteger(steps) || steps < 0 || typeof file !== "string")
+    throw new AgentError("bad_input", "input needs {steps: integer >= 0, file: string}", false);
   const appState = (ctx.restored?.app_state ?? {}) as { sum?: number };
   let sum = appState.sum ?? 0;
   // The conversation so far: the runner sends only what each step adds (a delta).
@@ -50,7 +51,10 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   const say = (i: number) => {
     if (!chat) return;
     messages.length = 2 * i; // a step cut short after its intent may have said its part already
-    messages.push({ role: "user", content: `question ${i} `.padEnd(chat, "q") }, { role: "assistant", content: `answer ${i} `.padEnd(chat, "a") });
+    messages.push(
+      { role: "user", content: `question ${i} `.padEnd(chat, "q") },
+      { role: "assistant", content: `answer ${i} `.padEnd(chat, "a") },
+    );
   };
   let step = ctx.restored?.cursor?.step ?? 0;
   const tag = `runner=${process.env.OFFICEOS_RUNNER_NAME ?? "?"} attempt=${ctx.task.attempt} pid=${process.pid}`;
@@ -67,12 +71,18 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
   }
   if (ctx.input.always_fail) throw new AgentError(ctx.input.always_fail, `attempt ${ctx.task.attempt} fails as asked`);
   for (; step < steps; step++) {
-    if (ctx.input.fail_at_step === step && ctx.task.attempt === 1) throw new AgentError("planned_failure", `failing at step ${step} as asked`);
-    if (ctx.input.hang_at_step === step && ctx.task.attempt === 1) await new Promise(() => setInterval(() => undefined, 60_000));
+    if (ctx.input.fail_at_step === step && ctx.task.attempt === 1)
+      throw new AgentError("planned_failure", `failing at step ${step} as asked`);
+    if (ctx.input.hang_at_step === step && ctx.task.attempt === 1)
+      await new Promise(() => setInterval(() => undefined, 60_000));
     if (ctx.input.gate_before_step === step) {
       // Everything before the gate is checkpointed (cursor at this step): a resume comes straight back here.
-      const d = await ctx.approval(`step-${step}`, { message: `Run step ${step} of ${steps}?`, details: { step, sum } });
-      if (d.decision === "reject") throw new AgentError("rejected", `step ${step} rejected by ${d.by}${d.comment ? `: ${d.comment}` : ""}`, false);
+      const d = await ctx.approval(`step-${step}`, {
+        message: `Run step ${step} of ${steps}?`,
+        details: { step, sum },
+      });
+      if (d.decision === "reject")
+        throw new AgentError("rejected", `step ${step} rejected by ${d.by}${d.comment ? `: ${d.comment}` : ""}`, false);
     }
     if (step_ms) await sleep(step_ms);
     sum += step + 1;
@@ -82,7 +92,9 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     await ctx.checkpoint({ cursor: { step: step + 1, sub_step: 0 }, app_state: { sum }, messages });
   }
   // The conversation must hold every step's exchange exactly once, in order.
-  const intact = messages.length === 2 * steps && messages.every((m, i) => m.content?.startsWith(`${i % 2 ? "answer" : "question"} ${i >> 1} `));
+  const intact =
+    messages.length === 2 * steps &&
+    messages.every((m, i) => m.content?.startsWith(`${i % 2 ? "answer" : "question"} ${i >> 1} `));
   if (!chat) return { steps, sum };
   return { steps, sum, messages: messages.length, conversation_intact: intact };
 });

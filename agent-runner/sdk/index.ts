@@ -92,14 +92,20 @@ export class RuntimeClient {
   static fromEnv(env: Record<string, string | undefined> = process.env): RuntimeClient {
     const url = env.OFFICEOS_RUNTIME_API;
     const token = readTaskToken(env);
-    if (!url || !token) throw new Error("OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN_FILE (or OFFICEOS_TASK_TOKEN) must be set (run this agent under officeos-runner)");
+    if (!url || !token)
+      throw new Error(
+        "OFFICEOS_RUNTIME_API and OFFICEOS_TASK_TOKEN_FILE (or OFFICEOS_TASK_TOKEN) must be set (run this agent under officeos-runner)",
+      );
     return new RuntimeClient(url, token);
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const parsed = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
@@ -125,7 +131,10 @@ export class RuntimeClient {
     await this.call("POST", "/error", { error: { code, message }, retryable });
   }
   /** The decision for `gate`, or `suspended`: the task now waits for a person and this process must exit. */
-  async approval(gate: string, opts: { message?: string; details?: JsonValue } = {}): Promise<GateDecision | { gate: string; status: "suspended" }> {
+  async approval(
+    gate: string,
+    opts: { message?: string; details?: JsonValue } = {},
+  ): Promise<GateDecision | { gate: string; status: "suspended" }> {
     return this.call("POST", "/approval", { gate, ...opts });
   }
 }

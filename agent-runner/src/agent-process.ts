@@ -110,7 +110,11 @@ export class AgentProcess {
    * The exit as the agent saw it: the namespace's init exits with 128+n when
    * the agent died of signal n (pid 1 cannot re-raise it on itself).
    */
-  static exitOf(code: number | null, signal: NodeJS.Signals | null, iso: Isolation): { code: number | null; signal: NodeJS.Signals | null } {
+  static exitOf(
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    iso: Isolation,
+  ): { code: number | null; signal: NodeJS.Signals | null } {
     if (signal || code === null || iso.kind === "none" || code <= 128) return { code, signal };
     const name = Object.entries(osc.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
     return name ? { code: null, signal: name } : { code, signal };

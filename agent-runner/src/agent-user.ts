@@ -56,7 +56,10 @@ export function usersIn(first: number, last: number, passwd = "/etc/passwd"): st
 export function resolveAgentUser(spec: RunnerConfig["agent_user"], runnerUid: number): UserResult {
   const warnings: string[] = [];
   if (runnerUid !== 0) {
-    if (spec !== undefined) warnings.push(`agent_user is set but the runner is not root (uid ${runnerUid}): agents run as the runner's own user`);
+    if (spec !== undefined)
+      warnings.push(
+        `agent_user is set but the runner is not root (uid ${runnerUid}): agents run as the runner's own user`,
+      );
     warnings.push(
       "agents run as the runner's own user: they could read its config file and /proc/<runner pid>/environ, and sibling tasks share one uid. Run the runner as root (each task then gets a uid of its own), or keep secrets out of this user's reach.",
     );
@@ -67,11 +70,23 @@ export function resolveAgentUser(spec: RunnerConfig["agent_user"], runnerUid: nu
     const [first, last] = want.uid_range;
     // The pool kills every process of a uid it hands out: it must not hold anybody's real account.
     const taken = usersIn(first, last);
-    if (taken.length > 0) return { kind: "error", message: `agent_user.uid_range ${first}-${last} holds existing users (${taken.slice(0, 5).join(", ")}): pick a range no account uses` };
-    return { kind: "ok", plan: { kind: "pool", range: { first, last }, claimsDir: want.claims_dir ?? DEFAULT_CLAIMS_DIR }, warnings };
+    if (taken.length > 0)
+      return {
+        kind: "error",
+        message: `agent_user.uid_range ${first}-${last} holds existing users (${taken.slice(0, 5).join(", ")}): pick a range no account uses`,
+      };
+    return {
+      kind: "ok",
+      plan: { kind: "pool", range: { first, last }, claimsDir: want.claims_dir ?? DEFAULT_CLAIMS_DIR },
+      warnings,
+    };
   }
   const user = typeof want === "string" ? lookupUser(want) : { ...want, name: String(want.uid) };
-  if (!user) return { kind: "error", message: `agent_user "${String(want)}" is not in /etc/passwd; set agent_user to {uid, gid} or {uid_range: [first, last]}` };
+  if (!user)
+    return {
+      kind: "error",
+      message: `agent_user "${String(want)}" is not in /etc/passwd; set agent_user to {uid, gid} or {uid_range: [first, last]}`,
+    };
   if (user.uid === 0) return { kind: "error", message: "agent_user must not be root" };
   warnings.push(
     `SIBLING TASKS SHARE ONE UID: agent_user is a fixed user (${user.name}, uid ${user.uid}), so concurrent agents can read each other's files and token file, signal and ptrace each other. Use agent_user: {uid_range: [first, last]} (the default) to give each task its own.`,
@@ -85,7 +100,10 @@ export function resolveAgentUser(spec: RunnerConfig["agent_user"], runnerUid: nu
  * refuses to start; otherwise (agents as the runner's own user, who can read it
  * anyway) a warning.
  */
-export function configFileCheck(path: string | undefined, agentsAsOtherUsers: boolean): { kind: "ok" } | { kind: "warn" | "error"; message: string } {
+export function configFileCheck(
+  path: string | undefined,
+  agentsAsOtherUsers: boolean,
+): { kind: "ok" } | { kind: "warn" | "error"; message: string } {
   if (!path) return { kind: "ok" };
   let mode: number;
   try {
@@ -95,7 +113,9 @@ export function configFileCheck(path: string | undefined, agentsAsOtherUsers: bo
   }
   if ((mode & 0o077) === 0) return { kind: "ok" };
   const message = `config file ${path} has mode ${mode.toString(8).padStart(3, "0")}: it holds the runner key and tool credentials; chmod 600 it`;
-  return agentsAsOtherUsers ? { kind: "error", message: `${message} (agents run as other users on this host, who could read it)` } : { kind: "warn", message };
+  return agentsAsOtherUsers
+    ? { kind: "error", message: `${message} (agents run as other users on this host, who could read it)` }
+    : { kind: "warn", message };
 }
 
 /** A config file others can read, as a warning (kept for callers that only log). */

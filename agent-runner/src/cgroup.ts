@@ -43,7 +43,8 @@ const CFS_PERIOD_US = 100_000;
 
 export function v2Writes(l: Limits): [file: string, value: string][] {
   const w: [string, string][] = [];
-  if (l.cpuMillis) w.push(["cpu.max", `${Math.max(1000, Math.round((l.cpuMillis / 1000) * CFS_PERIOD_US))} ${CFS_PERIOD_US}`]);
+  if (l.cpuMillis)
+    w.push(["cpu.max", `${Math.max(1000, Math.round((l.cpuMillis / 1000) * CFS_PERIOD_US))} ${CFS_PERIOD_US}`]);
   if (l.memoryMb) w.push(["memory.max", String(Math.round(l.memoryMb * 1024 * 1024))], ["memory.swap.max", "0"]);
   w.push(["pids.max", String(l.pidsMax)]);
   return w;
@@ -51,7 +52,11 @@ export function v2Writes(l: Limits): [file: string, value: string][] {
 
 export function v1Writes(l: Limits): [controller: V1Controller, file: string, value: string][] {
   const w: [V1Controller, string, string][] = [];
-  if (l.cpuMillis) w.push(["cpu", "cpu.cfs_period_us", String(CFS_PERIOD_US)], ["cpu", "cpu.cfs_quota_us", String(Math.max(1000, Math.round((l.cpuMillis / 1000) * CFS_PERIOD_US)))]);
+  if (l.cpuMillis)
+    w.push(
+      ["cpu", "cpu.cfs_period_us", String(CFS_PERIOD_US)],
+      ["cpu", "cpu.cfs_quota_us", String(Math.max(1000, Math.round((l.cpuMillis / 1000) * CFS_PERIOD_US)))],
+    );
   if (l.memoryMb) {
     const bytes = String(Math.round(l.memoryMb * 1024 * 1024));
     // memsw (memory + swap) must not be below memory.limit; it exists only with swap accounting.
@@ -97,14 +102,19 @@ async function writable(path: string): Promise<boolean> {
  * Picks how limits are applied here. `name` is the runner's parent cgroup
  * (created if missing), e.g. "officeos".
  */
-export async function detectCgroups(opts: { mode: "auto" | "v2" | "v1" | "off"; root: string; name: string }): Promise<CgroupSetup> {
+export async function detectCgroups(opts: {
+  mode: "auto" | "v2" | "v1" | "off";
+  root: string;
+  name: string;
+}): Promise<CgroupSetup> {
   const reasons: string[] = [];
   if (opts.mode === "off") return { mode: "rlimit", reason: "cgroups are turned off in the runner config" };
   if (opts.mode === "auto" || opts.mode === "v2") {
     const ctl = await readFile(join(opts.root, "cgroup.controllers"), "utf8").catch(() => null);
     const have = new Set((ctl ?? "").trim().split(/\s+/));
     if (ctl === null) reasons.push(`no cgroup v2 at ${opts.root}`);
-    else if (!["cpu", "memory", "pids"].every((c) => have.has(c))) reasons.push(`cgroup v2 at ${opts.root} lacks cpu/memory/pids (has: ${[...have].join(" ") || "none"})`);
+    else if (!["cpu", "memory", "pids"].every((c) => have.has(c)))
+      reasons.push(`cgroup v2 at ${opts.root} lacks cpu/memory/pids (has: ${[...have].join(" ") || "none"})`);
     else {
       const parent = join(opts.root, opts.name);
       try {
@@ -198,13 +208,19 @@ export class TaskCgroup {
 
   /** argv for spawn: join the cgroup (or set rlimits), then exec the agent. */
   wrap(cmd: string, args: string[]): [string, string[]] {
-    if (this.setup.mode === "rlimit") return wrapCommand(rlimitLines(this.limits).map((l) => `${l} 2>/dev/null`), cmd, args);
+    if (this.setup.mode === "rlimit")
+      return wrapCommand(
+        rlimitLines(this.limits).map((l) => `${l} 2>/dev/null`),
+        cmd,
+        args,
+      );
     const joins = this.distinctDirs().map((d) => `echo $$ > ${shq(join(d, "cgroup.procs"))} || exit 126`);
     return wrapCommand(joins, cmd, args);
   }
 
   async oomKilled(): Promise<boolean> {
-    if (this.setup.mode === "cgroup-v2") return parseOomKills(await readFile(join(this.dirs.v2 as string, "memory.events"), "utf8").catch(() => "")) > 0;
+    if (this.setup.mode === "cgroup-v2")
+      return parseOomKills(await readFile(join(this.dirs.v2 as string, "memory.events"), "utf8").catch(() => "")) > 0;
     if (this.setup.mode === "cgroup-v1") {
       const dir = this.dirs.memory as string;
       const kills = parseOomKills(await readFile(join(dir, "memory.oom_control"), "utf8").catch(() => ""));
@@ -216,7 +232,9 @@ export class TaskCgroup {
   /** Whether the memory limit was hit at all (v1 failcnt), for a SIGKILL without an oom_kill counter. */
   async memoryLimitHit(): Promise<boolean> {
     if (this.setup.mode !== "cgroup-v1") return false;
-    const n = Number((await readFile(join(this.dirs.memory as string, "memory.failcnt"), "utf8").catch(() => "0")).trim());
+    const n = Number(
+      (await readFile(join(this.dirs.memory as string, "memory.failcnt"), "utf8").catch(() => "0")).trim(),
+    );
     return n > 0;
   }
 
@@ -282,7 +300,8 @@ export class TaskCgroup {
   /** Kills whatever is left in the cgroup (a fork bomb included) and removes it. */
   async destroy(): Promise<void> {
     if (this.setup.mode === "rlimit") return;
-    if (this.setup.mode === "cgroup-v2") await writeFile(join(this.dirs.v2 as string, "cgroup.kill"), "1").catch(() => undefined);
+    if (this.setup.mode === "cgroup-v2")
+      await writeFile(join(this.dirs.v2 as string, "cgroup.kill"), "1").catch(() => undefined);
     const dirs = this.distinctDirs();
     for (let round = 0; round < 200; round++) {
       let left = 0;
@@ -326,7 +345,15 @@ export async function sweepStale(setup: CgroupSetup, prefix: string): Promise<nu
   for (const p of parents) {
     const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
-      if (e.isDirectory() && e.name.startsWith(prefix) && (await rmdir(join(p, e.name)).then(() => true, () => false))) n++;
+      if (
+        e.isDirectory() &&
+        e.name.startsWith(prefix) &&
+        (await rmdir(join(p, e.name)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        n++;
     }
   }
   return n;

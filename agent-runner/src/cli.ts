@@ -22,7 +22,10 @@ OFFICEOS_MAX_CONCURRENT, OFFICEOS_LEASE_TTL_MS, OFFICEOS_LOG_LEVEL.`;
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } }, strict: true });
+    args = parseArgs({
+      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     return 2;

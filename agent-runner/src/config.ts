@@ -7,7 +7,11 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 const ResourceName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
-const Name = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/);
+const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/);
 
 const AgentCommand = z.strictObject({
   /** argv of the agent process; the first element is looked up on PATH. */
@@ -49,7 +53,12 @@ const ToolEndpoint = z.strictObject({
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
   headers: z.record(z.string().min(1), z.string()).default({}),
   timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
-  max_response_bytes: z.number().int().min(1).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  max_response_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 const Uid = z.number().int().min(1).max(4_294_967_294);
@@ -74,7 +83,11 @@ export const DEFAULT_UID_RANGE: [number, number] = [61000, 61999];
 const GpuConfig = z.strictObject({
   discover: z.boolean().default(true),
   nvidia_smi: z.string().min(1).default("nvidia-smi"),
-  devices: z.array(z.strictObject({ index: z.number().int().min(0), uuid: z.string().min(1), memory_mb: z.number().positive() })).optional(),
+  devices: z
+    .array(
+      z.strictObject({ index: z.number().int().min(0), uuid: z.string().min(1), memory_mb: z.number().positive() }),
+    )
+    .optional(),
 });
 
 export const RunnerConfigSchema = z
@@ -85,7 +98,9 @@ export const RunnerConfigSchema = z
     labels: z.record(z.string().min(1), z.string()).default({}),
     capabilities: z.array(z.string().min(1)).default([]),
     /** Only agents that tolerate every taint may run here (a `pci` runner that runs payment agents and nothing else). */
-    taints: z.array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.literal("NoSchedule") })).default([]),
+    taints: z
+      .array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.literal("NoSchedule") }))
+      .default([]),
     agents: z.record(Name, AgentCommand).refine((a) => Object.keys(a).length > 0, "configure at least one agent"),
     max_concurrent: z.number().int().min(1).max(256).default(8),
     lease_ttl_ms: z.number().int().min(1000).max(600_000).default(30_000),
@@ -96,7 +111,9 @@ export const RunnerConfigSchema = z
     stall_timeout_ms: z.number().int().min(1000).optional(),
     /** The runner's own /healthz and /metrics (Prometheus); off unless a port is given (0 picks one). */
     ops: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).optional(),
-    runtime_api: z.strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(0) }).default({ host: "127.0.0.1", port: 0 }),
+    runtime_api: z
+      .strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(0) })
+      .default({ host: "127.0.0.1", port: 0 }),
     work_dir: z.string().default(join(tmpdir(), "officeos-runner")),
     log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
     limits: LimitsConfig.prefault({}),
@@ -115,7 +132,10 @@ export const RunnerConfigSchema = z
     /** Namespaces for agent processes: auto picks what works here (see sandbox.ts); unshare/bwrap require it. */
     sandbox: z.enum(["auto", "unshare", "bwrap", "off"]).default("auto"),
   })
-  .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, { message: "heartbeat_interval_ms must be below lease_ttl_ms", path: ["heartbeat_interval_ms"] });
+  .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, {
+    message: "heartbeat_interval_ms must be below lease_ttl_ms",
+    path: ["heartbeat_interval_ms"],
+  });
 
 export type RunnerConfigInput = z.input<typeof RunnerConfigSchema>;
 
@@ -141,7 +161,8 @@ const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => v
 export type ConfigResult = { kind: "ok"; config: RunnerConfig } | { kind: "error"; message: string };
 
 export function parseConfig(raw: unknown, env: Record<string, string | undefined> = {}): ConfigResult {
-  const merged: Record<string, unknown> = raw && typeof raw === "object" && !Array.isArray(raw) ? { ...(raw as object) } : {};
+  const merged: Record<string, unknown> =
+    raw && typeof raw === "object" && !Array.isArray(raw) ? { ...(raw as object) } : {};
   for (const [name, apply] of Object.entries(ENV_OVERRIDES)) {
     const v = env[name];
     if (v !== undefined && v !== "") apply(merged, v);
@@ -149,7 +170,10 @@ export function parseConfig(raw: unknown, env: Record<string, string | undefined
   const r = RunnerConfigSchema.safeParse(merged);
   if (!r.success) return { kind: "error", message: z.prettifyError(r.error) };
   const c = r.data;
-  return { kind: "ok", config: { ...c, heartbeatIntervalMs: c.heartbeat_interval_ms ?? Math.max(100, Math.floor(c.lease_ttl_ms / 3)) } };
+  return {
+    kind: "ok",
+    config: { ...c, heartbeatIntervalMs: c.heartbeat_interval_ms ?? Math.max(100, Math.floor(c.lease_ttl_ms / 3)) },
+  };
 }
 
 export function loadConfig(path: string | undefined, env: Record<string, string | undefined>): ConfigResult {

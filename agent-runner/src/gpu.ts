@@ -27,7 +27,8 @@ export function parseNvidiaSmi(csv: string): GpuDevice[] {
     const [index, uuid, mem] = line.split(",").map((s) => s.trim());
     const i = Number(index);
     const m = Number(mem);
-    if (!Number.isInteger(i) || !uuid || !Number.isFinite(m)) throw new Error(`unexpected nvidia-smi line: ${JSON.stringify(line)}`);
+    if (!Number.isInteger(i) || !uuid || !Number.isFinite(m))
+      throw new Error(`unexpected nvidia-smi line: ${JSON.stringify(line)}`);
     out.push({ index: i, uuid, memoryMb: m });
   }
   return out.sort((a, b) => a.index - b.index);
@@ -35,14 +36,32 @@ export function parseNvidiaSmi(csv: string): GpuDevice[] {
 
 export const NVIDIA_SMI_ARGS = ["--query-gpu=index,uuid,memory.total", "--format=csv,noheader,nounits"];
 
-export type Discovery = { kind: "ok"; devices: GpuDevice[]; source: "config" | "nvidia-smi" } | { kind: "none"; reason: string };
+export type Discovery =
+  | { kind: "ok"; devices: GpuDevice[]; source: "config" | "nvidia-smi" }
+  | { kind: "none"; reason: string };
 
-export function discoverGpus(cfg: { discover: boolean; nvidia_smi: string; devices?: { index: number; uuid: string; memory_mb: number }[] | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
-  if (cfg.devices) return Promise.resolve({ kind: "ok", source: "config", devices: cfg.devices.map((d) => ({ index: d.index, uuid: d.uuid, memoryMb: d.memory_mb })) });
+export function discoverGpus(
+  cfg: {
+    discover: boolean;
+    nvidia_smi: string;
+    devices?: { index: number; uuid: string; memory_mb: number }[] | undefined;
+  },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Discovery> {
+  if (cfg.devices)
+    return Promise.resolve({
+      kind: "ok",
+      source: "config",
+      devices: cfg.devices.map((d) => ({ index: d.index, uuid: d.uuid, memoryMb: d.memory_mb })),
+    });
   if (!cfg.discover) return Promise.resolve({ kind: "none", reason: "discovery turned off" });
   return new Promise((resolve) => {
     execFile(cfg.nvidia_smi, NVIDIA_SMI_ARGS, { timeout: 10_000, env }, (err, stdout) => {
-      if (err) return resolve({ kind: "none", reason: (err as NodeJS.ErrnoException).code === "ENOENT" ? `${cfg.nvidia_smi} not found` : err.message });
+      if (err)
+        return resolve({
+          kind: "none",
+          reason: (err as NodeJS.ErrnoException).code === "ENOENT" ? `${cfg.nvidia_smi} not found` : err.message,
+        });
       try {
         resolve({ kind: "ok", source: "nvidia-smi", devices: parseNvidiaSmi(stdout) });
       } catch (e) {
@@ -85,7 +104,11 @@ export class GpuAllocator {
     if (k > 0) {
       const each = mem / k;
       const free = this.state.filter((d) => d.holders.size === 0 && d.device.memoryMb >= each);
-      if (free.length < k) return { kind: "unavailable", reason: `needs ${k} free device(s) with ${each} MB each; ${free.length} available` };
+      if (free.length < k)
+        return {
+          kind: "unavailable",
+          reason: `needs ${k} free device(s) with ${each} MB each; ${free.length} available`,
+        };
       const picked = free.slice(0, k);
       for (const d of picked) {
         d.exclusive = true;
@@ -97,7 +120,9 @@ export class GpuAllocator {
     const fits = this.state.filter((d) => !d.exclusive && d.device.memoryMb - d.usedMb >= mem);
     if (fits.length === 0) return { kind: "unavailable", reason: `no device has ${mem} MB free` };
     // Best fit; ties by index, so the choice does not depend on order of arrival.
-    fits.sort((a, b) => a.device.memoryMb - a.usedMb - (b.device.memoryMb - b.usedMb) || a.device.index - b.device.index);
+    fits.sort(
+      (a, b) => a.device.memoryMb - a.usedMb - (b.device.memoryMb - b.usedMb) || a.device.index - b.device.index,
+    );
     const d = fits[0] as DeviceState;
     d.usedMb += mem;
     d.holders.set(holder, mem);

@@ -41,7 +41,10 @@ export async function resolveCommand(cmd: string, pathEnv = process.env.PATH ?? 
   return null;
 }
 
-export async function checkHealth(cfg: Pick<RunnerConfig, "agents" | "work_dir">, extra: readonly CheckProvider[] = []): Promise<RunnerHealth> {
+export async function checkHealth(
+  cfg: Pick<RunnerConfig, "agents" | "work_dir">,
+  extra: readonly CheckProvider[] = [],
+): Promise<RunnerHealth> {
   const checks: HealthCheck[] = [];
   const missing: string[] = [];
   for (const [name, a] of Object.entries(cfg.agents)) {
@@ -49,7 +52,11 @@ export async function checkHealth(cfg: Pick<RunnerConfig, "agents" | "work_dir">
     const cwdBase = a.cwd && !isAbsolute(cmd) && cmd.includes("/") ? join(a.cwd, cmd) : cmd;
     if ((await resolveCommand(cwdBase)) === null) missing.push(`${name}: ${cmd}`);
   }
-  checks.push(missing.length === 0 ? { name: "agent_commands", ok: true } : { name: "agent_commands", ok: false, message: `not found or not executable: ${missing.join(", ")}` });
+  checks.push(
+    missing.length === 0
+      ? { name: "agent_commands", ok: true }
+      : { name: "agent_commands", ok: false, message: `not found or not executable: ${missing.join(", ")}` },
+  );
   try {
     await mkdir(cfg.work_dir, { recursive: true });
     await access(cfg.work_dir, constants.W_OK);
@@ -57,6 +64,7 @@ export async function checkHealth(cfg: Pick<RunnerConfig, "agents" | "work_dir">
   } catch (e) {
     checks.push({ name: "work_dir", ok: false, message: `${cfg.work_dir}: ${(e as Error).message}` });
   }
-  for (const p of extra) checks.push(await p().catch((e: unknown) => ({ name: "check", ok: false, message: (e as Error).message })));
+  for (const p of extra)
+    checks.push(await p().catch((e: unknown) => ({ name: "check", ok: false, message: (e as Error).message })));
   return { ready: checks.every((c) => c.ok), checks };
 }

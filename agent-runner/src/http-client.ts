@@ -35,26 +35,33 @@ const agents = {
  * failed (connection refused, reset, aborted, answer too large). Aborting `signal` ends the request.
  */
 export function request(url: URL, req: HttpRequest): Promise<HttpAnswer> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
   const headers: Record<string, string> = { ...req.headers };
   if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
   const send = url.protocol === "https:" ? https.request : http.request;
   return new Promise<HttpAnswer>((resolve, reject) => {
     if (req.signal?.aborted) return reject(abortError(req.signal));
-    const out = send(url, { method: req.method, headers, agent: agents[url.protocol as "http:" | "https:"], signal: req.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) res.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
-        else chunks.push(c);
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", (e) => reject(req.signal?.aborted ? abortError(req.signal) : e));
-      res.on("close", () => {
-        if (!res.complete) reject(req.signal?.aborted ? abortError(req.signal) : new Error("the answer was cut off"));
-      });
-    });
+    const out = send(
+      url,
+      { method: req.method, headers, agent: agents[url.protocol as "http:" | "https:"], signal: req.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) res.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+          else chunks.push(c);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", (e) => reject(req.signal?.aborted ? abortError(req.signal) : e));
+        res.on("close", () => {
+          if (!res.complete) reject(req.signal?.aborted ? abortError(req.signal) : new Error("the answer was cut off"));
+        });
+      },
+    );
     out.on("error", (e) => reject(req.signal?.aborted ? abortError(req.signal) : e));
     out.end(req.body);
   });

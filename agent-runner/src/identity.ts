@@ -40,7 +40,8 @@ export class AgentIdentities {
 
   describe(): string {
     const p = this.plan;
-    if (p.kind === "pool") return `a uid of its own per task from ${p.range.first}-${p.range.last} (claims in ${p.claimsDir})`;
+    if (p.kind === "pool")
+      return `a uid of its own per task from ${p.range.first}-${p.range.last} (claims in ${p.claimsDir})`;
     if (p.kind === "fixed") return `one shared user for all tasks: ${p.name} (${p.uid}:${p.gid})`;
     return "the runner's own user";
   }
@@ -90,7 +91,10 @@ export class AgentIdentities {
     const processesLeft = await killUid(uid);
     let files = await strayFiles(uid);
     if (files.length > 0) {
-      this.log.info({ uid, files: files.slice(0, 20), count: files.length }, "removing files the agent left outside its task dir");
+      this.log.info(
+        { uid, files: files.slice(0, 20), count: files.length },
+        "removing files the agent left outside its task dir",
+      );
       await removeAs(uid, gid, files);
       files = await strayFiles(uid);
     }

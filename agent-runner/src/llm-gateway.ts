@@ -30,7 +30,15 @@ interface Usage {
 }
 
 /** OpenAI's error body. */
-function openAiError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}, param: string | null = null): void {
+function openAiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string,
+  headers: Record<string, string> = {},
+  param: string | null = null,
+): void {
   const text = JSON.stringify({ error: { message, type, param, code } });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -56,9 +64,17 @@ export class LlmGateway {
 
   async handle(task: LlmTask, raw: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const cfg = this.cfg;
-    if (!cfg) return openAiError(res, 503, "this runner has no LLM upstream configured (llm.base_url)", "server_error", "llm_not_configured");
+    if (!cfg)
+      return openAiError(
+        res,
+        503,
+        "this runner has no LLM upstream configured (llm.base_url)",
+        "server_error",
+        "llm_not_configured",
+      );
     const p = parseChatRequest(raw);
-    if (p.kind === "refused") return openAiError(res, 400, p.message, "invalid_request_error", "invalid_request", {}, p.param);
+    if (p.kind === "refused")
+      return openAiError(res, 400, p.message, "invalid_request_error", "invalid_request", {}, p.param);
     const req = p.request;
     // What goes upstream is the parsed body (known fields only), never the agent's object.
     const body: Record<string, unknown> = { ...req };
@@ -73,15 +89,37 @@ export class LlmGateway {
     const tokens = reservationTokens(req, maxTokens);
     const log = this.log.child({ task_id: task.taskId, llm: true });
 
-    const r = await this.cp.reserveLlm({ task_id: task.taskId, epoch: task.epoch, tokens, requests: 1, max_wait_ms: cfg.max_wait_ms });
+    const r = await this.cp.reserveLlm({
+      task_id: task.taskId,
+      epoch: task.epoch,
+      tokens,
+      requests: 1,
+      max_wait_ms: cfg.max_wait_ms,
+    });
     if (r.kind === "rate_limited") {
       log.info({ tokens, n: req.n ?? 1, retry_after_ms: r.retryAfterMs }, "llm call throttled");
-      return openAiError(res, 429, `token quota exhausted: ${r.message}`, "tokens", "rate_limit_exceeded", { "retry-after": String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))) });
+      return openAiError(res, 429, `token quota exhausted: ${r.message}`, "tokens", "rate_limit_exceeded", {
+        "retry-after": String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))),
+      });
     }
-    if (r.kind === "network") return openAiError(res, 503, `control plane unreachable: ${r.message}`, "server_error", "unavailable");
+    if (r.kind === "network")
+      return openAiError(res, 503, `control plane unreachable: ${r.message}`, "server_error", "unavailable");
     if (r.kind === "http") {
-      if (r.status === 409 || r.status === 404) return openAiError(res, 409, "the lease on this task is no longer held by this runner", "invalid_request_error", "lease_lost");
-      return openAiError(res, r.status === 400 ? 400 : 502, r.message, r.status === 400 ? "invalid_request_error" : "server_error", r.code);
+      if (r.status === 409 || r.status === 404)
+        return openAiError(
+          res,
+          409,
+          "the lease on this task is no longer held by this runner",
+          "invalid_request_error",
+          "lease_lost",
+        );
+      return openAiError(
+        res,
+        r.status === 400 ? 400 : 502,
+        r.message,
+        r.status === 400 ? "invalid_request_error" : "server_error",
+        r.code,
+      );
     }
     const reservation = r.value;
     if (reservation.delay_ms > 0) await sleep(reservation.delay_ms);
@@ -90,19 +128,31 @@ export class LlmGateway {
     try {
       upstream = await fetch(`${cfg.base_url.replace(/\/$/, "")}/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(cfg.api_key ? { authorization: `Bearer ${cfg.api_key}` } : {}), ...cfg.headers },
+        headers: {
+          "content-type": "application/json",
+          ...(cfg.api_key ? { authorization: `Bearer ${cfg.api_key}` } : {}),
+          ...cfg.headers,
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeout_ms)]),
       });
     } catch (e) {
       await this.cp.cancelLlm(reservation.reservation_id);
-      return openAiError(res, 502, `upstream unreachable: ${(e as Error).message}`, "server_error", "upstream_unreachable");
+      return openAiError(
+        res,
+        502,
+        `upstream unreachable: ${(e as Error).message}`,
+        "server_error",
+        "upstream_unreachable",
+      );
     }
     if (!upstream.ok) {
       // The upstream refused the call: no tokens were spent.
       const text = await upstream.text().catch(() => "");
       await this.cp.cancelLlm(reservation.reservation_id);
-      const headers: Record<string, string> = { "content-type": upstream.headers.get("content-type") ?? "application/json" };
+      const headers: Record<string, string> = {
+        "content-type": upstream.headers.get("content-type") ?? "application/json",
+      };
       const ra = upstream.headers.get("retry-after");
       if (ra) headers["retry-after"] = ra;
       res.writeHead(upstream.status, headers);
@@ -116,14 +166,22 @@ export class LlmGateway {
     try {
       if (!stream) {
         const text = await upstream.text();
-        const json = JSON.parse(text) as { usage?: Usage; model?: string; choices?: { message?: { content?: string } }[] };
+        const json = JSON.parse(text) as {
+          usage?: Usage;
+          model?: string;
+          choices?: { message?: { content?: string } }[];
+        };
         usage = json.usage ?? null;
         model = json.model ?? model;
         for (const c of json.choices ?? []) completionChars += c.message?.content?.length ?? 0;
         res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
         res.end(text);
       } else {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+        });
         const decoder = new TextDecoder();
         let buf = "";
         const onEvent = (ev: string) => {
@@ -134,7 +192,11 @@ export class LlmGateway {
             .join("\n");
           if (data && data !== "[DONE]") {
             try {
-              const chunk = JSON.parse(data) as { usage?: Usage | null; model?: string; choices?: { delta?: { content?: string } }[] };
+              const chunk = JSON.parse(data) as {
+                usage?: Usage | null;
+                model?: string;
+                choices?: { delta?: { content?: string } }[];
+              };
               if (chunk.usage) usage = chunk.usage;
               model = chunk.model ?? model;
               for (const c of chunk.choices ?? []) completionChars += c.delta?.content?.length ?? 0;
@@ -160,11 +222,17 @@ export class LlmGateway {
       }
     } catch (e) {
       log.warn({ err: (e as Error).message }, "llm call broke off");
-      if (!res.headersSent) openAiError(res, 502, `upstream answer broke off: ${(e as Error).message}`, "server_error", "upstream_error");
+      if (!res.headersSent)
+        openAiError(res, 502, `upstream answer broke off: ${(e as Error).message}`, "server_error", "upstream_error");
       else res.destroy();
     } finally {
-      const final: Usage = usage ?? { prompt_tokens: prompt, completion_tokens: Math.ceil(completionChars / 4), total_tokens: prompt + Math.ceil(completionChars / 4) };
-      const int = (n: number | undefined) => (typeof n === "number" && Number.isFinite(n) ? Math.max(0, Math.round(n)) : undefined);
+      const final: Usage = usage ?? {
+        prompt_tokens: prompt,
+        completion_tokens: Math.ceil(completionChars / 4),
+        total_tokens: prompt + Math.ceil(completionChars / 4),
+      };
+      const int = (n: number | undefined) =>
+        typeof n === "number" && Number.isFinite(n) ? Math.max(0, Math.round(n)) : undefined;
       const clean: Usage = { total_tokens: int(final.total_tokens) ?? 0 };
       if (int(final.prompt_tokens) !== undefined) clean.prompt_tokens = int(final.prompt_tokens) as number;
       if (int(final.completion_tokens) !== undefined) clean.completion_tokens = int(final.completion_tokens) as number;

@@ -8,12 +8,40 @@ import type { RunnerHealth } from "./health.js";
 
 export class RunnerMetrics {
   readonly registry = new Registry();
-  readonly running = new Gauge({ name: "officeos_runner_tasks_running", help: "Agent processes running now.", registers: [this.registry] });
-  readonly started = new Counter({ name: "officeos_runner_tasks_started_total", help: "Agent processes started.", labelNames: ["agent"], registers: [this.registry] });
-  readonly ended = new Counter({ name: "officeos_runner_tasks_ended_total", help: "Tasks ended on this runner, by how.", labelNames: ["agent", "outcome"], registers: [this.registry] });
-  readonly heartbeats = new Counter({ name: "officeos_runner_heartbeats_total", help: "Heartbeats sent, by result.", labelNames: ["result"], registers: [this.registry] });
-  readonly polls = new Counter({ name: "officeos_runner_lease_polls_total", help: "Lease long-polls, by result.", labelNames: ["result"], registers: [this.registry] });
-  readonly ready = new Gauge({ name: "officeos_runner_ready", help: "1 when the runner's self-check passes.", registers: [this.registry] });
+  readonly running = new Gauge({
+    name: "officeos_runner_tasks_running",
+    help: "Agent processes running now.",
+    registers: [this.registry],
+  });
+  readonly started = new Counter({
+    name: "officeos_runner_tasks_started_total",
+    help: "Agent processes started.",
+    labelNames: ["agent"],
+    registers: [this.registry],
+  });
+  readonly ended = new Counter({
+    name: "officeos_runner_tasks_ended_total",
+    help: "Tasks ended on this runner, by how.",
+    labelNames: ["agent", "outcome"],
+    registers: [this.registry],
+  });
+  readonly heartbeats = new Counter({
+    name: "officeos_runner_heartbeats_total",
+    help: "Heartbeats sent, by result.",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({
+    name: "officeos_runner_lease_polls_total",
+    help: "Lease long-polls, by result.",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly ready = new Gauge({
+    name: "officeos_runner_ready",
+    help: "1 when the runner's self-check passes.",
+    registers: [this.registry],
+  });
   private collecting = false;
 
   /** Starts prom-client's process collectors (CPU, memory, event-loop lag). Only done when an ops
@@ -25,7 +53,8 @@ export class RunnerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "officeos_runner_", eventLoopMonitoringPrecision: 100 });
     // prom-client names three gauges `_total`, which Prometheus's lint (promtool) rejects for non-counters;
     // it also exports the same count without the suffix (officeos_runner_nodejs_active_resources).
-    for (const n of ["active_handles_total", "active_requests_total", "active_resources_total"]) this.registry.removeSingleMetric(`officeos_runner_nodejs_${n}`);
+    for (const n of ["active_handles_total", "active_requests_total", "active_resources_total"])
+      this.registry.removeSingleMetric(`officeos_runner_nodejs_${n}`);
   }
 }
 
@@ -53,11 +82,20 @@ export class OpsServer {
       const s = state();
       if (path === "/healthz") {
         const alive = s.phase !== "stopped" && (s.sinceContactMs === null || s.sinceContactMs <= s.contactLimitMs);
-        return json(alive ? 200 : 503, { status: alive ? "ok" : "unhealthy", phase: s.phase, runner_id: s.runnerId || null, since_contact_ms: s.sinceContactMs });
+        return json(alive ? 200 : 503, {
+          status: alive ? "ok" : "unhealthy",
+          phase: s.phase,
+          runner_id: s.runnerId || null,
+          since_contact_ms: s.sinceContactMs,
+        });
       }
       if (path === "/readyz") {
         const ready = s.phase === "ready" && s.health?.ready === true;
-        return json(ready ? 200 : 503, { status: ready ? "ready" : "not_ready", phase: s.phase, checks: s.health?.checks ?? [] });
+        return json(ready ? 200 : 503, {
+          status: ready ? "ready" : "not_ready",
+          phase: s.phase,
+          checks: s.health?.checks ?? [],
+        });
       }
       if (path === "/metrics") {
         metrics.registry

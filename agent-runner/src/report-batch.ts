@@ -13,7 +13,13 @@ type Answer = CallResult<{ task: Task }>;
 /** How a task run reports its outcome; ControlPlane's single calls have the same shape. */
 export interface Outcomes {
   complete(taskId: string, epoch: number, result: unknown, usage?: TaskUsage): Promise<Answer>;
-  fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean, usage?: TaskUsage): Promise<Answer>;
+  fail(
+    taskId: string,
+    epoch: number,
+    error: { code: string; message: string },
+    retryable: boolean,
+    usage?: TaskUsage,
+  ): Promise<Answer>;
   release(taskId: string, epoch: number): Promise<Answer>;
 }
 
@@ -49,10 +55,22 @@ export class OutcomeBatcher implements Outcomes {
   }
 
   complete(taskId: string, epoch: number, result: unknown, usage?: TaskUsage): Promise<Answer> {
-    return this.add({ task_id: taskId, epoch, outcome: "complete", result: (result ?? null) as Extract<ReportItem, { outcome: "complete" }>["result"], ...(usage ? { usage } : {}) });
+    return this.add({
+      task_id: taskId,
+      epoch,
+      outcome: "complete",
+      result: (result ?? null) as Extract<ReportItem, { outcome: "complete" }>["result"],
+      ...(usage ? { usage } : {}),
+    });
   }
 
-  fail(taskId: string, epoch: number, error: { code: string; message: string }, retryable: boolean, usage?: TaskUsage): Promise<Answer> {
+  fail(
+    taskId: string,
+    epoch: number,
+    error: { code: string; message: string },
+    retryable: boolean,
+    usage?: TaskUsage,
+  ): Promise<Answer> {
     return this.add({ task_id: taskId, epoch, outcome: "fail", error, retryable, ...(usage ? { usage } : {}) });
   }
 
@@ -83,13 +101,17 @@ export class OutcomeBatcher implements Outcomes {
     if (batch.length === 1) return void batch[0]?.resolve(await this.single(batch[0].item));
     this.stats.calls++;
     this.stats.items += batch.length;
-    const r = await this.cp.report(this.runnerId(), batch.map((p) => p.item));
+    const r = await this.cp.report(
+      this.runnerId(),
+      batch.map((p) => p.item),
+    );
     if (r.kind === "ok" && r.value.items.length === batch.length) {
       batch.forEach((p, i) => p.resolve(answerOf(r.value.items[i] as ReportAnswer["items"][number])));
       return;
     }
     if (r.kind === "network") return void batch.forEach((p) => p.resolve(r));
-    if (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status >= 500)) return void batch.forEach((p) => p.resolve(r));
+    if (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status >= 500))
+      return void batch.forEach((p) => p.resolve(r));
     // 404 (no such route, or this runner is unknown there), 400/413 (a body it will not take), 405,
     // or an answer that does not match: every report on its own, as the single calls.
     if (r.kind === "http" && r.status === 404 && r.message === "no such route") this.unsupported = true;
@@ -111,5 +133,10 @@ export class OutcomeBatcher implements Outcomes {
 
 function answerOf(a: ReportAnswer["items"][number]): Answer {
   if (a.status === 200 && a.task) return { kind: "ok", value: { task: a.task } };
-  return { kind: "http", status: a.status, code: a.error?.code ?? "unknown", message: a.error?.message ?? `status ${a.status}` };
+  return {
+    kind: "http",
+    status: a.status,
+    code: a.error?.code ?? "unknown",
+    message: a.error?.message ?? `status ${a.status}`,
+  };
 }

@@ -40,7 +40,8 @@ export async function ensureDir(path: string, mode: number, follow = false): Pro
   await mkdir(path, { recursive: true, mode });
   const st = follow ? await stat(path) : await lstat(path);
   if (!st.isDirectory()) throw new Error(`${path} is not a directory`);
-  if (st.uid !== (process.getuid?.() ?? st.uid)) throw new Error(`${path} is owned by uid ${st.uid}, not by this runner`);
+  if (st.uid !== (process.getuid?.() ?? st.uid))
+    throw new Error(`${path} is owned by uid ${st.uid}, not by this runner`);
   if ((st.mode & 0o777) !== mode) {
     await chmod(path, mode);
   }
@@ -49,7 +50,9 @@ export async function ensureDir(path: string, mode: number, follow = false): Pro
 export type Predecessor = { kind: "none" } | { kind: "dead"; pid: number } | { kind: "alive"; pid: number };
 
 export async function readPredecessor(pidFile: string): Promise<Predecessor> {
-  const text = await readFile(pidFile, { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch(() => null);
+  const text = await readFile(pidFile, { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch(
+    () => null,
+  );
   if (text === null) return { kind: "none" };
   const c = parseClaim(text);
   if (!c) return { kind: "dead", pid: 0 };
@@ -99,7 +102,10 @@ export async function staleTaskDirs(p: RunnerPaths): Promise<{ path: string; uid
  * and the dir is another uid's, they are removed with that uid's rights
  * (`empty`), then the dir itself (its parent is ours: no race on that path).
  */
-export async function removeTaskDir(dir: { path: string; uid: number; gid: number }, empty: ((uid: number, gid: number, path: string) => Promise<void>) | null): Promise<boolean> {
+export async function removeTaskDir(
+  dir: { path: string; uid: number; gid: number },
+  empty: ((uid: number, gid: number, path: string) => Promise<void>) | null,
+): Promise<boolean> {
   const me = process.getuid?.() ?? -1;
   if (empty && me === 0 && dir.uid !== 0) {
     await empty(dir.uid, dir.gid, dir.path);

@@ -15,7 +15,16 @@ import { StartError, TaskRun } from "./task-run.js";
 import { resolveAgentUser } from "./agent-user.js";
 import { AgentIdentities } from "./identity.js";
 import { describeIsolation, detectIsolation, type Isolation } from "./sandbox.js";
-import { ensureDir, readPredecessor, removePidFile, removeTaskDir, runnerPaths, staleTaskDirs, writePidFile, type RunnerPaths } from "./runner-state.js";
+import {
+  ensureDir,
+  readPredecessor,
+  removePidFile,
+  removeTaskDir,
+  runnerPaths,
+  staleTaskDirs,
+  writePidFile,
+  type RunnerPaths,
+} from "./runner-state.js";
 import { emptyDirAs } from "./uid-claims.js";
 import { ToolGateway } from "./tools.js";
 import { detectCgroups, sweepOwned, sweepStale, type CgroupSetup } from "./cgroup.js";
@@ -83,7 +92,10 @@ export class AgentRunner {
     const who = resolveAgentUser(this.cfg.agent_user, process.getuid?.() ?? -1);
     if (who.kind === "error") return this.refuseStart(who.message);
     // Every agent starts through setpriv (no_new_privs; as root, the drop to its uid).
-    if ((await resolveCommand("setpriv")) === null) return this.refuseStart("setpriv (util-linux) is not on PATH: it is needed to start agents with no_new_privs and their own uid");
+    if ((await resolveCommand("setpriv")) === null)
+      return this.refuseStart(
+        "setpriv (util-linux) is not on PATH: it is needed to start agents with no_new_privs and their own uid",
+      );
     for (const w of who.warnings) this.log.warn(w);
     try {
       await this.claimPlaces();
@@ -94,8 +106,20 @@ export class AgentRunner {
     }
     this.isolation = await detectIsolation(this.cfg.sandbox, root);
     const isolation = describeIsolation(this.isolation);
-    this.log.info({ identity: this.identities.describe(), isolation, sandbox: this.cfg.sandbox, kill_grace_ms: this.cfg.kill_grace_ms }, "agent isolation");
-    if (this.isolation.kind === "none") this.log.warn({ reason: this.isolation.reason }, "agents get no pid namespace: a sibling sharing their uid could see and signal them");
+    this.log.info(
+      {
+        identity: this.identities.describe(),
+        isolation,
+        sandbox: this.cfg.sandbox,
+        kill_grace_ms: this.cfg.kill_grace_ms,
+      },
+      "agent isolation",
+    );
+    if (this.isolation.kind === "none")
+      this.log.warn(
+        { reason: this.isolation.reason },
+        "agents get no pid namespace: a sibling sharing their uid could see and signal them",
+      );
     const iso = this.isolation;
     const wanted = this.cfg.sandbox;
     this.healthChecks.push(async () =>
@@ -136,8 +160,13 @@ export class AgentRunner {
     else {
       // A dead predecessor's task cgroups (checked by its pid file) are killed and removed; otherwise only empty ones go.
       const prefix = `${this.cfg.name}-task_`;
-      const swept = this.predecessorDead ? await sweepOwned(this.cgroups, prefix) : await sweepStale(this.cgroups, prefix);
-      this.log.info({ mode: this.cgroups.mode, pids_max: l.pids_max, stale_cgroups_removed: swept }, "compute limits through cgroups");
+      const swept = this.predecessorDead
+        ? await sweepOwned(this.cgroups, prefix)
+        : await sweepStale(this.cgroups, prefix);
+      this.log.info(
+        { mode: this.cgroups.mode, pids_max: l.pids_max, stale_cgroups_removed: swept },
+        "compute limits through cgroups",
+      );
     }
     const found = await discoverGpus(this.cfg.gpus);
     if (found.kind === "ok" && found.devices.length > 0) {
@@ -164,7 +193,9 @@ export class AgentRunner {
     const promised = this.cfg.capacity.gpu ?? 0;
     this.healthChecks.push(async () => {
       const seen = this.gpus?.capacity().gpu ?? 0;
-      return seen >= promised ? { name: "gpus", ok: true, message: `${seen} seen` } : { name: "gpus", ok: false, message: `capacity promises ${promised} GPUs, ${seen} seen` };
+      return seen >= promised
+        ? { name: "gpus", ok: true, message: `${seen} seen` }
+        : { name: "gpus", ok: false, message: `capacity promises ${promised} GPUs, ${seen} seen` };
     });
   }
 
@@ -185,9 +216,16 @@ export class AgentRunner {
     await ensureDir(join(this.cfg.work_dir, ".state"), 0o700);
     await ensureDir(p.stateDir, 0o700);
     const before = await readPredecessor(p.pidFile);
-    if (before.kind === "alive") throw new Error(`another runner named ${this.cfg.name} is running with work_dir ${this.cfg.work_dir} (pid ${before.pid})`);
+    if (before.kind === "alive")
+      throw new Error(
+        `another runner named ${this.cfg.name} is running with work_dir ${this.cfg.work_dir} (pid ${before.pid})`,
+      );
     this.predecessorDead = before.kind === "dead";
-    if (this.predecessorDead) this.log.warn({ pid: before.kind === "dead" ? before.pid : null }, "a previous runner with this name died without cleaning up; sweeping what it left");
+    if (this.predecessorDead)
+      this.log.warn(
+        { pid: before.kind === "dead" ? before.pid : null },
+        "a previous runner with this name died without cleaning up; sweeping what it left",
+      );
     await writePidFile(p.pidFile);
   }
 
@@ -214,7 +252,10 @@ export class AgentRunner {
       if (r.kind === "ok") {
         this.runnerId = r.value.runner.id;
         this.phase = { kind: "ready", runnerId: this.runnerId };
-        this.log.info({ runner_id: this.runnerId, runtime_api: this.runtimeUrl, agents: Object.keys(this.cfg.agents) }, "runner ready");
+        this.log.info(
+          { runner_id: this.runnerId, runtime_api: this.runtimeUrl, agents: Object.keys(this.cfg.agents) },
+          "runner ready",
+        );
         return;
       }
       if (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status === 400)) {
@@ -260,7 +301,10 @@ export class AgentRunner {
       // The credential registration issued was revoked (by an admin, or because the control plane
       // pruned this runner after a long silence): enrol again with the configured key, once.
       if (r.kind === "http" && r.status === 401 && this.cp.hasIssuedCredential() && !reenrolled) {
-        this.log.warn({ runner_id: this.runnerId, message: r.message }, "runner credential refused; registering again with the configured key");
+        this.log.warn(
+          { runner_id: this.runnerId, message: r.message },
+          "runner credential refused; registering again with the configured key",
+        );
         reenrolled = true;
         await this.register();
         continue;
@@ -287,7 +331,15 @@ export class AgentRunner {
     const agent = this.cfg.agents[lease.task.agent];
     if (!agent) {
       log.error("no command configured for this agent");
-      await this.outcomes.fail(lease.task.id, lease.epoch, { code: "agent_not_configured", message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}` }, true);
+      await this.outcomes.fail(
+        lease.task.id,
+        lease.epoch,
+        {
+          code: "agent_not_configured",
+          message: `runner ${this.cfg.name} has no command for agent ${lease.task.agent}`,
+        },
+        true,
+      );
       return;
     }
     // The agent's allowed tools, read fresh for each task (a policy change applies to the next task).
@@ -298,7 +350,12 @@ export class AgentRunner {
     const identity = process.getuid?.() === 0 ? await identities.acquire(`${lease.task.id}-${lease.epoch}`) : null;
     if (process.getuid?.() === 0 && !identity) {
       log.error("no free uid in agent_user.uid_range");
-      await this.outcomes.fail(lease.task.id, lease.epoch, { code: "resources_unavailable", message: `runner ${this.cfg.name} has no free agent uid` }, true);
+      await this.outcomes.fail(
+        lease.task.id,
+        lease.epoch,
+        { code: "resources_unavailable", message: `runner ${this.cfg.name} has no free agent uid` },
+        true,
+      );
       return;
     }
     let run: TaskRun | null = null;
@@ -340,7 +397,12 @@ export class AgentRunner {
       await run.start();
     } catch (e) {
       log.error({ err: (e as Error).message }, "agent failed to start");
-      await this.outcomes.fail(run.taskId, run.epoch, { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message }, true);
+      await this.outcomes.fail(
+        run.taskId,
+        run.epoch,
+        { code: e instanceof StartError ? e.code : "agent_start_failed", message: (e as Error).message },
+        true,
+      );
     }
   }
 
@@ -371,7 +433,12 @@ export class AgentRunner {
     if (!force && Date.now() - this.healthAt < 15_000) return;
     this.healthAt = Date.now();
     const h = await checkHealth(this.cfg, this.healthChecks);
-    if (this.health?.ready !== h.ready) (h.ready ? this.log.info : this.log.warn).call(this.log, { checks: h.checks }, h.ready ? "self-check passes" : "self-check fails: not ready for work");
+    if (this.health?.ready !== h.ready)
+      (h.ready ? this.log.info : this.log.warn).call(
+        this.log,
+        { checks: h.checks },
+        h.ready ? "self-check passes" : "self-check fails: not ready for work",
+      );
     this.health = h;
     this.metrics.ready.set(h.ready ? 1 : 0);
   }

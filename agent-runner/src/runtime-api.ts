@@ -70,15 +70,33 @@ export class RuntimeApi {
     });
     this.server.keepAliveTimeout = 30_000;
     // CONNECT and Upgrade never reach the request handler: refuse them on the socket.
-    this.server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseSocket(req, socket, 405, "bad_method", "CONNECT is not served here"));
-    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex) => this.refuseSocket(req, socket, 400, "bad_method", "protocol upgrades are not served here"));
+    this.server.on("connect", (req: IncomingMessage, socket: Duplex) =>
+      this.refuseSocket(req, socket, 405, "bad_method", "CONNECT is not served here"),
+    );
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex) =>
+      this.refuseSocket(req, socket, 400, "bad_method", "protocol upgrades are not served here"),
+    );
     // A request the HTTP parser cannot read (bad bytes in the request line, say).
     this.server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
       const code = err.code ?? "";
       // A client that went away or timed out is not a refusal; only what the parser rejected is audited.
-      if (!code.startsWith("HPE_") || code === "HPE_REQUEST_TIMEOUT" || code === "HPE_HEADERS_TIMEOUT" || !socket.writable) return void socket.destroy();
+      if (
+        !code.startsWith("HPE_") ||
+        code === "HPE_REQUEST_TIMEOUT" ||
+        code === "HPE_HEADERS_TIMEOUT" ||
+        !socket.writable
+      )
+        return void socket.destroy();
       this.denials?.record(undefined, { method: "?", target: "?", status: 400, code: `unparseable:${code}` });
-      socket.end(rawAnswer(400, "Bad Request", { error: { code: "bad_request", message: "the request could not be parsed", details: { reason: "unparseable" } } }));
+      socket.end(
+        rawAnswer(400, "Bad Request", {
+          error: {
+            code: "bad_request",
+            message: "the request could not be parsed",
+            details: { reason: "unparseable" },
+          },
+        }),
+      );
     });
   }
 
@@ -90,7 +108,10 @@ export class RuntimeApi {
   set llm(g: LlmGateway | null) {
     this.gateway = g;
     // The runner builds the gateway with its control-plane client; denials are audited through the same one.
-    if (g && !this.denials) this.denials = new RuntimeDenials((task, details) => g.controlPlane.reportRuntimeDenied(task, details), { log: g.logger });
+    if (g && !this.denials)
+      this.denials = new RuntimeDenials((task, details) => g.controlPlane.reportRuntimeDenied(task, details), {
+        log: g.logger,
+      });
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -127,7 +148,11 @@ export class RuntimeApi {
 
   private refuseSocket(req: IncomingMessage, socket: Duplex, status: 400 | 405, code: string, message: string): void {
     this.deny(this.taskOf(req), req.method ?? "?", req.url ?? "", status, code);
-    socket.end(rawAnswer(status, status === 405 ? "Method Not Allowed" : "Bad Request", { error: { code: status === 405 ? "method_not_allowed" : "bad_request", message, details: { reason: code } } }));
+    socket.end(
+      rawAnswer(status, status === 405 ? "Method Not Allowed" : "Bad Request", {
+        error: { code: status === 405 ? "method_not_allowed" : "bad_request", message, details: { reason: code } },
+      }),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,59 +164,81 @@ export class RuntimeApi {
     if (checked.kind === "refused") {
       this.deny(task, method, target, checked.status, checked.code);
       const code = checked.status === 404 ? "not_found" : checked.status === 405 ? "method_not_allowed" : "bad_request";
-      return send(res, checked.status, { error: { code, message: checked.message, details: { reason: checked.code } } }, checked.allow ? { allow: checked.allow } : {});
+      return send(
+        res,
+        checked.status,
+        { error: { code, message: checked.message, details: { reason: checked.code } } },
+        checked.allow ? { allow: checked.allow } : {},
+      );
     }
     if (!task) return send(res, 401, { error: { code: "unauthorized", message: "missing or unknown task token" } });
     task.touch();
     const route = checked.route;
     if (route.kind === "task") return send(res, 200, task.info());
     if (isThreadRoute(route)) {
-      if (!task.threads) return send(res, 404, { error: { code: "not_found", message: "no thread store for this task" } });
+      if (!task.threads)
+        return send(res, 404, { error: { code: "not_found", message: "no thread store for this task" } });
       const raw = await readRaw(req);
-      if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
+      if (raw.kind === "error")
+        return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
       // Rebuilt from the checked parts: the agent's string goes no further than checkTarget.
       return reply(res, await task.threads(threadsUpstream(route).method, threadsLocalPath(route), raw.body));
     }
     if (route.kind === "tool") {
       const who = task.toolCaller?.();
-      if (!this.tools || !who) return send(res, 404, { error: { code: "not_found", message: "no tool gateway on this runner" } });
+      if (!this.tools || !who)
+        return send(res, 404, { error: { code: "not_found", message: "no tool gateway on this runner" } });
       const raw = await readRaw(req, MAX_BODY);
-      if (raw.kind === "error") return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
+      if (raw.kind === "error")
+        return send(res, raw.status, { error: { code: "payload_too_large", message: raw.message } });
       return this.tools.handle(who, route.name, raw.body, req.headers["content-type"], res);
     }
     const body = await readJson(req);
-    if (body.kind === "error") return send(res, body.status, { error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message } });
+    if (body.kind === "error")
+      return send(res, body.status, {
+        error: { code: body.status === 413 ? "payload_too_large" : "bad_request", message: body.message },
+      });
     switch (route.kind) {
       case "checkpoint": {
         const p = AgentStateBody.safeParse(body.value);
-        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid state", details: p.error.issues } });
+        if (!p.success)
+          return send(res, 400, { error: { code: "bad_request", message: "invalid state", details: p.error.issues } });
         return reply(res, await task.checkpoint(p.data));
       }
       case "progress": {
         const p = ProgressBody.safeParse(body.value ?? {});
-        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid progress", details: p.error.issues } });
+        if (!p.success)
+          return send(res, 400, {
+            error: { code: "bad_request", message: "invalid progress", details: p.error.issues },
+          });
         return reply(res, task.progress(p.data.note));
       }
       case "result": {
         const p = ResultBody.safeParse(body.value ?? {});
-        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
+        if (!p.success)
+          return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
         return reply(res, await task.result(p.data.result ?? null));
       }
       case "llm_chat": {
         const who = task.identity?.();
-        if (!this.llm || !who) return send(res, 404, { error: { code: "not_found", message: "no LLM gateway on this runner" } });
+        if (!this.llm || !who)
+          return send(res, 404, { error: { code: "not_found", message: "no LLM gateway on this runner" } });
         const gone = new AbortController();
         res.once("close", () => gone.abort());
         return this.llm.handle(who, body.value, res, gone.signal);
       }
       case "error": {
         const p = ErrorBody.safeParse(body.value);
-        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid error", details: p.error.issues } });
+        if (!p.success)
+          return send(res, 400, { error: { code: "bad_request", message: "invalid error", details: p.error.issues } });
         return reply(res, await task.error(p.data.error, p.data.retryable ?? true));
       }
       case "approval": {
         const p = ApprovalBody.safeParse(body.value);
-        if (!p.success) return send(res, 400, { error: { code: "bad_request", message: "invalid approval request", details: p.error.issues } });
+        if (!p.success)
+          return send(res, 400, {
+            error: { code: "bad_request", message: "invalid approval request", details: p.error.issues },
+          });
         return reply(res, await task.approval(p.data.gate, p.data.message, p.data.details));
       }
     }

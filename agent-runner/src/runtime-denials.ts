@@ -21,7 +21,10 @@ export interface DenialDetails {
   unsampled?: number;
 }
 
-export type AuditSend = (taskId: string | undefined, details: DenialDetails) => Promise<{ kind: string; message?: string }>;
+export type AuditSend = (
+  taskId: string | undefined,
+  details: DenialDetails,
+) => Promise<{ kind: string; message?: string }>;
 
 interface Pending {
   count: number;
@@ -67,7 +70,12 @@ export class RuntimeDenials {
     if (!p) this.pending.set(key, (p = { count: 0, codes: {}, samples: [] }));
     p.count++;
     p.codes[d.code] = (p.codes[d.code] ?? 0) + 1;
-    if (p.samples.length < this.maxSamples) p.samples.push({ ...d, method: d.method.slice(0, 16), target: d.target.length > TARGET_MAX ? `${d.target.slice(0, TARGET_MAX)}…` : d.target });
+    if (p.samples.length < this.maxSamples)
+      p.samples.push({
+        ...d,
+        method: d.method.slice(0, 16),
+        target: d.target.length > TARGET_MAX ? `${d.target.slice(0, TARGET_MAX)}…` : d.target,
+      });
     this.schedule();
   }
 
@@ -88,10 +96,22 @@ export class RuntimeDenials {
     const batch = this.pending;
     this.pending = new Map();
     for (const [key, p] of [...batch.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const details: DenialDetails = { count: p.count, codes: p.codes, samples: p.samples, ...(p.count > p.samples.length ? { unsampled: p.count - p.samples.length } : {}) };
-      const r = await this.send(key === NO_TASK ? undefined : key, details).catch((e: unknown) => ({ kind: "error", message: (e as Error).message }));
+      const details: DenialDetails = {
+        count: p.count,
+        codes: p.codes,
+        samples: p.samples,
+        ...(p.count > p.samples.length ? { unsampled: p.count - p.samples.length } : {}),
+      };
+      const r = await this.send(key === NO_TASK ? undefined : key, details).catch((e: unknown) => ({
+        kind: "error",
+        message: (e as Error).message,
+      }));
       this.sent++;
-      if (r.kind !== "ok") this.opts.log?.error({ task_id: key || undefined, err: r.message }, "could not audit refused runtime-API requests");
+      if (r.kind !== "ok")
+        this.opts.log?.error(
+          { task_id: key || undefined, err: r.message },
+          "could not audit refused runtime-API requests",
+        );
     }
   }
 

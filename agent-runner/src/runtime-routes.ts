@@ -69,7 +69,9 @@ const METHODS = new Set(["GET", "PUT", "POST", "DELETE"]);
 interface TableRow {
   /** Literal segments, or `{name}` for a parameter. */
   shape: readonly string[];
-  methods: Readonly<Record<string, (p: Record<string, string>, q: URLSearchParams | null) => RuntimeRoute | QueryRefusal>>;
+  methods: Readonly<
+    Record<string, (p: Record<string, string>, q: URLSearchParams | null) => RuntimeRoute | QueryRefusal>
+  >;
 }
 
 type QueryRefusal = { kind: "bad_query"; message: string };
@@ -89,13 +91,18 @@ export const ROUTE_TABLE: readonly TableRow[] = [
   { shape: ["approval"], methods: { POST: noQuery({ kind: "approval" }) } },
   { shape: ["llm", "v1", "chat", "completions"], methods: { POST: noQuery({ kind: "llm_chat" }) } },
   { shape: ["tools", "{tool}"], methods: { POST: (p, q) => noQuery({ kind: "tool", name: p.tool as string })(p, q) } },
-  { shape: ["threads", "{thread}"], methods: { DELETE: (p, q) => noQuery({ kind: "thread_delete", threadId: p.thread as string })(p, q) } },
+  {
+    shape: ["threads", "{thread}"],
+    methods: { DELETE: (p, q) => noQuery({ kind: "thread_delete", threadId: p.thread as string })(p, q) },
+  },
   {
     shape: ["threads", "{thread}", "checkpoints"],
     methods: {
       GET: (p, q) => {
         const query = threadQuery(q, ["checkpoint_ns", "before", "limit", "filter"]);
-        return query.kind === "bad_query" ? query : { kind: "thread_list", threadId: p.thread as string, query: query.query };
+        return query.kind === "bad_query"
+          ? query
+          : { kind: "thread_list", threadId: p.thread as string, query: query.query };
       },
     },
   },
@@ -104,33 +111,64 @@ export const ROUTE_TABLE: readonly TableRow[] = [
     methods: {
       GET: (p, q) => {
         const query = threadQuery(q, ["checkpoint_ns"]);
-        return query.kind === "bad_query" ? query : { kind: "thread_get", threadId: p.thread as string, checkpointId: p.checkpoint as string, query: query.query };
+        return query.kind === "bad_query"
+          ? query
+          : {
+              kind: "thread_get",
+              threadId: p.thread as string,
+              checkpointId: p.checkpoint as string,
+              query: query.query,
+            };
       },
-      PUT: (p, q) => noQuery({ kind: "thread_put", threadId: p.thread as string, checkpointId: p.checkpoint as string })(p, q),
+      PUT: (p, q) =>
+        noQuery({ kind: "thread_put", threadId: p.thread as string, checkpointId: p.checkpoint as string })(p, q),
     },
   },
   {
     shape: ["threads", "{thread}", "checkpoints", "{checkpoint}", "writes"],
-    methods: { PUT: (p, q) => noQuery({ kind: "thread_writes", threadId: p.thread as string, checkpointId: p.checkpoint as string })(p, q) },
+    methods: {
+      PUT: (p, q) =>
+        noQuery({ kind: "thread_writes", threadId: p.thread as string, checkpointId: p.checkpoint as string })(p, q),
+    },
   },
 ];
 
-const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = { thread: ID_PATTERN, checkpoint: ID_PATTERN, tool: TOOL_PATTERN };
+const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = {
+  thread: ID_PATTERN,
+  checkpoint: ID_PATTERN,
+  tool: TOOL_PATTERN,
+};
 
-const refuse = (status: 400 | 404 | 405, code: DenyCode, message: string): Refused => ({ kind: "refused", status, code, message });
+const refuse = (status: 400 | 404 | 405, code: DenyCode, message: string): Refused => ({
+  kind: "refused",
+  status,
+  code,
+  message,
+});
 
 /**
  * Checks one request line (method and raw target, as received) against the
  * table. Pure: no I/O, no decoding before the raw checks.
  */
 export function checkTarget(method: string, rawTarget: string): TargetCheck {
-  if (!METHODS.has(method)) return { ...refuse(405, "bad_method", `method ${printable(method)} is not served here`), allow: "GET, PUT, POST, DELETE" };
-  if (rawTarget.length > MAX_TARGET) return refuse(400, "target_too_long", `the request target is longer than ${MAX_TARGET} characters`);
-  if (!rawTarget.startsWith("/")) return refuse(400, "absolute_target", "the request target must be a path (origin-form), not an absolute URL or authority");
+  if (!METHODS.has(method))
+    return {
+      ...refuse(405, "bad_method", `method ${printable(method)} is not served here`),
+      allow: "GET, PUT, POST, DELETE",
+    };
+  if (rawTarget.length > MAX_TARGET)
+    return refuse(400, "target_too_long", `the request target is longer than ${MAX_TARGET} characters`);
+  if (!rawTarget.startsWith("/"))
+    return refuse(
+      400,
+      "absolute_target",
+      "the request target must be a path (origin-form), not an absolute URL or authority",
+    );
   for (const ch of rawTarget) {
     const c = ch.codePointAt(0) as number;
     if (c > 0x7e) return refuse(400, "non_ascii", "the request target has a non-ASCII character");
-    if (c <= 0x20 || c === 0x7f) return refuse(400, "bad_character", "the request target has a control character or space");
+    if (c <= 0x20 || c === 0x7f)
+      return refuse(400, "bad_character", "the request target has a control character or space");
   }
   if (rawTarget.includes("#")) return refuse(400, "fragment", "the request target has a fragment");
   const qi = rawTarget.indexOf("?");
@@ -139,7 +177,10 @@ export function checkTarget(method: string, rawTarget: string): TargetCheck {
 
   const bad = pathProblem(rawPath);
   if (bad) return bad;
-  if (rawQuery !== null) for (const ch of rawQuery) if (!QUERY_CHAR.test(ch)) return refuse(400, "bad_character", `the query has a character it may not hold (${printable(ch)})`);
+  if (rawQuery !== null)
+    for (const ch of rawQuery)
+      if (!QUERY_CHAR.test(ch))
+        return refuse(400, "bad_character", `the query has a character it may not hold (${printable(ch)})`);
 
   // Segments: the raw checks above leave only escapes of plain ASCII other than . / \ %, so decoding cannot make a separator or a dot segment.
   const raw = rawPath.slice(1).split("/");
@@ -169,8 +210,17 @@ export function checkTarget(method: string, rawTarget: string): TargetCheck {
     }
     if (!match) continue;
     const handler = row.methods[method];
-    if (!handler) return { ...refuse(405, "method_not_allowed", `${method} is not allowed on this route`), allow: Object.keys(row.methods).join(", ") };
-    if (badParam) return refuse(400, "bad_parameter", `the ${badParam} in the path does not match ${(PARAM_PATTERNS[badParam] as RegExp).source}`);
+    if (!handler)
+      return {
+        ...refuse(405, "method_not_allowed", `${method} is not allowed on this route`),
+        allow: Object.keys(row.methods).join(", "),
+      };
+    if (badParam)
+      return refuse(
+        400,
+        "bad_parameter",
+        `the ${badParam} in the path does not match ${(PARAM_PATTERNS[badParam] as RegExp).source}`,
+      );
     const route = handler(params, query);
     if (route.kind === "bad_query") return refuse(400, "bad_query", route.message);
     return { kind: "ok", route };
@@ -182,10 +232,13 @@ function pathProblem(rawPath: string): Refused | null {
   if (rawPath.includes("\\")) return refuse(400, "backslash", "the path has a backslash");
   if (rawPath.includes(";")) return refuse(400, "path_parameter", "the path has a ; parameter");
   if (rawPath.includes("//")) return refuse(400, "empty_segment", "the path has an empty segment (//)");
-  for (const ch of rawPath) if (!PATH_CHAR.test(ch)) return refuse(400, "bad_character", `the path has a character it may not hold (${printable(ch)})`);
+  for (const ch of rawPath)
+    if (!PATH_CHAR.test(ch))
+      return refuse(400, "bad_character", `the path has a character it may not hold (${printable(ch)})`);
   for (let i = rawPath.indexOf("%"); i >= 0; i = rawPath.indexOf("%", i + 1)) {
     const hex = rawPath.slice(i + 1, i + 3);
-    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return refuse(400, "bad_escape", "the path has a % not followed by two hex digits");
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+      return refuse(400, "bad_escape", "the path has a % not followed by two hex digits");
     const b = Number.parseInt(hex, 16);
     // %2e (a dot), %2f and %5c (separators), %25 (a second round of decoding: %252e), controls, and
     // anything past ASCII (fullwidth dots U+FF0E = %EF%BC%8E and their kin normalise to ".").
@@ -232,15 +285,23 @@ function parseQuery(raw: string): URLSearchParams | string {
 }
 
 /** Only the keys a route knows, each with a value of the right form; re-serialised by the caller. */
-function threadQuery(q: URLSearchParams | null, keys: readonly string[]): { kind: "query"; query: ThreadQuery } | QueryRefusal {
+function threadQuery(
+  q: URLSearchParams | null,
+  keys: readonly string[],
+): { kind: "query"; query: ThreadQuery } | QueryRefusal {
   const out: Record<string, string> = {};
   if (q === null) return { kind: "query", query: out };
   for (const [k, v] of q) {
-    if (!keys.includes(k)) return { kind: "bad_query", message: `unknown query key ${printable(k)} (this route takes ${keys.join(", ")})` };
-    if (k === "checkpoint_ns" && v.length > NS_MAX) return { kind: "bad_query", message: `checkpoint_ns is longer than ${NS_MAX}` };
-    if (k === "before" && !ID_PATTERN.test(v)) return { kind: "bad_query", message: `before does not match ${ID_PATTERN.source}` };
-    if (k === "limit" && !LIMIT_PATTERN.test(v)) return { kind: "bad_query", message: "limit is not a positive integer" };
-    if (k === "filter" && !isJsonObject(v)) return { kind: "bad_query", message: `filter must be a JSON object of at most ${FILTER_MAX} characters` };
+    if (!keys.includes(k))
+      return { kind: "bad_query", message: `unknown query key ${printable(k)} (this route takes ${keys.join(", ")})` };
+    if (k === "checkpoint_ns" && v.length > NS_MAX)
+      return { kind: "bad_query", message: `checkpoint_ns is longer than ${NS_MAX}` };
+    if (k === "before" && !ID_PATTERN.test(v))
+      return { kind: "bad_query", message: `before does not match ${ID_PATTERN.source}` };
+    if (k === "limit" && !LIMIT_PATTERN.test(v))
+      return { kind: "bad_query", message: "limit is not a positive integer" };
+    if (k === "filter" && !isJsonObject(v))
+      return { kind: "bad_query", message: `filter must be a JSON object of at most ${FILTER_MAX} characters` };
     out[k] = v;
   }
   return { kind: "query", query: out };
@@ -267,9 +328,15 @@ export function threadsUpstream(r: ThreadRoute): { method: string; path: string 
   };
   switch (r.kind) {
     case "thread_list":
-      return { method: "GET", path: `/v1/threads/${t}/checkpoints${qs(r.query, ["checkpoint_ns", "before", "limit", "filter"])}` };
+      return {
+        method: "GET",
+        path: `/v1/threads/${t}/checkpoints${qs(r.query, ["checkpoint_ns", "before", "limit", "filter"])}`,
+      };
     case "thread_get":
-      return { method: "GET", path: `/v1/threads/${t}/checkpoints/${encodeURIComponent(r.checkpointId)}${qs(r.query, ["checkpoint_ns"])}` };
+      return {
+        method: "GET",
+        path: `/v1/threads/${t}/checkpoints/${encodeURIComponent(r.checkpointId)}${qs(r.query, ["checkpoint_ns"])}`,
+      };
     case "thread_put":
       return { method: "PUT", path: `/v1/threads/${t}/checkpoints/${encodeURIComponent(r.checkpointId)}` };
     case "thread_writes":

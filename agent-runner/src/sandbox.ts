@@ -19,7 +19,8 @@ export type Isolation =
   | { kind: "none"; reason: string };
 
 /** pid 1 inside the namespace: forwards TERM/INT/HUP, keeps the agent's stdin (fd 3 dance: `&` would give it /dev/null). */
-export const INIT_SCRIPT = 'trap \'kill -TERM "$c" 2>/dev/null\' TERM INT HUP; exec 3<&0; "$@" <&3 3<&- & c=$!; exec 3<&-; while :; do wait "$c"; s=$?; kill -0 "$c" 2>/dev/null || exit "$s"; done';
+export const INIT_SCRIPT =
+  'trap \'kill -TERM "$c" 2>/dev/null\' TERM INT HUP; exec 3<&0; "$@" <&3 3<&- & c=$!; exec 3<&-; while :; do wait "$c"; s=$?; kill -0 "$c" 2>/dev/null || exit "$s"; done';
 
 export function describeIsolation(i: Isolation): string {
   if (i.kind === "none") return `no namespaces: ${i.reason}`;
@@ -35,24 +36,50 @@ export interface SandboxTarget {
 }
 
 /** argv that runs `cmd args` isolated as `iso` says. Pure. */
-export function sandboxArgv(iso: Isolation, t: SandboxTarget, cmd: string, args: readonly string[]): [string, string[]] {
+export function sandboxArgv(
+  iso: Isolation,
+  t: SandboxTarget,
+  cmd: string,
+  args: readonly string[],
+): [string, string[]] {
   const drop = t.drop ? [`--reuid=${t.drop.uid}`, `--regid=${t.drop.gid}`, "--clear-groups"] : [];
   const setpriv = ["setpriv", ...drop, "--no-new-privs", "--"];
   const init = ["/bin/sh", "-c", INIT_SCRIPT, "officeos-init", cmd, ...args];
   if (iso.kind === "none") return ["setpriv", [...setpriv.slice(1), cmd, ...args]];
   if (iso.kind === "unshare") {
-    const user = iso.userns ? ["--user", `--map-user=${process.getuid?.() ?? 0}`, `--map-group=${process.getgid?.() ?? 0}`] : [];
+    const user = iso.userns
+      ? ["--user", `--map-user=${process.getuid?.() ?? 0}`, `--map-group=${process.getgid?.() ?? 0}`]
+      : [];
     return ["unshare", [...user, "--pid", "--fork", "--mount-proc", "--kill-child", "--", ...setpriv, ...init]];
   }
   const hide = iso.userns && t.workRoot && t.workDir ? ["--tmpfs", t.workRoot, "--bind", t.workDir, t.workDir] : [];
   const user = iso.userns ? ["--unshare-user"] : [];
-  return ["bwrap", ["--dev-bind", "/", "/", ...hide, "--proc", "/proc", "--unshare-pid", ...user, "--die-with-parent", "--", ...setpriv, ...init]];
+  return [
+    "bwrap",
+    [
+      "--dev-bind",
+      "/",
+      "/",
+      ...hide,
+      "--proc",
+      "/proc",
+      "--unshare-pid",
+      ...user,
+      "--die-with-parent",
+      "--",
+      ...setpriv,
+      ...init,
+    ],
+  ];
 }
 
 function works(argv: [string, string[]]): Promise<string | null> {
   return new Promise((resolve) => {
     let err = "";
-    const c = spawn(argv[0], argv[1], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    const c = spawn(argv[0], argv[1], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
     c.stderr.on("data", (d: Buffer) => (err += d.toString()));
     c.once("error", (e) => resolve(e.message));
     c.once("close", (code) => resolve(code === 0 ? null : err.trim().split("\n")[0] || `exit ${code}`));
@@ -64,7 +91,12 @@ export async function detectIsolation(mode: SandboxMode, root: boolean): Promise
   if (mode === "off") return { kind: "none", reason: "sandbox is off in the runner config" };
   const order: Isolation[] = [];
   const userns = !root;
-  if (mode === "auto") order.push(...(root ? [{ kind: "unshare", userns } as const, { kind: "bwrap", userns } as const] : [{ kind: "bwrap", userns } as const, { kind: "unshare", userns } as const]));
+  if (mode === "auto")
+    order.push(
+      ...(root
+        ? [{ kind: "unshare", userns } as const, { kind: "bwrap", userns } as const]
+        : [{ kind: "bwrap", userns } as const, { kind: "unshare", userns } as const]),
+    );
   else order.push({ kind: mode, userns });
   const why: string[] = [];
   for (const iso of order) {

@@ -154,7 +154,11 @@ export class TaskRun implements TaskHandle {
     }
     if (this.deps.cgroups) {
       const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
-      this.cgroup = await TaskCgroup.create(this.deps.cgroups, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`, limits);
+      this.cgroup = await TaskCgroup.create(
+        this.deps.cgroups,
+        `${this.deps.runnerName}-${this.taskId}-${this.epoch}`,
+        limits,
+      );
     }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -170,24 +174,54 @@ export class TaskRun implements TaskHandle {
       OFFICEOS_WATCH_STDIN: "1",
       ...pinned,
     };
-    const proc = AgentProcess.spawn({ cmd: agentCmd, args: agentArgs, cwd: agent.cwd ?? this.workDir, env, id, iso: this.iso, taskRoot: workRoot, workDir: this.workDir, cgroup: this.cgroup });
+    const proc = AgentProcess.spawn({
+      cmd: agentCmd,
+      args: agentArgs,
+      cwd: agent.cwd ?? this.workDir,
+      env,
+      id,
+      iso: this.iso,
+      taskRoot: workRoot,
+      workDir: this.workDir,
+      cgroup: this.cgroup,
+    });
     this.proc = proc;
     const child = proc.child;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
       [child.stderr, "stderr"],
     ] as const) {
-      if (stream) createInterface({ input: stream }).on("line", (line) => this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"));
+      if (stream)
+        createInterface({ input: stream }).on("line", (line) =>
+          this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"),
+        );
     }
     child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
     child.once("close", (code, signal) => void this.onExit(code, signal));
     const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
     if (stallMs !== null) {
-      this.stallTimer = setInterval(() => this.checkStall(stallMs), Math.min(1000, Math.max(100, Math.floor(stallMs / 4))));
+      this.stallTimer = setInterval(
+        () => this.checkStall(stallMs),
+        Math.min(1000, Math.max(100, Math.floor(stallMs / 4))),
+      );
       this.stallTimer.unref();
     }
-    if (this.lease.checkpoint?.broken) this.log.warn({ broken: this.lease.checkpoint.broken, resume_seq: this.lease.checkpoint.seq }, "checkpoint record lost; resuming from the newest intact one");
-    this.log.info({ pid: child.pid, uid: id?.uid ?? null, own_uid: id?.own ?? false, isolation: this.iso.kind, attempt: this.lease.task.attempts, resume_seq: this.lease.checkpoint?.seq ?? null }, "task started");
+    if (this.lease.checkpoint?.broken)
+      this.log.warn(
+        { broken: this.lease.checkpoint.broken, resume_seq: this.lease.checkpoint.seq },
+        "checkpoint record lost; resuming from the newest intact one",
+      );
+    this.log.info(
+      {
+        pid: child.pid,
+        uid: id?.uid ?? null,
+        own_uid: id?.own ?? false,
+        isolation: this.iso.kind,
+        attempt: this.lease.task.attempts,
+        resume_seq: this.lease.checkpoint?.seq ?? null,
+      },
+      "task started",
+    );
   }
 
   // ---- state ---------------------------------------------------------------------
@@ -258,7 +292,8 @@ export class TaskRun implements TaskHandle {
     const delta = this.last ? diffState(this.last.state, state, this.last.seq) : null;
     let r = delta ? await cp.checkpoint(this.taskId, this.epoch, "delta", encodeDelta(delta)) : null;
     // No base, not an extension, or the base moved on (409 conflict): send it whole.
-    if (!r || (r.kind === "http" && r.status === 409 && r.code === "conflict")) r = await cp.checkpoint(this.taskId, this.epoch, "full", encodeState(state));
+    if (!r || (r.kind === "http" && r.status === 409 && r.code === "conflict"))
+      r = await cp.checkpoint(this.taskId, this.epoch, "full", encodeState(state));
     if (r.kind === "ok") {
       this.lastProgressAt = Date.now();
       this.last = { seq: r.value.seq, state };
@@ -332,7 +367,7 @@ export class TaskRun implements TaskHandle {
   async threads(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
     if (!tokenValid(this.state)) return gone();
     const r = await forwardThreads(this.deps.cp, this.taskId, this.epoch, method, pathAndQuery, body);
-    if (r.kind === "ok") return (this.lastProgressAt = Date.now()), { status: 200, body: r.value };
+    if (r.kind === "ok") return ((this.lastProgressAt = Date.now()), { status: 200, body: r.value });
     // 409: a newer lease holds the task (or wrote the thread); 404 here is only a missing checkpoint.
     if (r.kind === "network" || r.status === 409) return this.refused(r);
     return { status: r.status, body: { error: { code: r.code, message: r.message } } };
@@ -357,7 +392,8 @@ export class TaskRun implements TaskHandle {
 
   private async report(send: () => Promise<CallResult<unknown>>, what: "completed" | "failed"): Promise<RuntimeReply> {
     const s = this.state;
-    if (s.kind === "reporting" || (s.kind === "stopping" && s.reason === "reported")) return { status: 409, body: { error: { code: "conflict", message: "this task already reported its outcome" } } };
+    if (s.kind === "reporting" || (s.kind === "stopping" && s.reason === "reported"))
+      return { status: 409, body: { error: { code: "conflict", message: "this task already reported its outcome" } } };
     if (s.kind !== "running" && !(s.kind === "stopping" && s.reason === "drain")) return gone();
     this.apply({ kind: "report_begin", what });
     let settle!: () => void;
@@ -386,7 +422,11 @@ export class TaskRun implements TaskHandle {
   }
 
   private refused(r: Exclude<CallResult<unknown>, { kind: "ok" }>): RuntimeReply {
-    if (r.kind === "network") return { status: 503, body: { error: { code: "unavailable", message: `control plane unreachable: ${r.message}` } } };
+    if (r.kind === "network")
+      return {
+        status: 503,
+        body: { error: { code: "unavailable", message: `control plane unreachable: ${r.message}` } },
+      };
     if (r.status === 409 || r.status === 404) {
       // The lease is gone (expired and re-leased, or cancelled): this attempt must stop.
       this.apply({ kind: "stop", reason: "lost" });
@@ -406,22 +446,49 @@ export class TaskRun implements TaskHandle {
     this.apply({ kind: "exited" });
     const usage = await this.usage();
     // Killed for memory: the kernel's OOM killer acted inside this task's cgroup.
-    const oom = signal === "SIGKILL" && reason !== "stalled" && this.cgroup !== null && ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
+    const oom =
+      signal === "SIGKILL" &&
+      reason !== "stalled" &&
+      this.cgroup !== null &&
+      ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
     // The tree is gone before the control plane hears the attempt is over (a retry never overlaps its leftovers).
     await this.endTree();
     if (reason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
     else if (reason === "stalled") {
       const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, { code: "stalled", message: `no progress from the agent for ${stallMs} ms` }, true, usage), "failed");
+      await this.retry(
+        () =>
+          this.outcomes.fail(
+            this.taskId,
+            this.epoch,
+            { code: "stalled", message: `no progress from the agent for ${stallMs} ms` },
+            true,
+            usage,
+          ),
+        "failed",
+      );
     } else if (reason === null && oom) {
       const mb = this.lease.resources?.memory_mb;
       this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
       // Not retryable: the same work under the same limit would be killed again.
-      const err = { code: "resource_exhausted", message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer` };
+      const err = {
+        code: "resource_exhausted",
+        message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer`,
+      };
       await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
     } else if (reason === null)
       await this.retry(
-        () => this.outcomes.fail(this.taskId, this.epoch, { code: "agent_exited", message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting` }, true, usage),
+        () =>
+          this.outcomes.fail(
+            this.taskId,
+            this.epoch,
+            {
+              code: "agent_exited",
+              message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting`,
+            },
+            true,
+            usage,
+          ),
         "failed",
       );
     if (usage) this.log.info({ usage }, "task usage");
@@ -448,8 +515,14 @@ export class TaskRun implements TaskHandle {
   private async cleanUp(): Promise<void> {
     await this.endTree();
     const id = this.deps.identity ?? null;
-    if (this.workDir) await removeWorkDir(this.workDir, id).catch((e: Error) => this.log.warn({ err: e.message }, "task dir cleanup failed"));
-    if (id) await this.deps.releaseIdentity?.(id).catch((e: Error) => this.log.warn({ err: e.message }, "identity cleanup failed"));
+    if (this.workDir)
+      await removeWorkDir(this.workDir, id).catch((e: Error) =>
+        this.log.warn({ err: e.message }, "task dir cleanup failed"),
+      );
+    if (id)
+      await this.deps
+        .releaseIdentity?.(id)
+        .catch((e: Error) => this.log.warn({ err: e.message }, "identity cleanup failed"));
     this.deps.gpus?.release(this.token);
     this.resolveDone();
   }
@@ -458,7 +531,8 @@ export class TaskRun implements TaskHandle {
     for (let i = 0; i <= REPORT_TRIES; i++) {
       const r = await send();
       if (r.kind === "ok") return void this.log.info({ outcome: what }, "task reported");
-      if (r.kind === "http") return void this.log.warn({ outcome: what, status: r.status, code: r.code }, "report refused");
+      if (r.kind === "http")
+        return void this.log.warn({ outcome: what, status: r.status, code: r.code }, "report refused");
       await new Promise((res) => setTimeout(res, 200 * 2 ** i));
     }
     this.log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");

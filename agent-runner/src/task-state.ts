@@ -76,7 +76,10 @@ export function stopEffects(reason: StopReason): Effects {
 }
 
 export function next(s: TaskState, e: TaskEvent): Transition {
-  if (e.kind === "exited") return s.kind === "done" ? stay(s) : to({ kind: "done", reason: s.kind === "stopping" ? s.reason : "exited" }, { revoke: true, signal: "none" });
+  if (e.kind === "exited")
+    return s.kind === "done"
+      ? stay(s)
+      : to({ kind: "done", reason: s.kind === "stopping" ? s.reason : "exited" }, { revoke: true, signal: "none" });
   switch (s.kind) {
     case "starting":
       if (e.kind === "started") return to({ kind: "running" });
@@ -94,16 +97,19 @@ export function next(s: TaskState, e: TaskEvent): Transition {
         if (e.lost) return to({ kind: "stopping", reason: "lost" }, stopEffects("lost"));
         return to(s.draining ? { kind: "stopping", reason: "drain" } : { kind: "running" });
       }
-      if (e.kind === "stop" && e.reason === "drain") return s.draining ? stay(s) : to({ ...s, draining: true }, stopEffects("drain"));
+      if (e.kind === "stop" && e.reason === "drain")
+        return s.draining ? stay(s) : to({ ...s, draining: true }, stopEffects("drain"));
       // Cancelled while its outcome is in flight: the token goes now; the report settles on its own.
       if (e.kind === "stop") return to({ kind: "stopping", reason: e.reason }, stopEffects(e.reason));
       if (e.kind === "force_kill") return to({ kind: "stopping", reason: "drain" }, { revoke: true, signal: "kill" });
       return stay(s);
     case "stopping":
       // An agent that finishes while draining still reports its outcome.
-      if (e.kind === "report_begin" && s.reason === "drain") return to({ kind: "reporting", what: e.what, draining: true });
+      if (e.kind === "report_begin" && s.reason === "drain")
+        return to({ kind: "reporting", what: e.what, draining: true });
       // A drain that turns into a cancel or a lost lease: the token goes and the grace starts.
-      if (e.kind === "stop" && s.reason === "drain" && e.reason !== "drain") return to({ kind: "stopping", reason: e.reason }, stopEffects(e.reason));
+      if (e.kind === "stop" && s.reason === "drain" && e.reason !== "drain")
+        return to({ kind: "stopping", reason: e.reason }, stopEffects(e.reason));
       if (e.kind === "force_kill") return stay(s, { revoke: true, signal: "kill" });
       return stay(s);
     case "done":
@@ -113,5 +119,10 @@ export function next(s: TaskState, e: TaskEvent): Transition {
 
 /** Whether the agent's token still opens the runtime API in this state (starting: registered, the process on its way). */
 export function tokenValid(s: TaskState): boolean {
-  return s.kind === "starting" || s.kind === "running" || s.kind === "reporting" || (s.kind === "stopping" && s.reason === "drain");
+  return (
+    s.kind === "starting" ||
+    s.kind === "running" ||
+    s.kind === "reporting" ||
+    (s.kind === "stopping" && s.reason === "drain")
+  );
 }

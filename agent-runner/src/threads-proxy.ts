@@ -39,10 +39,22 @@ export function threadsLocalPath(r: ThreadRoute): string {
  * threadsLocalPath builds it) for the task's lease. A method and path that are
  * not a thread route of the table never reach the control plane.
  */
-export function forwardThreads(cp: ControlPlane, taskId: string, epoch: number, method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<CallResult<unknown>> {
+export function forwardThreads(
+  cp: ControlPlane,
+  taskId: string,
+  epoch: number,
+  method: string,
+  pathAndQuery: string,
+  body: Uint8Array | undefined,
+): Promise<CallResult<unknown>> {
   const c = checkTarget(method, pathAndQuery);
   if (c.kind !== "ok" || !isThreadRoute(c.route)) {
-    return Promise.resolve({ kind: "http", status: c.kind === "ok" ? 404 : c.status, code: "bad_request", message: c.kind === "ok" ? "not a thread route" : c.message });
+    return Promise.resolve({
+      kind: "http",
+      status: c.kind === "ok" ? 404 : c.status,
+      code: "bad_request",
+      message: c.kind === "ok" ? "not a thread route" : c.message,
+    });
   }
   const up = threadsUpstream(c.route);
   const headers: Record<string, string> = { "officeos-task-id": taskId, "officeos-epoch": String(epoch) };

@@ -32,12 +32,19 @@ export class ToolGateway {
 
   /** Why the call is refused, or null when it may go ahead. */
   refusal(who: ToolCaller, name: string): string | null {
-    if (!who.allowed.includes(name)) return `agent "${who.agent}" may not call tool "${name}" (not in its spec's tools)`;
+    if (!who.allowed.includes(name))
+      return `agent "${who.agent}" may not call tool "${name}" (not in its spec's tools)`;
     if (!Object.hasOwn(this.tools, name)) return `tool "${name}" is not configured on this runner`;
     return null;
   }
 
-  async handle(who: ToolCaller, name: string, body: Uint8Array | undefined, contentType: string | undefined, res: ServerResponse): Promise<void> {
+  async handle(
+    who: ToolCaller,
+    name: string,
+    body: Uint8Array | undefined,
+    contentType: string | undefined,
+    res: ServerResponse,
+  ): Promise<void> {
     const refused = this.refusal(who, name);
     if (refused) {
       this.log.warn({ task_id: who.taskId, tool: name }, "tool call denied");
@@ -49,12 +56,23 @@ export class ToolGateway {
     const tool = this.tools[name] as ToolConfig;
     const t0 = performance.now();
     const called = (status: number, bytes: number, error?: string): void => {
-      const details = { tool: name, agent: who.agent, status, duration_ms: Math.round(performance.now() - t0), bytes, ...(error ? { error } : {}) };
+      const details = {
+        tool: name,
+        agent: who.agent,
+        status,
+        duration_ms: Math.round(performance.now() - t0),
+        bytes,
+        ...(error ? { error } : {}),
+      };
       void this.cp.reportTool("tool.called", who.taskId, details).then((r) => {
         if (r.kind !== "ok") this.log.error({ tool: name, err: r.message }, "could not audit a tool call");
       });
     };
-    const headers: Record<string, string> = { ...(contentType ? { "content-type": contentType } : {}), ...tool.headers, "officeos-task-id": who.taskId };
+    const headers: Record<string, string> = {
+      ...(contentType ? { "content-type": contentType } : {}),
+      ...tool.headers,
+      "officeos-task-id": who.taskId,
+    };
     let upstream: Response;
     try {
       upstream = await fetch(tool.url, {
@@ -65,12 +83,22 @@ export class ToolGateway {
         redirect: "manual",
       });
     } catch (e) {
-      send(res, 502, { error: { code: "tool_unreachable", message: `tool "${name}" did not answer: ${(e as Error).name === "TimeoutError" ? `timed out after ${tool.timeout_ms} ms` : (e as Error).message}` } });
+      send(res, 502, {
+        error: {
+          code: "tool_unreachable",
+          message: `tool "${name}" did not answer: ${(e as Error).name === "TimeoutError" ? `timed out after ${tool.timeout_ms} ms` : (e as Error).message}`,
+        },
+      });
       return called(502, 0, "tool_unreachable");
     }
     const bytes = new Uint8Array(await upstream.arrayBuffer());
     if (bytes.byteLength > tool.max_response_bytes) {
-      send(res, 502, { error: { code: "tool_response_too_large", message: `tool "${name}" answered more than ${tool.max_response_bytes} bytes` } });
+      send(res, 502, {
+        error: {
+          code: "tool_response_too_large",
+          message: `tool "${name}" answered more than ${tool.max_response_bytes} bytes`,
+        },
+      });
       return called(502, bytes.byteLength, "tool_response_too_large");
     }
     const out: Record<string, string> = {};

@@ -40,7 +40,9 @@ export class HostClaims {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const st = await lstat(this.dir);
     if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? 0) || (st.mode & 0o022) !== 0)
-      throw new Error(`uid claims directory ${this.dir} must be a directory owned by this user and writable by it alone`);
+      throw new Error(
+        `uid claims directory ${this.dir} must be a directory owned by this user and writable by it alone`,
+      );
     this.line = await myClaim();
   }
 
@@ -52,7 +54,11 @@ export class HostClaims {
   async claim(uid: number): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const fh = await open(this.path(uid), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        const fh = await open(
+          this.path(uid),
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
         try {
           await fh.writeFile(this.line);
         } finally {
@@ -72,7 +78,10 @@ export class HostClaims {
   }
 
   private async inspect(uid: number): Promise<ClaimSeen> {
-    const text = await readFile(this.path(uid), { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? null : ""));
+    const text = await readFile(this.path(uid), {
+      encoding: "utf8",
+      flag: constants.O_RDONLY | constants.O_NOFOLLOW,
+    }).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? null : ""));
     if (text === null) return { kind: "absent" };
     const c = parseClaim(text);
     if (!c) return { kind: "garbled" };
@@ -82,7 +91,10 @@ export class HostClaims {
 
   async release(uid: number): Promise<void> {
     // Only our own claim: a file that no longer holds our line belongs to someone else now.
-    const text = await readFile(this.path(uid), { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch(() => null);
+    const text = await readFile(this.path(uid), {
+      encoding: "utf8",
+      flag: constants.O_RDONLY | constants.O_NOFOLLOW,
+    }).catch(() => null);
     if (text === this.line) await unlink(this.path(uid)).catch(() => undefined);
   }
 }
@@ -127,7 +139,11 @@ export async function killUid(uid: number, rounds = 100): Promise<number> {
  * symlink is reported (it is the uid's) but never followed; a directory of
  * someone else is searched only when it is a shared temporary one (sticky, world-writable).
  */
-export async function strayFiles(uid: number, roots: readonly string[] = SHARED_TMP, budget = { n: 100_000 }): Promise<string[]> {
+export async function strayFiles(
+  uid: number,
+  roots: readonly string[] = SHARED_TMP,
+  budget = { n: 100_000 },
+): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 32) return;
@@ -156,7 +172,11 @@ export async function strayFiles(uid: number, roots: readonly string[] = SHARED_
 /** Runs argv as uid:gid (no groups, no new privileges); resolves with the exit code. */
 export function runAs(uid: number, gid: number, argv: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const c = spawn("setpriv", [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--no-new-privs", "--", ...argv], { stdio: "ignore", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, cwd: "/" });
+    const c = spawn(
+      "setpriv",
+      [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--no-new-privs", "--", ...argv],
+      { stdio: "ignore", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, cwd: "/" },
+    );
     c.once("error", () => resolve(127));
     c.once("close", (code) => resolve(code ?? 128));
   });
@@ -164,7 +184,8 @@ export function runAs(uid: number, gid: number, argv: string[]): Promise<number>
 
 /** Removes `paths` with the rights of `uid` alone (rm never follows symlinks it removes). */
 export async function removeAs(uid: number, gid: number, paths: readonly string[]): Promise<void> {
-  for (let i = 0; i < paths.length; i += 200) await runAs(uid, gid, ["rm", "-rf", "--one-file-system", "--", ...paths.slice(i, i + 200)]);
+  for (let i = 0; i < paths.length; i += 200)
+    await runAs(uid, gid, ["rm", "-rf", "--one-file-system", "--", ...paths.slice(i, i + 200)]);
 }
 
 /** Empties `dir` with the rights of `uid` alone (find -delete does not follow symlinks). */

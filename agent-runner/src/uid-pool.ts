@@ -24,7 +24,12 @@ export type LocalUid =
  * is the last to be reused (stray state of a task has the longest to be seen),
  * skipping those this runner holds or quarantines.
  */
-export function candidates(range: UidRange, local: ReadonlyMap<number, LocalUid>, cursor: number, limit = 64): number[] {
+export function candidates(
+  range: UidRange,
+  local: ReadonlyMap<number, LocalUid>,
+  cursor: number,
+  limit = 64,
+): number[] {
   const size = range.last - range.first + 1;
   const out: number[] = [];
   const start = cursor >= range.first && cursor <= range.last ? cursor - range.first : 0;
@@ -70,7 +75,11 @@ export type ReleaseVerdict = { kind: "release" } | { kind: "quarantine"; why: st
 
 export function releaseVerdict(r: CleanupReport): ReleaseVerdict {
   if (r.processesLeft > 0) return { kind: "quarantine", why: `${r.processesLeft} process(es) of this uid still alive` };
-  if (r.filesLeft.length > 0) return { kind: "quarantine", why: `files of this uid left outside its task dir: ${r.filesLeft.slice(0, 5).join(", ")}${r.filesLeft.length > 5 ? ", …" : ""}` };
+  if (r.filesLeft.length > 0)
+    return {
+      kind: "quarantine",
+      why: `files of this uid left outside its task dir: ${r.filesLeft.slice(0, 5).join(", ")}${r.filesLeft.length > 5 ? ", …" : ""}`,
+    };
   return { kind: "release" };
 }
 

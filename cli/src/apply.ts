@@ -10,7 +10,11 @@ import { AgentSpec } from "../../src/api/schemas.js";
 import { normalizeAgentSpec } from "../../src/durable/tenant/rows.js";
 import { CliError, EXIT } from "./errors.js";
 
-const Name = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only, starting with a letter or digit");
+const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only, starting with a letter or digit");
 
 export const AgentDoc = z.strictObject({
   apiVersion: z.literal("officeos/v1").optional(),
@@ -35,8 +39,13 @@ export function parseAgentsFile(text: string, source: string): AgentDoc[] {
       const r = AgentDoc.safeParse(item);
       if (!r.success) {
         const at = Array.isArray(value) || isList(value) ? `${where} item ${j + 1}` : where;
-        const name = typeof (item as { name?: unknown })?.name === "string" ? ` (agent "${(item as { name: string }).name}")` : "";
-        throw new CliError(`${at}${name} is not a valid agent:\n${z.prettifyError(r.error)}`, EXIT.usage, "each item is {kind: Agent, name, spec: {resources, capabilities, ...}}; see docs/cli.md");
+        const name =
+          typeof (item as { name?: unknown })?.name === "string" ? ` (agent "${(item as { name: string }).name}")` : "";
+        throw new CliError(
+          `${at}${name} is not a valid agent:\n${z.prettifyError(r.error)}`,
+          EXIT.usage,
+          "each item is {kind: Agent, name, spec: {resources, capabilities, ...}}; see docs/cli.md",
+        );
       }
       out.push(r.data);
     }
@@ -45,7 +54,12 @@ export function parseAgentsFile(text: string, source: string): AgentDoc[] {
 }
 
 function isList(v: unknown): v is { items: unknown[] } {
-  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "List" && Array.isArray((v as { items?: unknown }).items);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as { kind?: unknown }).kind === "List" &&
+    Array.isArray((v as { items?: unknown }).items)
+  );
 }
 
 /** The same agent twice across the files is a mistake, not "last one wins". */
@@ -57,7 +71,10 @@ export function checkUnique(docs: readonly AgentDoc[]): void {
   }
 }
 
-export type Change = { name: string; action: "created" } | { name: string; action: "unchanged" } | { name: string; action: "updated"; fields: string[] };
+export type Change =
+  | { name: string; action: "created" }
+  | { name: string; action: "unchanged" }
+  | { name: string; action: "updated"; fields: string[] };
 
 /**
  * Compares the wanted spec with the agent the server holds (undefined: none).
@@ -75,6 +92,10 @@ export function diffAgent(name: string, wanted: AgentSpec, current: Record<strin
 /** JSON with object keys sorted at every depth: key order is not a change. */
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : x,
   );
 }

@@ -10,7 +10,11 @@ type Opt = { type: "string" | "boolean"; short?: string; multiple?: boolean; hel
 export const GLOBAL_OPTIONS = {
   url: { type: "string", help: "control plane URL (env OFFICEOS_URL, or the profile)", value: "URL" },
   key: { type: "string", help: "API key (env OFFICEOS_KEY, or the profile)", value: "KEY" },
-  profile: { type: "string", help: "profile in ~/.officeos/config.json (env OFFICEOS_PROFILE; default: the current one)", value: "NAME" },
+  profile: {
+    type: "string",
+    help: "profile in ~/.officeos/config.json (env OFFICEOS_PROFILE; default: the current one)",
+    value: "NAME",
+  },
   json: { type: "boolean", help: "machine-readable JSON on stdout" },
   help: { type: "boolean", short: "h", help: "show help" },
 } as const satisfies Record<string, Opt>;
@@ -31,15 +35,28 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     words: ["tenants", "create"],
     args: ["name"],
-    options: { "admin-token": { type: "string", help: "operator token (env OFFICEOS_ADMIN_TOKEN; else --key)", value: "TOKEN" } },
+    options: {
+      "admin-token": { type: "string", help: "operator token (env OFFICEOS_ADMIN_TOKEN; else --key)", value: "TOKEN" },
+    },
     summary: "create a tenant (operator); prints its admin key",
   },
-  { words: ["keys", "create"], args: [], options: { scopes: { type: "string", help: "comma-separated: admin,submit,runner,read", value: "LIST" } }, summary: "create an API key (admin)" },
+  {
+    words: ["keys", "create"],
+    args: [],
+    options: { scopes: { type: "string", help: "comma-separated: admin,submit,runner,read", value: "LIST" } },
+    summary: "create an API key (admin)",
+  },
   {
     words: ["apply"],
     args: [],
     options: {
-      file: { type: "string", short: "f", multiple: true, help: "agents file (YAML or JSON; - for stdin); repeatable", value: "FILE" },
+      file: {
+        type: "string",
+        short: "f",
+        multiple: true,
+        help: "agents file (YAML or JSON; - for stdin); repeatable",
+        value: "FILE",
+      },
       "dry-run": { type: "boolean", help: "show what would change, change nothing" },
     },
     summary: "create or update agents from a file, like kubectl apply",
@@ -73,14 +90,26 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     words: ["watch"],
     args: ["task_id"],
-    options: { after: { type: "string", help: "start after this event sequence number (default 0: all)", value: "SEQ" } },
+    options: {
+      after: { type: "string", help: "start after this event sequence number (default 0: all)", value: "SEQ" },
+    },
     summary: "print a task's events live until it ends; non-zero exit unless it succeeds",
   },
   { words: ["runners", "list"], args: [], options: {}, summary: "list runners" },
   { words: ["scheduler"], args: [], options: {}, summary: "show the DRF scheduler's view" },
   { words: ["escalations", "list"], args: [], options: {}, summary: "list tasks waiting for a person" },
-  { words: ["escalations", "retry"], args: ["task_id"], options: { input: { ...input, help: "replace the task's input, then retry" }, comment }, summary: "retry an escalated task" },
-  { words: ["escalations", "resolve"], args: ["task_id"], options: { result: { ...input, help: "the task's result (JSON, @file or @-)" }, comment }, summary: "finish an escalated task with a result" },
+  {
+    words: ["escalations", "retry"],
+    args: ["task_id"],
+    options: { input: { ...input, help: "replace the task's input, then retry" }, comment },
+    summary: "retry an escalated task",
+  },
+  {
+    words: ["escalations", "resolve"],
+    args: ["task_id"],
+    options: { result: { ...input, help: "the task's result (JSON, @file or @-)" }, comment },
+    summary: "finish an escalated task with a result",
+  },
   { words: ["escalations", "cancel"], args: ["task_id"], options: { comment }, summary: "cancel an escalated task" },
   { words: ["approvals", "list"], args: [], options: {}, summary: "list tasks waiting for approval" },
   { words: ["approvals", "approve"], args: ["task_id"], options: { comment }, summary: "approve a task's gate" },
@@ -102,7 +131,12 @@ function allOptions(): Record<string, Opt> {
 }
 
 const toParseArgs = (o: Record<string, Opt>) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { type: v.type, ...(v.short ? { short: v.short } : {}), ...(v.multiple ? { multiple: true } : {}) }]));
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      { type: v.type, ...(v.short ? { short: v.short } : {}), ...(v.multiple ? { multiple: true } : {}) },
+    ]),
+  );
 
 export function parseCommandLine(argv: readonly string[]): Parsed {
   let first;
@@ -113,26 +147,46 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   }
   const pos = first.positionals;
   if (first.values.version === true && pos.length === 0) return { kind: "version" };
-  const command = [...COMMANDS].sort((a, b) => b.words.length - a.words.length).find((c) => c.words.every((w, i) => pos[i] === w));
+  const command = [...COMMANDS]
+    .sort((a, b) => b.words.length - a.words.length)
+    .find((c) => c.words.every((w, i) => pos[i] === w));
   if (!command) {
     if (pos.length === 0 || pos[0] === "help") return pos[1] ? { kind: "help", topic: pos[1] } : { kind: "help" };
     const group = COMMANDS.filter((c) => c.words[0] === pos[0]);
     if (first.values.help === true && group.length) return { kind: "help", topic: pos[0] };
-    if (group.length) throw new CliError(`unknown command "${pos.slice(0, 2).join(" ")}"; ${pos[0]} takes: ${group.map((c) => c.words[1]).join(", ")}`, EXIT.usage, `officeos ${pos[0]} --help`);
+    if (group.length)
+      throw new CliError(
+        `unknown command "${pos.slice(0, 2).join(" ")}"; ${pos[0]} takes: ${group.map((c) => c.words[1]).join(", ")}`,
+        EXIT.usage,
+        `officeos ${pos[0]} --help`,
+      );
     throw new CliError(`unknown command "${pos[0]}"`, EXIT.usage, "officeos --help lists the commands");
   }
   if (first.values.help === true) return { kind: "help", command };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: toParseArgs({ ...GLOBAL_OPTIONS, ...command.options }), allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: toParseArgs({ ...GLOBAL_OPTIONS, ...command.options }),
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new CliError((e as Error).message, EXIT.usage, `officeos ${command.words.join(" ")} --help`);
   }
   const rest = parsed.positionals.slice(command.words.length);
   const required = command.args.filter((a) => !a.endsWith("?"));
   if (rest.length < required.length)
-    throw new CliError(`missing ${required.slice(rest.length).map((a) => `<${a}>`).join(" ")}`, EXIT.usage, usageLine(command));
-  if (rest.length > command.args.length) throw new CliError(`unexpected argument "${rest[command.args.length]}"`, EXIT.usage, usageLine(command));
+    throw new CliError(
+      `missing ${required
+        .slice(rest.length)
+        .map((a) => `<${a}>`)
+        .join(" ")}`,
+      EXIT.usage,
+      usageLine(command),
+    );
+  if (rest.length > command.args.length)
+    throw new CliError(`unexpected argument "${rest[command.args.length]}"`, EXIT.usage, usageLine(command));
   const args: Record<string, string> = {};
   command.args.forEach((a, i) => {
     const v = rest[i];
@@ -143,7 +197,9 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
 
 export function usageLine(c: CommandDef): string {
   const args = c.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : `<${a}>`));
-  const opts = Object.entries(c.options).map(([k, o]) => (o.type === "string" ? `[--${k} ${o.value ?? "VALUE"}]` : `[--${k}]`));
+  const opts = Object.entries(c.options).map(([k, o]) =>
+    o.type === "string" ? `[--${k} ${o.value ?? "VALUE"}]` : `[--${k}]`,
+  );
   return `usage: officeos ${[...c.words, ...args, ...opts].join(" ")}`;
 }
 
@@ -160,7 +216,9 @@ export function commandHelp(c: CommandDef): string {
 
 export function mainHelp(topic?: string): string {
   const cmds = topic ? COMMANDS.filter((c) => c.words[0] === topic) : COMMANDS;
-  const lines = cmds.map((c) => `  ${[...c.words, ...c.args.map((a) => `<${a.replace(/\?$/, "")}>`)].join(" ").padEnd(36)} ${c.summary}`);
+  const lines = cmds.map(
+    (c) => `  ${[...c.words, ...c.args.map((a) => `<${a.replace(/\?$/, "")}>`)].join(" ").padEnd(36)} ${c.summary}`,
+  );
   return [
     "officeos: the OfficeOS command line",
     "",

@@ -4,7 +4,13 @@ import { run } from "./main.js";
 
 const ac = new AbortController();
 process.once("SIGINT", () => ac.abort(new Error("interrupted")));
-run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: ac.signal }).then(
+run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  signal: ac.signal,
+}).then(
   (code) => {
     // A piped stdout is asynchronous in Node: flush it before leaving.
     process.stdout.write("", () => process.exit(code));

@@ -16,7 +16,8 @@ export type ProfileFile = z.infer<typeof ProfileFile>;
 
 export type Env = Record<string, string | undefined>;
 
-export const configPath = (env: Env): string => env.OFFICEOS_CONFIG || join(env.HOME || homedir(), ".officeos", "config.json");
+export const configPath = (env: Env): string =>
+  env.OFFICEOS_CONFIG || join(env.HOME || homedir(), ".officeos", "config.json");
 
 export function readProfiles(path: string): ProfileFile {
   let text: string;
@@ -30,7 +31,11 @@ export function readProfiles(path: string): ProfileFile {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new CliError(`${path} is not JSON: ${(e as Error).message}`, EXIT.config, "fix it, or delete it and run `officeos login` again");
+    throw new CliError(
+      `${path} is not JSON: ${(e as Error).message}`,
+      EXIT.config,
+      "fix it, or delete it and run `officeos login` again",
+    );
   }
   const r = ProfileFile.safeParse(raw);
   if (!r.success) throw new CliError(`${path} is invalid:\n${z.prettifyError(r.error)}`, EXIT.config);
@@ -54,16 +59,34 @@ export interface Target {
 }
 
 /** Flags win over the environment, the environment over the profile; `login` may name a new profile. */
-export function resolveTarget(flags: { url?: string | undefined; key?: string | undefined; profile?: string | undefined }, env: Env, file: ProfileFile, creating = false): Target {
+export function resolveTarget(
+  flags: { url?: string | undefined; key?: string | undefined; profile?: string | undefined },
+  env: Env,
+  file: ProfileFile,
+  creating = false,
+): Target {
   const name = flags.profile ?? env.OFFICEOS_PROFILE ?? file.current;
   if (!creating && (flags.profile ?? env.OFFICEOS_PROFILE) && !file.profiles[name])
-    throw new CliError(`no profile "${name}"`, EXIT.config, `known: ${Object.keys(file.profiles).join(", ") || "none"}; \`officeos login --profile ${name}\` creates it`);
+    throw new CliError(
+      `no profile "${name}"`,
+      EXIT.config,
+      `known: ${Object.keys(file.profiles).join(", ") || "none"}; \`officeos login --profile ${name}\` creates it`,
+    );
   const p = file.profiles[name];
-  return { url: flags.url ?? (env.OFFICEOS_URL || undefined) ?? p?.url, key: flags.key ?? (env.OFFICEOS_KEY || undefined) ?? p?.key, profile: name };
+  return {
+    url: flags.url ?? (env.OFFICEOS_URL || undefined) ?? p?.url,
+    key: flags.key ?? (env.OFFICEOS_KEY || undefined) ?? p?.key,
+    profile: name,
+  };
 }
 
 export function requireUrl(t: Target): string {
-  if (!t.url) throw new CliError("no control plane URL", EXIT.config, "pass --url, set OFFICEOS_URL, or run `officeos login --url URL --key KEY`");
+  if (!t.url)
+    throw new CliError(
+      "no control plane URL",
+      EXIT.config,
+      "pass --url, set OFFICEOS_URL, or run `officeos login --url URL --key KEY`",
+    );
   try {
     const u = new URL(t.url);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
@@ -74,7 +97,12 @@ export function requireUrl(t: Target): string {
 }
 
 export function requireKey(t: Target): string {
-  if (!t.key) throw new CliError("no API key", EXIT.config, "pass --key, set OFFICEOS_KEY, or run `officeos login --url URL --key KEY`");
+  if (!t.key)
+    throw new CliError(
+      "no API key",
+      EXIT.config,
+      "pass --key, set OFFICEOS_KEY, or run `officeos login --url URL --key KEY`",
+    );
   return t.key;
 }
 

@@ -47,7 +47,12 @@ export interface Explained {
 export function explain(e: unknown, url: string | undefined): Explained {
   if (e instanceof CliError) {
     const code = e.exitCode === EXIT.config ? "config" : "usage";
-    return { message: e.message, ...(e.hint ? { hint: e.hint } : {}), exitCode: e.exitCode, json: { error: { code, message: e.message } } };
+    return {
+      message: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      exitCode: e.exitCode,
+      json: { error: { code, message: e.message } },
+    };
   }
   if (e instanceof OfficeOSUnreachable) {
     return {
@@ -58,25 +63,50 @@ export function explain(e: unknown, url: string | undefined): Explained {
     };
   }
   if (e instanceof OfficeOSError) {
-    const json = { error: { code: e.code, message: e.message, status: e.status, ...(e.details !== undefined ? { details: e.details } : {}) } };
+    const json = {
+      error: {
+        code: e.code,
+        message: e.message,
+        status: e.status,
+        ...(e.details !== undefined ? { details: e.details } : {}),
+      },
+    };
     const message = `${e.message} (HTTP ${e.status} ${e.code})${issuesText(e.details)}`;
     const base = { message, json };
     if (e.status === 401)
-      return { ...base, exitCode: EXIT.auth, hint: "check the key: --key or OFFICEOS_KEY, or `officeos login`. Keys look like oos.<tenant>.<id>.<secret>; tenants create takes the operator token (--admin-token or OFFICEOS_ADMIN_TOKEN)." };
-    if (e.status === 403) return { ...base, exitCode: EXIT.auth, hint: "this key lacks the scope; an admin key can make one: `officeos keys create --scopes submit,read`." };
+      return {
+        ...base,
+        exitCode: EXIT.auth,
+        hint: "check the key: --key or OFFICEOS_KEY, or `officeos login`. Keys look like oos.<tenant>.<id>.<secret>; tenants create takes the operator token (--admin-token or OFFICEOS_ADMIN_TOKEN).",
+      };
+    if (e.status === 403)
+      return {
+        ...base,
+        exitCode: EXIT.auth,
+        hint: "this key lacks the scope; an admin key can make one: `officeos keys create --scopes submit,read`.",
+      };
     if (e.status === 404) {
-      const hint = e.message === "no such route" ? `the control plane at ${url ?? "this URL"} does not serve this route; is it an older version?` : notFoundHint(e.message);
+      const hint =
+        e.message === "no such route"
+          ? `the control plane at ${url ?? "this URL"} does not serve this route; is it an older version?`
+          : notFoundHint(e.message);
       return { ...base, exitCode: EXIT.notFound, ...(hint ? { hint } : {}) };
     }
-    if (e.status === 429 && e.retryAfter) return { ...base, exitCode: EXIT.api, hint: `rate limited: try again in ${e.retryAfter} s.` };
+    if (e.status === 429 && e.retryAfter)
+      return { ...base, exitCode: EXIT.api, hint: `rate limited: try again in ${e.retryAfter} s.` };
     return { ...base, exitCode: EXIT.api };
   }
   const err = e as Error;
-  return { message: err?.message ?? String(e), exitCode: EXIT.api, json: { error: { code: "internal", message: err?.message ?? String(e) } } };
+  return {
+    message: err?.message ?? String(e),
+    exitCode: EXIT.api,
+    json: { error: { code: "internal", message: err?.message ?? String(e) } },
+  };
 }
 
 function notFoundHint(message: string): string | undefined {
-  if (message.startsWith("agent ")) return "`officeos agents list` shows the registered agents; `officeos apply -f agents.yaml` registers one.";
+  if (message.startsWith("agent "))
+    return "`officeos agents list` shows the registered agents; `officeos apply -f agents.yaml` registers one.";
   if (message.startsWith("task ")) return "`officeos tasks list` shows recent tasks.";
   if (message.startsWith("runner ")) return "`officeos runners list` shows the registered runners.";
   return undefined;
@@ -87,6 +117,9 @@ function issuesText(details: unknown): string {
   if (!Array.isArray(details)) return "";
   const lines = details
     .filter((i): i is { path?: unknown[]; message?: string } => typeof i === "object" && i !== null)
-    .map((i) => `  ${Array.isArray(i.path) && i.path.length ? `${i.path.join(".")}: ` : ""}${i.message ?? JSON.stringify(i)}`);
+    .map(
+      (i) =>
+        `  ${Array.isArray(i.path) && i.path.length ? `${i.path.join(".")}: ` : ""}${i.message ?? JSON.stringify(i)}`,
+    );
   return lines.length ? `\n${lines.join("\n")}` : "";
 }

@@ -5,7 +5,8 @@ import { CliError, EXIT } from "./errors.js";
 
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+  for await (const c of stream as AsyncIterable<Buffer | string>)
+    chunks.push(typeof c === "string" ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -13,7 +14,10 @@ export function readFileText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, EXIT.usage);
+    throw new CliError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      EXIT.usage,
+    );
   }
 }
 
@@ -26,19 +30,27 @@ export async function jsonArg(flag: string, raw: string, stdin: NodeJS.ReadableS
     try {
       return /\.ya?ml$/i.test(path) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
     } catch (e) {
-      throw new CliError(`--${flag} ${where} is not valid ${/\.ya?ml$/i.test(path) ? "YAML" : "JSON"}: ${(e as Error).message}`, EXIT.usage);
+      throw new CliError(
+        `--${flag} ${where} is not valid ${/\.ya?ml$/i.test(path) ? "YAML" : "JSON"}: ${(e as Error).message}`,
+        EXIT.usage,
+      );
     }
   }
   try {
     return JSON.parse(raw) as unknown;
   } catch (e) {
-    throw new CliError(`--${flag} is not valid JSON: ${(e as Error).message}`, EXIT.usage, `quote it for the shell, e.g. --${flag} '{"ticket": 42}', or use --${flag} @file.json`);
+    throw new CliError(
+      `--${flag} is not valid JSON: ${(e as Error).message}`,
+      EXIT.usage,
+      `quote it for the shell, e.g. --${flag} '{"ticket": 42}', or use --${flag} @file.json`,
+    );
   }
 }
 
 export function intArg(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${flag} must be an integer from ${min} to ${max}, got "${raw}"`, EXIT.usage);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`--${flag} must be an integer from ${min} to ${max}, got "${raw}"`, EXIT.usage);
   return n;
 }

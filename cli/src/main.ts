@@ -50,7 +50,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     const file = configPath(io.env);
     const str = (k: string) => (typeof p.values[k] === "string" ? (p.values[k] as string) : undefined);
-    const target = resolveTarget({ url: str("url"), key: str("key"), profile: str("profile") }, io.env, readProfiles(file), p.command.words[0] === "login");
+    const target = resolveTarget(
+      { url: str("url"), key: str("key"), profile: str("profile") },
+      io.env,
+      readProfiles(file),
+      p.command.words[0] === "login",
+    );
     url = target.url;
     const handler = HANDLERS[p.command.words.join(" ")];
     if (!handler) throw new Error(`no handler for ${p.command.words.join(" ")}`);

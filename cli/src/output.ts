@@ -34,7 +34,13 @@ export class Out {
     if (rows.length === 0) return this.line("(none)");
     const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? "-" : String(c))))];
     const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-    for (const r of cells) this.line(r.map((c, i) => (i === r.length - 1 ? c : (c ?? "").padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+    for (const r of cells)
+      this.line(
+        r
+          .map((c, i) => (i === r.length - 1 ? c : (c ?? "").padEnd(widths[i] ?? 0)))
+          .join("  ")
+          .trimEnd(),
+      );
   }
 }
 

@@ -1,7 +1,14 @@
 // Following a task until it ends: long-polls GET /v1/tasks/{id}/events (each
 // poll waits up to 20 s for the next event), or, against a control plane
 // without that route, polls the task's state once a second.
-import { FINAL_STATES, OfficeOSError, OfficeOSUnreachable, type OfficeOSClient, type Task, type TaskEvent } from "../../client/src/index.js";
+import {
+  FINAL_STATES,
+  OfficeOSError,
+  OfficeOSUnreachable,
+  type OfficeOSClient,
+  type Task,
+  type TaskEvent,
+} from "../../client/src/index.js";
 
 /** Event types after which the task has ended (escalated: until a person acts). */
 const ENDING_TYPES = new Set(["succeeded", "failed", "cancelled", "resolved", "escalated"]);
@@ -24,12 +31,19 @@ const POLL_WAIT_MS = 20_000;
 const RETRIES = 5;
 
 /** Resolves with the task once it is in a final state; rejects on abort or a lasting error. */
-export async function followTask(client: OfficeOSClient, id: string, after: number, signal: AbortSignal, hooks: FollowHooks): Promise<Task> {
+export async function followTask(
+  client: OfficeOSClient,
+  id: string,
+  after: number,
+  signal: AbortSignal,
+  hooks: FollowHooks,
+): Promise<Task> {
   let task = (await client.tasks.get(id)).task;
   hooks.onState(task.state);
   let failures = 0;
   const retrying = async (e: unknown): Promise<void> => {
-    const transient = e instanceof OfficeOSUnreachable || (e instanceof OfficeOSError && (e.status === 429 || e.status >= 500));
+    const transient =
+      e instanceof OfficeOSUnreachable || (e instanceof OfficeOSError && (e.status === 429 || e.status >= 500));
     if (!transient || ++failures > RETRIES) throw e;
     const ms = e instanceof OfficeOSError && e.retryAfter ? e.retryAfter * 1000 : 500 * 2 ** failures;
     hooks.onNote(`${(e as Error).message}; retrying in ${Math.round(ms / 100) / 10} s`);
@@ -71,12 +85,24 @@ export async function followTask(client: OfficeOSClient, id: string, after: numb
   }
 }
 
-async function pollState(client: OfficeOSClient, id: string, task: Task, signal: AbortSignal, hooks: FollowHooks): Promise<Task> {
+async function pollState(
+  client: OfficeOSClient,
+  id: string,
+  task: Task,
+  signal: AbortSignal,
+  hooks: FollowHooks,
+): Promise<Task> {
   let last = "";
   for (;;) {
     if (task.state !== last) {
       last = task.state;
-      hooks.onEvent({ seq: 0, at: Date.parse(task.updated_at) || Date.now(), type: "state", actor: "poll", state: task.state });
+      hooks.onEvent({
+        seq: 0,
+        at: Date.parse(task.updated_at) || Date.now(),
+        type: "state",
+        actor: "poll",
+        state: task.state,
+      });
       hooks.onState(task.state);
     }
     if (isFinal(task.state)) return task;

@@ -25,7 +25,11 @@ export type Answer<P extends keyof paths, M extends Method> = paths[P][M] extend
   ? JsonOf<R extends { 200: infer A } ? A : R extends { 201: infer A } ? A : never>
   : never;
 /** The JSON body a route takes. */
-export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { "application/json": infer B } };
+}
+  ? B
+  : never;
 
 export type Task = Schemas["Task"];
 /** States a task can be in; the last three come with escalations and approvals (issue #6). */
@@ -108,13 +112,19 @@ export function createClient(opts: ClientOptions) {
       throw new OfficeOSUnreachable(baseUrl, e);
     }
     if (out.response.ok) return out.data as T;
-    const body = (out.error ?? null) as { error?: { code?: string; message?: string; details?: unknown } } | string | null;
+    const body = (out.error ?? null) as
+      | { error?: { code?: string; message?: string; details?: unknown } }
+      | string
+      | null;
     const err = typeof body === "object" && body !== null ? body.error : undefined;
     const ra = Number(out.response.headers.get("retry-after"));
     throw new OfficeOSError(
       out.response.status,
       err?.code ?? `http_${out.response.status}`,
-      err?.message ?? (typeof body === "string" && body ? body.slice(0, 300) : out.response.statusText || `HTTP ${out.response.status}`),
+      err?.message ??
+        (typeof body === "string" && body
+          ? body.slice(0, 300)
+          : out.response.statusText || `HTTP ${out.response.status}`),
       err?.details,
       Number.isFinite(ra) && ra > 0 ? ra : undefined,
     );
@@ -140,13 +150,19 @@ export function createClient(opts: ClientOptions) {
     tenants: {
       /** Needs the operator token (OFFICEOS_ADMIN_TOKEN of the deployment) as `key`, or passed here. */
       create: (name: string, operatorToken?: string) =>
-        call(raw.POST("/v1/tenants", { body: { name }, ...(operatorToken ? { headers: { authorization: `Bearer ${operatorToken}` } } : {}) })),
+        call(
+          raw.POST("/v1/tenants", {
+            body: { name },
+            ...(operatorToken ? { headers: { authorization: `Bearer ${operatorToken}` } } : {}),
+          }),
+        ),
     },
     keys: {
       create: (scopes: Scope[]) => call(raw.POST("/v1/keys", { body: { scopes } })),
     },
     agents: {
-      put: (name: string, spec: AgentSpec) => call(raw.PUT("/v1/agents/{name}", { params: { path: { name } }, body: spec })),
+      put: (name: string, spec: AgentSpec) =>
+        call(raw.PUT("/v1/agents/{name}", { params: { path: { name } }, body: spec })),
       list: () => call(raw.GET("/v1/agents")),
       get: (name: string) => call(raw.GET("/v1/agents/{name}", { params: { path: { name } } })),
     },
@@ -160,7 +176,13 @@ export function createClient(opts: ClientOptions) {
       events: (id: string, q: { after?: number; waitMs?: number; signal?: AbortSignal } = {}) =>
         call(
           raw.GET("/v1/tasks/{id}/events", {
-            params: { path: { id }, query: { ...(q.after !== undefined ? { after: q.after } : {}), ...(q.waitMs !== undefined ? { wait_ms: q.waitMs } : {}) } },
+            params: {
+              path: { id },
+              query: {
+                ...(q.after !== undefined ? { after: q.after } : {}),
+                ...(q.waitMs !== undefined ? { wait_ms: q.waitMs } : {}),
+              },
+            },
             ...(q.signal ? { signal: q.signal } : {}),
           }),
         ),
@@ -172,11 +194,13 @@ export function createClient(opts: ClientOptions) {
     scheduler: () => call(raw.GET("/v1/scheduler")),
     escalations: {
       list: () => call(raw.GET("/v1/escalations")),
-      act: (taskId: string, body: EscalationAction) => call(raw.POST("/v1/escalations/{task_id}", { params: taskPath(taskId), body })),
+      act: (taskId: string, body: EscalationAction) =>
+        call(raw.POST("/v1/escalations/{task_id}", { params: taskPath(taskId), body })),
     },
     approvals: {
       list: () => call(raw.GET("/v1/approvals")),
-      decide: (taskId: string, body: ApprovalDecision) => call(raw.POST("/v1/approvals/{task_id}", { params: taskPath(taskId), body })),
+      decide: (taskId: string, body: ApprovalDecision) =>
+        call(raw.POST("/v1/approvals/{task_id}", { params: taskPath(taskId), body })),
     },
   };
 }

@@ -64,7 +64,12 @@ export interface PendingPaths {
   "/v1/tasks/{id}/events": Unused & {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
-      parameters: { query?: { after?: number; wait_ms?: number; limit?: number }; header?: never; path: { id: string }; cookie?: never };
+      parameters: {
+        query?: { after?: number; wait_ms?: number; limit?: number };
+        header?: never;
+        path: { id: string };
+        cookie?: never;
+      };
       requestBody?: never;
       responses: { 200: Ok<TaskEvents>; 400: Err; 401: Err; 403: Err; 404: Err };
     };

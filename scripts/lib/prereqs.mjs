@@ -53,7 +53,9 @@ function cgroupsWritable(root = "/sys/fs/cgroup") {
   };
   if (existsSync(join(root, "cgroup.controllers")) && w(root)) return null;
   const missing = ["cpu", "memory", "pids"].filter((c) => !w(join(root, c)));
-  return missing.length === 0 ? null : `no writable cgroup v2 at ${root} nor v1 controllers (${missing.join(", ")} missing)`;
+  return missing.length === 0
+    ? null
+    : `no writable cgroup v2 at ${root} nor v1 controllers (${missing.join(", ")} missing)`;
 }
 
 /**
@@ -76,14 +78,16 @@ export const PREREQS = [
   {
     name: "promtool",
     for: "the /metrics format checks",
-    install: "apt-get download prometheus && dpkg -x prometheus_*.deb DIR, then DIR/usr/bin/promtool to .ci/bin/ (.ci/run does this)",
+    install:
+      "apt-get download prometheus && dpkg -x prometheus_*.deb DIR, then DIR/usr/bin/promtool to .ci/bin/ (.ci/run does this)",
     check: () => (findPromtool() ? null : "promtool is in neither $PROMTOOL, .ci/bin nor PATH"),
   },
   {
     name: "python3",
     for: "the end-to-end tests' Python agents, which run as unprivileged users",
     install: "apt-get install -y python3 (Debian's, at /usr/bin/python3)",
-    check: () => (executableByOthers(AGENT_PYTHON) ? null : `${AGENT_PYTHON} is missing or not executable by other users`),
+    check: () =>
+      executableByOthers(AGENT_PYTHON) ? null : `${AGENT_PYTHON} is missing or not executable by other users`,
   },
   {
     name: "bwrap",
@@ -127,4 +131,3 @@ export function skipWithout(name, env = process.env) {
 export function survey() {
   return PREREQS.map((p) => ({ name: p.name, reason: p.check(), for: p.for, install: p.install }));
 }
-

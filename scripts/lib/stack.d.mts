@@ -10,7 +10,14 @@ export interface ControlPlaneProcess {
   child: ChildProcess;
   stop(): Promise<void>;
 }
-export function startControlPlane(opts?: { port?: number; persistTo?: string; adminToken?: string; config?: string; vars?: Record<string, string>; log?: (s: string) => void }): Promise<ControlPlaneProcess>;
+export function startControlPlane(opts?: {
+  port?: number;
+  persistTo?: string;
+  adminToken?: string;
+  config?: string;
+  vars?: Record<string, string>;
+  log?: (s: string) => void;
+}): Promise<ControlPlaneProcess>;
 export interface LogEntry {
   msg?: string;
   [k: string]: unknown;
@@ -37,6 +44,15 @@ export function startRunner(opts: {
   log?: (s: string) => void;
 }): RunnerProcess;
 export function stopProcess(child: ChildProcess, graceMs?: number): Promise<void>;
-export type Api = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<T>;
+export type Api = <T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<T>;
 export function api(url: string, key?: string): Api;
-export function bootstrapTenant(url: string, adminToken: string, name?: string): Promise<{ tenant: { id: string; name: string }; adminKey: string; runnerKey: string; submitKey: string }>;
+export function bootstrapTenant(
+  url: string,
+  adminToken: string,
+  name?: string,
+): Promise<{ tenant: { id: string; name: string }; adminKey: string; runnerKey: string; submitKey: string }>;

@@ -27,7 +27,8 @@ async function waitFor(url, timeoutMs, child) {
   const until = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < until) {
-    if (child && child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (r.ok) return;
@@ -60,7 +61,19 @@ export function makePrivate(dir) {
  */
 export async function startControlPlane({ port, persistTo, adminToken, config, vars = {}, log = () => {} } = {}) {
   port ??= await freePort();
-  const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", "0", "--log-level", "warn", "--show-interactive-dev-session=false"];
+  const args = [
+    "wrangler",
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    "0",
+    "--log-level",
+    "warn",
+    "--show-interactive-dev-session=false",
+  ];
   if (config) args.push("--config", config);
   if (persistTo) {
     mkdirSync(persistTo, { recursive: true, mode: 0o700 });
@@ -71,7 +84,13 @@ export async function startControlPlane({ port, persistTo, adminToken, config, v
   const secretDir = mkdtempSync(join(tmpdir(), "officeos-cp-"));
   if (Object.keys(secrets).length > 0) {
     const envFile = join(secretDir, ".dev.vars");
-    writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${JSON.stringify(String(v))}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      envFile,
+      Object.entries(secrets)
+        .map(([k, v]) => `${k}=${JSON.stringify(String(v))}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
     args.push("--env-file", envFile);
   }
   const umask = process.umask(0o077);
@@ -100,7 +119,17 @@ export async function startControlPlane({ port, persistTo, adminToken, config, v
 }
 
 /** Writes a runner config file and starts an agent-runner process on it. */
-export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memory_mb: 4096 }, agents, extra = {}, env = {}, log = () => {} }) {
+export function startRunner({
+  dir,
+  name,
+  url,
+  key,
+  capacity = { cpu: 4000, memory_mb: 4096 },
+  agents,
+  extra = {},
+  env = {},
+  log = () => {},
+}) {
   agents ??= {
     pipeline: { command: [process.execPath, join(EXAMPLES, "pipeline-agent.mjs")] },
     echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
@@ -110,7 +139,11 @@ export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memor
   // It holds the runner key: 0600, and a runner whose agents run as other users refuses anything wider.
   writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });
   chmodSync(path, 0o600);
-  const child = spawn(process.execPath, [RUNNER_BIN, "--config", path], { cwd: ROOT, env: { ...process.env, OFFICEOS_LOG_LEVEL: extra.log_level ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [RUNNER_BIN, "--config", path], {
+    cwd: ROOT,
+    env: { ...process.env, OFFICEOS_LOG_LEVEL: extra.log_level ?? "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines = [];
   const waiters = [];
   let buf = "";
@@ -128,7 +161,7 @@ export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memor
         entry = { msg: line };
       }
       lines.push(entry);
-      for (const w of [...waiters]) if (w.pred(entry)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(entry));
+      for (const w of [...waiters]) if (w.pred(entry)) waiters.splice(waiters.indexOf(w), 1), w.resolve(entry);
     }
   };
   child.stdout.on("data", onData);
@@ -139,7 +172,13 @@ export function startRunner({ dir, name, url, key, capacity = { cpu: 4000, memor
     if (seen) return Promise.resolve(seen);
     return new Promise((res, rej) => {
       const w = { pred, resolve: (e) => (clearTimeout(t), res(e)) };
-      const t = setTimeout(() => (waiters.splice(waiters.indexOf(w), 1), rej(new Error(`runner ${name}: no matching log line in ${timeoutMs} ms`))), timeoutMs);
+      const t = setTimeout(
+        () => (
+          waiters.splice(waiters.indexOf(w), 1),
+          rej(new Error(`runner ${name}: no matching log line in ${timeoutMs} ms`))
+        ),
+        timeoutMs,
+      );
       waiters.push(w);
     });
   };
@@ -173,7 +212,11 @@ export function api(url, key) {
   return async (method, path, body, headers = {}) => {
     const r = await fetch(`${url}${path}`, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
@@ -183,7 +226,11 @@ export function api(url, key) {
     } catch {
       parsed = text;
     }
-    if (!r.ok) throw Object.assign(new Error(`${method} ${path}: HTTP ${r.status} ${text.slice(0, 300)}`), { status: r.status, body: parsed });
+    if (!r.ok)
+      throw Object.assign(new Error(`${method} ${path}: HTTP ${r.status} ${text.slice(0, 300)}`), {
+        status: r.status,
+        body: parsed,
+      });
     return parsed;
   };
 }

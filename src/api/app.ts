@@ -27,7 +27,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", async (c, next) => {
-    const isCheckpoint = c.req.method === "PUT" && (c.req.path.endsWith("/checkpoint") || c.req.path.startsWith("/v1/threads/"));
+    const isCheckpoint =
+      c.req.method === "PUT" && (c.req.path.endsWith("/checkpoint") || c.req.path.startsWith("/v1/threads/"));
     const maxSize = isCheckpoint ? CHECKPOINT_BODY_BYTES : LIMITS.bodyBytes;
     return bodyLimit({
       maxSize,
@@ -49,7 +50,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
       }
       if (parsed) {
         const problem = jsonShapeProblem(value, LIMITS.jsonDepth, LIMITS.jsonNodes);
-        if (problem) throw new ApiError("bad_request", problem, { max_depth: LIMITS.jsonDepth, max_values: LIMITS.jsonNodes });
+        if (problem)
+          throw new ApiError("bad_request", problem, { max_depth: LIMITS.jsonDepth, max_values: LIMITS.jsonNodes });
       }
     }
     await next();
@@ -66,12 +68,19 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", quotas);
   // The web dashboard: plain routes (pages, not API), so not in the OpenAPI document.
   // It calls the API above in-process, with the signed-in key.
-  app.route("/", createDashboard((req, env, ctx) => app.fetch(req, env, ctx)));
+  app.route(
+    "/",
+    createDashboard((req, env, ctx) => app.fetch(req, env, ctx)),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "OfficeOS control plane", version: "1.0.0", description: "Runs LLM agents: scheduling, leases, checkpoints." },
+    info: {
+      title: "OfficeOS control plane",
+      version: "1.0.0",
+      description: "Runs LLM agents: scheduling, leases, checkpoints.",
+    },
   });
 
   app.notFound(() => {
@@ -79,7 +88,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
   app.onError((err, c) => {
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500 && !(err instanceof ApiError)) console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err), stack: (err as Error).stack }));
+    if (status >= 500 && !(err instanceof ApiError))
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "unhandled",
+          path: c.req.path,
+          err: String(err),
+          stack: (err as Error).stack,
+        }),
+      );
     return c.json(body, status as 400, headers);
   });
   return app;

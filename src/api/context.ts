@@ -14,7 +14,9 @@ import type { AgentDO } from "../durable/agent-do.js";
  * JSON value types.
  */
 export type Remote<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 export interface Caller {
@@ -49,7 +51,10 @@ export function agentStub(env: Env, tenantId: string, instance: string): Remote<
 // the 401), and routes that write elsewhere first use `requireScopeVerified`.
 const CACHE_MS = 5_000;
 const CACHE_MAX = 10_000;
-const verified = new Map<string, { scopes: Scope[]; hash: string; runnerId: string | null; expiresAt: number | null; until: number }>();
+const verified = new Map<
+  string,
+  { scopes: Scope[]; hash: string; runnerId: string | null; expiresAt: number | null; until: number }
+>();
 
 /** How often a request's key was found in this isolate's cache (tests show revocation beats the cache). */
 export const keyCacheStats = { hits: 0, misses: 0 };
@@ -60,10 +65,16 @@ export function bearer(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-const unauthorized = (message: string): ApiError => new ApiError("unauthorized", message, undefined, { "WWW-Authenticate": "Bearer" });
+const unauthorized = (message: string): ApiError =>
+  new ApiError("unauthorized", message, undefined, { "WWW-Authenticate": "Bearer" });
 
 function rateLimited(message: string, retryAfterMs: number): ApiError {
-  return new ApiError("rate_limited", message, { retry_after_ms: retryAfterMs }, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+  return new ApiError(
+    "rate_limited",
+    message,
+    { retry_after_ms: retryAfterMs },
+    { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  );
 }
 
 type AuthedAnswer = Awaited<ReturnType<TenantDO["authed"]>>;
@@ -73,7 +84,12 @@ type AuthedAnswer = Awaited<ReturnType<TenantDO["authed"]>>;
  * `authed(key, method, args)`: the object checks the key (revocation, expiry,
  * rate limit, own runner) and runs the method in one round trip.
  */
-function keyedStub(stub: Remote<TenantDO>, raw: string, auth: { keyId: string; hash: string; charge: boolean }, state: { unverified: boolean }): Remote<TenantDO> {
+function keyedStub(
+  stub: Remote<TenantDO>,
+  raw: string,
+  auth: { keyId: string; hash: string; charge: boolean },
+  state: { unverified: boolean },
+): Remote<TenantDO> {
   return new Proxy({} as Remote<TenantDO>, {
     get(_t, name) {
       if (typeof name !== "string" || name === "then") return undefined;
@@ -117,10 +133,17 @@ export async function authenticateKey(env: Env, raw: string): Promise<Caller> {
     const hash = await sha256Hex(key.secret);
     const r = await stub.authenticate(key.keyId, hash);
     if (r.kind === "error") {
-      if (r.code === "rate_limited") throw rateLimited(r.message, (r.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 1000);
+      if (r.code === "rate_limited")
+        throw rateLimited(r.message, (r.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 1000);
       throw unauthorized("invalid API key");
     }
-    entry = { scopes: r.value.scopes, hash, runnerId: r.value.runner_id, expiresAt: r.value.expires_at, until: now + CACHE_MS };
+    entry = {
+      scopes: r.value.scopes,
+      hash,
+      runnerId: r.value.runner_id,
+      expiresAt: r.value.expires_at,
+      until: now + CACHE_MS,
+    };
     if (verified.size >= CACHE_MAX) verified.clear();
     verified.set(raw, entry);
     state.unverified = false;
@@ -160,7 +183,10 @@ function scopeCheck(scopes: Scope[], eager: boolean): MiddlewareHandler<AppEnv> 
     if (!raw) throw unauthorized("missing bearer token");
     const caller = await authenticateKey(c.env, raw);
     if (!hasScope(caller.scopes, ...scopes))
-      throw new ApiError("forbidden", `this key lacks the scope: one of ${scopes.join(", ")}`, { required: scopes, granted: caller.scopes });
+      throw new ApiError("forbidden", `this key lacks the scope: one of ${scopes.join(", ")}`, {
+        required: scopes,
+        granted: caller.scopes,
+      });
     c.set("caller", caller);
     if (eager && caller.unverified) await caller.tenant.ping();
     await next();
@@ -172,7 +198,10 @@ function scopeCheck(scopes: Scope[], eager: boolean): MiddlewareHandler<AppEnv> 
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         const { status, body, headers } = toErrorResponse(e);
-        c.res = new Response(JSON.stringify(body), { status, headers: { ...headers, "content-type": "application/json" } });
+        c.res = new Response(JSON.stringify(body), {
+          status,
+          headers: { ...headers, "content-type": "application/json" },
+        });
       }
     }
   };

@@ -10,8 +10,9 @@ export function jsonShapeProblem(value: unknown, maxDepth: number, maxNodes: num
     if (++nodes > maxNodes) return `JSON body has more than ${maxNodes} values`;
     if (v === null || typeof v !== "object") continue;
     if (depth > maxDepth) return `JSON body is nested deeper than ${maxDepth} levels`;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
-    else if (++nodes > maxNodes) return `JSON body has more than ${maxNodes} values`;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>))
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+      else if (++nodes > maxNodes) return `JSON body has more than ${maxNodes} values`;
   }
   return null;
 }

@@ -24,12 +24,27 @@ function tenantKey(caller: Caller): Promise<CryptoKey> {
 
 /** A token for the lease (task, epoch) that runs out at `expiresAt` (ISO). */
 export async function signLease(caller: Caller, taskId: string, epoch: number, expiresAt: string): Promise<string> {
-  return signLeaseToken(await tenantKey(caller), { t: caller.tenantId, k: taskId, e: epoch, x: Date.parse(expiresAt) + SKEW_MS });
+  return signLeaseToken(await tenantKey(caller), {
+    t: caller.tenantId,
+    k: taskId,
+    e: epoch,
+    x: Date.parse(expiresAt) + SKEW_MS,
+  });
 }
 
 /** Whether `token` proves the lease (task, epoch); the failure otherwise. */
-export async function leaseTokenProblem(caller: Caller, token: string | undefined, taskId: string, epoch: number): Promise<ApiError | null> {
-  const r = await checkLeaseToken(await tenantKey(caller), token, { tenant: caller.tenantId, task: taskId, epoch }, Date.now());
+export async function leaseTokenProblem(
+  caller: Caller,
+  token: string | undefined,
+  taskId: string,
+  epoch: number,
+): Promise<ApiError | null> {
+  const r = await checkLeaseToken(
+    await tenantKey(caller),
+    token,
+    { tenant: caller.tenantId, task: taskId, epoch },
+    Date.now(),
+  );
   return r.kind === "ok" ? null : new ApiError(r.code, r.message);
 }
 

@@ -41,11 +41,14 @@ export const Resources = z
   .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds")
   .superRefine((r, ctx) => {
     for (const [k, v] of Object.entries(r))
-      if (isIntegerResource(k) && !Number.isInteger(v)) ctx.addIssue({ code: "custom", path: [k], message: `${k} is counted in whole units: an integer` });
+      if (isIntegerResource(k) && !Number.isInteger(v))
+        ctx.addIssue({ code: "custom", path: [k], message: `${k} is counted in whole units: an integer` });
   })
   .openapi("Resources", { example: { cpu: 500, memory_mb: 256 } });
 /** Sums of resource vectors (the cluster's capacity, an agent's allocation): finite, but past RESOURCE_MAX. */
-const ResourceTotals = z.record(z.string(), z.number()).openapi("ResourceTotals", { example: { cpu: 16000, memory_mb: 65536 } });
+const ResourceTotals = z
+  .record(z.string(), z.number())
+  .openapi("ResourceTotals", { example: { cpu: 16000, memory_mb: 65536 } });
 export type Resources = z.infer<typeof Resources>;
 
 export const Labels = z
@@ -92,9 +95,13 @@ export type RetryPolicy = z.infer<typeof RetryPolicy>;
 export const Timeouts = z
   .strictObject({
     /** One attempt, from lease to outcome; over it the attempt fails as `attempt_timeout` (retryable). */
-    attempt_ms: Millis(7 * DAY_MS).min(1000).optional(),
+    attempt_ms: Millis(7 * DAY_MS)
+      .min(1000)
+      .optional(),
     /** The whole task, from submission; over it the task fails as `task_timeout` (not retried). */
-    task_ms: Millis(30 * DAY_MS).min(1000).optional(),
+    task_ms: Millis(30 * DAY_MS)
+      .min(1000)
+      .optional(),
     /** The runner kills an agent silent this long (no checkpoint, progress or call) and fails the attempt as `stalled`. */
     stall_ms: Millis(DAY_MS).min(1000).optional(),
   })
@@ -129,15 +136,26 @@ export const MatchExpression = z
     operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
     values: z.array(z.string().max(LIMITS.labelValue)).max(LIMITS.listSize).optional(),
   })
-  .refine((e) => (e.operator === "In" || e.operator === "NotIn" ? (e.values?.length ?? 0) > 0 : e.values === undefined), "In and NotIn need values; Exists and DoesNotExist take none")
+  .refine(
+    (e) => (e.operator === "In" || e.operator === "NotIn" ? (e.values?.length ?? 0) > 0 : e.values === undefined),
+    "In and NotIn need values; Exists and DoesNotExist take none",
+  )
   .openapi("MatchExpression");
 
 export const Taint = z
-  .strictObject({ key: z.string().min(1).max(LIMITS.name), value: z.string().max(LIMITS.labelValue).optional(), effect: z.literal("NoSchedule") })
+  .strictObject({
+    key: z.string().min(1).max(LIMITS.name),
+    value: z.string().max(LIMITS.labelValue).optional(),
+    effect: z.literal("NoSchedule"),
+  })
   .openapi("Taint");
 
 export const Toleration = z
-  .strictObject({ key: z.string().min(1).max(LIMITS.name), operator: z.enum(["Equal", "Exists"]), value: z.string().max(LIMITS.labelValue).optional() })
+  .strictObject({
+    key: z.string().min(1).max(LIMITS.name),
+    operator: z.enum(["Equal", "Exists"]),
+    value: z.string().max(LIMITS.labelValue).optional(),
+  })
   .openapi("Toleration");
 
 /** Per-minute LLM rates; a burst defaults to one minute's worth. */
@@ -152,7 +170,11 @@ const rateFields = {
 export const QuotaRates = z.strictObject(rateFields).openapi("QuotaRates");
 /** Cumulative limits per UTC day; `cost` needs prices (tenant quota). */
 export const DailyBudget = z
-  .strictObject({ llm_tokens: z.number().nonnegative().optional(), cpu_seconds: z.number().nonnegative().optional(), cost: z.number().nonnegative().optional() })
+  .strictObject({
+    llm_tokens: z.number().nonnegative().optional(),
+    cpu_seconds: z.number().nonnegative().optional(),
+    cost: z.number().nonnegative().optional(),
+  })
   .openapi("DailyBudget");
 export const AgentQuota = z
   .strictObject({
@@ -166,7 +188,10 @@ export const AgentQuota = z
   .openapi("AgentQuota");
 export type AgentQuota = z.infer<typeof AgentQuota>;
 export const Prices = z
-  .record(z.string().min(1).max(LIMITS.name), z.strictObject({ input_per_million: z.number().nonnegative(), output_per_million: z.number().nonnegative() }))
+  .record(
+    z.string().min(1).max(LIMITS.name),
+    z.strictObject({ input_per_million: z.number().nonnegative(), output_per_million: z.number().nonnegative() }),
+  )
   .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many models")
   .openapi("Prices", { example: { "*": { input_per_million: 0.15, output_per_million: 0.6 } } });
 export const TenantQuota = z
@@ -224,7 +249,10 @@ export const Agent = z
       different_runner: z.boolean(),
     }),
     timeouts: Timeouts,
-    approvals: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]) }),
+    approvals: z.object({
+      timeout_ms: z.number().nullable(),
+      on_timeout: z.enum(["cancel", "escalate", "approve", "reject"]),
+    }),
     escalation: z.object({ timeout_ms: z.number().nullable(), on_timeout: z.enum(["cancel", "fail"]) }),
     output_schema: Json.optional(),
     quota: AgentQuota,
@@ -251,13 +279,21 @@ export const CreateKey = z
     /** A note for people reading GET /v1/keys. */
     name: z.string().max(LIMITS.name).optional(),
   })
-  .refine((k) => k.expires_in_s === undefined || k.expires_at === undefined, { message: "give expires_in_s or expires_at, not both", path: ["expires_at"] })
+  .refine((k) => k.expires_in_s === undefined || k.expires_at === undefined, {
+    message: "give expires_in_s or expires_at, not both",
+    path: ["expires_at"],
+  })
   .openapi("CreateKey");
 export type CreateKey = z.infer<typeof CreateKey>;
 export const KeyCreated = z
-  .object({ id: z.string(), key: z.string(), scopes: z.array(Scope), expires_at: z.string().optional(), runner_id: z.string().optional() })
+  .object({
+    id: z.string(),
+    key: z.string(),
+    scopes: z.array(Scope),
+    expires_at: z.string().optional(),
+    runner_id: z.string().optional(),
+  })
   .openapi("KeyCreated");
-
 
 export const RunnerState = z.enum(["ready", "not_ready", "draining", "dead"]);
 /** A runner's self-check, sent with its heartbeat: not ready means no new leases. */
@@ -265,11 +301,20 @@ export const RunnerHealth = z
   .strictObject({
     ready: z.boolean(),
     checks: z
-      .array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), ok: z.boolean(), message: z.string().max(1024).optional() }))
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(LIMITS.name),
+          ok: z.boolean(),
+          message: z.string().max(1024).optional(),
+        }),
+      )
       .max(LIMITS.listSize)
       .optional(),
     /** Resource use on the runner host, for the dashboard (cpu millicores, memory_mb, ...): measured, so fractions are fine. */
-    usage: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.number().finite().nonnegative().max(RESOURCE_MAX)).refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds").optional(),
+    usage: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.number().finite().nonnegative().max(RESOURCE_MAX))
+      .refine((r) => Object.keys(r).length <= LIMITS.listSize, "too many resource kinds")
+      .optional(),
   })
   .openapi("RunnerHealth");
 export const RegisterRunner = z
@@ -313,7 +358,17 @@ export const LeaseRequest = z
   })
   .openapi("LeaseRequest");
 
-export const TaskState = z.enum(["queued", "retry_wait", "leased", "running", "awaiting_approval", "succeeded", "failed", "escalated", "cancelled"]);
+export const TaskState = z.enum([
+  "queued",
+  "retry_wait",
+  "leased",
+  "running",
+  "awaiting_approval",
+  "succeeded",
+  "failed",
+  "escalated",
+  "cancelled",
+]);
 export type TaskState = z.infer<typeof TaskState>;
 
 export const TaskError = z
@@ -323,7 +378,13 @@ export type TaskError = z.infer<typeof TaskError>;
 
 export const GateName = z.string().min(1).max(LIMITS.name);
 export const PendingGate = z
-  .object({ gate: z.string(), message: z.string().optional(), details: Json.optional(), requested_at: z.string(), deadline_at: z.string().optional() })
+  .object({
+    gate: z.string(),
+    message: z.string().optional(),
+    details: Json.optional(),
+    requested_at: z.string(),
+    deadline_at: z.string().optional(),
+  })
   .openapi("PendingGate");
 export const GateDecision = z
   .object({ decision: z.enum(["approve", "reject"]), comment: z.string().optional(), by: z.string(), at: z.string() })
@@ -368,7 +429,9 @@ export const Task = z
     /** Decisions taken on this task's gates, by gate name. */
     approvals: z.record(z.string(), GateDecision).optional(),
     /** escalated: why, and when. */
-    escalation: z.object({ reason: TaskError, escalated_at: z.string(), deadline_at: z.string().optional() }).optional(),
+    escalation: z
+      .object({ reason: TaskError, escalated_at: z.string(), deadline_at: z.string().optional() })
+      .optional(),
     /** Compute the last attempt used, as its runner measured it. */
     usage: TaskUsage.optional(),
     created_at: z.string(),
@@ -393,15 +456,16 @@ export const SubmitTask = z
   .openapi("SubmitTask");
 export type SubmitTask = z.infer<typeof SubmitTask>;
 
-export const TaskList = z
-  .object({ tasks: z.array(Task), next_cursor: z.string().optional() })
-  .openapi("TaskList");
+export const TaskList = z.object({ tasks: z.array(Task), next_cursor: z.string().optional() }).openapi("TaskList");
 
 export const ListTasksQuery = z.object({
   state: TaskState.optional(),
   agent: Name.optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional(),
 });
 
 /** Fields of a state; a delta has the same, meaning "appended" or "replaced" (see StateDelta). */
@@ -420,9 +484,14 @@ export const StateDeltaJson = z
 
 export const PutCheckpointJson = z
   .strictObject({ epoch: Epoch, state: AgentStateJson.optional(), delta: StateDeltaJson.optional() })
-  .refine((b) => (b.state === undefined) !== (b.delta === undefined), { message: "give state (a full checkpoint) or delta, exactly one", path: ["state"] })
+  .refine((b) => (b.state === undefined) !== (b.delta === undefined), {
+    message: "give state (a full checkpoint) or delta, exactly one",
+    path: ["state"],
+  })
   .openapi("PutCheckpoint");
-export const CheckpointSaved = z.object({ seq: z.number(), kind: z.enum(["full", "delta"]) }).openapi("CheckpointSaved");
+export const CheckpointSaved = z
+  .object({ seq: z.number(), kind: z.enum(["full", "delta"]) })
+  .openapi("CheckpointSaved");
 export const CheckpointView = z
   .object({
     seq: z.number(),
@@ -458,7 +527,15 @@ export const LeaseAnswer = z.object({ leases: z.array(Lease) }).openapi("LeaseAn
 export const Heartbeat = z
   .strictObject({
     /** A lease is extended only with its lease token; one without (or with a wrong one) comes back in `cancel`. */
-    leases: z.array(z.strictObject({ task_id: z.string().max(LIMITS.name), epoch: Epoch, lease_token: z.string().max(1024).optional() })).max(LIMITS.heartbeatLeases),
+    leases: z
+      .array(
+        z.strictObject({
+          task_id: z.string().max(LIMITS.name),
+          epoch: Epoch,
+          lease_token: z.string().max(1024).optional(),
+        }),
+      )
+      .max(LIMITS.heartbeatLeases),
     health: RunnerHealth.optional(),
   })
   .openapi("Heartbeat");
@@ -473,7 +550,9 @@ export const HeartbeatAnswer = z
   .openapi("HeartbeatAnswer");
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
-export const Complete = z.strictObject({ epoch: Epoch, result: Json.optional(), usage: TaskUsage.optional() }).openapi("Complete");
+export const Complete = z
+  .strictObject({ epoch: Epoch, result: Json.optional(), usage: TaskUsage.optional() })
+  .openapi("Complete");
 export const Fail = z
   .strictObject({ epoch: Epoch, error: TaskError, retryable: z.boolean().optional(), usage: TaskUsage.optional() })
   .openapi("Fail");
@@ -488,10 +567,16 @@ export const BatchItemAnswer = z
   .openapi("BatchItemAnswer");
 export type BatchItemAnswer = z.infer<typeof BatchItemAnswer>;
 
-export const SubmitBatch = z.strictObject({ tasks: z.array(SubmitTask).min(1).max(LIMITS.batchItems) }).openapi("SubmitBatch");
+export const SubmitBatch = z
+  .strictObject({ tasks: z.array(SubmitTask).min(1).max(LIMITS.batchItems) })
+  .openapi("SubmitBatch");
 export type SubmitBatch = z.infer<typeof SubmitBatch>;
 export const SubmitBatchAnswer = z
-  .object({ items: z.array(BatchItemAnswer).describe("One per submitted task, in order: 201 created, 200 already submitted (idempotency key), or the error") })
+  .object({
+    items: z
+      .array(BatchItemAnswer)
+      .describe("One per submitted task, in order: 201 created, 200 already submitted (idempotency key), or the error"),
+  })
   .openapi("SubmitBatchAnswer");
 
 const TaskRef = {
@@ -503,15 +588,30 @@ const TaskRef = {
 /** One outcome in a runner's report: the same fields and the same epoch fencing as the single calls. */
 export const ReportItem = z
   .discriminatedUnion("outcome", [
-    z.strictObject({ ...TaskRef, outcome: z.literal("complete"), result: Json.optional(), usage: TaskUsage.optional() }),
-    z.strictObject({ ...TaskRef, outcome: z.literal("fail"), error: TaskError, retryable: z.boolean().optional(), usage: TaskUsage.optional() }),
+    z.strictObject({
+      ...TaskRef,
+      outcome: z.literal("complete"),
+      result: Json.optional(),
+      usage: TaskUsage.optional(),
+    }),
+    z.strictObject({
+      ...TaskRef,
+      outcome: z.literal("fail"),
+      error: TaskError,
+      retryable: z.boolean().optional(),
+      usage: TaskUsage.optional(),
+    }),
     z.strictObject({ ...TaskRef, outcome: z.literal("release") }),
   ])
   .openapi("ReportItem");
 export type ReportItem = z.infer<typeof ReportItem>;
 export const Report = z.strictObject({ reports: z.array(ReportItem).min(1).max(LIMITS.batchItems) }).openapi("Report");
 export const ReportAnswer = z
-  .object({ items: z.array(BatchItemAnswer.extend({ task_id: z.string() })).describe("One per report, in order: 200 with the task, or the error the single call would give") })
+  .object({
+    items: z
+      .array(BatchItemAnswer.extend({ task_id: z.string() }))
+      .describe("One per report, in order: 200 with the task, or the error the single call would give"),
+  })
   .openapi("ReportAnswer");
 export type ReportAnswer = z.infer<typeof ReportAnswer>;
 
@@ -538,8 +638,6 @@ export const SchedulerView = z
 export type SchedulerView = z.infer<typeof SchedulerView>;
 
 // ---- people in the loop ------------------------------------------------------
-
-
 
 /** The runner, for its agent: stop here until a person decides. */
 export const RequestApproval = z
@@ -576,8 +674,14 @@ export const EscalationAction = z
     result: Json.optional(),
     comment: z.string().max(4096).optional(),
   })
-  .refine((a) => a.action === "retry" || (a.input === undefined && a.state === undefined), { message: "input and state go with action retry", path: ["input"] })
-  .refine((a) => a.action === "resolve" || a.result === undefined, { message: "result goes with action resolve", path: ["result"] })
+  .refine((a) => a.action === "retry" || (a.input === undefined && a.state === undefined), {
+    message: "input and state go with action retry",
+    path: ["input"],
+  })
+  .refine((a) => a.action === "resolve" || a.result === undefined, {
+    message: "result goes with action resolve",
+    path: ["result"],
+  })
   .openapi("EscalationAction");
 export type EscalationAction = z.infer<typeof EscalationAction>;
 
@@ -586,7 +690,14 @@ export const Escalation = z
   .openapi("Escalation");
 export const EscalationList = z.object({ escalations: z.array(Escalation) }).openapi("EscalationList");
 export const Approval = z
-  .object({ task: Task, gate: z.string(), message: z.string().optional(), details: Json.optional(), requested_at: z.string(), deadline_at: z.string().optional() })
+  .object({
+    task: Task,
+    gate: z.string(),
+    message: z.string().optional(),
+    details: Json.optional(),
+    requested_at: z.string(),
+    deadline_at: z.string().optional(),
+  })
   .openapi("Approval");
 export const ApprovalList = z.object({ approvals: z.array(Approval) }).openapi("ApprovalList");
 
@@ -611,7 +722,6 @@ export const EventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 // ---- quotas ---------------------------------------------------------------------
-
 
 export const ReserveLlm = z
   .strictObject({
@@ -641,7 +751,13 @@ export const SettleLlm = z
   .openapi("SettleLlm");
 export type SettleLlm = z.infer<typeof SettleLlm>;
 export const LlmSettled = z
-  .object({ reservation_id: z.string(), state: z.enum(["settled", "cancelled"]), reserved: z.number(), used: z.number(), cost: z.number() })
+  .object({
+    reservation_id: z.string(),
+    state: z.enum(["settled", "cancelled"]),
+    reserved: z.number(),
+    used: z.number(),
+    cost: z.number(),
+  })
   .openapi("LlmSettled");
 export type LlmSettled = z.infer<typeof LlmSettled>;
 
@@ -664,9 +780,17 @@ export const QuotasView = z
   .object({
     tenant: TenantQuota,
     buckets: z.array(QuotaBucketView),
-    concurrent: z.array(z.object({ scope: z.enum(["tenant", "agent"]), key: z.string(), limit: z.number(), running: z.number() })),
+    concurrent: z.array(
+      z.object({ scope: z.enum(["tenant", "agent"]), key: z.string(), limit: z.number(), running: z.number() }),
+    ),
     daily: z.array(
-      z.object({ scope: z.enum(["tenant", "agent"]), key: z.string(), period_start: z.string(), used: z.record(z.string(), z.number()), limits: DailyBudget }),
+      z.object({
+        scope: z.enum(["tenant", "agent"]),
+        key: z.string(),
+        period_start: z.string(),
+        used: z.record(z.string(), z.number()),
+        limits: DailyBudget,
+      }),
     ),
   })
   .openapi("Quotas");

@@ -25,12 +25,30 @@ export const stateFields = {
   messages: z.array(Message).optional(),
   tool_calls: z.array(ToolCall).optional(),
   reasoning: z.string().optional(),
-  cursor: z.strictObject({ step: z.number().int().min(0).max(2 ** 32 - 1), sub_step: z.number().int().min(0).max(2 ** 32 - 1).optional() }).optional(),
+  cursor: z
+    .strictObject({
+      step: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
+      sub_step: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional(),
+    })
+    .optional(),
   app_state: z.json().optional(),
-  app_state_base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64").optional(),
+  app_state_base64: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64")
+    .optional(),
   metadata: z.record(z.string().max(LIMITS.name), z.string()).optional(),
 };
-export const oneAppState = (s: { app_state?: unknown; app_state_base64?: string | undefined }) => !(s.app_state !== undefined && s.app_state_base64 !== undefined);
+export const oneAppState = (s: { app_state?: unknown; app_state_base64?: string | undefined }) =>
+  !(s.app_state !== undefined && s.app_state_base64 !== undefined);
 export const ONE_APP_STATE = "give app_state or app_state_base64, not both";
 
 /** A full state as an agent gives it to its runner; the Worker's AgentStateJson is the same, documented. */

@@ -35,13 +35,20 @@ export const PutThreadCheckpoint = z
     parent_checkpoint_id: z.string().min(1).max(THREAD_LIMITS.id).nullable().default(null),
     checkpoint: TypedValue.openapi({ description: "the checkpoint without its channel_values" }),
     metadata: TypedValue,
-    metadata_json: z.record(z.string(), Json).default({}).openapi({ description: "the metadata as plain JSON, matched by list filters" }),
+    metadata_json: z
+      .record(z.string(), Json)
+      .default({})
+      .openapi({ description: "the metadata as plain JSON, matched by list filters" }),
     channel_versions: z.record(z.string().max(THREAD_LIMITS.channel), Version),
     blobs: z
-      .array(z.strictObject({ channel: z.string().min(1).max(THREAD_LIMITS.channel), version: Version, value: TypedValue }))
+      .array(
+        z.strictObject({ channel: z.string().min(1).max(THREAD_LIMITS.channel), version: Version, value: TypedValue }),
+      )
       .max(THREAD_LIMITS.items)
       .default([])
-      .openapi({ description: "values of the channels whose version is new in this checkpoint; the others are already stored" }),
+      .openapi({
+        description: "values of the channels whose version is new in this checkpoint; the others are already stored",
+      }),
   })
   .openapi("PutThreadCheckpoint");
 
@@ -54,7 +61,23 @@ export const PutThreadWrites = z
     checkpoint_ns: Ns.default(""),
     task_id: z.string().min(1).max(THREAD_LIMITS.id),
     task_path: z.string().max(THREAD_LIMITS.ns).default(""),
-    writes: z.array(z.strictObject({ channel: z.string().min(1).max(THREAD_LIMITS.channel), idx: z.number().int().min(-1_000_000).max(1_000_000).openapi({ description: "the write's index in the task; a second write at an index is ignored, except a negative one (LangGraph's special channels), which replaces" }), value: TypedValue })).max(THREAD_LIMITS.items),
+    writes: z
+      .array(
+        z.strictObject({
+          channel: z.string().min(1).max(THREAD_LIMITS.channel),
+          idx: z
+            .number()
+            .int()
+            .min(-1_000_000)
+            .max(1_000_000)
+            .openapi({
+              description:
+                "the write's index in the task; a second write at an index is ignored, except a negative one (LangGraph's special channels), which replaces",
+            }),
+          value: TypedValue,
+        }),
+      )
+      .max(THREAD_LIMITS.items),
   })
   .openapi("PutThreadWrites");
 
@@ -81,9 +104,18 @@ export const ThreadCheckpointPage = z
 
 export const ListQuery = z.object({
   checkpoint_ns: Ns.optional().openapi({ description: "only this namespace (empty string: the root); absent: all" }),
-  before: z.string().min(1).max(THREAD_LIMITS.id).optional().openapi({ description: "only checkpoints with a smaller id (older)" }),
+  before: z
+    .string()
+    .min(1)
+    .max(THREAD_LIMITS.id)
+    .optional()
+    .openapi({ description: "only checkpoints with a smaller id (older)" }),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  filter: z.string().max(16_384).optional().openapi({ description: "a JSON object: metadata keys and the values they must equal" }),
+  filter: z
+    .string()
+    .max(16_384)
+    .optional()
+    .openapi({ description: "a JSON object: metadata keys and the values they must equal" }),
 });
 
 export const GetQuery = z.object({ checkpoint_ns: Ns.optional() });

@@ -59,8 +59,19 @@ export async function signLeaseToken(key: CryptoKey, claims: LeaseClaims): Promi
  * token is 401; another tenant's or task's token is 403; another epoch's is
  * 409 (stale, as a stale epoch in the body is); an expired one is 401.
  */
-export async function checkLeaseToken(key: CryptoKey, token: string | undefined | null, want: { tenant: string; task: string; epoch: number }, nowMs: number): Promise<TokenCheck> {
-  if (!token) return { kind: "error", status: 401, code: "unauthorized", message: "a lease token is required (header OfficeOS-Lease-Token, from the lease answer)" };
+export async function checkLeaseToken(
+  key: CryptoKey,
+  token: string | undefined | null,
+  want: { tenant: string; task: string; epoch: number },
+  nowMs: number,
+): Promise<TokenCheck> {
+  if (!token)
+    return {
+      kind: "error",
+      status: 401,
+      code: "unauthorized",
+      message: "a lease token is required (header OfficeOS-Lease-Token, from the lease answer)",
+    };
   const parts = token.split(".");
   const bad: TokenCheck = { kind: "error", status: 401, code: "unauthorized", message: "invalid lease token" };
   if (parts.length !== 3 || parts[0] !== PREFIX || token.length > 1024) return bad;
@@ -75,9 +86,28 @@ export async function checkLeaseToken(key: CryptoKey, token: string | undefined 
   } catch {
     return bad;
   }
-  if (claims.t !== want.tenant) return { kind: "error", status: 403, code: "forbidden", message: "this lease token belongs to another tenant" };
-  if (claims.k !== want.task) return { kind: "error", status: 403, code: "forbidden", message: `this lease token is for task "${claims.k}", not "${want.task}"` };
-  if (claims.e !== want.epoch) return { kind: "error", status: 409, code: "stale_epoch", message: `this lease token is for epoch ${claims.e}, not ${want.epoch}` };
-  if (claims.x <= nowMs) return { kind: "error", status: 401, code: "unauthorized", message: "lease token expired: the lease it proves has run out (heartbeats bring fresh tokens)" };
+  if (claims.t !== want.tenant)
+    return { kind: "error", status: 403, code: "forbidden", message: "this lease token belongs to another tenant" };
+  if (claims.k !== want.task)
+    return {
+      kind: "error",
+      status: 403,
+      code: "forbidden",
+      message: `this lease token is for task "${claims.k}", not "${want.task}"`,
+    };
+  if (claims.e !== want.epoch)
+    return {
+      kind: "error",
+      status: 409,
+      code: "stale_epoch",
+      message: `this lease token is for epoch ${claims.e}, not ${want.epoch}`,
+    };
+  if (claims.x <= nowMs)
+    return {
+      kind: "error",
+      status: 401,
+      code: "unauthorized",
+      message: "lease token expired: the lease it proves has run out (heartbeats bring fresh tokens)",
+    };
   return { kind: "ok", claims };
 }

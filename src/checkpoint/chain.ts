@@ -21,7 +21,10 @@ export function foldChain(records: readonly ChainRecord[]): FoldResult {
   let state: AgentStateJson | null = null;
   let seq = 0;
   for (const r of records) {
-    const fail = (reason: string): FoldResult => (state ? { kind: "ok", seq, state, broken: { seq: r.seq, reason } } : { kind: "empty", broken: { seq: r.seq, reason } });
+    const fail = (reason: string): FoldResult =>
+      state
+        ? { kind: "ok", seq, state, broken: { seq: r.seq, reason } }
+        : { kind: "empty", broken: { seq: r.seq, reason } };
     if (!r.bytes) return fail("blob missing");
     if (r.kind === "full") {
       const d = decodeState(r.bytes);
@@ -49,6 +52,11 @@ export interface CompactionPolicy {
 
 export const DEFAULT_COMPACTION: CompactionPolicy = { maxDeltas: 64, bytesRatio: 1, minBytes: 64 * 1024 };
 
-export function shouldCompact(deltas: number, deltaBytes: number, fullBytes: number, p: CompactionPolicy = DEFAULT_COMPACTION): boolean {
+export function shouldCompact(
+  deltas: number,
+  deltaBytes: number,
+  fullBytes: number,
+  p: CompactionPolicy = DEFAULT_COMPACTION,
+): boolean {
   return deltas >= p.maxDeltas || deltaBytes >= Math.max(p.minBytes, fullBytes * p.bytesRatio);
 }

@@ -12,7 +12,13 @@ export type DecodeResult = { kind: "ok"; state: AgentStateJson } | { kind: "erro
 
 export function stateToProto(s: AgentStateJson): officeos.v1.AgentState.$Properties {
   const out: officeos.v1.AgentState.$Properties = {};
-  if (s.messages) out.messages = s.messages.map((m) => ({ role: m.role, content: m.content ?? "", name: m.name ?? "", toolCallId: m.tool_call_id ?? "" }));
+  if (s.messages)
+    out.messages = s.messages.map((m) => ({
+      role: m.role,
+      content: m.content ?? "",
+      name: m.name ?? "",
+      toolCallId: m.tool_call_id ?? "",
+    }));
   if (s.tool_calls)
     out.toolCalls = s.tool_calls.map((t) => ({
       id: t.id ?? "",
@@ -54,7 +60,10 @@ export function decodeState(bytes: Uint8Array): DecodeResult {
 }
 
 /** The fields AgentState and StateDelta share, in the JSON view. */
-type ProtoStateFields = Pick<officeos.v1.AgentState, "messages" | "toolCalls" | "reasoning" | "cursor" | "appState" | "appStateJson" | "appStateBytes" | "metadata">;
+type ProtoStateFields = Pick<
+  officeos.v1.AgentState,
+  "messages" | "toolCalls" | "reasoning" | "cursor" | "appState" | "appStateJson" | "appStateBytes" | "metadata"
+>;
 
 function fromProto(m: ProtoStateFields): DecodeResult {
   const s: AgentStateJson = {};
@@ -98,8 +107,14 @@ function fromProto(m: ProtoStateFields): DecodeResult {
  * Builds AgentCheckpoint bytes around already-encoded AgentState bytes without
  * decoding them: field 5 (state) is written as a length-delimited blob.
  */
-export function wrapCheckpoint(h: { seq: number; taskId: string; epoch: number; createdAtMs: number }, stateBytes: Uint8Array): Uint8Array {
-  const w = pb.AgentCheckpoint.encode({ seq: h.seq, taskId: h.taskId, epoch: h.epoch, createdAtMs: h.createdAtMs }, writer());
+export function wrapCheckpoint(
+  h: { seq: number; taskId: string; epoch: number; createdAtMs: number },
+  stateBytes: Uint8Array,
+): Uint8Array {
+  const w = pb.AgentCheckpoint.encode(
+    { seq: h.seq, taskId: h.taskId, epoch: h.epoch, createdAtMs: h.createdAtMs },
+    writer(),
+  );
   w.uint32((5 << 3) | 2).bytes(stateBytes);
   return w.finish();
 }
@@ -148,7 +163,16 @@ export function decodeDelta(bytes: Uint8Array): DeltaDecodeResult {
     return { kind: "error", message: `not an officeos.v1.StateDelta: ${(e as Error).message}` };
   }
   // Decoded messages keep defaults on the prototype: pass fields, not a spread.
-  const r = fromProto({ messages: m.messages, toolCalls: m.toolCalls, reasoning: m.reasoning, cursor: m.cursor, appState: m.appState, appStateJson: m.appStateJson, appStateBytes: m.appStateBytes, metadata: {} } as ProtoStateFields);
+  const r = fromProto({
+    messages: m.messages,
+    toolCalls: m.toolCalls,
+    reasoning: m.reasoning,
+    cursor: m.cursor,
+    appState: m.appState,
+    appStateJson: m.appStateJson,
+    appStateBytes: m.appStateBytes,
+    metadata: {},
+  } as ProtoStateFields);
   if (r.kind === "error") return r;
   const { metadata: _unused, ...rest } = r.state;
   const delta: StateDeltaJson = { base_seq: Number(m.baseSeq ?? 0), ...rest };

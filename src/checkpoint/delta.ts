@@ -21,7 +21,10 @@ export interface StateDeltaJson {
 }
 
 const sameMsg = (a: Msg, b: Msg): boolean =>
-  a.role === b.role && (a.content ?? "") === (b.content ?? "") && (a.name ?? "") === (b.name ?? "") && (a.tool_call_id ?? "") === (b.tool_call_id ?? "");
+  a.role === b.role &&
+  (a.content ?? "") === (b.content ?? "") &&
+  (a.name ?? "") === (b.name ?? "") &&
+  (a.tool_call_id ?? "") === (b.tool_call_id ?? "");
 
 const sameCall = (a: Call, b: Call): boolean =>
   (a.id ?? "") === (b.id ?? "") &&
@@ -33,7 +36,11 @@ const sameCall = (a: Call, b: Call): boolean =>
   (a.ended_at_ms ?? 0) === (b.ended_at_ms ?? 0);
 
 /** The appended tail when `prev` is a prefix of `next`, else null. */
-function tail<T>(prev: readonly T[] | undefined, next: readonly T[] | undefined, same: (a: T, b: T) => boolean): T[] | null {
+function tail<T>(
+  prev: readonly T[] | undefined,
+  next: readonly T[] | undefined,
+  same: (a: T, b: T) => boolean,
+): T[] | null {
   const p = prev ?? [];
   const n = next ?? [];
   if (n.length < p.length) return null;
@@ -42,10 +49,20 @@ function tail<T>(prev: readonly T[] | undefined, next: readonly T[] | undefined,
 }
 
 const appStateKey = (s: AgentStateJson): string | null =>
-  s.app_state !== undefined ? `j${JSON.stringify(s.app_state)}` : s.app_state_base64 !== undefined ? `b${s.app_state_base64}` : null;
+  s.app_state !== undefined
+    ? `j${JSON.stringify(s.app_state)}`
+    : s.app_state_base64 !== undefined
+      ? `b${s.app_state_base64}`
+      : null;
 
 const metaKey = (m: Record<string, string> | undefined): string | null =>
-  m === undefined || Object.keys(m).length === 0 ? null : JSON.stringify(Object.keys(m).sort().map((k) => [k, m[k]]));
+  m === undefined || Object.keys(m).length === 0
+    ? null
+    : JSON.stringify(
+        Object.keys(m)
+          .sort()
+          .map((k) => [k, m[k]]),
+      );
 
 export function diffState(prev: AgentStateJson, next: AgentStateJson, baseSeq: number): StateDeltaJson | null {
   const messages = tail(prev.messages, next.messages, sameMsg);

@@ -20,11 +20,17 @@ export interface SpillConfig {
 export type SpillResult<T> = { kind: "ok"; value: T } | { kind: "error"; message: string };
 
 /** The client's errors quote the whole command, blob included: keep the reason only. */
-const reason = (e: unknown): string => String((e as Error)?.message ?? e).split(", command was:")[0]?.slice(0, 300) ?? "unknown error";
+const reason = (e: unknown): string =>
+  String((e as Error)?.message ?? e)
+    .split(", command was:")[0]
+    ?.slice(0, 300) ?? "unknown error";
 
 async function timed<T>(p: Promise<T>): Promise<T> {
   let t: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`Redis did not answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS)));
+  const timeout = new Promise<never>(
+    (_, rej) =>
+      (t = setTimeout(() => rej(new Error(`Redis did not answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS)),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -36,7 +42,13 @@ export class RedisSpill {
   private readonly redis: Redis;
 
   constructor(private readonly cfg: SpillConfig) {
-    this.redis = new Redis({ url: cfg.url, token: cfg.token, automaticDeserialization: false, enableAutoPipelining: false, retry: { retries: 1, backoff: () => 100 } });
+    this.redis = new Redis({
+      url: cfg.url,
+      token: cfg.token,
+      automaticDeserialization: false,
+      enableAutoPipelining: false,
+      retry: { retries: 1, backoff: () => 100 },
+    });
   }
 
   async put(prefix: string, bytes: Uint8Array): Promise<SpillResult<{ chunks: number }>> {
@@ -64,7 +76,7 @@ export class RedisSpill {
       }
       const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
       let off = 0;
-      for (const p of parts) (out.set(p, off), (off += p.byteLength));
+      for (const p of parts) out.set(p, off), (off += p.byteLength);
       return { kind: "ok", value: out };
     } catch (e) {
       return { kind: "error", message: reason(e) };

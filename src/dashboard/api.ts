@@ -6,7 +6,9 @@ import type { Env } from "../env.js";
 /** The Worker's own fetch handler (the API app), called without a network hop. */
 export type ApiFetch = (req: Request, env: Env, ctx: ExecutionContext | undefined) => Response | Promise<Response>;
 
-export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string };
+export type ApiResult<T> =
+  | { ok: true; status: number; data: T }
+  | { ok: false; status: number; code: string; message: string };
 
 export class DashApi {
   constructor(
@@ -20,7 +22,11 @@ export class DashApi {
   async call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    const req = new Request(`${this.origin}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const req = new Request(`${this.origin}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     let res: Response;
     try {
       res = await this.fetcher(req, this.env, this.ctx);

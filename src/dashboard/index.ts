@@ -20,7 +20,16 @@ import type { Agent, Runner, SchedulerView, Task, TaskEvents } from "../api/sche
 import type { Env } from "../env.js";
 import { DashApi, type ApiFetch, type ApiResult } from "./api.js";
 import { CSS, JS } from "./assets.js";
-import { csrfToken, csrfValid, endSession, readSession, setFlash, startSession, takeFlash, type Session } from "./session.js";
+import {
+  csrfToken,
+  csrfValid,
+  endSession,
+  readSession,
+  setFlash,
+  startSession,
+  takeFlash,
+  type Session,
+} from "./session.js";
 import {
   agentsView,
   approvalsView,
@@ -56,7 +65,9 @@ const FRAGMENT_HEADER = "x-dashboard-fragment";
 const CHECKPOINT_LOOKUPS = 40;
 
 const loaded = <T, U = T>(r: ApiResult<T>, map?: (t: T) => U): Loaded<U> =>
-  r.ok ? { ok: true, data: map ? map(r.data) : (r.data as unknown as U) } : { ok: false, message: r.message, code: r.code };
+  r.ok
+    ? { ok: true, data: map ? map(r.data) : (r.data as unknown as U) }
+    : { ok: false, message: r.message, code: r.code };
 
 function executionCtx(c: C): ExecutionContext | undefined {
   try {
@@ -71,7 +82,11 @@ function safeBack(v: unknown): string {
   return typeof v === "string" && /^\/dashboard(\/[A-Za-z0-9_-]+)*$/.test(v) ? v : "/dashboard";
 }
 
-const TaskIdParam = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/);
+const TaskIdParam = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
   const d = new Hono<DashEnv>();
@@ -104,22 +119,32 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     // Cross-site POSTs (hono/csrf) and anything unexpected: a page, never a stack.
     const status = err instanceof ApiError ? err.status : err instanceof HTTPException ? err.status : 500;
     const message =
-      status === 403 ? "This request came from another site, or without a valid form token, and was refused." : err instanceof ApiError ? err.message : "The dashboard could not show this page.";
-    if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "dashboard error", path: c.req.path, err: String(err) }));
+      status === 403
+        ? "This request came from another site, or without a valid form token, and was refused."
+        : err instanceof ApiError
+          ? err.message
+          : "The dashboard could not show this page.";
+    if (status >= 500)
+      console.error(JSON.stringify({ level: "error", msg: "dashboard error", path: c.req.path, err: String(err) }));
     return c.html(errorPage(status, message), status as 500);
   });
 
   // ---- public: assets and sign-in -------------------------------------------------
 
-  d.get("/dashboard/assets/app.css", (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
-  d.get("/dashboard/assets/app.js", (c) => c.body(JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
+  d.get("/dashboard/assets/app.css", (c) =>
+    c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }),
+  );
+  d.get("/dashboard/assets/app.js", (c) =>
+    c.body(JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }),
+  );
 
   d.get("/dashboard/login", async (c) => {
     const s = await readSession(c);
     if (s && (await signedInCaller(c, s))) return c.redirect("/dashboard", 303);
     const q = c.req.query();
     const info = q.signed_out !== undefined ? "Signed out." : undefined;
-    const error = q.expired !== undefined ? "Your session ended (the key is no longer accepted). Sign in again." : undefined;
+    const error =
+      q.expired !== undefined ? "Your session ended (the key is no longer accepted). Sign in again." : undefined;
     return c.html(loginPage({ ...(info ? { info } : {}), ...(error ? { error } : {}) }));
   });
 
@@ -139,7 +164,11 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       return c.html(loginPage({ error }), 401);
     }
     const scopes = caller.scopes;
-    if (!hasScope(scopes, "read")) return c.html(loginPage({ error: `This key has the ${scopes.join(", ")} scope; the dashboard needs a read or admin key.` }), 403);
+    if (!hasScope(scopes, "read"))
+      return c.html(
+        loginPage({ error: `This key has the ${scopes.join(", ")} scope; the dashboard needs a read or admin key.` }),
+        403,
+      );
     await startSession(c, caller, key);
     return c.redirect("/dashboard", 303);
   });
@@ -149,7 +178,8 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
   const signedIn: MiddlewareHandler<DashEnv> = async (c, next) => {
     const s = await readSession(c);
     const caller = s ? await signedInCaller(c, s) : null;
-    const hadCookie = getCookie(c, new URL(c.req.url).protocol === "https:" ? "__Host-oos_session" : "oos_session") !== undefined;
+    const hadCookie =
+      getCookie(c, new URL(c.req.url).protocol === "https:" ? "__Host-oos_session" : "oos_session") !== undefined;
     if (!s || !caller) {
       // Unknown, ended or expired session, or its key no longer accepted: the session goes, server-side too.
       if (hadCookie) await endSession(c, s);
@@ -157,15 +187,27 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       return c.redirect(hadCookie ? "/dashboard/login?expired" : "/dashboard/login", 303);
     }
     const origin = new URL(c.req.url).origin;
-    const viewer: Viewer = { tenantId: caller.tenantId, keyId: caller.keyId, scopes: caller.scopes, canAct: hasScope(caller.scopes, "admin"), csrf: await csrfToken(s) };
+    const viewer: Viewer = {
+      tenantId: caller.tenantId,
+      keyId: caller.keyId,
+      scopes: caller.scopes,
+      canAct: hasScope(caller.scopes, "admin"),
+      csrf: await csrfToken(s),
+    };
     c.set("dash", { api: new DashApi(apiFetch, c.env, executionCtx(c), origin, s.key), viewer, session: s });
     if (c.req.method === "POST") {
       const form = await c.req.parseBody();
-      if (!(await csrfValid(s, form.csrf))) return c.html(errorPage(403, "This form has expired or did not come from this dashboard. Reload the page and try again."), 403);
+      if (!(await csrfValid(s, form.csrf)))
+        return c.html(
+          errorPage(403, "This form has expired or did not come from this dashboard. Reload the page and try again."),
+          403,
+        );
     }
     await next();
   };
-  d.use("/dashboard/*", async (c, next) => (c.req.path === "/dashboard/login" || c.req.path.startsWith("/dashboard/assets/") ? next() : signedIn(c, next)));
+  d.use("/dashboard/*", async (c, next) =>
+    c.req.path === "/dashboard/login" || c.req.path.startsWith("/dashboard/assets/") ? next() : signedIn(c, next),
+  );
 
   d.post("/dashboard/logout", async (c) => {
     await endSession(c, c.get("dash").session);
@@ -176,9 +218,17 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
   async function render(c: C, page: PageId, title: string, content: H, final = false): Promise<Response> {
     if (c.req.header(FRAGMENT_HEADER)) return c.html(liveRegion(content, final), 200, { Vary: FRAGMENT_HEADER });
     const { api, viewer } = c.get("dash");
-    const [ap, es] = await Promise.all([api.get<{ approvals: unknown[] }>("/v1/approvals"), api.get<{ escalations: unknown[] }>("/v1/escalations")]);
-    const counts = { ...(ap.ok ? { approvals: ap.data.approvals.length } : {}), ...(es.ok ? { escalations: es.data.escalations.length } : {}) };
-    return c.html(layout({ title, page, viewer, flash: takeFlash(c), counts, body: liveRegion(content, final) }), 200, { Vary: FRAGMENT_HEADER });
+    const [ap, es] = await Promise.all([
+      api.get<{ approvals: unknown[] }>("/v1/approvals"),
+      api.get<{ escalations: unknown[] }>("/v1/escalations"),
+    ]);
+    const counts = {
+      ...(ap.ok ? { approvals: ap.data.approvals.length } : {}),
+      ...(es.ok ? { escalations: es.data.escalations.length } : {}),
+    };
+    return c.html(layout({ title, page, viewer, flash: takeFlash(c), counts, body: liveRegion(content, final) }), 200, {
+      Vary: FRAGMENT_HEADER,
+    });
   }
 
   const overview = async (c: C) => {
@@ -193,7 +243,11 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       api.get<SchedulerView>("/v1/scheduler"),
       api.get<{ runners: Runner[] }>("/v1/runners"),
     ]);
-    const queue: Loaded<Task[]> = !queued.ok ? loaded(queued) : !retry.ok ? loaded(retry) : { ok: true, data: [...queued.data.tasks, ...retry.data.tasks] };
+    const queue: Loaded<Task[]> = !queued.ok
+      ? loaded(queued)
+      : !retry.ok
+        ? loaded(retry)
+        : { ok: true, data: [...queued.data.tasks, ...retry.data.tasks] };
     let active: Loaded<RunningRow[]>;
     if (!leased.ok) active = loaded(leased);
     else if (!running.ok) active = loaded(running);
@@ -245,22 +299,46 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       return render(c, "task", "Task", loadErrorBlock("the task", task));
     }
     const t = task.data.task;
-    const runnerName = t.runner_id !== undefined && runners.ok ? runners.data.runners.find((r) => r.id === t.runner_id)?.name : undefined;
-    const cp: Loaded<{ seq: number; created_at: string; state: unknown } | null> = checkpoint.ok ? { ok: true, data: checkpoint.data } : checkpoint.status === 404 ? { ok: true, data: null } : loaded(checkpoint);
-    const view = taskView({ now: Date.now(), viewer, task: t, events: loaded(events, (e) => e.events), checkpoint: cp, ...(runnerName !== undefined ? { runnerName } : {}) });
+    const runnerName =
+      t.runner_id !== undefined && runners.ok
+        ? runners.data.runners.find((r) => r.id === t.runner_id)?.name
+        : undefined;
+    const cp: Loaded<{ seq: number; created_at: string; state: unknown } | null> = checkpoint.ok
+      ? { ok: true, data: checkpoint.data }
+      : checkpoint.status === 404
+        ? { ok: true, data: null }
+        : loaded(checkpoint);
+    const view = taskView({
+      now: Date.now(),
+      viewer,
+      task: t,
+      events: loaded(events, (e) => e.events),
+      checkpoint: cp,
+      ...(runnerName !== undefined ? { runnerName } : {}),
+    });
     return render(c, "task", `Task ${t.id}`, view, isFinal(t));
   });
 
   d.get("/dashboard/approvals", async (c) => {
     const { api, viewer } = c.get("dash");
     const r = await api.get<{ approvals: ApprovalItem[] }>("/v1/approvals");
-    return render(c, "approvals", "Approvals", approvalsView({ now: Date.now(), viewer, approvals: loaded(r, (x) => x.approvals) }));
+    return render(
+      c,
+      "approvals",
+      "Approvals",
+      approvalsView({ now: Date.now(), viewer, approvals: loaded(r, (x) => x.approvals) }),
+    );
   });
 
   d.get("/dashboard/escalations", async (c) => {
     const { api, viewer } = c.get("dash");
     const r = await api.get<{ escalations: EscalationItem[] }>("/v1/escalations");
-    return render(c, "escalations", "Escalations", escalationsView({ now: Date.now(), viewer, escalations: loaded(r, (x) => x.escalations) }));
+    return render(
+      c,
+      "escalations",
+      "Escalations",
+      escalationsView({ now: Date.now(), viewer, escalations: loaded(r, (x) => x.escalations) }),
+    );
   });
 
   d.get("/dashboard/runners", async (c) => {
@@ -281,23 +359,47 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       : quotas.status === 404
         ? null
         : loaded(quotas);
-    return render(c, "agents", "Agents", agentsView({ now: Date.now(), scheduler: loaded(scheduler), agents: loaded(agents, (x) => x.agents), quotas: q }));
+    return render(
+      c,
+      "agents",
+      "Agents",
+      agentsView({ now: Date.now(), scheduler: loaded(scheduler), agents: loaded(agents, (x) => x.agents), quotas: q }),
+    );
   });
 
   // ---- actions (admin keys; the API enforces it, the pages disable the buttons) -------------
 
-  const ApprovalForm = z.object({ decision: z.enum(["approve", "reject"]), comment: z.string().max(4096).optional(), gate: z.string().min(1).max(256).optional() });
+  const ApprovalForm = z.object({
+    decision: z.enum(["approve", "reject"]),
+    comment: z.string().max(4096).optional(),
+    gate: z.string().min(1).max(256).optional(),
+  });
 
   d.post("/dashboard/approvals/:id", async (c) => {
     const form = await c.req.parseBody();
     const back = safeBack(form.back);
     const id = TaskIdParam.safeParse(c.req.param("id"));
-    const f = ApprovalForm.safeParse({ decision: form.decision, comment: nonEmpty(form.comment), gate: nonEmpty(form.gate) });
-    if (!id.success || !f.success) return flashBack(c, back, "error", "That form was incomplete: choose approve or reject.");
-    const body = { decision: f.data.decision, ...(f.data.comment ? { comment: f.data.comment } : {}), ...(f.data.gate ? { gate: f.data.gate } : {}) };
+    const f = ApprovalForm.safeParse({
+      decision: form.decision,
+      comment: nonEmpty(form.comment),
+      gate: nonEmpty(form.gate),
+    });
+    if (!id.success || !f.success)
+      return flashBack(c, back, "error", "That form was incomplete: choose approve or reject.");
+    const body = {
+      decision: f.data.decision,
+      ...(f.data.comment ? { comment: f.data.comment } : {}),
+      ...(f.data.gate ? { gate: f.data.gate } : {}),
+    };
     const r = await c.get("dash").api.post<{ task: Task }>(`/v1/approvals/${encodeURIComponent(id.data)}`, body);
-    if (!r.ok) return flashBack(c, back, "error", `Could not ${f.data.decision} task ${id.data}: ${r.message} (${r.code}).`);
-    return flashBack(c, back, "ok", `${f.data.decision === "approve" ? "Approved" : "Rejected"} gate ${f.data.gate ?? ""} of task ${id.data}; it is now ${r.data.task.state}.`);
+    if (!r.ok)
+      return flashBack(c, back, "error", `Could not ${f.data.decision} task ${id.data}: ${r.message} (${r.code}).`);
+    return flashBack(
+      c,
+      back,
+      "ok",
+      `${f.data.decision === "approve" ? "Approved" : "Rejected"} gate ${f.data.gate ?? ""} of task ${id.data}; it is now ${r.data.task.state}.`,
+    );
   });
 
   d.post("/dashboard/escalations/:id", async (c) => {
@@ -316,7 +418,8 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     }
     if (action.data === "resolve") {
       const raw = nonEmpty(form.result);
-      if (raw === undefined) return flashBack(c, back, "error", "Resolving needs a result (JSON), for instance {\"done\": true}.");
+      if (raw === undefined)
+        return flashBack(c, back, "error", 'Resolving needs a result (JSON), for instance {"done": true}.');
       const result = parseJson(raw);
       if (!result.ok) return flashBack(c, back, "error", `The result is not valid JSON: ${result.message}`);
       body.result = result.value;

@@ -75,7 +75,11 @@ export async function readSession<E extends WithEnv>(c: Context<E>): Promise<Ses
   const r = await tenantStub(c.env, tenantId).openSession(id);
   if (r.kind !== "ok") return null;
   try {
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: r.value.iv }, await sealKey(secret, "decrypt"), r.value.sealed);
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: r.value.iv },
+      await sealKey(secret, "decrypt"),
+      r.value.sealed,
+    );
     return { key: new TextDecoder().decode(plain), nonce: id, tenantId };
   } catch {
     return null; // not sealed under this secret
@@ -87,7 +91,13 @@ export async function startSession<E extends WithEnv>(c: Context<E>, caller: Cal
   const secret = randomHex(32);
   const id = await sha256Hex(secret);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await sealKey(secret, "encrypt"), new TextEncoder().encode(key)));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      await sealKey(secret, "encrypt"),
+      new TextEncoder().encode(key),
+    ),
+  );
   const r = await caller.tenant.createSession(id, sealed, iv);
   if (r.kind !== "ok") throw new Error(`session not stored: ${r.message}`);
   setNamed(c, "oos_session", `${caller.tenantId}.${secret}`, SESSION_MAX_AGE_S);
@@ -101,7 +111,13 @@ export async function endSession<E extends WithEnv>(c: Context<E>, s: Session | 
 }
 
 export async function csrfToken(s: Session): Promise<string> {
-  const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(s.key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const k = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(s.key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return hex(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(`officeos-dashboard-csrf:${s.nonce}`)));
 }
 
@@ -117,7 +133,12 @@ export interface Flash {
 
 /** A one-shot message shown on the page an action redirects to. */
 export function setFlash(c: Context, f: Flash): void {
-  setNamed(c, "oos_flash", encodeURIComponent(JSON.stringify({ kind: f.kind, text: f.text.slice(0, 1000) })), FLASH_MAX_AGE_S);
+  setNamed(
+    c,
+    "oos_flash",
+    encodeURIComponent(JSON.stringify({ kind: f.kind, text: f.text.slice(0, 1000) })),
+    FLASH_MAX_AGE_S,
+  );
 }
 
 export function takeFlash(c: Context): Flash | null {

@@ -63,7 +63,8 @@ function time(iso: string | number | undefined, now: number): H {
   return html`<time datetime="${d.toISOString()}" title="${d.toISOString()}">${ago(d.getTime(), now)}</time>`;
 }
 
-export const badge = (state: string): H => html`<span class="badge ${state}" data-state="${state}">${state.replace("_", " ")}</span>`;
+export const badge = (state: string): H =>
+  html`<span class="badge ${state}" data-state="${state}">${state.replace("_", " ")}</span>`;
 
 const UNITS: Record<string, (n: number) => string> = {
   cpu: (n) => `${n}m`,
@@ -96,14 +97,23 @@ function csrfField(v: Viewer): H {
 }
 
 function readOnlyNote(v: Viewer): H {
-  return v.canAct ? html`` : html`<p class="note">Actions need an admin key; this key has ${v.scopes.join(", ") || "no"} scope, so the buttons are disabled.</p>`;
+  return v.canAct
+    ? html``
+    : html`<p class="note">Actions need an admin key; this key has ${v.scopes.join(", ") || "no"} scope, so the buttons are disabled.</p>`;
 }
 
 const disabled = (v: Viewer): H => (v.canAct ? html`` : html` disabled`);
 
 // ---- the frame -----------------------------------------------------------------
 
-export function layout(opts: { title: string; page: PageId; viewer: Viewer; flash: Flash | null; counts: { approvals?: number; escalations?: number }; body: H }): H {
+export function layout(opts: {
+  title: string;
+  page: PageId;
+  viewer: Viewer;
+  flash: Flash | null;
+  counts: { approvals?: number; escalations?: number };
+  body: H;
+}): H {
   const { viewer: v } = opts;
   const count = (id: string): H => {
     const n = id === "approvals" ? opts.counts.approvals : id === "escalations" ? opts.counts.escalations : undefined;
@@ -205,7 +215,10 @@ export function tasksView(d: {
   if (!d.queue.ok) queue = loadError("the queue", d.queue);
   else if (d.queue.data.length === 0) queue = html`<p class="empty">No tasks waiting: the queue is empty.</p>`;
   else {
-    const groups = new Map<string, { agent: string; priority: number; queued: number; retry: number; oldest: string }>();
+    const groups = new Map<
+      string,
+      { agent: string; priority: number; queued: number; retry: number; oldest: string }
+    >();
     for (const t of d.queue.data) {
       const k = `${t.agent}\u0000${t.priority}`;
       const g = groups.get(k) ?? { agent: t.agent, priority: t.priority, queued: 0, retry: 0, oldest: t.created_at };
@@ -247,12 +260,14 @@ export function tasksView(d: {
 
   let recent: H;
   if (!d.recent.ok) recent = loadError("recent tasks", d.recent);
-  else if (d.recent.data.length === 0) recent = html`<p class="empty">No tasks yet. Submit one with <code>POST /v1/tasks</code>.</p>`;
+  else if (d.recent.data.length === 0)
+    recent = html`<p class="empty">No tasks yet. Submit one with <code>POST /v1/tasks</code>.</p>`;
   else
     recent = html`<table id="recent">
       <thead><tr><th>task</th><th>agent</th><th>state</th><th class="num">priority</th><th class="num">attempts</th><th>updated</th></tr></thead>
       <tbody>${d.recent.data.map(
-        (t) => html`<tr><td>${taskLink(t.id)}</td><td>${t.agent}</td><td>${badge(t.state)}</td><td class="num">${t.priority}</td><td class="num">${t.attempts}/${t.max_attempts}</td><td>${time(t.updated_at, now)}</td></tr>`,
+        (t) =>
+          html`<tr><td>${taskLink(t.id)}</td><td>${t.agent}</td><td>${badge(t.state)}</td><td class="num">${t.priority}</td><td class="num">${t.attempts}/${t.max_attempts}</td><td>${time(t.updated_at, now)}</td></tr>`,
       )}</tbody>
     </table>`;
 
@@ -264,7 +279,14 @@ export function tasksView(d: {
 
 // ---- one task ------------------------------------------------------------------------
 
-export function taskView(d: { now: number; viewer: Viewer; task: Task; events: Loaded<TaskEvent[]>; checkpoint: Loaded<{ seq: number; created_at: string; state: unknown } | null>; runnerName?: string }): H {
+export function taskView(d: {
+  now: number;
+  viewer: Viewer;
+  task: Task;
+  events: Loaded<TaskEvent[]>;
+  checkpoint: Loaded<{ seq: number; created_at: string; state: unknown } | null>;
+  runnerName?: string;
+}): H {
   const { task: t, now, viewer } = d;
   const events: H = !d.events.ok
     ? loadError("the event log", d.events)
@@ -280,13 +302,45 @@ export function taskView(d: { now: number; viewer: Viewer; task: Task; events: L
     : d.checkpoint.data === null
       ? html`<p class="empty">No checkpoint yet.</p>`
       : html`<p>seq <b>${d.checkpoint.data.seq}</b>, saved ${time(d.checkpoint.data.created_at, now)}</p><details><summary>state</summary><pre>${json(d.checkpoint.data.state)}</pre></details>`;
-  const approvals = t.approvals && Object.keys(t.approvals).length > 0
-    ? html`<h3>Gate decisions</h3><table id="decisions"><thead><tr><th>gate</th><th>decision</th><th>by</th><th>at</th><th>comment</th></tr></thead><tbody>${Object.entries(t.approvals).map(
-        ([g, dec]) => html`<tr><td>${g}</td><td>${badge(dec.decision)}</td><td class="mono">${dec.by}</td><td>${time(dec.at, now)}</td><td>${dec.comment ?? ""}</td></tr>`,
-      )}</tbody></table>`
-    : "";
-  const gate = t.state === "awaiting_approval" && t.gate ? approvalCard(viewer, { task: t, gate: t.gate.gate, message: t.gate.message, details: t.gate.details, requested_at: t.gate.requested_at, deadline_at: t.gate.deadline_at }, now, `/dashboard/tasks/${t.id}`) : "";
-  const esc = t.state === "escalated" && t.escalation ? escalationCard(viewer, { task: t, reason: t.escalation.reason, escalated_at: t.escalation.escalated_at, deadline_at: t.escalation.deadline_at }, now, `/dashboard/tasks/${t.id}`) : "";
+  const approvals =
+    t.approvals && Object.keys(t.approvals).length > 0
+      ? html`<h3>Gate decisions</h3><table id="decisions"><thead><tr><th>gate</th><th>decision</th><th>by</th><th>at</th><th>comment</th></tr></thead><tbody>${Object.entries(
+          t.approvals,
+        ).map(
+          ([g, dec]) =>
+            html`<tr><td>${g}</td><td>${badge(dec.decision)}</td><td class="mono">${dec.by}</td><td>${time(dec.at, now)}</td><td>${dec.comment ?? ""}</td></tr>`,
+        )}</tbody></table>`
+      : "";
+  const gate =
+    t.state === "awaiting_approval" && t.gate
+      ? approvalCard(
+          viewer,
+          {
+            task: t,
+            gate: t.gate.gate,
+            message: t.gate.message,
+            details: t.gate.details,
+            requested_at: t.gate.requested_at,
+            deadline_at: t.gate.deadline_at,
+          },
+          now,
+          `/dashboard/tasks/${t.id}`,
+        )
+      : "";
+  const esc =
+    t.state === "escalated" && t.escalation
+      ? escalationCard(
+          viewer,
+          {
+            task: t,
+            reason: t.escalation.reason,
+            escalated_at: t.escalation.escalated_at,
+            deadline_at: t.escalation.deadline_at,
+          },
+          now,
+          `/dashboard/tasks/${t.id}`,
+        )
+      : "";
   return html`<h1>Task <span class="mono">${t.id}</span> ${badge(t.state)} <span class="live-status" id="live-status"></span></h1>
     ${gate}${esc}
     <div class="grid">
@@ -404,7 +458,8 @@ export function escalationsView(d: { now: number; viewer: Viewer; escalations: L
 export function runnersView(d: { now: number; runners: Loaded<Runner[]> }): H {
   let body: H;
   if (!d.runners.ok) body = loadError("runners", d.runners);
-  else if (d.runners.data.length === 0) body = html`<p class="empty card">No runners registered. Start one with <code>npm run runner -- --config runner.json</code>.</p>`;
+  else if (d.runners.data.length === 0)
+    body = html`<p class="empty card">No runners registered. Start one with <code>npm run runner -- --config runner.json</code>.</p>`;
   else
     body = html`<section class="card"><table id="runners">
       <thead><tr><th>runner</th><th>state</th><th>last seen</th><th class="num">leases</th><th>allocated / capacity</th><th>host use</th><th>health</th><th>labels, capabilities</th></tr></thead>
@@ -419,7 +474,9 @@ export function runnersView(d: { now: number; runners: Loaded<Runner[]> }): H {
           <td>${r.health?.usage && Object.keys(r.health.usage).length ? Object.entries(r.health.usage).map(([k, used]) => meterBar(k, used, r.capacity[k] ?? used, `${k}: measured on the host / capacity`)) : html`<span class="muted">not reported</span>`}</td>
           <td>${r.health === undefined ? html`<span class="muted">no self-check yet</span>` : r.health.ready ? html`<span class="badge ready">ready</span>` : html`<span class="badge not_ready">not ready</span>`}
             ${failing.length ? html`<ul>${failing.map((ch) => html`<li><b>${ch.name}</b>${ch.message ? html`: ${ch.message}` : ""}</li>`)}</ul>` : ""}</td>
-          <td class="muted">${Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(", ")}${r.capabilities.length ? html`<br>${r.capabilities.join(", ")}` : ""}</td>
+          <td class="muted">${Object.entries(r.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}${r.capabilities.length ? html`<br>${r.capabilities.join(", ")}` : ""}</td>
         </tr>`;
       })}</tbody></table></section>`;
   return html`<h1>Runners <span class="live-status" id="live-status"></span></h1>${body}`;
@@ -435,9 +492,15 @@ export interface QuotaBucket {
   throttled?: unknown;
 }
 
-const cell = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+const cell = (v: unknown): string =>
+  v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 
-export function agentsView(d: { now: number; scheduler: Loaded<SchedulerView>; agents: Loaded<Agent[]>; quotas: Loaded<QuotaBucket[]> | null }): H {
+export function agentsView(d: {
+  now: number;
+  scheduler: Loaded<SchedulerView>;
+  agents: Loaded<Agent[]>;
+  quotas: Loaded<QuotaBucket[]> | null;
+}): H {
   let shares: H;
   if (!d.scheduler.ok) shares = loadError("the scheduler", d.scheduler);
   else if (d.scheduler.data.agents.length === 0) shares = html`<p class="empty">No agents have work yet.</p>`;
@@ -445,14 +508,17 @@ export function agentsView(d: { now: number; scheduler: Loaded<SchedulerView>; a
     shares = html`<table id="shares">
       <thead><tr><th>agent</th><th class="num">weight</th><th>dominant resource</th><th>dominant share</th><th>allocated</th><th class="num">queued</th><th class="num">running</th></tr></thead>
       <tbody>${d.scheduler.data.agents.map(
-        (a) => html`<tr data-agent="${a.agent}"><td><b>${a.agent}</b></td><td class="num">${a.weight}</td><td>${a.dominant_resource ?? html`<span class="muted">—</span>`}</td>
+        (
+          a,
+        ) => html`<tr data-agent="${a.agent}"><td><b>${a.agent}</b></td><td class="num">${a.weight}</td><td>${a.dominant_resource ?? html`<span class="muted">—</span>`}</td>
           <td><div class="bar"><meter min="0" max="1" value="${Math.min(1, Math.max(0, a.dominant_share))}"></meter><span>${(a.dominant_share * 100).toFixed(1)}%</span></div></td>
           <td class="muted">${resources(a.allocated)}</td><td class="num">${a.queued}</td><td class="num">${a.running}</td></tr>`,
       )}</tbody></table>`;
 
   let agents: H;
   if (!d.agents.ok) agents = loadError("agents", d.agents);
-  else if (d.agents.data.length === 0) agents = html`<p class="empty">No agents registered. Register one with <code>PUT /v1/agents/{name}</code>.</p>`;
+  else if (d.agents.data.length === 0)
+    agents = html`<p class="empty">No agents registered. Register one with <code>PUT /v1/agents/{name}</code>.</p>`;
   else
     agents = html`<table id="agents">
       <thead><tr><th>agent</th><th>resources per run</th><th class="num">weight</th><th>retry</th><th>capabilities</th><th>updated</th></tr></thead>
@@ -468,13 +534,15 @@ export function agentsView(d: { now: number; scheduler: Loaded<SchedulerView>; a
       quotas = html`<section class="card" id="quotas"><h2>Quotas</h2>${
         d.quotas.data.length === 0
           ? html`<p class="empty">No quotas set.</p>`
-          : html`<table><thead><tr><th>scope</th><th>agent</th><th>kind</th><th class="num">rate</th><th class="num">burst</th><th>level</th><th>state</th></tr></thead><tbody>${d.quotas.data.map((b) => {
-              const level = typeof b.level === "number" ? b.level : undefined;
-              const burst = typeof b.burst === "number" ? b.burst : undefined;
-              return html`<tr><td>${cell(b.scope)}</td><td>${cell(b.agent)}</td><td>${cell(b.kind)}</td><td class="num">${cell(b.rate)}</td><td class="num">${cell(b.burst)}</td>
+          : html`<table><thead><tr><th>scope</th><th>agent</th><th>kind</th><th class="num">rate</th><th class="num">burst</th><th>level</th><th>state</th></tr></thead><tbody>${d.quotas.data.map(
+              (b) => {
+                const level = typeof b.level === "number" ? b.level : undefined;
+                const burst = typeof b.burst === "number" ? b.burst : undefined;
+                return html`<tr><td>${cell(b.scope)}</td><td>${cell(b.agent)}</td><td>${cell(b.kind)}</td><td class="num">${cell(b.rate)}</td><td class="num">${cell(b.burst)}</td>
                 <td>${level !== undefined && burst !== undefined && burst > 0 ? html`<div class="bar"><meter min="0" max="${burst}" value="${Math.max(0, Math.min(level, burst))}"></meter><span>${Math.round(level)}</span></div>` : cell(b.level)}</td>
                 <td>${b.throttled === true ? html`<span class="badge failed">throttled</span>` : html`<span class="badge ready">ok</span>`}</td></tr>`;
-            })}</tbody></table>`
+              },
+            )}</tbody></table>`
       }</section>`;
   }
 

@@ -58,7 +58,8 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
 
   if (runner.heldFor !== null) {
     const t = index.get(runner.heldFor);
-    if (t && eligible(t)) return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
+    if (t && eligible(t))
+      return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
   }
 
   // Every starving task, not a fixed number of the oldest: starving tasks that
@@ -76,7 +77,14 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
     let r = ranked.get(agent);
     if (!r) {
       const acc = ctx.accounts.get(agent);
-      ranked.set(agent, (r = { agent, share: acc ? dominantShare(acc.allocated, ctx.capacity, acc.weight).share : 0, running: acc?.running ?? 0 }));
+      ranked.set(
+        agent,
+        (r = {
+          agent,
+          share: acc ? dominantShare(acc.allocated, ctx.capacity, acc.weight).share : 0,
+          running: acc?.running ?? 0,
+        }),
+      );
     }
     return r;
   };
@@ -90,7 +98,8 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
       for (const group of (cls.agents.get(agent) as Map<string, PlacementGroup>).values()) {
         if (!fitsResources(group.req.resources, runner.free) || !staticFit(group, runner)) continue;
         for (const t of group.tasks.oldest(SCAN)) {
-          if (ctx.busyInstances.has(t.instance) || (t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id))) continue;
+          if (ctx.busyInstances.has(t.instance) || (t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id)))
+            continue;
           if (!best || t.seq < best.seq) best = t;
           break;
         }

@@ -27,7 +27,11 @@ export interface PreemptionPlan {
   victims: string[];
 }
 
-export function planPreemption(task: QueuedTask, runners: readonly RunnerView[], leases: readonly ActiveLease[]): PreemptionPlan | null {
+export function planPreemption(
+  task: QueuedTask,
+  runners: readonly RunnerView[],
+  leases: readonly ActiveLease[],
+): PreemptionPlan | null {
   let best: { plan: PreemptionPlan; lost: number } | null = null;
   for (const r of [...runners].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (!fitsStatically(task.agent, task.req, r.shape)) continue;
@@ -36,7 +40,13 @@ export function planPreemption(task: QueuedTask, runners: readonly RunnerView[],
     if (fitsResources(task.req.resources, r.free)) return null; // it fits already: no one need go
     const candidates = leases
       .filter((l) => l.runnerId === r.id && l.preemptible && l.priority < task.priority)
-      .sort((a, b) => a.priority - b.priority || b.agentShare - a.agentShare || a.unsavedMs - b.unsavedMs || (a.taskId < b.taskId ? -1 : 1));
+      .sort(
+        (a, b) =>
+          a.priority - b.priority ||
+          b.agentShare - a.agentShare ||
+          a.unsavedMs - b.unsavedMs ||
+          (a.taskId < b.taskId ? -1 : 1),
+      );
     let free = r.free;
     const chosen: ActiveLease[] = [];
     for (const c of candidates) {
@@ -53,7 +63,12 @@ export function planPreemption(task: QueuedTask, runners: readonly RunnerView[],
     }
     const lost = chosen.reduce((s, l) => s + l.unsavedMs, 0);
     const plan = { runnerId: r.id, victims: chosen.map((l) => l.taskId) };
-    if (!best || plan.victims.length < best.plan.victims.length || (plan.victims.length === best.plan.victims.length && lost < best.lost)) best = { plan, lost };
+    if (
+      !best ||
+      plan.victims.length < best.plan.victims.length ||
+      (plan.victims.length === best.plan.victims.length && lost < best.lost)
+    )
+      best = { plan, lost };
   }
   return best?.plan ?? null;
 }

@@ -57,7 +57,8 @@ export class SeqList {
     const items = this.items;
     if (items[this.head] === t) {
       items[this.head++] = undefined as unknown as QueuedTask;
-      while (this.head < items.length && this.dead.delete(items[this.head] as QueuedTask)) items[this.head++] = undefined as unknown as QueuedTask;
+      while (this.head < items.length && this.dead.delete(items[this.head] as QueuedTask))
+        items[this.head++] = undefined as unknown as QueuedTask;
     } else this.dead.add(t);
     if (this.head > 1024 && this.head * 2 > items.length) this.sweep();
     else if (this.dead.size > 64 && this.dead.size * 2 > this.size) this.sweep();
@@ -107,7 +108,9 @@ export class QueueIndex {
   /** Priorities with queued work, highest first. */
   private prioritiesDesc: number[] = [];
   /** By time queued, then seq: the DO requeues a task with its old seq but a new queuedAtMs. */
-  private readonly byAge = new SeqList((a, b) => a.queuedAtMs < b.queuedAtMs || (a.queuedAtMs === b.queuedAtMs && a.seq < b.seq));
+  private readonly byAge = new SeqList(
+    (a, b) => a.queuedAtMs < b.queuedAtMs || (a.queuedAtMs === b.queuedAtMs && a.seq < b.seq),
+  );
 
   get size(): number {
     return this.byId.size;
@@ -187,6 +190,15 @@ function keyOf(r: Requirements): string {
 
 /** Tasks with equal keys have equal requirements; key order in objects does not matter. */
 export function placementKey(r: Requirements): string {
-  const sortObj = (o: Record<string, unknown>) => Object.keys(o).sort().map((k) => [k, o[k]]);
-  return JSON.stringify([sortObj(r.resources), [...r.capabilities].sort(), sortObj(r.nodeSelector), r.affinity ?? [], r.tolerations ?? []]);
+  const sortObj = (o: Record<string, unknown>) =>
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]);
+  return JSON.stringify([
+    sortObj(r.resources),
+    [...r.capabilities].sort(),
+    sortObj(r.nodeSelector),
+    r.affinity ?? [],
+    r.tolerations ?? [],
+  ]);
 }

@@ -48,11 +48,19 @@ export function compareRanked(a: Ranked, b: Ranked): number {
   return a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0;
 }
 
-export function rankAgents(agents: Iterable<string>, accounts: ReadonlyMap<string, Account>, capacity: Resources): Ranked[] {
+export function rankAgents(
+  agents: Iterable<string>,
+  accounts: ReadonlyMap<string, Account>,
+  capacity: Resources,
+): Ranked[] {
   const out: Ranked[] = [];
   for (const agent of agents) {
     const acc = accounts.get(agent);
-    out.push({ agent, share: acc ? dominantShare(acc.allocated, capacity, acc.weight).share : 0, running: acc?.running ?? 0 });
+    out.push({
+      agent,
+      share: acc ? dominantShare(acc.allocated, capacity, acc.weight).share : 0,
+      running: acc?.running ?? 0,
+    });
   }
   return out.sort(compareRanked);
 }

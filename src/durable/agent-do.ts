@@ -14,7 +14,15 @@ import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
 import { PARK_MAX_MS } from "../api/schemas.js";
-import { THREAD_MIGRATIONS, ThreadStore, type ThreadActor, type ThreadPut, type ThreadQuery, type ThreadTuple, type ThreadWritesPut } from "./agent/threads.js";
+import {
+  THREAD_MIGRATIONS,
+  ThreadStore,
+  type ThreadActor,
+  type ThreadPut,
+  type ThreadQuery,
+  type ThreadTuple,
+  type ThreadWritesPut,
+} from "./agent/threads.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -47,7 +55,9 @@ export const MIN_SPILL_TTL_S = PARK_MAX_MS / 1000 + SPILL_MARGIN_S;
 const spillTtl = (v: string | undefined): number => Math.max(MIN_SPILL_TTL_S, Number(v ?? 0) || 0);
 
 /** Where a record's bytes went: inline chunks in SQLite, or a blob in Redis. */
-type Placed = { kind: "inline"; bytes: Uint8Array } | { kind: "spilled"; blob: string; chunks: number; sha256: string; size: number };
+type Placed =
+  | { kind: "inline"; bytes: Uint8Array }
+  | { kind: "spilled"; blob: string; chunks: number; sha256: string; size: number };
 
 /** Rows and values are limited to 2 MB; blobs are stored in chunks well under it. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -65,9 +75,21 @@ export interface StoredCheckpoint {
   broken?: { seq: number; reason: string };
 }
 
-export type CheckpointWrite = { kind: "full"; bytes: Uint8Array } | { kind: "delta"; baseSeq: number; bytes: Uint8Array };
+export type CheckpointWrite =
+  | { kind: "full"; bytes: Uint8Array }
+  | { kind: "delta"; baseSeq: number; bytes: Uint8Array };
 
-type Row = { seq: number; task_id: string; epoch: number; created_at: number; size: number; kind: "full" | "delta"; blob: string | null; chunks: number; sha256: string | null };
+type Row = {
+  seq: number;
+  task_id: string;
+  epoch: number;
+  created_at: number;
+  size: number;
+  kind: "full" | "delta";
+  blob: string | null;
+  chunks: number;
+  sha256: string | null;
+};
 const ROW = "seq, task_id, epoch, created_at, size, kind, blob, chunks, sha256";
 
 export class AgentDO extends DurableObject<Env> {
@@ -85,7 +107,11 @@ export class AgentDO extends DurableObject<Env> {
     this.spillBytes = Number(env.OFFICEOS_SPILL_BYTES ?? DEFAULT_SPILL_BYTES) || DEFAULT_SPILL_BYTES;
     this.spill =
       env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
-        ? new RedisSpill({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, ttlSeconds: spillTtl(env.OFFICEOS_SPILL_TTL_S) })
+        ? new RedisSpill({
+            url: env.UPSTASH_REDIS_REST_URL,
+            token: env.UPSTASH_REDIS_REST_TOKEN,
+            ttlSeconds: spillTtl(env.OFFICEOS_SPILL_TTL_S),
+          })
         : null;
   }
 
@@ -116,7 +142,9 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private async retainSpilled(seconds: number | null | "rearm"): Promise<Result<{ blobs: number }>> {
-    const spilled = this.sql.exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE blob IS NOT NULL").toArray();
+    const spilled = this.sql
+      .exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE blob IS NOT NULL")
+      .toArray();
     if (!this.spill || spilled.length === 0) return ok({ blobs: 0 });
     for (const r of spilled) {
       const done = await this.spill.retain(r.blob, r.chunks, seconds);
@@ -130,13 +158,22 @@ export class AgentDO extends DurableObject<Env> {
    * does the row that points at it commit, so a failed upload leaves the chain
    * as it was (503) and never half-written.
    */
-  async put(taskId: string, epoch: number, w: CheckpointWrite): Promise<Result<{ seq: number; kind: "full" | "delta" }>> {
+  async put(
+    taskId: string,
+    epoch: number,
+    w: CheckpointWrite,
+  ): Promise<Result<{ seq: number; kind: "full" | "delta" }>> {
     const check = (): Result<number> => {
       const floor = this.floor();
-      if (epoch < floor) return fail("stale_epoch", `lease epoch ${epoch} is older than this instance's current lease (${floor})`);
+      if (epoch < floor)
+        return fail("stale_epoch", `lease epoch ${epoch} is older than this instance's current lease (${floor})`);
       const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM checkpoints").toArray()[0]?.s ?? 0;
       if (w.kind === "delta" && w.baseSeq !== last)
-        return fail("conflict", `delta is on checkpoint ${w.baseSeq} but the latest is ${last}; send a full checkpoint`, { latest_seq: last });
+        return fail(
+          "conflict",
+          `delta is on checkpoint ${w.baseSeq} but the latest is ${last}; send a full checkpoint`,
+          { latest_seq: last },
+        );
       return ok(last);
     };
     const first = check();
@@ -147,7 +184,9 @@ export class AgentDO extends DurableObject<Env> {
     const again = check();
     if (again.kind === "error" || again.value !== first.value) {
       this.discard(placed.value);
-      return again.kind === "error" ? again : fail("conflict", "another checkpoint was written meanwhile; send a full checkpoint");
+      return again.kind === "error"
+        ? again
+        : fail("conflict", "another checkpoint was written meanwhile; send a full checkpoint");
     }
     const seq = again.value + 1;
     this.ctx.storage.transactionSync(() => {
@@ -208,7 +247,8 @@ export class AgentDO extends DurableObject<Env> {
     const blob = `officeos:cp:${this.ctx.id.toString()}:${randomHex(8)}`;
     const sha256 = await sha256Bytes(bytes);
     const r = await this.spill.put(blob, bytes);
-    if (r.kind === "error") return fail("unavailable", `checkpoint store (Redis) unavailable: ${r.message}; the previous checkpoint is kept`);
+    if (r.kind === "error")
+      return fail("unavailable", `checkpoint store (Redis) unavailable: ${r.message}; the previous checkpoint is kept`);
     return ok({ kind: "spilled", blob, chunks: r.value.chunks, sha256, size: bytes.byteLength });
   }
 
@@ -220,14 +260,37 @@ export class AgentDO extends DurableObject<Env> {
     if (p.kind === "spilled") {
       this.sql.exec(
         "INSERT INTO checkpoints (seq, task_id, epoch, created_at, size, data, kind, blob, chunks, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        seq, taskId, epoch, Date.now(), p.size, new Uint8Array(0), kind, p.blob, p.chunks, p.sha256,
+        seq,
+        taskId,
+        epoch,
+        Date.now(),
+        p.size,
+        new Uint8Array(0),
+        kind,
+        p.blob,
+        p.chunks,
+        p.sha256,
       );
       return;
     }
     const bytes = p.bytes;
-    this.sql.exec("INSERT INTO checkpoints (seq, task_id, epoch, created_at, size, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?)", seq, taskId, epoch, Date.now(), bytes.byteLength, new Uint8Array(0), kind);
+    this.sql.exec(
+      "INSERT INTO checkpoints (seq, task_id, epoch, created_at, size, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      seq,
+      taskId,
+      epoch,
+      Date.now(),
+      bytes.byteLength,
+      new Uint8Array(0),
+      kind,
+    );
     for (let i = 0, off = 0; off < bytes.byteLength || i === 0; i++, off += CHUNK_BYTES)
-      this.sql.exec("INSERT INTO checkpoint_chunks (seq, idx, data) VALUES (?, ?, ?)", seq, i, bytes.subarray(off, off + CHUNK_BYTES));
+      this.sql.exec(
+        "INSERT INTO checkpoint_chunks (seq, idx, data) VALUES (?, ?, ?)",
+        seq,
+        i,
+        bytes.subarray(off, off + CHUNK_BYTES),
+      );
   }
 
   private remove(seq: number): void {
@@ -245,10 +308,14 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private bytesOf(row: Row): Uint8Array | null {
-    const chunks = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM checkpoint_chunks WHERE seq = ? ORDER BY idx", row.seq).toArray();
+    const chunks = this.sql
+      .exec<{ data: ArrayBuffer }>("SELECT data FROM checkpoint_chunks WHERE seq = ? ORDER BY idx", row.seq)
+      .toArray();
     if (chunks.length === 0) {
       // Records from before chunking kept their bytes in the row.
-      const legacy = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM checkpoints WHERE seq = ?", row.seq).toArray()[0];
+      const legacy = this.sql
+        .exec<{ data: ArrayBuffer }>("SELECT data FROM checkpoints WHERE seq = ?", row.seq)
+        .toArray()[0];
       return legacy && legacy.data.byteLength > 0 ? new Uint8Array(legacy.data) : null;
     }
     if (chunks.length === 1) return new Uint8Array((chunks[0] as { data: ArrayBuffer }).data);
@@ -268,13 +335,21 @@ export class AgentDO extends DurableObject<Env> {
     for (const f of fulls) {
       const rows = this.sql.exec<Row>(`SELECT ${ROW} FROM checkpoints WHERE seq >= ? ORDER BY seq`, f.seq).toArray();
       // A later full record starts a newer chain; stop before it.
-      const chain = rows.filter((r, i) => i === 0 || r.kind === "delta").filter((r, i, a) => i === 0 || (a[i - 1] as Row).seq === r.seq - 1);
+      const chain = rows
+        .filter((r, i) => i === 0 || r.kind === "delta")
+        .filter((r, i, a) => i === 0 || (a[i - 1] as Row).seq === r.seq - 1);
       const records: ChainRecord[] = [];
       for (const r of chain) records.push({ seq: r.seq, kind: r.kind, bytes: await this.load(r) });
       // A lone full record is served as stored: it decoded when written (inline) or matched its hash (spilled).
       const only = records.length === 1 ? records[0]?.bytes : null;
       if (only) {
-        const out: StoredCheckpoint = { seq: f.seq, task_id: f.task_id, epoch: f.epoch, created_at_ms: f.created_at, state: only };
+        const out: StoredCheckpoint = {
+          seq: f.seq,
+          task_id: f.task_id,
+          epoch: f.epoch,
+          created_at_ms: f.created_at,
+          state: only,
+        };
         if (firstBreak) out.broken = firstBreak;
         return out;
       }
@@ -282,7 +357,13 @@ export class AgentDO extends DurableObject<Env> {
       firstBreak ??= folded.broken ?? undefined;
       if (folded.kind === "empty") continue;
       const top = chain.find((r) => r.seq === folded.seq) as Row;
-      const out: StoredCheckpoint = { seq: top.seq, task_id: top.task_id, epoch: top.epoch, created_at_ms: top.created_at, state: encodeState(folded.state) };
+      const out: StoredCheckpoint = {
+        seq: top.seq,
+        task_id: top.task_id,
+        epoch: top.epoch,
+        created_at_ms: top.created_at,
+        state: encodeState(folded.state),
+      };
       if (firstBreak) out.broken = firstBreak;
       return out;
     }
@@ -290,16 +371,35 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private compactionDue(): boolean {
-    const full = this.sql.exec<{ seq: number; size: number }>("SELECT seq, size FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC LIMIT 1").toArray()[0];
+    const full = this.sql
+      .exec<{ seq: number; size: number }>(
+        "SELECT seq, size FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC LIMIT 1",
+      )
+      .toArray()[0];
     if (!full) return false;
-    const d = this.sql.exec<{ n: number; b: number | null }>("SELECT COUNT(*) AS n, SUM(size) AS b FROM checkpoints WHERE seq > ? AND kind = 'delta'", full.seq).toArray()[0];
+    const d = this.sql
+      .exec<{ n: number; b: number | null }>(
+        "SELECT COUNT(*) AS n, SUM(size) AS b FROM checkpoints WHERE seq > ? AND kind = 'delta'",
+        full.seq,
+      )
+      .toArray()[0];
     return shouldCompact(d?.n ?? 0, d?.b ?? 0, full.size);
   }
 
   private prune(): void {
-    const keep = this.sql.exec<{ seq: number }>("SELECT seq FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC LIMIT 1 OFFSET ?", KEEP_FULL - 1).toArray()[0];
+    const keep = this.sql
+      .exec<{ seq: number }>(
+        "SELECT seq FROM checkpoints WHERE kind = 'full' ORDER BY seq DESC LIMIT 1 OFFSET ?",
+        KEEP_FULL - 1,
+      )
+      .toArray()[0];
     if (!keep) return;
-    for (const r of this.sql.exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE seq < ? AND blob IS NOT NULL", keep.seq).toArray())
+    for (const r of this.sql
+      .exec<{ blob: string; chunks: number }>(
+        "SELECT blob, chunks FROM checkpoints WHERE seq < ? AND blob IS NOT NULL",
+        keep.seq,
+      )
+      .toArray())
       this.discard({ kind: "spilled", blob: r.blob, chunks: r.chunks, sha256: "", size: 0 });
     this.sql.exec("DELETE FROM checkpoint_chunks WHERE seq < ?", keep.seq);
     this.sql.exec("DELETE FROM checkpoints WHERE seq < ?", keep.seq);

@@ -48,7 +48,17 @@ import { Placement } from "./tenant/placement.js";
 import { Quotas } from "./tenant/quotas.js";
 import { AUDIT_TYPES, AuditLog, type AuditEntry, type AuditType } from "./tenant/audit.js";
 import { Keyring, rateLimitsFrom, type Denied, type KeyInfo, type KeyView } from "./tenant/keyring.js";
-import { AUDIT_GRACE_MS, auditOf, capsFrom, KEYED_METHODS, RULES, runnerKeyRule, runnerTarget, type Caps, type RuleName } from "./tenant/access.js";
+import {
+  AUDIT_GRACE_MS,
+  auditOf,
+  capsFrom,
+  KEYED_METHODS,
+  RULES,
+  runnerKeyRule,
+  runnerTarget,
+  type Caps,
+  type RuleName,
+} from "./tenant/access.js";
 import {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -126,7 +136,6 @@ interface PendingEvent {
 export const RUNNER_RETENTION_MS = 24 * 3600_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
 export const STARVATION_MS = 10 * 60_000;
-
 
 export class TenantDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -238,7 +247,11 @@ export class TenantDO extends DurableObject<Env> {
    * knows it), charged against its rate limit once per HTTP request, held to its
    * own runner when it is a runner key, and the call audited when it changes policy.
    */
-  async authed(auth: { keyId: string; hash: string; charge: boolean }, method: string, args: unknown[]): Promise<{ kind: "ok"; value: unknown } | ({ kind: "denied" } & Denied) | Failure> {
+  async authed(
+    auth: { keyId: string; hash: string; charge: boolean },
+    method: string,
+    args: unknown[],
+  ): Promise<{ kind: "ok"; value: unknown } | ({ kind: "denied" } & Denied) | Failure> {
     const now = this.now();
     const key = this.keyring.check(auth.keyId, auth.hash, now);
     if (!key) return { kind: "denied", code: "unauthorized", message: "invalid API key" };
@@ -248,17 +261,22 @@ export class TenantDO extends DurableObject<Env> {
     }
     if (!KEYED_METHODS.has(method)) return fail("forbidden", `no such operation: ${method}`);
     if (key.scopes.includes("runner") && !key.scopes.includes("admin")) {
-      const refused = this.actsAsOwnRunner(key, runnerTarget(method, args)) ?? this.runnerRuleRefusal(key, method, args, now);
+      const refused =
+        this.actsAsOwnRunner(key, runnerTarget(method, args)) ?? this.runnerRuleRefusal(key, method, args, now);
       if (refused) return refused;
     }
     const actor = `key:${key.id}`;
-    const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
+    const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (
+      ...a: unknown[]
+    ) => unknown;
     let value: unknown;
-    if (method === "createKey" || method === "revokeKey" || method === "recordAudit" || method === "createSession") value = fn.call(this, ...args, actor);
+    if (method === "createKey" || method === "revokeKey" || method === "recordAudit" || method === "createSession")
+      value = fn.call(this, ...args, actor);
     else value = await fn.call(this, ...args);
     const r = value as Result<unknown> | undefined;
     if (r && typeof r === "object" && "kind" in r && r.kind === "ok") {
-      if (method === "registerRunner") this.sql.exec("UPDATE runners SET registered_by = ? WHERE id = ?", key.id, (r.value as Runner).id);
+      if (method === "registerRunner")
+        this.sql.exec("UPDATE runners SET registered_by = ? WHERE id = ?", key.id, (r.value as Runner).id);
       const a = auditOf(method, args, r.value);
       if (a) this.audit.append(now, a.type, actor, a.subject, a.details);
     }
@@ -270,13 +288,31 @@ export class TenantDO extends DurableObject<Env> {
     if (!target) return null;
     let runnerId: string | null;
     if ("runner" in target) runnerId = target.runner;
-    else if ("reservation" in target) runnerId = this.sql.exec<{ runner_id: string | null }>("SELECT runner_id FROM quota_reservations WHERE id = ?", target.reservation).toArray()[0]?.runner_id ?? null;
-    else runnerId = this.sql.exec<{ runner_id: string | null }>("SELECT runner_id FROM tasks WHERE id = ?", target.task).toArray()[0]?.runner_id ?? null;
+    else if ("reservation" in target)
+      runnerId =
+        this.sql
+          .exec<{ runner_id: string | null }>(
+            "SELECT runner_id FROM quota_reservations WHERE id = ?",
+            target.reservation,
+          )
+          .toArray()[0]?.runner_id ?? null;
+    else
+      runnerId =
+        this.sql
+          .exec<{ runner_id: string | null }>("SELECT runner_id FROM tasks WHERE id = ?", target.task)
+          .toArray()[0]?.runner_id ?? null;
     if (runnerId === null) return null;
-    if (key.runner_id !== null) return key.runner_id === runnerId ? null : fail("forbidden", `this credential belongs to runner "${key.runner_id}", not "${runnerId}"`);
-    const by = this.sql.exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId).toArray()[0];
+    if (key.runner_id !== null)
+      return key.runner_id === runnerId
+        ? null
+        : fail("forbidden", `this credential belongs to runner "${key.runner_id}", not "${runnerId}"`);
+    const by = this.sql
+      .exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId)
+      .toArray()[0];
     if (!by) return null; // no such runner: the call itself answers 404
-    return by.registered_by === key.id ? null : fail("forbidden", `runner "${runnerId}" was not registered with this key`);
+    return by.registered_by === key.id
+      ? null
+      : fail("forbidden", `runner "${runnerId}" was not registered with this key`);
   }
 
   /** The control-plane rules (tenant/access.ts RULES) a non-admin runner key's call breaks, as a 403 naming the rule. */
@@ -286,28 +322,61 @@ export class TenantDO extends DurableObject<Env> {
     if (rule) return refuse(rule);
     if (method === "createKey") {
       const runnerId = (args[3] as { runner_id: string }).runner_id;
-      const by = this.sql.exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId).toArray()[0];
-      if (!by || by.registered_by !== key.id || this.keyring.liveBoundTo(runnerId, now) > 0) return refuse("runner_key_own_credential_only");
+      const by = this.sql
+        .exec<{ registered_by: string | null }>("SELECT registered_by FROM runners WHERE id = ?", runnerId)
+        .toArray()[0];
+      if (!by || by.registered_by !== key.id || this.keyring.liveBoundTo(runnerId, now) > 0)
+        return refuse("runner_key_own_credential_only");
     }
     if (method === "recordAudit") {
       const taskId = (args[0] as { task_id: string }).task_id;
-      const t = this.sql.exec<{ runner_id: string | null; state: string; updated_at: number }>("SELECT runner_id, state, updated_at FROM tasks WHERE id = ?", taskId).toArray()[0];
-      const held = t !== undefined && t.runner_id !== null && (ACTIVE_STATES.includes(t.state as TaskState) || t.updated_at >= now - AUDIT_GRACE_MS);
-      if (!held || this.actsAsOwnRunner(key, { runner: t.runner_id as string })) return refuse("runner_audits_held_tasks");
+      const t = this.sql
+        .exec<{ runner_id: string | null; state: string; updated_at: number }>(
+          "SELECT runner_id, state, updated_at FROM tasks WHERE id = ?",
+          taskId,
+        )
+        .toArray()[0];
+      const held =
+        t !== undefined &&
+        t.runner_id !== null &&
+        (ACTIVE_STATES.includes(t.state as TaskState) || t.updated_at >= now - AUDIT_GRACE_MS);
+      if (!held || this.actsAsOwnRunner(key, { runner: t.runner_id as string }))
+        return refuse("runner_audits_held_tasks");
     }
     return null;
   }
 
-  createKey(keyId: string, keyHash: string, scopes: Scope[], opts: { expires_at?: number; runner_id?: string } = {}, actor = SYSTEM): Result<{ id: string; scopes: Scope[]; expires_at?: string; runner_id?: string }> {
+  createKey(
+    keyId: string,
+    keyHash: string,
+    scopes: Scope[],
+    opts: { expires_at?: number; runner_id?: string } = {},
+    actor = SYSTEM,
+  ): Result<{ id: string; scopes: Scope[]; expires_at?: string; runner_id?: string }> {
     const now = this.now();
-    if (opts.expires_at !== undefined && opts.expires_at <= now) return fail("bad_request", "expires_at is in the past");
-    if (opts.runner_id !== undefined && !this.runnerRow(opts.runner_id)) return fail("not_found", `runner "${opts.runner_id}" not found`);
+    if (opts.expires_at !== undefined && opts.expires_at <= now)
+      return fail("bad_request", "expires_at is in the past");
+    if (opts.runner_id !== undefined && !this.runnerRow(opts.runner_id))
+      return fail("not_found", `runner "${opts.runner_id}" not found`);
     // Runner credentials are held to one per runner by the runner cap; every other key counts here.
     const live = this.keyring.liveUnbound(now);
     if (opts.runner_id === undefined && live >= this.caps.keys)
-      return fail("conflict", `the tenant has ${live} active keys, its cap (OFFICEOS_MAX_KEYS = ${this.caps.keys}): revoke one first`, { cap: "OFFICEOS_MAX_KEYS", limit: this.caps.keys });
-    const k = this.keyring.create(keyId, keyHash, scopes, now, { expiresAt: opts.expires_at ?? null, runnerId: opts.runner_id ?? null, createdBy: actor });
-    return ok({ id: k.id, scopes: k.scopes, ...(k.expires_at !== null ? { expires_at: iso(k.expires_at) } : {}), ...(k.runner_id !== null ? { runner_id: k.runner_id } : {}) });
+      return fail(
+        "conflict",
+        `the tenant has ${live} active keys, its cap (OFFICEOS_MAX_KEYS = ${this.caps.keys}): revoke one first`,
+        { cap: "OFFICEOS_MAX_KEYS", limit: this.caps.keys },
+      );
+    const k = this.keyring.create(keyId, keyHash, scopes, now, {
+      expiresAt: opts.expires_at ?? null,
+      runnerId: opts.runner_id ?? null,
+      createdBy: actor,
+    });
+    return ok({
+      id: k.id,
+      scopes: k.scopes,
+      ...(k.expires_at !== null ? { expires_at: iso(k.expires_at) } : {}),
+      ...(k.runner_id !== null ? { runner_id: k.runner_id } : {}),
+    });
   }
 
   listKeys(): Result<{ keys: KeyView[] }> {
@@ -337,16 +406,25 @@ export class TenantDO extends DurableObject<Env> {
     return ok({ ended: this.sessions.end(id) });
   }
 
-  listAudit(q: { type?: AuditType | undefined; cursor?: string | undefined; limit?: number | undefined }): Result<{ events: AuditEntry[]; next_cursor?: string }> {
+  listAudit(q: {
+    type?: AuditType | undefined;
+    cursor?: string | undefined;
+    limit?: number | undefined;
+  }): Result<{ events: AuditEntry[]; next_cursor?: string }> {
     this.keyring.flushUsage();
     const before = q.cursor !== undefined ? Number(q.cursor) : undefined;
-    if (before !== undefined && !Number.isSafeInteger(before)) return fail("bad_request", "cursor is not one this API gave");
+    if (before !== undefined && !Number.isSafeInteger(before))
+      return fail("bad_request", "cursor is not one this API gave");
     return ok(this.audit.list({ type: q.type, before, limit: q.limit ?? 100 }));
   }
 
   /** Events a runner reports (a denied tool call); only tool events, only for this tenant. */
-  recordAudit(e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined }, actor = SYSTEM): Result<null> {
-    if (e.type !== "tool.denied" && e.type !== "tool.called" && e.type !== "runtime.denied") return fail("forbidden", `runners report tool and runtime-API events only, not ${e.type}`);
+  recordAudit(
+    e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined },
+    actor = SYSTEM,
+  ): Result<null> {
+    if (e.type !== "tool.denied" && e.type !== "tool.called" && e.type !== "runtime.denied")
+      return fail("forbidden", `runners report tool and runtime-API events only, not ${e.type}`);
     if (!AUDIT_TYPES.includes(e.type)) return fail("bad_request", "unknown audit type");
     this.audit.append(this.now(), e.type, actor, e.task_id ?? null, e.details);
     return ok(null);
@@ -403,7 +481,11 @@ export class TenantDO extends DurableObject<Env> {
     this.pruneRunners(now);
     const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runners").one().n;
     if (count >= this.caps.runners)
-      return fail("conflict", `the tenant has ${count} runners, its cap (OFFICEOS_MAX_RUNNERS = ${this.caps.runners}): drain and remove one first`, { cap: "OFFICEOS_MAX_RUNNERS", limit: this.caps.runners });
+      return fail(
+        "conflict",
+        `the tenant has ${count} runners, its cap (OFFICEOS_MAX_RUNNERS = ${this.caps.runners}): drain and remove one first`,
+        { cap: "OFFICEOS_MAX_RUNNERS", limit: this.caps.runners },
+      );
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     this.sql.exec(
@@ -483,7 +565,8 @@ export class TenantDO extends DurableObject<Env> {
     if (runner.draining) return fail("conflict", `runner "${runnerId}" is draining`);
     this.touchRunner(runnerId, now);
     // A runner whose self-check fails gets no work; it waits out the poll so as not to spin.
-    if (runnerState(runner, now) === "not_ready") return new Promise((resolve) => setTimeout(() => resolve(ok([])), waitMs));
+    if (runnerState(runner, now) === "not_ready")
+      return new Promise((resolve) => setTimeout(() => resolve(ok([])), waitMs));
     const grants = this.counters.batch(() => this.tryLease(runner, maxTasks, now));
     if (grants.length > 0 || waitMs === 0) return ok(grants);
     this.dropWaiter(runnerId);
@@ -501,7 +584,11 @@ export class TenantDO extends DurableObject<Env> {
     });
   }
 
-  heartbeat(runnerId: string, leases: { task_id: string; epoch: number }[], health?: Runner["health"]): Result<HeartbeatAnswer> {
+  heartbeat(
+    runnerId: string,
+    leases: { task_id: string; epoch: number }[],
+    health?: Runner["health"],
+  ): Result<HeartbeatAnswer> {
     const now = this.now();
     this.tick(now);
     const runner = this.runnerRow(runnerId);
@@ -520,7 +607,14 @@ export class TenantDO extends DurableObject<Env> {
     const preempt: string[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const l of leases) {
-        const started = this.sql.exec("UPDATE tasks SET state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state = 'leased' RETURNING id", l.task_id, runnerId, l.epoch).toArray();
+        const started = this.sql
+          .exec(
+            "UPDATE tasks SET state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state = 'leased' RETURNING id",
+            l.task_id,
+            runnerId,
+            l.epoch,
+          )
+          .toArray();
         if (started.length > 0) this.events.append(l.task_id, now, "running", `runner:${runnerId}`, "running");
         const row = this.sql
           .exec<{ preempt_requested: number }>(
@@ -557,7 +651,9 @@ export class TenantDO extends DurableObject<Env> {
       timeouts: req.timeouts ?? null,
     });
     if (req.idempotency_key !== undefined) {
-      const prior = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE idempotency_key = ?", req.idempotency_key).toArray()[0];
+      const prior = this.sql
+        .exec<TaskRow>("SELECT * FROM tasks WHERE idempotency_key = ?", req.idempotency_key)
+        .toArray()[0];
       if (prior) {
         if (prior.request !== request)
           return fail("conflict", "idempotency key was used for a different request", { task_id: prior.id });
@@ -567,7 +663,10 @@ export class TenantDO extends DurableObject<Env> {
     for (const [k, v] of Object.entries(req.node_selector ?? {})) {
       const fixed = agent.node_selector[k];
       if (fixed !== undefined && fixed !== v)
-        return fail("bad_request", `node_selector ${k}=${v} contradicts agent "${req.agent}" which requires ${k}=${fixed}`);
+        return fail(
+          "bad_request",
+          `node_selector ${k}=${v} contradicts agent "${req.agent}" which requires ${k}=${fixed}`,
+        );
     }
     const requirements: Requirements = {
       resources: agent.resources,
@@ -582,31 +681,34 @@ export class TenantDO extends DurableObject<Env> {
       approvals: agent.approvals,
       escalation: agent.escalation,
     };
-    if (policy.retry.backoff.max_ms < policy.retry.backoff.initial_ms) return fail("bad_request", "retry.backoff.max_ms must be at least retry.backoff.initial_ms");
+    if (policy.retry.backoff.max_ms < policy.retry.backoff.initial_ms)
+      return fail("bad_request", "retry.backoff.max_ms must be at least retry.backoff.initial_ms");
     const deadline = policy.timeouts.task_ms !== undefined ? now + policy.timeouts.task_ms : null;
     const id = `task_${randomHex(10)}`;
     const seq = this.bump("task_seq");
     // Inserted with its first event's seq taken (event_seq 1), and read back in the same statement.
-    const row = this.sql.exec<TaskRow>(
-      `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible, policy, deadline_at, event_seq)
+    const row = this.sql
+      .exec<TaskRow>(
+        `INSERT INTO tasks (id, seq, agent, input, priority, instance, state, max_attempts, requirements, idempotency_key, request, created_at, updated_at, queued_at, preemptible, policy, deadline_at, event_seq)
        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING *`,
-      id,
-      seq,
-      req.agent,
-      JSON.stringify(input),
-      req.priority ?? 0,
-      req.instance ?? id,
-      policy.retry.max_attempts,
-      JSON.stringify(requirements),
-      req.idempotency_key ?? null,
-      request,
-      now,
-      now,
-      now,
-      agent.preemptible ? 1 : 0,
-      JSON.stringify(policy),
-      deadline,
-    ).one();
+        id,
+        seq,
+        req.agent,
+        JSON.stringify(input),
+        req.priority ?? 0,
+        req.instance ?? id,
+        policy.retry.max_attempts,
+        JSON.stringify(requirements),
+        req.idempotency_key ?? null,
+        request,
+        now,
+        now,
+        now,
+        agent.preemptible ? 1 : 0,
+        JSON.stringify(policy),
+        deadline,
+      )
+      .one();
     this.events.appendAt(id, 1, now, "submitted", actor, "queued", { priority: req.priority ?? 0 });
     this.counters.inc("officeos_tasks_submitted_total", { agent: req.agent });
     if (deadline !== null) this.noteDue(deadline);
@@ -629,9 +731,9 @@ export class TenantDO extends DurableObject<Env> {
     const limit = q.limit ?? 50;
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.state) (where.push("state = ?"), args.push(q.state));
-    if (q.agent) (where.push("agent = ?"), args.push(q.agent));
-    if (q.cursor) (where.push("seq < ?"), args.push(Number(q.cursor)));
+    if (q.state) where.push("state = ?"), args.push(q.state);
+    if (q.agent) where.push("agent = ?"), args.push(q.agent);
+    if (q.cursor) where.push("seq < ?"), args.push(Number(q.cursor));
     const sqlText = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
     const rows = this.sql.exec<TaskRow>(sqlText, ...args, limit + 1).toArray();
     const page = rows.slice(0, limit);
@@ -645,7 +747,8 @@ export class TenantDO extends DurableObject<Env> {
     this.tick(now);
     const row = this.taskRow(id);
     if (!row) return fail("not_found", `task "${id}" not found`);
-    if (FINAL_STATES.includes(row.state) && row.state !== "escalated") return fail("conflict", `task is already ${row.state}`);
+    if (FINAL_STATES.includes(row.state) && row.state !== "escalated")
+      return fail("conflict", `task is already ${row.state}`);
     this.settle(row, { kind: "cancelled" }, now, actor);
     return ok(taskView(this.taskRow(id) as TaskRow));
   }
@@ -663,10 +766,22 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /** A checkpoint landed: the task's latest seq, and its size and write time for the metrics. */
-  recordCheckpoint(taskId: string, epoch: number, seq: number, stats?: { bytes: number; ms: number; kind: "full" | "delta" }): void {
+  recordCheckpoint(
+    taskId: string,
+    epoch: number,
+    seq: number,
+    stats?: { bytes: number; ms: number; kind: "full" | "delta" },
+  ): void {
     const now = this.now();
     const row = this.sql
-      .exec<{ agent: string }>("UPDATE tasks SET checkpoint_seq = ?, checkpoint_at = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ? RETURNING agent", seq, now, taskId, epoch, seq)
+      .exec<{ agent: string }>(
+        "UPDATE tasks SET checkpoint_seq = ?, checkpoint_at = ? WHERE id = ? AND epoch = ? AND COALESCE(checkpoint_seq, 0) < ? RETURNING agent",
+        seq,
+        now,
+        taskId,
+        epoch,
+        seq,
+      )
       .toArray()[0];
     const info = this.sched().active.get(taskId);
     if (info) info.checkpointAtMs = now;
@@ -689,7 +804,15 @@ export class TenantDO extends DurableObject<Env> {
     const agents = [...names].sort().map((agent) => {
       const acc = st.account(agent);
       const d = dominantShare(acc.allocated, capacity, acc.weight);
-      return { agent, weight: acc.weight, dominant_resource: d.resource, dominant_share: d.share, allocated: acc.allocated, queued: queued.get(agent) ?? 0, running: acc.running };
+      return {
+        agent,
+        weight: acc.weight,
+        dominant_resource: d.resource,
+        dominant_share: d.share,
+        allocated: acc.allocated,
+        queued: queued.get(agent) ?? 0,
+        running: acc.running,
+      };
     });
     return ok({ capacity, agents, queued: st.index.size, running: st.active.size });
   }
@@ -721,7 +844,13 @@ export class TenantDO extends DurableObject<Env> {
    * polls are served and preemption looked at once, after the last item.
    */
   submitBatch(reqs: SubmitTask[], actor: Actor = SYSTEM): Result<{ items: BatchItemAnswer[] }> {
-    return ok({ items: this.batched(() => reqs.map((req) => itemAnswer(this.submit(req, actor), (v) => ({ status: v.created ? 201 : 200, task: v.task })))) });
+    return ok({
+      items: this.batched(() =>
+        reqs.map((req) =>
+          itemAnswer(this.submit(req, actor), (v) => ({ status: v.created ? 201 : 200, task: v.task })),
+        ),
+      ),
+    });
   }
 
   /**
@@ -736,9 +865,15 @@ export class TenantDO extends DurableObject<Env> {
     this.touchRunner(runnerId, now);
     const answers = this.batched(() =>
       items.map((it) => {
-        const held = this.sql.exec<{ runner_id: string | null; epoch: number | null }>("SELECT runner_id, epoch FROM tasks WHERE id = ?", it.task_id).toArray()[0];
+        const held = this.sql
+          .exec<{ runner_id: string | null; epoch: number | null }>(
+            "SELECT runner_id, epoch FROM tasks WHERE id = ?",
+            it.task_id,
+          )
+          .toArray()[0];
         let r: Result<Task>;
-        if (held && held.epoch === it.epoch && held.runner_id !== runnerId) r = fail("conflict", `task "${it.task_id}" is leased to another runner`);
+        if (held && held.epoch === it.epoch && held.runner_id !== runnerId)
+          r = fail("conflict", `task "${it.task_id}" is leased to another runner`);
         else {
           const usage = it.outcome !== "release" ? it.usage : undefined;
           const u = usage ? this.recordUsage(it.task_id, it.epoch, usage) : ok(null);
@@ -784,14 +919,26 @@ export class TenantDO extends DurableObject<Env> {
 
   // ---- people in the loop: escalations -----------------------------------------
 
-  listEscalations(): Result<{ escalations: { task: Task; reason: TaskError; escalated_at: string; deadline_at?: string }[] }> {
+  listEscalations(): Result<{
+    escalations: { task: Task; reason: TaskError; escalated_at: string; deadline_at?: string }[];
+  }> {
     this.tick(this.now());
-    const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'escalated' ORDER BY updated_at, seq LIMIT 500").toArray();
+    const rows = this.sql
+      .exec<TaskRow>("SELECT * FROM tasks WHERE state = 'escalated' ORDER BY updated_at, seq LIMIT 500")
+      .toArray();
     return ok({
       escalations: rows.map((r) => {
         const task = taskView(r);
-        const e = task.escalation ?? { reason: task.error ?? { code: "escalated", message: "" }, escalated_at: task.updated_at };
-        return { task, reason: e.reason, escalated_at: e.escalated_at, ...(e.deadline_at ? { deadline_at: e.deadline_at } : {}) };
+        const e = task.escalation ?? {
+          reason: task.error ?? { code: "escalated", message: "" },
+          escalated_at: task.updated_at,
+        };
+        return {
+          task,
+          reason: e.reason,
+          escalated_at: e.escalated_at,
+          ...(e.deadline_at ? { deadline_at: e.deadline_at } : {}),
+        };
       }),
     });
   }
@@ -812,7 +959,8 @@ export class TenantDO extends DurableObject<Env> {
     if (!row) return fail("not_found", `task "${taskId}" not found`);
     if (row.state !== "escalated") return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
     const comment = a.comment;
-    if (a.action === "resolve") this.endParked(row, "succeeded", (a.result ?? null) as JsonValue, now, actor, "resolved");
+    if (a.action === "resolve")
+      this.endParked(row, "succeeded", (a.result ?? null) as JsonValue, now, actor, "resolved");
     else if (a.action === "cancel") this.endParked(row, "cancelled", null, now, actor);
     else {
       // A person's retry grants a fresh round of attempts, on any runner.
@@ -823,10 +971,16 @@ export class TenantDO extends DurableObject<Env> {
         actor,
         "escalation_retried",
         { comment, input_edited: a.input !== undefined || undefined, state_edited: a.state !== undefined || undefined },
-        { max_attempts: row.attempts + more, avoid_runners: "[]", error: null, ...(a.input !== undefined ? { input: JSON.stringify(a.input) } : {}) },
+        {
+          max_attempts: row.attempts + more,
+          avoid_runners: "[]",
+          error: null,
+          ...(a.input !== undefined ? { input: JSON.stringify(a.input) } : {}),
+        },
       );
     }
-    if (comment !== undefined && a.action !== "retry") this.events.append(taskId, now, "resolved", actor, null, { comment });
+    if (comment !== undefined && a.action !== "retry")
+      this.events.append(taskId, now, "resolved", actor, null, { comment });
     return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
@@ -837,7 +991,13 @@ export class TenantDO extends DurableObject<Env> {
    * or before a crash) comes back at once; otherwise the attempt ends without
    * being charged, the runner's resources free up, and the task waits.
    */
-  requestApproval(taskId: string, epoch: number, gate: string, message?: string, details?: JsonValue): Result<ApprovalAnswer> {
+  requestApproval(
+    taskId: string,
+    epoch: number,
+    gate: string,
+    message?: string,
+    details?: JsonValue,
+  ): Result<ApprovalAnswer> {
     const now = this.now();
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
@@ -846,7 +1006,13 @@ export class TenantDO extends DurableObject<Env> {
     if (decided) return ok({ state: "decided", decision: decided, task: taskView(row) });
     const policy = taskPolicy(row);
     const deadline = policy.approvals.timeout_ms !== null ? now + policy.approvals.timeout_ms : null;
-    const pending = { gate, ...(message !== undefined ? { message } : {}), ...(details !== undefined ? { details } : {}), requested_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) };
+    const pending = {
+      gate,
+      ...(message !== undefined ? { message } : {}),
+      ...(details !== undefined ? { details } : {}),
+      requested_at: iso(now),
+      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
+    };
     this.sql.exec(
       `UPDATE tasks SET state = 'awaiting_approval', attempts = MAX(0, attempts - 1), lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
          preempt_requested = 0, gate = ?, wake_at = ?, updated_at = ? WHERE id = ?`,
@@ -857,16 +1023,30 @@ export class TenantDO extends DurableObject<Env> {
     );
     this.sched().onEnded(taskId);
     this.counters.inc("officeos_approvals_requested_total", { agent: row.agent });
-    this.events.append(taskId, now, "approval_requested", `runner:${row.runner_id ?? "?"}`, "awaiting_approval", { gate, message });
+    this.events.append(taskId, now, "approval_requested", `runner:${row.runner_id ?? "?"}`, "awaiting_approval", {
+      gate,
+      message,
+    });
     if (deadline !== null) this.noteDue(deadline);
     this.retainParked(row.instance, deadline, now);
     this.pump(now);
     return ok({ state: "awaiting_approval", task: taskView(this.taskRow(taskId) as TaskRow) });
   }
 
-  listApprovals(): Result<{ approvals: { task: Task; gate: string; message?: string; details?: JsonValue; requested_at: string; deadline_at?: string }[] }> {
+  listApprovals(): Result<{
+    approvals: {
+      task: Task;
+      gate: string;
+      message?: string;
+      details?: JsonValue;
+      requested_at: string;
+      deadline_at?: string;
+    }[];
+  }> {
     this.tick(this.now());
-    const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'awaiting_approval' ORDER BY updated_at, seq LIMIT 500").toArray();
+    const rows = this.sql
+      .exec<TaskRow>("SELECT * FROM tasks WHERE state = 'awaiting_approval' ORDER BY updated_at, seq LIMIT 500")
+      .toArray();
     return ok({
       approvals: rows.map((r) => {
         const task = taskView(r);
@@ -889,25 +1069,52 @@ export class TenantDO extends DurableObject<Env> {
     const answer = { decision: d.decision, ...(d.comment !== undefined ? { comment: d.comment } : {}) };
     if (row.state === "awaiting_approval") {
       const waiting = (JSON.parse(row.gate ?? "{}") as { gate?: string }).gate ?? "";
-      if (d.gate !== undefined && d.gate !== waiting) return fail("conflict", `task waits at gate "${waiting}", not "${d.gate}"`, { gate: waiting });
+      if (d.gate !== undefined && d.gate !== waiting)
+        return fail("conflict", `task waits at gate "${waiting}", not "${d.gate}"`, { gate: waiting });
       this.answerGate(row, waiting, answer, actor, now);
     } else {
-      if (d.gate === undefined) return fail("conflict", `task is ${row.state}, not awaiting approval; name the gate to decide it ahead`, { state: row.state });
-      if (FINAL_STATES.includes(row.state)) return fail("conflict", `task is already ${row.state}`, { state: row.state });
+      if (d.gate === undefined)
+        return fail("conflict", `task is ${row.state}, not awaiting approval; name the gate to decide it ahead`, {
+          state: row.state,
+        });
+      if (FINAL_STATES.includes(row.state))
+        return fail("conflict", `task is already ${row.state}`, { state: row.state });
       const all = decisions(row);
       const prior = all[d.gate];
-      if (prior) return fail("conflict", `gate "${d.gate}" is already decided`, { decision: prior.decision, by: prior.by, at: prior.at });
+      if (prior)
+        return fail("conflict", `gate "${d.gate}" is already decided`, {
+          decision: prior.decision,
+          by: prior.by,
+          at: prior.at,
+        });
       all[d.gate] = { ...answer, by: actor, at: iso(now) };
       this.sql.exec("UPDATE tasks SET approvals = ?, updated_at = ? WHERE id = ?", JSON.stringify(all), now, taskId);
-      this.events.append(taskId, now, d.decision === "approve" ? "approved" : "rejected", actor, null, { gate: d.gate, comment: d.comment, ahead: true });
+      this.events.append(taskId, now, d.decision === "approve" ? "approved" : "rejected", actor, null, {
+        gate: d.gate,
+        comment: d.comment,
+        ahead: true,
+      });
     }
     return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
-  private answerGate(row: TaskRow, gate: string, answer: { decision: "approve" | "reject"; comment?: string }, actor: Actor, now: number): void {
+  private answerGate(
+    row: TaskRow,
+    gate: string,
+    answer: { decision: "approve" | "reject"; comment?: string },
+    actor: Actor,
+    now: number,
+  ): void {
     const all = decisions(row);
     all[gate] = { ...answer, by: actor, at: iso(now) };
-    this.requeue(row, now, actor, answer.decision === "approve" ? "approved" : "rejected", { gate, comment: answer.comment }, { approvals: JSON.stringify(all) });
+    this.requeue(
+      row,
+      now,
+      actor,
+      answer.decision === "approve" ? "approved" : "rejected",
+      { gate, comment: answer.comment },
+      { approvals: JSON.stringify(all) },
+    );
   }
 
   // ---- metrics -----------------------------------------------------------------
@@ -917,43 +1124,141 @@ export class TenantDO extends DurableObject<Env> {
     const now = this.now();
     this.tick(now);
     const c = this.counters;
-    const tasks = this.sql.exec<{ agent: string; state: string; n: number }>("SELECT agent, state, COUNT(*) AS n FROM tasks GROUP BY agent, state ORDER BY agent, state").toArray();
-    const depth = this.sql
-      .exec<{ agent: string; priority: number; n: number }>("SELECT agent, priority, COUNT(*) AS n FROM tasks WHERE state = 'queued' GROUP BY agent, priority ORDER BY agent, priority")
+    const tasks = this.sql
+      .exec<{ agent: string; state: string; n: number }>(
+        "SELECT agent, state, COUNT(*) AS n FROM tasks GROUP BY agent, state ORDER BY agent, state",
+      )
       .toArray();
-    const runners = new Map<string, number>([["ready", 0], ["not_ready", 0], ["draining", 0], ["dead", 0]]);
+    const depth = this.sql
+      .exec<{ agent: string; priority: number; n: number }>(
+        "SELECT agent, priority, COUNT(*) AS n FROM tasks WHERE state = 'queued' GROUP BY agent, priority ORDER BY agent, priority",
+      )
+      .toArray();
+    const runners = new Map<string, number>([
+      ["ready", 0],
+      ["not_ready", 0],
+      ["draining", 0],
+      ["dead", 0],
+    ]);
     for (const r of this.sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) {
       const st = runnerState(r, now);
       runners.set(st, (runners.get(st) ?? 0) + 1);
     }
     const waiting = (state: string): number => tasks.filter((t) => t.state === state).reduce((a, t) => a + t.n, 0);
     const families: Family[] = [
-      { name: "officeos_tasks", help: "Tasks by agent and state.", type: "gauge", samples: tasks.map((t) => ({ labels: { agent: t.agent, state: t.state }, value: t.n })) },
-      { name: "officeos_queue_depth", help: "Queued tasks by agent and priority: the backlog to scale runners on.", type: "gauge", samples: depth.map((d) => ({ labels: { agent: d.agent, priority: String(d.priority) }, value: d.n })) },
-      { name: "officeos_runners", help: "Runners by state.", type: "gauge", samples: [...runners].map(([state, n]) => ({ labels: { state }, value: n })) },
-      { name: "officeos_approvals_waiting", help: "Tasks waiting at an approval gate.", type: "gauge", samples: [{ value: waiting("awaiting_approval") }] },
-      { name: "officeos_escalations_open", help: "Escalated tasks waiting for a person.", type: "gauge", samples: [{ value: waiting("escalated") }] },
-      { name: "officeos_tasks_submitted_total", help: "Tasks submitted.", type: "counter", samples: c.samples("officeos_tasks_submitted_total") },
-      { name: "officeos_tasks_finished_total", help: "Tasks that ended, by final state.", type: "counter", samples: c.samples("officeos_tasks_finished_total") },
-      { name: "officeos_attempts_failed_total", help: "Failed attempts by error code (lease expiry included).", type: "counter", samples: c.samples("officeos_attempts_failed_total") },
-      { name: "officeos_retries_total", help: "Attempts retried by the retry policy.", type: "counter", samples: c.samples("officeos_retries_total") },
-      { name: "officeos_lease_expiries_total", help: "Leases that expired without a heartbeat.", type: "counter", samples: c.samples("officeos_lease_expiries_total") },
-      { name: "officeos_escalations_total", help: "Tasks escalated to a person.", type: "counter", samples: c.samples("officeos_escalations_total") },
-      { name: "officeos_approvals_requested_total", help: "Approval gates reached.", type: "counter", samples: c.samples("officeos_approvals_requested_total") },
-      { name: "officeos_checkpoints_total", help: "Checkpoints stored, by kind.", type: "counter", samples: c.samples("officeos_checkpoints_total") },
-      { name: "officeos_checkpoint_bytes_total", help: "Encoded checkpoint bytes stored.", type: "counter", samples: c.samples("officeos_checkpoint_bytes_total") },
+      {
+        name: "officeos_tasks",
+        help: "Tasks by agent and state.",
+        type: "gauge",
+        samples: tasks.map((t) => ({ labels: { agent: t.agent, state: t.state }, value: t.n })),
+      },
+      {
+        name: "officeos_queue_depth",
+        help: "Queued tasks by agent and priority: the backlog to scale runners on.",
+        type: "gauge",
+        samples: depth.map((d) => ({ labels: { agent: d.agent, priority: String(d.priority) }, value: d.n })),
+      },
+      {
+        name: "officeos_runners",
+        help: "Runners by state.",
+        type: "gauge",
+        samples: [...runners].map(([state, n]) => ({ labels: { state }, value: n })),
+      },
+      {
+        name: "officeos_approvals_waiting",
+        help: "Tasks waiting at an approval gate.",
+        type: "gauge",
+        samples: [{ value: waiting("awaiting_approval") }],
+      },
+      {
+        name: "officeos_escalations_open",
+        help: "Escalated tasks waiting for a person.",
+        type: "gauge",
+        samples: [{ value: waiting("escalated") }],
+      },
+      {
+        name: "officeos_tasks_submitted_total",
+        help: "Tasks submitted.",
+        type: "counter",
+        samples: c.samples("officeos_tasks_submitted_total"),
+      },
+      {
+        name: "officeos_tasks_finished_total",
+        help: "Tasks that ended, by final state.",
+        type: "counter",
+        samples: c.samples("officeos_tasks_finished_total"),
+      },
+      {
+        name: "officeos_attempts_failed_total",
+        help: "Failed attempts by error code (lease expiry included).",
+        type: "counter",
+        samples: c.samples("officeos_attempts_failed_total"),
+      },
+      {
+        name: "officeos_retries_total",
+        help: "Attempts retried by the retry policy.",
+        type: "counter",
+        samples: c.samples("officeos_retries_total"),
+      },
+      {
+        name: "officeos_lease_expiries_total",
+        help: "Leases that expired without a heartbeat.",
+        type: "counter",
+        samples: c.samples("officeos_lease_expiries_total"),
+      },
+      {
+        name: "officeos_escalations_total",
+        help: "Tasks escalated to a person.",
+        type: "counter",
+        samples: c.samples("officeos_escalations_total"),
+      },
+      {
+        name: "officeos_approvals_requested_total",
+        help: "Approval gates reached.",
+        type: "counter",
+        samples: c.samples("officeos_approvals_requested_total"),
+      },
+      {
+        name: "officeos_checkpoints_total",
+        help: "Checkpoints stored, by kind.",
+        type: "counter",
+        samples: c.samples("officeos_checkpoints_total"),
+      },
+      {
+        name: "officeos_checkpoint_bytes_total",
+        help: "Encoded checkpoint bytes stored.",
+        type: "counter",
+        samples: c.samples("officeos_checkpoint_bytes_total"),
+      },
       {
         name: "officeos_quota_throttled_total",
         help: "LLM reservations refused (429) by a quota bucket.",
         type: "counter",
         samples: this.sql
-          .exec<{ scope: string; key: string; kind: string; throttled: number }>("SELECT scope, key, kind, throttled FROM quota_buckets ORDER BY scope, key, kind")
+          .exec<{ scope: string; key: string; kind: string; throttled: number }>(
+            "SELECT scope, key, kind, throttled FROM quota_buckets ORDER BY scope, key, kind",
+          )
           .toArray()
           .map((b) => ({ labels: { scope: b.scope, key: b.key, kind: b.kind }, value: b.throttled })),
       },
-      { name: "officeos_schedule_to_start_seconds", help: "From queued to leased, per lease.", type: "histogram", samples: c.histogram("officeos_schedule_to_start_seconds", LATENCY_BUCKETS) },
-      { name: "officeos_checkpoint_size_bytes", help: "Encoded size of each stored checkpoint.", type: "histogram", samples: c.histogram("officeos_checkpoint_size_bytes", BYTES_BUCKETS) },
-      { name: "officeos_checkpoint_write_seconds", help: "Checkpoint write time in the agent's Durable Object.", type: "histogram", samples: c.histogram("officeos_checkpoint_write_seconds", LATENCY_BUCKETS) },
+      {
+        name: "officeos_schedule_to_start_seconds",
+        help: "From queued to leased, per lease.",
+        type: "histogram",
+        samples: c.histogram("officeos_schedule_to_start_seconds", LATENCY_BUCKETS),
+      },
+      {
+        name: "officeos_checkpoint_size_bytes",
+        help: "Encoded size of each stored checkpoint.",
+        type: "histogram",
+        samples: c.histogram("officeos_checkpoint_size_bytes", BYTES_BUCKETS),
+      },
+      {
+        name: "officeos_checkpoint_write_seconds",
+        help: "Checkpoint write time in the agent's Durable Object.",
+        type: "histogram",
+        samples: c.histogram("officeos_checkpoint_write_seconds", LATENCY_BUCKETS),
+      },
     ];
     return render(families);
   }
@@ -981,7 +1286,15 @@ export class TenantDO extends DurableObject<Env> {
     const lease = this.activeLease(req.task_id, req.epoch, now);
     if (lease.kind === "error") return lease;
     const quota = this.agent(lease.value.agent)?.stored.quota ?? {};
-    const q = { taskId: req.task_id, runnerId: lease.value.runner_id, agent: lease.value.agent, instance: lease.value.instance, tokens: req.tokens, requests: req.requests ?? 1, maxWaitMs: req.max_wait_ms ?? 0 };
+    const q = {
+      taskId: req.task_id,
+      runnerId: lease.value.runner_id,
+      agent: lease.value.agent,
+      instance: lease.value.instance,
+      tokens: req.tokens,
+      requests: req.requests ?? 1,
+      maxWaitMs: req.max_wait_ms ?? 0,
+    };
     return this.quotas().reserve(q, quota, now);
   }
 
@@ -1000,7 +1313,11 @@ export class TenantDO extends DurableObject<Env> {
     this.sql.exec("UPDATE tasks SET usage = ? WHERE id = ?", JSON.stringify(usage), taskId);
     this.quotas().recordUsage(r.value.agent, usage, this.now());
     // Only when a CPU budget applies to this agent or the tenant: the refresh reads every agent.
-    if (usage.cpu_seconds && (this.agent(r.value.agent)?.stored.quota.daily?.cpu_seconds !== undefined || this.quotas().tenantQuota().daily?.cpu_seconds !== undefined))
+    if (
+      usage.cpu_seconds &&
+      (this.agent(r.value.agent)?.stored.quota.daily?.cpu_seconds !== undefined ||
+        this.quotas().tenantQuota().daily?.cpu_seconds !== undefined)
+    )
       this.refreshBudgets(this.now());
     return ok(null);
   }
@@ -1024,7 +1341,12 @@ export class TenantDO extends DurableObject<Env> {
     let end = outcome;
     if (end.kind === "succeeded") {
       const problem = this.outputProblem(r.value.agent, end.result);
-      if (problem) end = { kind: "failed", error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${problem}` }, retryable: true };
+      if (problem)
+        end = {
+          kind: "failed",
+          error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${problem}` },
+          retryable: true,
+        };
     }
     const settled = this.settle(r.value, end, now, `runner:${r.value.runner_id ?? "?"}`);
     // In a batch pump() waits for the end, so the settled row is still the task as it is.
@@ -1063,8 +1385,15 @@ export class TenantDO extends DurableObject<Env> {
   private settle(row: TaskRow, outcome: Outcome, now: number, actor: Actor): TaskRow {
     const policy = taskPolicy(row);
     const next = nextState(
-      { attempts: row.attempts, maxAttempts: row.max_attempts, runnerId: row.runner_id, avoidRunners: JSON.parse(row.avoid_runners) as string[] },
-      outcome.kind === "failed" ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code } : { kind: outcome.kind },
+      {
+        attempts: row.attempts,
+        maxAttempts: row.max_attempts,
+        runnerId: row.runner_id,
+        avoidRunners: JSON.parse(row.avoid_runners) as string[],
+      },
+      outcome.kind === "failed"
+        ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code }
+        : { kind: outcome.kind },
       toPolicy(policy.retry),
       Math.random(),
     );
@@ -1078,8 +1407,14 @@ export class TenantDO extends DurableObject<Env> {
       if (deadline !== null) wakeAt = deadline;
       this.retainParked(row.instance, deadline, now);
       const reason: TaskError =
-        outcome.kind === "failed" ? outcome.error : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
-      escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
+        outcome.kind === "failed"
+          ? outcome.error
+          : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
+      escalation = JSON.stringify({
+        reason,
+        escalated_at: iso(now),
+        ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
+      });
     }
     const events = this.outcomeEvents(row, outcome, next.state, next.delayMs, actor, now);
     // One statement: the new state, the events' seqs taken, the row read back.
@@ -1089,18 +1424,19 @@ export class TenantDO extends DurableObject<Env> {
            preempt_requested = 0, gate = NULL, wake_at = ?, escalation = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ?,
            event_seq = event_seq + ? WHERE id = ? RETURNING *`,
         next.state,
-      next.attempts,
-      result,
-      error,
-      JSON.stringify(next.avoidRunners),
-      wakeAt,
-      escalation,
-      next.state,
-      now,
-      now,
-      events.length,
-      row.id,
-    ).one();
+        next.attempts,
+        result,
+        error,
+        JSON.stringify(next.avoidRunners),
+        wakeAt,
+        escalation,
+        next.state,
+        now,
+        now,
+        events.length,
+        row.id,
+      )
+      .one();
     const first = settled.event_seq - events.length + 1;
     events.forEach((e, i) => this.events.appendAt(row.id, first + i, now, e.type, e.actor, e.state, e.details));
     if (wakeAt !== null) this.noteDue(wakeAt);
@@ -1114,9 +1450,17 @@ export class TenantDO extends DurableObject<Env> {
   }
 
   /** The events of one settled outcome, in order (written by settle()), and its counters. */
-  private outcomeEvents(row: TaskRow, outcome: Outcome, state: TaskState, delayMs: number | undefined, actor: Actor, now: number): PendingEvent[] {
+  private outcomeEvents(
+    row: TaskRow,
+    outcome: Outcome,
+    state: TaskState,
+    delayMs: number | undefined,
+    actor: Actor,
+    now: number,
+  ): PendingEvent[] {
     const events: PendingEvent[] = [];
-    const append = (type: EventType, by: string, st: string | null, details?: Record<string, JsonValue | undefined>) => events.push({ type, actor: by, state: st, details });
+    const append = (type: EventType, by: string, st: string | null, details?: Record<string, JsonValue | undefined>) =>
+      events.push({ type, actor: by, state: st, details });
     const agent = { agent: row.agent };
     const runner = row.runner_id ?? undefined;
     switch (outcome.kind) {
@@ -1131,12 +1475,25 @@ export class TenantDO extends DurableObject<Env> {
         break;
       case "failed": {
         const code = outcome.error.code;
-        const type: EventType = code === "lease_expired" ? "lease_expired" : code === "attempt_timeout" ? "attempt_timeout" : code === "invalid_output" ? "invalid_output" : "attempt_failed";
+        const type: EventType =
+          code === "lease_expired"
+            ? "lease_expired"
+            : code === "attempt_timeout"
+              ? "attempt_timeout"
+              : code === "invalid_output"
+                ? "invalid_output"
+                : "attempt_failed";
         if (code === "lease_expired") this.counters.inc("officeos_lease_expiries_total", agent);
         if (ACTIVE_STATES.includes(row.state)) this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
         // A task deadline ends the task itself: its own event below says so.
         if (ACTIVE_STATES.includes(row.state) && code !== "task_timeout") {
-          append(type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
+          append(type, actor, null, {
+            code,
+            message: outcome.error.message,
+            retryable: outcome.retryable,
+            runner,
+            attempt: row.attempts,
+          });
         }
         if (state === "retry_wait") {
           this.counters.inc("officeos_retries_total", agent);
@@ -1147,11 +1504,13 @@ export class TenantDO extends DurableObject<Env> {
         } else if (state === "escalated") {
           this.counters.inc("officeos_escalations_total", agent);
           append("escalated", SYSTEM, state, { code, attempts: row.attempts });
-        } else if (state === "failed") append(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
+        } else if (state === "failed")
+          append(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
         break;
       }
     }
-    if (state === "succeeded" || state === "failed" || state === "cancelled") this.counters.inc("officeos_tasks_finished_total", { ...agent, state });
+    if (state === "succeeded" || state === "failed" || state === "cancelled")
+      this.counters.inc("officeos_tasks_finished_total", { ...agent, state });
     return events;
   }
 
@@ -1185,22 +1544,43 @@ export class TenantDO extends DurableObject<Env> {
 
   private expireLeases(now: number): void {
     const rows = this.sql
-      .exec<TaskRow>(`SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} AND (lease_expires_at <= ? OR attempt_deadline_at <= ?) ORDER BY lease_expires_at, seq`, now, now)
+      .exec<TaskRow>(
+        `SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} AND (lease_expires_at <= ? OR attempt_deadline_at <= ?) ORDER BY lease_expires_at, seq`,
+        now,
+        now,
+      )
       .toArray();
     for (const row of rows) {
-      const timedOut = row.attempt_deadline_at !== null && row.attempt_deadline_at <= now && !(row.lease_expires_at !== null && row.lease_expires_at <= now);
+      const timedOut =
+        row.attempt_deadline_at !== null &&
+        row.attempt_deadline_at <= now &&
+        !(row.lease_expires_at !== null && row.lease_expires_at <= now);
       const error: TaskError = timedOut
-        ? { code: "attempt_timeout", message: `attempt ${row.attempts} ran past its ${taskPolicy(row).timeouts.attempt_ms ?? 0} ms limit` }
+        ? {
+            code: "attempt_timeout",
+            message: `attempt ${row.attempts} ran past its ${taskPolicy(row).timeouts.attempt_ms ?? 0} ms limit`,
+          }
         : { code: "lease_expired", message: `runner ${row.runner_id ?? "?"} stopped heartbeating` };
       this.settle(row, { kind: "failed", error, retryable: true }, now, SYSTEM);
     }
   }
 
   private timeoutTasks(now: number): void {
-    const rows = this.sql.exec<TaskRow>(`SELECT * FROM tasks WHERE deadline_at <= ? AND state IN ${TIMED_SQL}`, now).toArray();
+    const rows = this.sql
+      .exec<TaskRow>(`SELECT * FROM tasks WHERE deadline_at <= ? AND state IN ${TIMED_SQL}`, now)
+      .toArray();
     for (const row of rows) {
       const ms = taskPolicy(row).timeouts.task_ms ?? 0;
-      this.settle(row, { kind: "failed", error: { code: "task_timeout", message: `task ran past its ${ms} ms limit` }, retryable: false }, now, SYSTEM);
+      this.settle(
+        row,
+        {
+          kind: "failed",
+          error: { code: "task_timeout", message: `task ran past its ${ms} ms limit` },
+          retryable: false,
+        },
+        now,
+        SYSTEM,
+      );
     }
   }
 
@@ -1213,18 +1593,44 @@ export class TenantDO extends DurableObject<Env> {
       else if (row.state === "awaiting_approval") {
         const gate = JSON.parse(row.gate ?? "{}") as { gate?: string };
         const onTimeout = policy.approvals.on_timeout;
-        if (onTimeout === "approve" || onTimeout === "reject") this.answerGate(row, gate.gate ?? "", { decision: onTimeout, comment: "approval deadline passed" }, "system:timeout", now);
+        if (onTimeout === "approve" || onTimeout === "reject")
+          this.answerGate(
+            row,
+            gate.gate ?? "",
+            { decision: onTimeout, comment: "approval deadline passed" },
+            "system:timeout",
+            now,
+          );
         else if (onTimeout === "cancel") this.settle(row, { kind: "cancelled" }, now, "system:timeout");
-        else this.escalate(row, { code: "approval_timeout", message: `nobody answered gate "${gate.gate ?? ""}" in time` }, now);
+        else
+          this.escalate(
+            row,
+            { code: "approval_timeout", message: `nobody answered gate "${gate.gate ?? ""}" in time` },
+            now,
+          );
       } else if (row.state === "escalated") {
-        if (policy.escalation.on_timeout === "fail") this.endParked(row, "failed", { code: "escalation_timeout", message: "nobody acted on the escalation in time" }, now, "system:timeout");
+        if (policy.escalation.on_timeout === "fail")
+          this.endParked(
+            row,
+            "failed",
+            { code: "escalation_timeout", message: "nobody acted on the escalation in time" },
+            now,
+            "system:timeout",
+          );
         else this.endParked(row, "cancelled", null, now, "system:timeout");
       } else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
     }
   }
 
   /** Back to the queue from a parked state (retry wait over, approval answered, a person's retry). */
-  private requeue(row: TaskRow, now: number, actor: Actor, type: EventType, details?: Record<string, JsonValue | undefined>, set: Partial<Record<keyof TaskRow, string | number | null>> = {}): void {
+  private requeue(
+    row: TaskRow,
+    now: number,
+    actor: Actor,
+    type: EventType,
+    details?: Record<string, JsonValue | undefined>,
+    set: Partial<Record<keyof TaskRow, string | number | null>> = {},
+  ): void {
     const cols = Object.keys(set) as (keyof TaskRow)[];
     this.sql.exec(
       `UPDATE tasks SET state = 'queued', wake_at = NULL, gate = NULL, escalation = NULL, queued_at = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join("")} WHERE id = ?`,
@@ -1242,8 +1648,19 @@ export class TenantDO extends DurableObject<Env> {
   private escalate(row: TaskRow, reason: TaskError, now: number): void {
     const policy = taskPolicy(row);
     const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
-    const escalation = JSON.stringify({ reason, escalated_at: iso(now), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
-    this.sql.exec("UPDATE tasks SET state = 'escalated', gate = NULL, wake_at = ?, escalation = ?, error = ?, updated_at = ? WHERE id = ?", deadline, escalation, JSON.stringify(reason), now, row.id);
+    const escalation = JSON.stringify({
+      reason,
+      escalated_at: iso(now),
+      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
+    });
+    this.sql.exec(
+      "UPDATE tasks SET state = 'escalated', gate = NULL, wake_at = ?, escalation = ?, error = ?, updated_at = ? WHERE id = ?",
+      deadline,
+      escalation,
+      JSON.stringify(reason),
+      now,
+      row.id,
+    );
     this.counters.inc("officeos_escalations_total", { agent: row.agent });
     this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
     if (deadline !== null) this.noteDue(deadline);
@@ -1261,17 +1678,33 @@ export class TenantDO extends DurableObject<Env> {
     if (tenant === null || !this.env.UPSTASH_REDIS_REST_URL) return;
     const stub = this.env.AGENT.get(this.env.AGENT.idFromName(`${tenant}/${instance}`)) as unknown as Remote<AgentDO>;
     const seconds = deadline === null ? null : Math.max(1, Math.ceil((deadline - now) / 1000));
-    this.ctx.waitUntil(stub.retain(seconds).then(
-      () => undefined,
-      () => undefined,
-    ));
+    this.ctx.waitUntil(
+      stub.retain(seconds).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 
   /** A parked task (awaiting approval, escalated) ends without running again. */
-  private endParked(row: TaskRow, state: "succeeded" | "failed" | "cancelled", errorOrResult: TaskError | JsonValue | null, now: number, actor: Actor, type?: EventType): void {
+  private endParked(
+    row: TaskRow,
+    state: "succeeded" | "failed" | "cancelled",
+    errorOrResult: TaskError | JsonValue | null,
+    now: number,
+    actor: Actor,
+    type?: EventType,
+  ): void {
     const result = state === "succeeded" ? JSON.stringify(errorOrResult ?? null) : row.result;
     const error = state === "failed" ? JSON.stringify(errorOrResult) : row.error;
-    this.sql.exec("UPDATE tasks SET state = ?, result = ?, error = ?, gate = NULL, wake_at = NULL, updated_at = ? WHERE id = ?", state, result, error, now, row.id);
+    this.sql.exec(
+      "UPDATE tasks SET state = ?, result = ?, error = ?, gate = NULL, wake_at = NULL, updated_at = ? WHERE id = ?",
+      state,
+      result,
+      error,
+      now,
+      row.id,
+    );
     this.events.append(row.id, now, type ?? state, actor, state);
     this.counters.inc("officeos_tasks_finished_total", { agent: row.agent, state });
   }
@@ -1310,8 +1743,17 @@ export class TenantDO extends DurableObject<Env> {
         row.id,
       )
       .one();
-    this.events.appendAt(row.id, leased.event_seq, now, "leased", `runner:${runner.id}`, "leased", { runner: runner.id, epoch, attempt: row.attempts + 1 });
-    this.counters.observe("officeos_schedule_to_start_seconds", LATENCY_BUCKETS, Math.max(0, now - (row.queued_at ?? row.created_at)) / 1000, { agent: row.agent });
+    this.events.appendAt(row.id, leased.event_seq, now, "leased", `runner:${runner.id}`, "leased", {
+      runner: runner.id,
+      epoch,
+      attempt: row.attempts + 1,
+    });
+    this.counters.observe(
+      "officeos_schedule_to_start_seconds",
+      LATENCY_BUCKETS,
+      Math.max(0, now - (row.queued_at ?? row.created_at)) / 1000,
+      { agent: row.agent },
+    );
     this.noteDue(expires);
     if (attemptDeadline !== null) this.noteDue(attemptDeadline);
     this.sched().onLeased(leased);
@@ -1415,14 +1857,20 @@ export class TenantDO extends DurableObject<Env> {
   /** Increments a persisted counter and returns the new value. */
   private bump(k: string): number {
     const row = this.sql
-      .exec<{ v: string }>("INSERT INTO meta (k, v) VALUES (?, '1') ON CONFLICT (k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT) RETURNING v", k)
+      .exec<{ v: string }>(
+        "INSERT INTO meta (k, v) VALUES (?, '1') ON CONFLICT (k) DO UPDATE SET v = CAST(CAST(v AS INTEGER) + 1 AS TEXT) RETURNING v",
+        k,
+      )
       .one();
     return Number(row.v);
   }
 }
 
 function staleEpoch(epoch: number, row: TaskRow): Failure {
-  return fail("stale_epoch", `lease epoch ${epoch} is no longer current for task "${row.id}"`, { current_epoch: row.epoch, state: row.state });
+  return fail("stale_epoch", `lease epoch ${epoch} is no longer current for task "${row.id}"`, {
+    current_epoch: row.epoch,
+    state: row.state,
+  });
 }
 
 function decisions(row: TaskRow): Record<string, GateDecision> {
@@ -1432,5 +1880,11 @@ function decisions(row: TaskRow): Record<string, GateDecision> {
 /** One batch item's answer: the status its single call would have, with the task or the error. */
 function itemAnswer<T>(r: Result<T>, good: (v: T) => BatchItemAnswer): BatchItemAnswer {
   if (r.kind === "ok") return good(r.value);
-  return { status: ERROR_STATUS[r.code], error: r.details === undefined ? { code: r.code, message: r.message } : { code: r.code, message: r.message, details: r.details } };
+  return {
+    status: ERROR_STATUS[r.code],
+    error:
+      r.details === undefined
+        ? { code: r.code, message: r.message }
+        : { code: r.code, message: r.message, details: r.details },
+  };
 }

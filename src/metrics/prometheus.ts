@@ -44,7 +44,12 @@ function number(v: number): string {
 }
 
 /** Cumulative histogram samples from per-bucket counts (bucket i counts values ≤ bounds[i], not ≤ bounds[i−1]). */
-export function histogramSamples(bounds: readonly number[], counts: readonly number[], sum: number, labels: Record<string, string> = {}): Sample[] {
+export function histogramSamples(
+  bounds: readonly number[],
+  counts: readonly number[],
+  sum: number,
+  labels: Record<string, string> = {},
+): Sample[] {
   const samples: Sample[] = [];
   let acc = 0;
   bounds.forEach((b, i) => {

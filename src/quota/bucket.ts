@@ -55,7 +55,12 @@ function advance(b: BucketState, now: number): { now: number; tokens: number } {
 }
 
 /** Like Limiter.reserveN(t, n, maxFutureReserve). */
-export function reserve(b: BucketState, now: number, n: number, maxWaitMs: number): { state: BucketState; reservation: Reservation } {
+export function reserve(
+  b: BucketState,
+  now: number,
+  n: number,
+  maxWaitMs: number,
+): { state: BucketState; reservation: Reservation } {
   if (b.rate === Infinity) return { state: b, reservation: { ok: true, tokens: n, timeToAct: now, rate: b.rate } };
   const a = advance(b, now);
   const tokens = a.tokens - n;
@@ -63,7 +68,10 @@ export function reserve(b: BucketState, now: number, n: number, maxWaitMs: numbe
   const ok = n <= b.burst && wait <= maxWaitMs;
   if (!ok) return { state: b, reservation: { ok: false, tokens: 0, timeToAct: now, rate: b.rate } };
   const timeToAct = a.now + wait;
-  return { state: { ...b, last: a.now, tokens, lastEvent: timeToAct }, reservation: { ok: true, tokens: n, timeToAct, rate: b.rate } };
+  return {
+    state: { ...b, last: a.now, tokens, lastEvent: timeToAct },
+    reservation: { ok: true, tokens: n, timeToAct, rate: b.rate },
+  };
 }
 
 /** Like Limiter.AllowN(t, n). */

@@ -37,7 +37,14 @@ export function record(l: LedgerState, now: number, kind: LedgerKind, amount: nu
 export type Check = { ok: true } | { ok: false; kind: LedgerKind; used: number; limit: number; retryAfterMs: number };
 
 /** Would using `amount` more of `kind` stay within its limit this period? Unlimited kinds always pass. */
-export function check(l: LedgerState, now: number, kind: LedgerKind, amount: number, limits: Limits, periodMs = DAY_MS): Check {
+export function check(
+  l: LedgerState,
+  now: number,
+  kind: LedgerKind,
+  amount: number,
+  limits: Limits,
+  periodMs = DAY_MS,
+): Check {
   const limit = limits[kind];
   if (limit === undefined) return { ok: true };
   const c = current(l, now, periodMs);
@@ -51,7 +58,13 @@ export function check(l: LedgerState, now: number, kind: LedgerKind, amount: num
  * available again. null when there is no limit or some is left. For budgets known only after the
  * fact (CPU seconds): new work waits until then.
  */
-export function spentUntil(l: LedgerState, now: number, kind: LedgerKind, limits: Limits, periodMs = DAY_MS): number | null {
+export function spentUntil(
+  l: LedgerState,
+  now: number,
+  kind: LedgerKind,
+  limits: Limits,
+  periodMs = DAY_MS,
+): number | null {
   const limit = limits[kind];
   if (limit === undefined) return null;
   const c = current(l, now, periodMs);
@@ -62,7 +75,12 @@ export function spentUntil(l: LedgerState, now: number, kind: LedgerKind, limits
 export type Prices = Record<string, { input_per_million: number; output_per_million: number }>;
 
 /** The cost of one call, or 0 when no price is configured for its model. */
-export function costOf(prices: Prices | undefined, model: string | undefined, promptTokens: number, completionTokens: number): number {
+export function costOf(
+  prices: Prices | undefined,
+  model: string | undefined,
+  promptTokens: number,
+  completionTokens: number,
+): number {
   const p = (model !== undefined ? prices?.[model] : undefined) ?? prices?.["*"];
   if (!p) return 0;
   return (promptTokens * p.input_per_million + completionTokens * p.output_per_million) / 1_000_000;

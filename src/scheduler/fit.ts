@@ -86,7 +86,9 @@ export function matchesExpression(e: MatchExpression, labels: Labels): boolean {
 
 /** Every taint of the runner is tolerated. */
 export function toleratesAll(tolerations: readonly Toleration[], taints: readonly Taint[]): boolean {
-  return taints.every((t) => tolerations.some((o) => o.key === t.key && (o.operator === "Exists" || o.value === t.value)));
+  return taints.every((t) =>
+    tolerations.some((o) => o.key === t.key && (o.operator === "Exists" || o.value === t.value)),
+  );
 }
 
 /** Static fit: could this runner ever run the task, with all its capacity free? */

@@ -4,7 +4,7 @@
 // meta-schema of the common keywords catches a broken one at PUT time.
 import { Validator, type Schema } from "@cfworker/json-schema";
 
-const TYPES = ["null", "boolean", "object", "array", "number", "string", "integer"] ;
+const TYPES = ["null", "boolean", "object", "array", "number", "string", "integer"];
 const schemaList = { type: "array", minItems: 1, items: { $ref: "#" } };
 const count = { type: "integer", minimum: 0 };
 
@@ -58,7 +58,9 @@ export function outputSchemaProblem(schema: unknown): string | null {
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return "it must be an object";
   const r = meta.validate(schema);
   if (!r.valid) {
-    const e = r.errors.filter((x) => x.keyword !== "$ref" && x.keyword !== "properties" && x.keyword !== "anyOf").at(-1) ?? r.errors[0];
+    const e =
+      r.errors.filter((x) => x.keyword !== "$ref" && x.keyword !== "properties" && x.keyword !== "anyOf").at(-1) ??
+      r.errors[0];
     return e ? `${e.instanceLocation} ${e.error}` : "invalid";
   }
   try {

@@ -23,10 +23,13 @@ it("a 50 000-token conversation survives five kills of its runner", async () => 
   await s.admin("PUT", "/v1/agents/pipeline", { resources: { cpu: 250, memory_mb: 128 }, retry: { max_attempts: 10 } });
   let current = spawn();
   await current.waitForLog((e) => e.msg === "runner ready");
-  const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: STEPS, file, step_ms: 40, chat_chars: 2000 } });
+  const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+    agent: "pipeline",
+    input: { steps: STEPS, file, step_ms: 40, chat_chars: 2000 },
+  });
   // Seeded so a failure can be replayed: kill points spread over the run.
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const killAt = Array.from({ length: 5 }, (_, i) => Math.floor(((i + rand()) * STEPS) / 6) + 1);
   for (const at of killAt) {
     // Kill only the runner that holds the task, once it has run past the kill point.
@@ -39,9 +42,15 @@ it("a 50 000-token conversation survives five kills of its runner", async () => 
   }
   const t = await finished(s.submit, task.id, 120_000);
   // 1 + 2 + ... + 50 = 1275
-  expect(t).toMatchObject({ state: "succeeded", result: { steps: STEPS, sum: 1275, messages: 2 * STEPS, conversation_intact: true } });
+  expect(t).toMatchObject({
+    state: "succeeded",
+    result: { steps: STEPS, sum: 1275, messages: 2 * STEPS, conversation_intact: true },
+  });
   expectEachStepOnce(file, STEPS);
-  const cp = await s.submit<{ seq: number; state: { messages: { content: string }[] } }>("GET", `/v1/tasks/${task.id}/checkpoint`);
+  const cp = await s.submit<{ seq: number; state: { messages: { content: string }[] } }>(
+    "GET",
+    `/v1/tasks/${task.id}/checkpoint`,
+  );
   expect(cp.state.messages).toHaveLength(2 * STEPS);
   // Two checkpoints a step; every attempt after a kill resumed from a checkpoint, never from scratch.
   const starts = s.runners.flatMap((r) => r.lines.filter((e) => e.msg === "task started" && e.task_id === task.id));

@@ -32,8 +32,14 @@ interface Run {
 let cfgDir = "";
 /** Runs the CLI with no OFFICEOS_* from this process; `env` adds some. */
 function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OFFICEOS_"))) as Record<string, string>;
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, HOME: cfgDir, OFFICEOS_CONFIG: join(cfgDir, "config.json"), ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OFFICEOS_"))) as Record<
+    string,
+    string
+  >;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...base, HOME: cfgDir, OFFICEOS_CONFIG: join(cfgDir, "config.json"), ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -58,13 +64,18 @@ beforeAll(async () => {
   const r = ok(await cli(["tenants", "create", "cli-e2e", "--url", url, "--json"], { OFFICEOS_ADMIN_TOKEN: OPERATOR }));
   adminKey = (JSON.parse(r.stdout) as { api_key: string }).api_key;
   env = { OFFICEOS_URL: url, OFFICEOS_KEY: adminKey };
-  const runnerKey = (JSON.parse(ok(await cli(["keys", "create", "--scopes", "runner", "--json"], env)).stdout) as { key: string }).key;
+  const runnerKey = (
+    JSON.parse(ok(await cli(["keys", "create", "--scopes", "runner", "--json"], env)).stdout) as { key: string }
+  ).key;
   runner = startRunner({
     dir: s.dir,
     name: "cli-runner",
     url,
     key: runnerKey,
-    agents: { echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] }, "py-steps": { command: [PYTHON, PY_AGENT] } },
+    agents: {
+      echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
+      "py-steps": { command: [PYTHON, PY_AGENT] },
+    },
     extra: { lease_ttl_ms: 5000, lease_wait_ms: 5000 },
   });
   s.runners.push(runner);
@@ -89,11 +100,24 @@ describe("officeos CLI", () => {
     expect(ok(await cli(["apply", "-f", file], env)).stdout).toBe("agent/echo created\nagent/py-steps created\n");
     expect(ok(await cli(["apply", "-f", file], env)).stdout).toBe("agent/echo unchanged\nagent/py-steps unchanged\n");
     writeFileSync(file, agents(2));
-    expect(ok(await cli(["apply", "-f", file, "--dry-run"], env)).stdout).toBe("agent/echo unchanged (dry run)\nagent/py-steps updated (weight) (dry run)\n");
+    expect(ok(await cli(["apply", "-f", file, "--dry-run"], env)).stdout).toBe(
+      "agent/echo unchanged (dry run)\nagent/py-steps updated (weight) (dry run)\n",
+    );
     const r = JSON.parse(ok(await cli(["apply", "-f", file, "--json"], env)).stdout);
-    expect(r).toEqual({ dry_run: false, results: [{ name: "echo", action: "unchanged" }, { name: "py-steps", action: "updated", fields: ["weight"] }] });
+    expect(r).toEqual({
+      dry_run: false,
+      results: [
+        { name: "echo", action: "unchanged" },
+        { name: "py-steps", action: "updated", fields: ["weight"] },
+      ],
+    });
     const got = JSON.parse(ok(await cli(["agents", "get", "py-steps", "--json"], env)).stdout);
-    expect(got).toMatchObject({ name: "py-steps", weight: 2, retry: { max_attempts: 1 }, resources: { cpu: 200, memory_mb: 64 } });
+    expect(got).toMatchObject({
+      name: "py-steps",
+      weight: 2,
+      retry: { max_attempts: 1 },
+      resources: { cpu: 200, memory_mb: 64 },
+    });
     const list = JSON.parse(ok(await cli(["agents", "list", "--json"], env)).stdout) as { agents: { name: string }[] };
     expect(list.agents.map((a) => a.name).sort()).toEqual(["echo", "py-steps"]);
   });
@@ -109,21 +133,32 @@ describe("officeos CLI", () => {
   it("submit, a runner runs it, tasks get shows the result", async () => {
     const id = ok(await cli(["submit", "echo", "--input", '{"n": 1}'], env)).stdout.trim();
     expect(id).toMatch(/^task_/);
-    const done = JSON.parse(ok(await cli(["submit", "echo", "--input", "@-", "--wait", "--json"], env, '{"n": 2}')).stdout) as { task: { state: string; result: unknown } };
+    const done = JSON.parse(
+      ok(await cli(["submit", "echo", "--input", "@-", "--wait", "--json"], env, '{"n": 2}')).stdout,
+    ) as { task: { state: string; result: unknown } };
     expect(done.task).toMatchObject({ state: "succeeded", result: { echo: { n: 2 } } });
-    const first = JSON.parse(ok(await cli(["tasks", "get", id, "--json"], env)).stdout) as { task: { id: string; agent: string } };
+    const first = JSON.parse(ok(await cli(["tasks", "get", id, "--json"], env)).stdout) as {
+      task: { id: string; agent: string };
+    };
     expect(first.task).toMatchObject({ id, agent: "echo" });
-    const listed = JSON.parse(ok(await cli(["tasks", "list", "--agent", "echo", "--json"], env)).stdout) as { tasks: { id: string }[] };
+    const listed = JSON.parse(ok(await cli(["tasks", "list", "--agent", "echo", "--json"], env)).stdout) as {
+      tasks: { id: string }[];
+    };
     expect(listed.tasks.map((t) => t.id)).toContain(id);
   });
 
-  it.skipIf(noPython)("the Python agent speaks the runtime API with plain HTTP: checkpoints each step and returns its result", async () => {
-    const r = await cli(["submit", "py-steps", "--input", '{"steps": 3, "word": "py"}', "--wait", "--json"], env);
-    const { task } = JSON.parse(ok(r).stdout) as { task: { state: string; result: unknown; checkpoint_seq?: number } };
-    expect(task.state).toBe("succeeded");
-    expect(task.result).toEqual({ steps: 3, words: ["py-0", "py-1", "py-2"], resumed_from: 0 });
-    expect(task.checkpoint_seq).toBe(3);
-  });
+  it.skipIf(noPython)(
+    "the Python agent speaks the runtime API with plain HTTP: checkpoints each step and returns its result",
+    async () => {
+      const r = await cli(["submit", "py-steps", "--input", '{"steps": 3, "word": "py"}', "--wait", "--json"], env);
+      const { task } = JSON.parse(ok(r).stdout) as {
+        task: { state: string; result: unknown; checkpoint_seq?: number };
+      };
+      expect(task.state).toBe("succeeded");
+      expect(task.result).toEqual({ steps: 3, words: ["py-0", "py-1", "py-2"], resumed_from: 0 });
+      expect(task.checkpoint_seq).toBe(3);
+    },
+  );
 
   it("submit --wait exits 1 when the task does not succeed", async () => {
     const r = await cli(["submit", "py-steps", "--input", '{"fail": true}', "--wait", "--json"], env);
@@ -134,22 +169,33 @@ describe("officeos CLI", () => {
   });
 
   it("runners list and scheduler show the running runner", async () => {
-    const { runners } = JSON.parse(ok(await cli(["runners", "list", "--json"], env)).stdout) as { runners: { name: string; state: string }[] };
+    const { runners } = JSON.parse(ok(await cli(["runners", "list", "--json"], env)).stdout) as {
+      runners: { name: string; state: string }[];
+    };
     expect(runners).toEqual([expect.objectContaining({ name: "cli-runner", state: "ready" })]);
     const view = JSON.parse(ok(await cli(["scheduler", "--json"], env)).stdout) as { agents: { agent: string }[] };
     expect(view.agents.map((a) => a.agent)).toContain("py-steps");
-    expect(ok(await cli(["runners", "list"], env)).stdout).toMatch(/^ID\s+NAME\s+STATE.*\nrun_\S+\s+cli-runner\s+ready/);
+    expect(ok(await cli(["runners", "list"], env)).stdout).toMatch(
+      /^ID\s+NAME\s+STATE.*\nrun_\S+\s+cli-runner\s+ready/,
+    );
   });
 
   it("errors say what went wrong, with the API's code and message, and the documented exit code", async () => {
-    const badKey = await cli(["agents", "list", "--json"], { OFFICEOS_URL: url, OFFICEOS_KEY: `${adminKey.slice(0, -4)}0000` });
+    const badKey = await cli(["agents", "list", "--json"], {
+      OFFICEOS_URL: url,
+      OFFICEOS_KEY: `${adminKey.slice(0, -4)}0000`,
+    });
     expect(badKey.code).toBe(4);
     expect(badKey.stderr).toMatch(/^error: invalid API key \(HTTP 401 unauthorized\)\nhint: check the key/);
-    expect(JSON.parse(badKey.stdout)).toEqual({ error: { code: "unauthorized", message: "invalid API key", status: 401 } });
+    expect(JSON.parse(badKey.stdout)).toEqual({
+      error: { code: "unauthorized", message: "invalid API key", status: 401 },
+    });
 
     const unknown = await cli(["submit", "nope", "--input", "{}"], env);
     expect(unknown.code).toBe(5);
-    expect(unknown.stderr).toMatch(/^error: agent "nope" is not registered \(HTTP 404 not_found\)\nhint: `officeos agents list`/);
+    expect(unknown.stderr).toMatch(
+      /^error: agent "nope" is not registered \(HTTP 404 not_found\)\nhint: `officeos agents list`/,
+    );
 
     const noTask = await cli(["tasks", "get", "task_0000"], env);
     expect(noTask.code).toBe(5);
@@ -186,7 +232,10 @@ describe("officeos CLI", () => {
     expect(r.stdout).toMatch(/profile "e2e" saved/);
     const path = join(cfgDir, "config.json");
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ current: "e2e", profiles: { e2e: { url, key: adminKey } } });
+    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({
+      current: "e2e",
+      profiles: { e2e: { url, key: adminKey } },
+    });
     const list = JSON.parse(ok(await cli(["agents", "list", "--json"])).stdout) as { agents: unknown[] };
     expect(list.agents.length).toBe(2);
   });
@@ -228,12 +277,24 @@ describe("officeos watch (task events, issue #6)", () => {
 describe("officeos escalations (issue #6)", () => {
   it("lists an escalated task and resolves it with a result", async () => {
     // py-steps allows one attempt: a retryable failure exhausts its retry policy.
-    const r = await cli(["submit", "py-steps", "--input", '{"fail": true, "retryable": true}', "--wait", "--json"], env);
+    const r = await cli(
+      ["submit", "py-steps", "--input", '{"fail": true, "retryable": true}', "--wait", "--json"],
+      env,
+    );
     const { task } = JSON.parse(r.stdout) as { task: { id: string; state: string } };
     expect(task.state).toBe("escalated");
-    const { escalations } = JSON.parse(ok(await cli(["escalations", "list", "--json"], env)).stdout) as { escalations: { task: { id: string } }[] };
+    const { escalations } = JSON.parse(ok(await cli(["escalations", "list", "--json"], env)).stdout) as {
+      escalations: { task: { id: string } }[];
+    };
     expect(escalations.map((e) => e.task.id)).toContain(task.id);
-    const resolved = JSON.parse(ok(await cli(["escalations", "resolve", task.id, "--result", '{"by": "a person"}', "--comment", "done by hand", "--json"], env)).stdout) as { task: { state: string; result: unknown } };
+    const resolved = JSON.parse(
+      ok(
+        await cli(
+          ["escalations", "resolve", task.id, "--result", '{"by": "a person"}', "--comment", "done by hand", "--json"],
+          env,
+        ),
+      ).stdout,
+    ) as { task: { state: string; result: unknown } };
     expect(resolved.task.result).toEqual({ by: "a person" });
     expect(resolved.task.state).not.toBe("escalated");
   });

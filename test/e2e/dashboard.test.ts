@@ -15,7 +15,13 @@ const CHROMIUM = chromiumPath();
 /** Under CI=true a missing Chromium fails the run (scripts/lib/prereqs.mjs); elsewhere the file skips, loudly. */
 const noChromium = skipWithout("chromium");
 const SHOTS = join(ROOT, "test-artifacts/dashboard");
-const RUNNER_TIMING = { lease_ttl_ms: 5000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 10_000, log_level: "info" };
+const RUNNER_TIMING = {
+  lease_ttl_ms: 5000,
+  heartbeat_interval_ms: 500,
+  lease_wait_ms: 10_000,
+  drain_timeout_ms: 10_000,
+  log_level: "info",
+};
 /** How long the browser waits for something the live refresh (every 2 s) must bring. */
 const LIVE_MS = 30_000;
 
@@ -31,14 +37,25 @@ const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`
 beforeAll(async () => {
   if (noChromium) return;
   mkdirSync(SHOTS, { recursive: true });
-  s.runners.push(startRunner({ dir: s.dir, name: "dash-runner", url: s.cp.url, key: s.runnerKey, extra: RUNNER_TIMING }));
+  s.runners.push(
+    startRunner({ dir: s.dir, name: "dash-runner", url: s.cp.url, key: s.runnerKey, extra: RUNNER_TIMING }),
+  );
   await s.runners[0]!.waitForLog((e) => e.msg === "runner ready");
   runnerApi = api(s.cp.url, s.runnerKey);
   profile = mkdtempSync(join(tmpdir(), "officeos-chromium-"));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     viewport: { width: 1366, height: 768 },
     timeout: 60_000,
   });
@@ -85,7 +102,10 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
 
   it("watches a task run: it shows up under Running, and its page follows the events through to succeeded", async () => {
     const file = join(s.dir, "watched.log");
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 5, file, step_ms: 700 } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      input: { steps: 5, file, step_ms: 700 },
+    });
     // The overview, already open, picks the task up by itself.
     await page.goto(`${s.cp.url}/dashboard`);
     await page.waitForSelector(`#running a:has-text("${task.id}")`, { timeout: LIVE_MS });
@@ -113,14 +133,30 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
     await s.admin("PUT", "/v1/agents/mailer", { resources: { cpu: 100, memory_mb: 64 } });
     // A runner that serves only `mailer`, driven over the HTTP API as the runner
     // would: it leases the task and stops it at a gate.
-    const { runner } = await runnerApi<{ runner: { id: string } }>("POST", "/v1/runners", { name: "gatekeeper", capacity: { cpu: 1000, memory_mb: 1024 }, agents: ["mailer"] });
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "mailer", input: { to: ["a@example.com", "b@example.com", "c@example.com"] } });
-    const { leases } = await runnerApi<{ leases: { epoch: number; lease_token: string; task: { id: string } }[] }>("POST", `/v1/runners/${runner.id}/lease`, { max_tasks: 1, wait_ms: 5000 });
+    const { runner } = await runnerApi<{ runner: { id: string } }>("POST", "/v1/runners", {
+      name: "gatekeeper",
+      capacity: { cpu: 1000, memory_mb: 1024 },
+      agents: ["mailer"],
+    });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "mailer",
+      input: { to: ["a@example.com", "b@example.com", "c@example.com"] },
+    });
+    const { leases } = await runnerApi<{ leases: { epoch: number; lease_token: string; task: { id: string } }[] }>(
+      "POST",
+      `/v1/runners/${runner.id}/lease`,
+      { max_tasks: 1, wait_ms: 5000 },
+    );
     expect(leases.map((l) => l.task.id)).toEqual([task.id]);
 
     await page.goto(`${s.cp.url}/dashboard/approvals`);
     expect(await page.textContent("#live")).toContain("No tasks waiting for approval");
-    const asked = await runnerApi<{ state: string }>("POST", `/v1/tasks/${task.id}/approval`, { epoch: leases[0]!.epoch, gate: "send-email", message: "Send 3 emails?", details: { count: 3 } }, { "officeos-lease-token": leases[0]!.lease_token });
+    const asked = await runnerApi<{ state: string }>(
+      "POST",
+      `/v1/tasks/${task.id}/approval`,
+      { epoch: leases[0]!.epoch, gate: "send-email", message: "Send 3 emails?", details: { count: 3 } },
+      { "officeos-lease-token": leases[0]!.lease_token },
+    );
     expect(asked.state).toBe("awaiting_approval");
     const card = `section.approval[data-task="${task.id}"]`;
     await page.waitForSelector(card, { timeout: LIVE_MS });
@@ -139,7 +175,11 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
   });
 
   it("resolves an escalation with a JSON result", async () => {
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "echo", input: { fail: "upstream_down" }, retry: { max_attempts: 1 } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "echo",
+      input: { fail: "upstream_down" },
+      retry: { max_attempts: 1 },
+    });
     const esc = await finished(s.submit, task.id);
     expect(esc.state).toBe("escalated");
 
@@ -168,7 +208,10 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
   });
 
   it("shows runners with their resource use and agents with their shares, then signs out", async () => {
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 8, file: join(s.dir, "busy.log"), step_ms: 700 } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      input: { steps: 8, file: join(s.dir, "busy.log"), step_ms: 700 },
+    });
     await page.goto(`${s.cp.url}/dashboard/runners`);
     // The pipeline agent's 250 millicores show up as allocated on the runner, by live refresh.
     const row = 'tr[data-runner="dash-runner"]';

@@ -7,7 +7,13 @@ import type { AddressInfo } from "node:net";
 
 export interface SeenCall {
   authorization: string | undefined;
-  body: { model?: string; max_tokens?: number; stream?: boolean; stream_options?: { include_usage?: boolean }; messages: unknown[] };
+  body: {
+    model?: string;
+    max_tokens?: number;
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+    messages: unknown[];
+  };
 }
 
 export interface FakeOpenAi {
@@ -34,11 +40,22 @@ export async function startFakeOpenAi(apiKey: string): Promise<FakeOpenAi> {
       const text = await readBody(req);
       if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
         res.writeHead(404, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error", param: null, code: null } }));
+        return res.end(
+          JSON.stringify({ error: { message: "not found", type: "invalid_request_error", param: null, code: null } }),
+        );
       }
       if (req.headers.authorization !== `Bearer ${apiKey}`) {
         res.writeHead(401, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error", param: null, code: "invalid_api_key" } }));
+        return res.end(
+          JSON.stringify({
+            error: {
+              message: "Incorrect API key provided",
+              type: "invalid_request_error",
+              param: null,
+              code: "invalid_api_key",
+            },
+          }),
+        );
       }
       const body = JSON.parse(text) as SeenCall["body"];
       calls.push({ authorization: req.headers.authorization, body });
@@ -47,16 +64,37 @@ export async function startFakeOpenAi(apiKey: string): Promise<FakeOpenAi> {
       const model = body.model ?? "fake-model";
       const completion = Math.min(body.max_tokens ?? 16, COMPLETION_TOKENS);
       const words = Array.from({ length: completion }, (_, i) => `w${i} `);
-      const usage = { prompt_tokens: PROMPT_TOKENS, completion_tokens: completion, total_tokens: PROMPT_TOKENS + completion };
+      const usage = {
+        prompt_tokens: PROMPT_TOKENS,
+        completion_tokens: completion,
+        total_tokens: PROMPT_TOKENS + completion,
+      };
       if (!body.stream) {
-        const answer = { id, object: "chat.completion", created, model, choices: [{ index: 0, message: { role: "assistant", content: words.join(""), refusal: null }, logprobs: null, finish_reason: "stop" }], usage, system_fingerprint: "fp_fake" };
+        const answer = {
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", content: words.join(""), refusal: null },
+              logprobs: null,
+              finish_reason: "stop",
+            },
+          ],
+          usage,
+          system_fingerprint: "fp_fake",
+        };
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(JSON.stringify(answer));
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: "fp_fake", choices, ...extra })}\n\n`;
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: "fp_fake", choices, ...extra })}\n\n`;
       res.write(chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]));
-      for (const w of words) res.write(chunk([{ index: 0, delta: { content: w }, logprobs: null, finish_reason: null }]));
+      for (const w of words)
+        res.write(chunk([{ index: 0, delta: { content: w }, logprobs: null, finish_reason: null }]));
       res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]));
       if (body.stream_options?.include_usage) res.write(chunk([], { usage }));
       res.end("data: [DONE]\n\n");

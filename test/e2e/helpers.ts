@@ -3,14 +3,25 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { api, bootstrapTenant, startControlPlane, type Api, type ControlPlaneProcess, type RunnerProcess } from "../../scripts/lib/stack.mjs";
+import {
+  api,
+  bootstrapTenant,
+  startControlPlane,
+  type Api,
+  type ControlPlaneProcess,
+  type RunnerProcess,
+} from "../../scripts/lib/stack.mjs";
 
 export function linesOf(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
 }
 
 /** Waits for a condition driven by real processes, checking often, failing loudly at the deadline. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

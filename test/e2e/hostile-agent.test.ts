@@ -37,10 +37,19 @@ async function loggingProxy(target: string): Promise<{ url: string; seen: Seen[]
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    const out = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const out = request(
+      {
+        host: up.hostname,
+        port: up.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: up.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     out.on("error", (e) => {
       if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "proxy", message: e.message } }));
@@ -49,7 +58,11 @@ async function loggingProxy(target: string): Promise<{ url: string; seen: Seen[]
   });
   server.requestTimeout = 0;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
 }
 
 /** Every path the runner itself sends upstream; anything else reaching the control plane is a hole. */
@@ -90,7 +103,10 @@ afterAll(async () => {
 describe("a hostile agent under a real runner", () => {
   it("gets a 4xx for every path trick on every route; none reaches the control plane; refusals are audited; its own routes still work", async () => {
     // Burst 100: one call of 16 + 40 tokens fits; n: 4 reserves 16 + 4 × 40 = 176, more than the bucket can ever hold.
-    await s.admin("PUT", "/v1/agents/hostile", { resources: { cpu: 100, memory_mb: 256 }, quota: { llm_tpm: 6, llm_tokens_burst: 100 } });
+    await s.admin("PUT", "/v1/agents/hostile", {
+      resources: { cpu: 100, memory_mb: 256 },
+      quota: { llm_tpm: 6, llm_tokens_burst: 100 },
+    });
     const proxy = await loggingProxy(s.cp.url);
     const runner = startRunner({
       dir: s.dir,
@@ -105,7 +121,10 @@ describe("a hostile agent under a real runner", () => {
     try {
       await runner.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
       const thread = `hostile:${Date.now()}`;
-      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "hostile", input: { thread } });
+      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+        agent: "hostile",
+        input: { thread },
+      });
       const done = await finished(s.submit, task.id, 120_000);
       expect(done.state).toBe("succeeded");
       const r = done.result;
@@ -115,7 +134,18 @@ describe("a hostile agent under a real runner", () => {
       expect(r.not_4xx).toEqual([]);
 
       // The legitimate routes worked, before and after the tricks.
-      expect(r.legit).toMatchObject({ put: 200, writes: 200, get: 200, list: 200, listed: ["c1"], checkpoint: 200, progress: 200, task_after: 200, list_after: 200, delete: 200 });
+      expect(r.legit).toMatchObject({
+        put: 200,
+        writes: 200,
+        get: 200,
+        list: 200,
+        listed: ["c1"],
+        checkpoint: 200,
+        progress: 200,
+        task_after: 200,
+        list_after: 200,
+        delete: 200,
+      });
       // The gateway: one call granted; n: 4 reserves four completions, which the bucket refuses; n: 64 and unknown fields are 400s naming them.
       expect(r.legit.llm).toBe(200);
       // (176 tokens exceed the bucket's burst of 100: the control plane refuses it as bad_request, 400.)
@@ -126,7 +156,13 @@ describe("a hostile agent under a real runner", () => {
       expect(upstream.calls).toHaveLength(1);
 
       // What the control plane received: only the runner's own shapes, none of the agent's tricks.
-      const seen = proxy.seen.map((x) => ({ method: x.method, url: x.url, task: x.headers["officeos-task-id"], host: x.headers.host, fwd: Object.keys(x.headers).filter((h) => h.startsWith("x-forwarded")) }));
+      const seen = proxy.seen.map((x) => ({
+        method: x.method,
+        url: x.url,
+        task: x.headers["officeos-task-id"],
+        host: x.headers.host,
+        fwd: Object.keys(x.headers).filter((h) => h.startsWith("x-forwarded")),
+      }));
       const outside = seen.filter((x) => !RUNNER_SHAPES.some(([m, re]) => m === x.method && re.test(x.url)));
       expect(outside).toEqual([]);
       for (const x of seen) {
@@ -135,7 +171,9 @@ describe("a hostile agent under a real runner", () => {
         expect(x.fwd).toEqual([]);
       }
       // The runner registered once, itself; it never listed runners.
-      expect(seen.filter((x) => x.url === "/v1/runners")).toEqual([expect.objectContaining({ method: "POST", task: undefined })]);
+      expect(seen.filter((x) => x.url === "/v1/runners")).toEqual([
+        expect.objectContaining({ method: "POST", task: undefined }),
+      ]);
       // What the agent caused upstream: its own thread's routes only, for its own task.
       const forwarded = seen.filter((x) => x.task !== undefined || x.url.startsWith("/v1/threads/"));
       // put, writes, get, list, list again after the tricks, delete.
@@ -149,7 +187,13 @@ describe("a hostile agent under a real runner", () => {
       const denied = await until(
         "runtime.denied audit events for the task",
         async () => {
-          const page = await s.admin<{ events: { type: string; subject?: string; details?: { count: number; codes: Record<string, number>; samples: unknown[] } }[] }>("GET", "/v1/audit?type=runtime.denied&limit=500");
+          const page = await s.admin<{
+            events: {
+              type: string;
+              subject?: string;
+              details?: { count: number; codes: Record<string, number>; samples: unknown[] };
+            }[];
+          }>("GET", "/v1/audit?type=runtime.denied&limit=500");
           const mine = page.events.filter((e) => e.subject === task.id);
           const count = mine.reduce((n, e) => n + (e.details?.count ?? 0), 0);
           // Requests the HTTP parser cannot read are refused before their token is known: counted under no task.
@@ -157,7 +201,10 @@ describe("a hostile agent under a real runner", () => {
         },
         20_000,
       );
-      expect(denied[0]?.details?.codes).toMatchObject({ dot_segment: expect.any(Number), not_found: expect.any(Number) });
+      expect(denied[0]?.details?.codes).toMatchObject({
+        dot_segment: expect.any(Number),
+        not_found: expect.any(Number),
+      });
       const auditCalls = seen.filter((x) => x.url === "/v1/audit/events").length;
       expect(auditCalls).toBeGreaterThan(0);
       expect(auditCalls).toBeLessThan(40);

@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLES, startRunner } from "../../scripts/lib/stack.mjs";
 import { finished, linesOf, until, useStack } from "./helpers.js";
 
-const RUNNER_TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 10_000, log_level: "info" };
+const RUNNER_TIMING = {
+  lease_ttl_ms: 3000,
+  heartbeat_interval_ms: 500,
+  lease_wait_ms: 10_000,
+  drain_timeout_ms: 10_000,
+  log_level: "info",
+};
 const s = useStack("langgraph");
 
 interface FakeLlm {
@@ -29,7 +35,9 @@ async function fakeLlm(): Promise<FakeLlm> {
     req.on("data", (d: Buffer) => (text += d.toString()));
     req.on("end", () => {
       if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error" } }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error" } }));
         return;
       }
       const body = JSON.parse(text) as FakeLlm["calls"][number];
@@ -62,8 +70,24 @@ const agents = () => ({ langgraph: { command: [process.execPath, join(EXAMPLES, 
 
 describe("LangGraph agent on OfficeOS", () => {
   it("resumes in the node it was in after its runner is killed, and finishes right", async () => {
-    const a = startRunner({ dir: s.dir, name: "lg-a", url: s.cp.url, key: s.runnerKey, agents: agents(), extra: RUNNER_TIMING, log: (l: string) => process.env.LG_DEBUG && console.log(l) });
-    const b = startRunner({ dir: s.dir, name: "lg-b", url: s.cp.url, key: s.runnerKey, agents: agents(), extra: RUNNER_TIMING, log: (l: string) => process.env.LG_DEBUG && console.log(l) });
+    const a = startRunner({
+      dir: s.dir,
+      name: "lg-a",
+      url: s.cp.url,
+      key: s.runnerKey,
+      agents: agents(),
+      extra: RUNNER_TIMING,
+      log: (l: string) => process.env.LG_DEBUG && console.log(l),
+    });
+    const b = startRunner({
+      dir: s.dir,
+      name: "lg-b",
+      url: s.cp.url,
+      key: s.runnerKey,
+      agents: agents(),
+      extra: RUNNER_TIMING,
+      log: (l: string) => process.env.LG_DEBUG && console.log(l),
+    });
     s.runners.push(a, b);
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
 
@@ -73,20 +97,32 @@ describe("LangGraph agent on OfficeOS", () => {
       agent: "langgraph",
       input: { topic: "LangGraph", file, llm_url: llm.url, model: "fake-1", gate_file: gate },
     });
-    const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
+    const started = await Promise.race(
+      [a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)),
+    );
     const survivor = started === a ? b : a;
 
     // The graph is in wait_for_approval: plan and ask_llm are done and checkpointed.
-    await until("the graph to wait for approval", () => linesOf(file).some((l) => l.startsWith("node=wait_for_approval ")));
+    await until("the graph to wait for approval", () =>
+      linesOf(file).some((l) => l.startsWith("node=wait_for_approval ")),
+    );
     const thread = `langgraph:${task.instance}`;
-    const latest = await s.submit<{ checkpoints: { metadata: unknown; channel_values: { channel: string }[] }[] }>("GET", `/v1/threads/${encodeURIComponent(thread)}/checkpoints?checkpoint_ns=&limit=1`);
+    const latest = await s.submit<{ checkpoints: { metadata: unknown; channel_values: { channel: string }[] }[] }>(
+      "GET",
+      `/v1/threads/${encodeURIComponent(thread)}/checkpoints?checkpoint_ns=&limit=1`,
+    );
     expect(latest.checkpoints).toHaveLength(1);
-    expect(latest.checkpoints[0]?.channel_values.map((c) => c.channel)).toEqual(expect.arrayContaining(["answer", "plan", "topic"]));
+    expect(latest.checkpoints[0]?.channel_values.map((c) => c.channel)).toEqual(
+      expect.arrayContaining(["answer", "plan", "topic"]),
+    );
     started.child.kill("SIGKILL");
 
     // The other runner takes the task after the lease expires and resumes in the waiting node.
     await survivor.waitForLog((e) => e.msg === "task started" && e.task_id === task.id, 60_000);
-    await until("the resumed graph to wait again", () => linesOf(file).filter((l) => l.startsWith("node=wait_for_approval ")).length === 2);
+    await until(
+      "the resumed graph to wait again",
+      () => linesOf(file).filter((l) => l.startsWith("node=wait_for_approval ")).length === 2,
+    );
     writeFileSync(gate, "yes\n");
 
     const t = await finished(s.submit, task.id);
@@ -101,7 +137,13 @@ describe("LangGraph agent on OfficeOS", () => {
     });
     // Nodes that finished before the kill ran once; the one it was in ran on both attempts.
     const runs = linesOf(file).map((l) => l.split(" ").slice(0, 2).join(" "));
-    expect(runs).toEqual(["node=make_plan attempt=1", "node=ask_llm attempt=1", "node=wait_for_approval attempt=1", "node=wait_for_approval attempt=2", "node=summarize attempt=2"]);
+    expect(runs).toEqual([
+      "node=make_plan attempt=1",
+      "node=ask_llm attempt=1",
+      "node=wait_for_approval attempt=1",
+      "node=wait_for_approval attempt=2",
+      "node=summarize attempt=2",
+    ]);
     expect(llm.calls).toHaveLength(1);
     expect(llm.calls[0]?.model).toBe("fake-1");
   });

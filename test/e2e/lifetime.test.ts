@@ -61,7 +61,13 @@ function pidsOf(uid: number, script: string): number[] {
 function cgroupsNamed(prefix: string): string[] {
   if (!setup || setup.mode === "rlimit") return [];
   const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
-  return parents.flatMap((p) => (existsSync(p) ? readdirSync(p).filter((n) => n.startsWith(prefix)).map((n) => join(p, n)) : []));
+  return parents.flatMap((p) =>
+    existsSync(p)
+      ? readdirSync(p)
+          .filter((n) => n.startsWith(prefix))
+          .map((n) => join(p, n))
+      : [],
+  );
 }
 
 describe.skipIf(why !== "")("lifetime of an agent process", () => {
@@ -81,11 +87,19 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
     await runner.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
     const go = join(s.dir, "life-go");
     const out = join(s.dir, "life-out.json");
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "stubborn", input: { go, out } });
-    const started = (await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id)) as { uid: number };
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "stubborn",
+      input: { go, out },
+    });
+    const started = (await runner.waitForLog(
+      (e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id,
+    )) as { uid: number };
     const pid = await until("the agent's host pid", () => pidsOf(started.uid, script)[0]);
     // A second task queued behind it: with one slot it may start only once the first tree is gone.
-    const second = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "stubborn", input: { go, out: join(s.dir, "life-out-2.json") } });
+    const second = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "stubborn",
+      input: { go, out: join(s.dir, "life-out-2.json") },
+    });
     writeFileSync(go, "go");
 
     expect((await finished(s.submit, task.id)).state).toBe("succeeded");
@@ -95,12 +109,18 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
 
     // It ignores SIGTERM, so only the SIGKILL after the grace ends it.
     await until("the stubborn agent is gone", () => !existsSync(`/proc/${pid}`), 30_000);
-    const term = runner.lines.find((e: { msg?: string; task_id?: string }) => e.msg === "killing the agent's process tree" && e.task_id === task.id);
+    const term = runner.lines.find(
+      (e: { msg?: string; task_id?: string }) => e.msg === "killing the agent's process tree" && e.task_id === task.id,
+    );
     expect(term).toBeDefined();
-    const freed = await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "slot freed" && e.task_id === task.id);
+    const freed = await runner.waitForLog(
+      (e: { msg?: string; task_id?: string }) => e.msg === "slot freed" && e.task_id === task.id,
+    );
     expect(freed.outcome).toBe("reported");
     // The second task started after the slot was freed, and by then the first agent was dead.
-    const next = await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === second.task.id);
+    const next = await runner.waitForLog(
+      (e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === second.task.id,
+    );
     expect(runner.lines.indexOf(next)).toBeGreaterThan(runner.lines.indexOf(freed));
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect((await finished(s.submit, second.task.id)).state).toBe("succeeded");
@@ -109,14 +129,27 @@ describe.skipIf(why !== "")("lifetime of an agent process", () => {
   it("a restarted runner removes the cgroups its SIGKILLed predecessor left, and what ran in them", async () => {
     const script = join(s.dir, "sleeper-agent.mjs");
     // Hostile: ignores SIGTERM and the end of stdin (which normally tells an agent its runner died).
-    writeFileSync(script, `process.on("SIGTERM", () => {}); process.stdin.on("data", () => {}); process.stdin.on("end", () => {}); process.stdin.resume(); setInterval(() => {}, 1000);\n`, { mode: 0o644 });
-    const opts = { dir: s.dir, name: "phoenix", url: s.cp.url, key: s.runnerKey, agents: { sleeper: { command: [process.execPath, script] } }, extra: { ...TIMING } };
+    writeFileSync(
+      script,
+      `process.on("SIGTERM", () => {}); process.stdin.on("data", () => {}); process.stdin.on("end", () => {}); process.stdin.resume(); setInterval(() => {}, 1000);\n`,
+      { mode: 0o644 },
+    );
+    const opts = {
+      dir: s.dir,
+      name: "phoenix",
+      url: s.cp.url,
+      key: s.runnerKey,
+      agents: { sleeper: { command: [process.execPath, script] } },
+      extra: { ...TIMING },
+    };
     await s.admin("PUT", "/v1/agents/sleeper", {});
     const first: RunnerProcess = startRunner(opts);
     s.runners.push(first);
     await first.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "sleeper", input: {} });
-    const started = (await first.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id)) as { uid: number; epoch: number };
+    const started = (await first.waitForLog(
+      (e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === task.id,
+    )) as { uid: number; epoch: number };
     const pid = await until("the sleeper's host pid", () => pidsOf(started.uid, script)[0]);
     expect(existsSync(join(first.config.work_dir as string, `phoenix-${task.id}-${started.epoch}`))).toBe(true);
     const left = cgroupsNamed(`phoenix-${task.id}-`);

@@ -12,7 +12,11 @@ import { finished, useStack } from "./helpers.js";
 
 const root = process.getuid?.() === 0;
 const setup = root ? await detectCgroups({ mode: "auto", root: "/sys/fs/cgroup", name: "officeos-e2e" }) : null;
-const why = !root ? "not root: cannot create cgroups" : setup?.mode === "rlimit" ? `no usable cgroup hierarchy: ${setup.reason}` : "";
+const why = !root
+  ? "not root: cannot create cgroups"
+  : setup?.mode === "rlimit"
+    ? `no usable cgroup hierarchy: ${setup.reason}`
+    : "";
 const skip = missing("cgroups", why || null);
 
 const s = useStack("limits");
@@ -77,7 +81,10 @@ describe.skipIf(skip)(`compute limits through the runner (${setup?.mode ?? "none
 function standInNvidiaSmi(): string {
   const dir = mkdtempSync(join(tmpdir(), "fake-nvidia-"));
   const csv = "0, GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000, 16384\n1, GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111, 8192\n";
-  writeFileSync(join(dir, "nvidia-smi"), `#!/bin/sh\n[ "$1" = "--query-gpu=index,uuid,memory.total" ] && [ "$2" = "--format=csv,noheader,nounits" ] || exit 2\nprintf '${csv}'\n`);
+  writeFileSync(
+    join(dir, "nvidia-smi"),
+    `#!/bin/sh\n[ "$1" = "--query-gpu=index,uuid,memory.total" ] && [ "$2" = "--format=csv,noheader,nounits" ] || exit 2\nprintf '${csv}'\n`,
+  );
   chmodSync(join(dir, "nvidia-smi"), 0o755);
   return dir;
 }
@@ -88,7 +95,11 @@ const REPORT_GPUS = `fetch(process.env.OFFICEOS_RUNTIME_API + "/result", { metho
 
 describe("GPUs through the runner", () => {
   it("advertises discovered GPUs and pins each task to its devices", async () => {
-    for (const [name, resources] of [["gpu-whole", { gpu: 1 }], ["gpu-mem", { gpu_memory_mb: 6000 }], ["gpu-none", {}]] as const)
+    for (const [name, resources] of [
+      ["gpu-whole", { gpu: 1 }],
+      ["gpu-mem", { gpu_memory_mb: 6000 }],
+      ["gpu-none", {}],
+    ] as const)
       await s.admin("PUT", `/v1/agents/${name}`, { resources: { cpu: 100, memory_mb: 128, ...resources } });
     const command = [node, "-e", REPORT_GPUS];
     const runner = startRunner({
@@ -103,8 +114,14 @@ describe("GPUs through the runner", () => {
     s.runners.push(runner);
     await runner.waitForLog((e: any) => e.msg === "runner ready");
     const { runners } = await s.admin<any>("GET", "/v1/runners");
-    expect(runners.find((r: any) => r.name === "gpu-runner").capacity).toEqual({ cpu: 4000, memory_mb: 4096, gpu: 2, gpu_memory_mb: 16384 + 8192 });
-    const run = async (agent: string) => (await finished(s.submit, (await s.submit<any>("POST", "/v1/tasks", { agent, input: null })).task.id)).result;
+    expect(runners.find((r: any) => r.name === "gpu-runner").capacity).toEqual({
+      cpu: 4000,
+      memory_mb: 4096,
+      gpu: 2,
+      gpu_memory_mb: 16384 + 8192,
+    });
+    const run = async (agent: string) =>
+      (await finished(s.submit, (await s.submit<any>("POST", "/v1/tasks", { agent, input: null })).task.id)).result;
     expect(await run("gpu-whole")).toEqual({ cuda: "0", nvidia: "GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000" });
     // 6000 MB: best fit is the 8 GB device.
     expect(await run("gpu-mem")).toEqual({ cuda: "1", nvidia: "GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111" });

@@ -28,8 +28,14 @@ afterAll(async () => {
 
 describe("LLM token quota end to end", () => {
   it("holds each agent to its own token bucket; the upstream sees exactly the granted calls; agents never see the key", async () => {
-    await s.admin("PUT", "/v1/agents/llm-a", { resources: { cpu: 100, memory_mb: 256 }, quota: { llm_tpm: 6, llm_tokens_burst: 200 } });
-    await s.admin("PUT", "/v1/agents/llm-b", { resources: { cpu: 100, memory_mb: 256 }, quota: { llm_tpm: 6, llm_tokens_burst: 300 } });
+    await s.admin("PUT", "/v1/agents/llm-a", {
+      resources: { cpu: 100, memory_mb: 256 },
+      quota: { llm_tpm: 6, llm_tokens_burst: 200 },
+    });
+    await s.admin("PUT", "/v1/agents/llm-b", {
+      resources: { cpu: 100, memory_mb: 256 },
+      quota: { llm_tpm: 6, llm_tokens_burst: 300 },
+    });
     const command = [process.execPath, join(EXAMPLES, "llm-agent.mjs")];
     const runner = startRunner({
       dir: s.dir,
@@ -43,8 +49,18 @@ describe("LLM token quota end to end", () => {
     s.runners.push(runner);
     await runner.waitForLog((e: any) => e.msg === "runner ready");
     const input = { prompt: "hello", max_tokens: 40, wait_on_429: false, look_for: KEY };
-    const a = (await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "llm-a", input: { ...input, calls: 8, stream: "alternate" } })).task;
-    const b = (await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "llm-b", input: { ...input, calls: 12, stream: true } })).task;
+    const a = (
+      await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+        agent: "llm-a",
+        input: { ...input, calls: 8, stream: "alternate" },
+      })
+    ).task;
+    const b = (
+      await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+        agent: "llm-b",
+        input: { ...input, calls: 12, stream: true },
+      })
+    ).task;
     const ta = await finished(s.submit, a.id);
     const tb = await finished(s.submit, b.id);
     expect(ta.state).toBe("succeeded");
@@ -65,7 +81,8 @@ describe("LLM token quota end to end", () => {
     expect(upstream.calls.filter((c) => c.body.stream).length).toBe(2 + 9);
     // The buckets say the same.
     const q = await s.submit<any>("GET", "/v1/quotas");
-    const bucket = (key: string) => q.buckets.find((x: any) => x.scope === "agent" && x.key === key && x.kind === "llm_tokens");
+    const bucket = (key: string) =>
+      q.buckets.find((x: any) => x.scope === "agent" && x.key === key && x.kind === "llm_tokens");
     expect(bucket("llm-a")).toMatchObject({ rate_per_minute: 6, burst: 200, throttled: 3, granted: 150 });
     expect(bucket("llm-b")).toMatchObject({ burst: 300, throttled: 3, granted: 270 });
     expect(bucket("llm-a").level).toBeLessThan(56);

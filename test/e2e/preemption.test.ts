@@ -17,31 +17,51 @@ it("a high-priority task preempts a low-priority one, which later resumes with e
   // Each runner fits two pipeline tasks (250 millicores each).
   for (const name of ["p-a", "p-b"])
     s.runners.push(
-      startRunner({ dir: s.dir, name, url: s.cp.url, key: s.runnerKey, capacity: { cpu: 500, memory_mb: 4096 }, extra: { lease_ttl_ms: 3000, heartbeat_interval_ms: HEARTBEAT_MS, lease_wait_ms: 10_000 } }),
+      startRunner({
+        dir: s.dir,
+        name,
+        url: s.cp.url,
+        key: s.runnerKey,
+        capacity: { cpu: 500, memory_mb: 4096 },
+        extra: { lease_ttl_ms: 3000, heartbeat_interval_ms: HEARTBEAT_MS, lease_wait_ms: 10_000 },
+      }),
     );
   await Promise.all(s.runners.map((r) => r.waitForLog((e) => e.msg === "runner ready")));
   const low: { id: string; file: string }[] = [];
   for (let i = 0; i < 4; i++) {
     const file = join(s.dir, `low-${i}.log`);
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 0, input: { steps: LOW_STEPS, file, step_ms: 250 } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      priority: 0,
+      input: { steps: LOW_STEPS, file, step_ms: 250 },
+    });
     low.push({ id: task.id, file });
   }
-  const started = (id: string) => Promise.race(s.runners.map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === id).then(() => r)));
+  const started = (id: string) =>
+    Promise.race(s.runners.map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === id).then(() => r)));
   await Promise.all(low.map((t) => started(t.id)));
   // Let every low task get a few steps in, so the victim has a checkpoint to resume from.
   await until("two steps of every low task", () => low.every((t) => linesOf(t.file).length >= 2));
 
   const vipFile = join(s.dir, "vip.log");
-  const { task: vip } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", priority: 10, input: { steps: 2, file: vipFile } });
+  const { task: vip } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+    agent: "pipeline",
+    priority: 10,
+    input: { steps: 2, file: vipFile },
+  });
   const vipRunner = await started(vip.id);
-  const startedAt = Date.parse(String((await vipRunner.waitForLog((e) => e.msg === "task started" && e.task_id === vip.id)).time));
+  const startedAt = Date.parse(
+    String((await vipRunner.waitForLog((e) => e.msg === "task started" && e.task_id === vip.id)).time),
+  );
   // No low task had finished by itself: the slot came from preemption, not from a natural end.
   expect(low.filter((t) => linesOf(t.file).length >= LOW_STEPS)).toEqual([]);
   // The runner heard of the preemption in a heartbeat; the victim checkpointed, exited and was released, then the VIP started.
   const preempted = await vipRunner.waitForLog((e) => e.msg === "preempt requested");
   const victim = low.find((t) => t.id === preempted.task_id);
   expect(victim).toBeDefined();
-  const released = await vipRunner.waitForLog((e) => e.msg === "task reported" && e.task_id === victim?.id && e.outcome === "released");
+  const released = await vipRunner.waitForLog(
+    (e) => e.msg === "task reported" && e.task_id === victim?.id && e.outcome === "released",
+  );
   expect(Date.parse(String(preempted.time))).toBeLessThanOrEqual(Date.parse(String(released.time)));
   expect(Date.parse(String(released.time))).toBeLessThanOrEqual(startedAt);
 
@@ -50,7 +70,10 @@ it("a high-priority task preempts a low-priority one, which later resumes with e
   for (const t of low) {
     const done = await finished(s.submit, t.id);
     // 1 + 2 + ... + 30
-    expect(done).toMatchObject({ state: "succeeded", result: { steps: LOW_STEPS, sum: (LOW_STEPS * (LOW_STEPS + 1)) / 2 } });
+    expect(done).toMatchObject({
+      state: "succeeded",
+      result: { steps: LOW_STEPS, sum: (LOW_STEPS * (LOW_STEPS + 1)) / 2 },
+    });
     expectEachStepOnce(t.file, LOW_STEPS);
   }
   const v2 = await finished(s.submit, victim!.id);

@@ -70,7 +70,11 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      toolCalls.push({ auth: req.headers.authorization, taskId: req.headers["officeos-task-id"] as string | undefined, body });
+      toolCalls.push({
+        auth: req.headers.authorization,
+        taskId: req.headers["officeos-task-id"] as string | undefined,
+        body,
+      });
       const okAuth = req.headers.authorization === `Bearer ${TOOL_SECRET}`;
       res.writeHead(okAuth ? 200 : 401, { "content-type": "application/json" });
       res.end(JSON.stringify(okAuth ? { results: ["a cat"] } : { error: "bad credential" }));
@@ -111,7 +115,10 @@ describe("an agent cannot find the runner's secrets", () => {
       extra: {
         work_dir: work,
         llm: { base_url: "http://127.0.0.1:9/v1" },
-        tools: { search: { url: toolUrl, headers: { authorization: `Bearer ${TOOL_SECRET}` } }, shell: { url: toolUrl, headers: { authorization: `Bearer ${TOOL_SECRET}` } } },
+        tools: {
+          search: { url: toolUrl, headers: { authorization: `Bearer ${TOOL_SECRET}` } },
+          shell: { url: toolUrl, headers: { authorization: `Bearer ${TOOL_SECRET}` } },
+        },
       },
     });
     s.runners.push(runner);
@@ -124,7 +131,10 @@ describe("an agent cannot find the runner's secrets", () => {
       { name: "runner key", value: s.runnerKey },
       { name: "runner key secret", value: s.runnerKey.split(".")[3] as string },
     ];
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "snoop", input: { needles, dirs: [home, work, agentDir, join(home, "cache")] } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "snoop",
+      input: { needles, dirs: [home, work, agentDir, join(home, "cache")] },
+    });
     const done = await finished(s.submit, task.id, 90_000);
     expect(done.state).toBe("succeeded");
     const r = done.result;
@@ -140,24 +150,45 @@ describe("an agent cannot find the runner's secrets", () => {
     expect(r.allowed.status).toBe(200);
     expect(JSON.parse(r.allowed.text)).toEqual({ results: ["a cat"] });
     expect(toolCalls).toHaveLength(1);
-    expect(toolCalls[0]).toMatchObject({ auth: `Bearer ${TOOL_SECRET}`, taskId: task.id, body: JSON.stringify({ q: "cats" }) });
+    expect(toolCalls[0]).toMatchObject({
+      auth: `Bearer ${TOOL_SECRET}`,
+      taskId: task.id,
+      body: JSON.stringify({ q: "cats" }),
+    });
     expect(r.allowed.text).not.toContain(TOOL_SECRET);
 
     // Configured on the runner but not in the agent's spec; in the spec of nobody and not configured: both refused and audited.
     expect(r.denied.status).toBe(403);
     expect(r.unconfigured.status).toBe(403);
-    const audit = await s.admin<{ events: { type: string; subject?: string; details?: { tool?: string; agent?: string } }[] }>("GET", "/v1/audit?type=tool.denied");
-    const denials = audit.events.filter((e) => e.subject === task.id).map((e) => e.details?.tool).sort();
+    const audit = await s.admin<{
+      events: { type: string; subject?: string; details?: { tool?: string; agent?: string } }[];
+    }>("GET", "/v1/audit?type=tool.denied");
+    const denials = audit.events
+      .filter((e) => e.subject === task.id)
+      .map((e) => e.details?.tool)
+      .sort();
     expect(denials).toEqual(["mail", "shell"]);
     expect(JSON.stringify(audit)).not.toContain(TOOL_SECRET);
     // The allowed call is on record too: tool, status and size, never its arguments or answer.
-    const calls = await until("the tool call's audit entry", async () => {
-      const page = await s.admin<{ events: { subject?: string; details?: Record<string, unknown> }[] }>("GET", "/v1/audit?type=tool.called");
-      const mine = page.events.filter((e) => e.subject === task.id);
-      return mine.length > 0 && mine;
-    }, 10_000);
+    const calls = await until(
+      "the tool call's audit entry",
+      async () => {
+        const page = await s.admin<{ events: { subject?: string; details?: Record<string, unknown> }[] }>(
+          "GET",
+          "/v1/audit?type=tool.called",
+        );
+        const mine = page.events.filter((e) => e.subject === task.id);
+        return mine.length > 0 && mine;
+      },
+      10_000,
+    );
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.details).toMatchObject({ tool: "search", agent: expect.any(String), status: 200, bytes: JSON.stringify({ results: ["a cat"] }).length });
+    expect(calls[0]?.details).toMatchObject({
+      tool: "search",
+      agent: expect.any(String),
+      status: 200,
+      bytes: JSON.stringify({ results: ["a cat"] }).length,
+    });
     expect(JSON.stringify(calls)).not.toContain("cats");
     expect(JSON.stringify(calls)).not.toContain(TOOL_SECRET);
 

@@ -100,19 +100,31 @@ describe.skipIf(!root)("two tasks side by side", () => {
     const script = join(s.dir, "sibling-agent.mjs");
     writeFileSync(script, SNOOP, { mode: 0o644 });
     await s.admin("PUT", "/v1/agents/sibling", { retry: { max_attempts: 1 } });
-    const runner = startRunner({ dir: s.dir, name: "sib", url: s.cp.url, key: s.runnerKey, agents: { sibling: { command: [process.execPath, script] } }, extra: { max_concurrent: 2, lease_ttl_ms: 5000 } });
+    const runner = startRunner({
+      dir: s.dir,
+      name: "sib",
+      url: s.cp.url,
+      key: s.runnerKey,
+      agents: { sibling: { command: [process.execPath, script] } },
+      extra: { max_concurrent: 2, lease_ttl_ms: 5000 },
+    });
     s.runners.push(runner);
     await runner.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
 
     const names = ["a", "b"] as const;
     const ids: Record<string, string> = {};
     for (const n of names) {
-      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "sibling", input: { go: join(s.dir, `go-${n}`), ptrace: PTRACE } });
+      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+        agent: "sibling",
+        input: { go: join(s.dir, `go-${n}`), ptrace: PTRACE },
+      });
       ids[n] = task.id;
     }
     const info: Record<string, { pid: number; dir: string; uid: number; token: string }> = {};
     for (const n of names) {
-      const started = (await runner.waitForLog((e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === ids[n])) as { uid: number; epoch: number };
+      const started = (await runner.waitForLog(
+        (e: { msg?: string; task_id?: string }) => e.msg === "task started" && e.task_id === ids[n],
+      )) as { uid: number; epoch: number };
       const pid = await until(`agent ${n}'s host pid`, () => pidsOf(started.uid, script)[0]);
       const dir = join(runner.config.work_dir as string, `sib-${ids[n]}-${started.epoch}`);
       info[n] = { pid, dir, uid: started.uid, token: readFileSync(join(dir, ".officeos-task-token"), "utf8").trim() };

@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startRunner, type RunnerProcess } from "../../scripts/lib/stack.mjs";
 import { expectEachStepOnce, finished as finishedTask, linesOf, until, useStack } from "./helpers.js";
 
-const RUNNER_TIMING = { lease_ttl_ms: 3000, heartbeat_interval_ms: 500, lease_wait_ms: 10_000, drain_timeout_ms: 10_000, log_level: "info" };
+const RUNNER_TIMING = {
+  lease_ttl_ms: 3000,
+  heartbeat_interval_ms: 500,
+  lease_wait_ms: 10_000,
+  drain_timeout_ms: 10_000,
+  log_level: "info",
+};
 const s = useStack("spine");
 
 const finished = (id: string) => finishedTask(s.submit, id);
@@ -29,7 +35,10 @@ describe("spine end to end", () => {
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       const file = join(s.dir, `batch-${i}.log`);
-      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 3, file } });
+      const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+        agent: "pipeline",
+        input: { steps: 3, file },
+      });
       ids.push(task.id);
     }
     for (const [i, id] of ids.entries()) {
@@ -46,8 +55,13 @@ describe("spine end to end", () => {
     const [a, b] = startTwoRunners("kill");
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
     const file = join(s.dir, "kill.log");
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 8, file, step_ms: 300 } });
-    const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      input: { steps: 8, file, step_ms: 300 },
+    });
+    const started = await Promise.race(
+      [a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)),
+    );
     const survivor = started === a ? b : a;
     // Kill the runner in the middle: after three steps have left their mark.
     await until("three steps", () => linesOf(file).length >= 3);
@@ -74,19 +88,30 @@ describe("spine end to end", () => {
     const [a, b] = startTwoRunners("drain");
     await Promise.all([a.waitForLog((e) => e.msg === "runner ready"), b.waitForLog((e) => e.msg === "runner ready")]);
     const file = join(s.dir, "drain.log");
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 6, file, step_ms: 300 } });
-    const started = await Promise.race([a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)));
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      input: { steps: 6, file, step_ms: 300 },
+    });
+    const started = await Promise.race(
+      [a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)),
+    );
     const other = started === a ? b : a;
     await until("two steps", () => linesOf(file).length >= 2);
     await started.stop();
     expect(started.child.exitCode).toBe(0);
-    await started.waitForLog((e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "released", 1000);
+    await started.waitForLog(
+      (e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "released",
+      1000,
+    );
     const t = await finished(task.id);
     expect(t.state).toBe("succeeded");
     expect(t.result).toEqual({ steps: 6, sum: 21 });
     // Released, not failed: the drained attempt is not charged.
     expect(t.attempts).toBe(1);
-    await other.waitForLog((e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "completed", 1000);
+    await other.waitForLog(
+      (e) => e.msg === "task reported" && e.task_id === task.id && e.outcome === "completed",
+      1000,
+    );
     expectEachStepOnce(file, 6);
   });
 
@@ -100,9 +125,14 @@ describe("spine end to end", () => {
     await s.admin("DELETE", `/v1/keys/${issued?.id}`);
     // Its parked poll ends within lease_wait_ms; the next one is refused, and it enrols anew.
     const again = await r.waitForLog((e) => e.msg === "runner ready" && e.runner_id !== first, 30_000);
-    expect(r.lines.some((e) => e.msg === "runner credential refused; registering again with the configured key")).toBe(true);
+    expect(r.lines.some((e) => e.msg === "runner credential refused; registering again with the configured key")).toBe(
+      true,
+    );
     const file = join(s.dir, "reenrol.log");
-    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "pipeline", input: { steps: 2, file } });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "pipeline",
+      input: { steps: 2, file },
+    });
     const t = await finished(task.id);
     expect(t).toMatchObject({ state: "succeeded", runner_id: again.runner_id });
     expect(r.child.exitCode).toBeNull();

@@ -61,11 +61,16 @@ it("npm start serves /healthz and shows the local runner ready", async () => {
 
     const creds = JSON.parse(readFileSync(join(home, "dev.json"), "utf8"));
     expect(out).toContain(creds.submitKey);
-    const { runners } = await api(`http://127.0.0.1:${port}`, creds.adminKey)<{ runners: { name: string; state: string }[] }>("GET", "/v1/runners");
+    const { runners } = await api(`http://127.0.0.1:${port}`, creds.adminKey)<{
+      runners: { name: string; state: string }[];
+    }>("GET", "/v1/runners");
     expect(runners.filter((r) => r.state === "ready").map((r) => r.name)).toEqual(["local-runner"]);
 
     const submit = api(`http://127.0.0.1:${port}`, creds.submitKey);
-    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "echo", input: { hello: "world" } });
+    const { task } = await submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "echo",
+      input: { hello: "world" },
+    });
     const done = await until("the echo task to succeed", async () => {
       const t = (await submit<{ task: { state: string; result?: unknown } }>("GET", `/v1/tasks/${task.id}`)).task;
       return t.state === "succeeded" ? t : undefined;

@@ -10,7 +10,11 @@ const ADMIN_TOKEN = "langgraph-operator-token";
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), "officeos-langgraph-"));
   // The conformance suite sends hundreds of requests a second with one key: per-key rate limits (issue #7) off.
-  const cp = await startControlPlane({ persistTo: join(dir, "state"), adminToken: ADMIN_TOKEN, vars: { OFFICEOS_RATE_RPS: "0" } });
+  const cp = await startControlPlane({
+    persistTo: join(dir, "state"),
+    adminToken: ADMIN_TOKEN,
+    vars: { OFFICEOS_RATE_RPS: "0" },
+  });
   project.provide("officeosUrl", cp.url);
   project.provide("officeosAdminToken", ADMIN_TOKEN);
   return async () => {

@@ -25,8 +25,17 @@ describe("committed benchmark results", () => {
       results.ratio_p99,
       results.peer_ratios.dispatch_p50_ours_over_bullmq,
       results.peer_ratios.dispatch_p99_ours_over_bullmq,
-      ...results.peer_ratios.throughput.flatMap((t: { ours_over_bullmq_c50: number; ours_over_bullmq_c1: number }) => [t.ours_over_bullmq_c50, t.ours_over_bullmq_c1]),
-      ...results.checkpoints.http.sizes.flatMap((s: { ratio_write_p50: number; ratio_read_p50: number; ratio_read_identity_p50: number }) => [s.ratio_write_p50, s.ratio_read_p50, s.ratio_read_identity_p50]),
+      ...results.peer_ratios.throughput.flatMap((t: { ours_over_bullmq_c50: number; ours_over_bullmq_c1: number }) => [
+        t.ours_over_bullmq_c50,
+        t.ours_over_bullmq_c1,
+      ]),
+      ...results.checkpoints.http.sizes.flatMap(
+        (s: { ratio_write_p50: number; ratio_read_p50: number; ratio_read_identity_p50: number }) => [
+          s.ratio_write_p50,
+          s.ratio_read_p50,
+          s.ratio_read_identity_p50,
+        ],
+      ),
       results.checkpoints.http.delta.ratio_p50,
       results.agent_spawn.ratio_p50,
     ];

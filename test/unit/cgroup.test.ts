@@ -6,7 +6,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { missing } from "../../scripts/lib/prereqs.mjs";
-import { detectCgroups, parseOomKills, rlimitLines, TaskCgroup, v1Writes, v2Writes, wrapCommand, type CgroupSetup } from "../../agent-runner/src/cgroup.js";
+import {
+  detectCgroups,
+  parseOomKills,
+  rlimitLines,
+  TaskCgroup,
+  v1Writes,
+  v2Writes,
+  wrapCommand,
+  type CgroupSetup,
+} from "../../agent-runner/src/cgroup.js";
 
 describe("cgroup plans (pure)", () => {
   it("maps millicores, megabytes and pids to v2 and v1 files", () => {
@@ -28,7 +37,11 @@ describe("cgroup plans (pure)", () => {
 
   it("wraps the command so the shell execs the agent with its argv intact", () => {
     const [cmd, args] = wrapCommand(["echo hi >&2"], "node", ["a b", "$HOME", "it's"]);
-    const r = spawnSync(cmd, args.map((a) => (a === "node" ? "printf" : a === "a b" ? "%s|" : a)), { encoding: "utf8" });
+    const r = spawnSync(
+      cmd,
+      args.map((a) => (a === "node" ? "printf" : a === "a b" ? "%s|" : a)),
+      { encoding: "utf8" },
+    );
     expect(r.stdout).toBe("$HOME|it's|");
     expect(r.stderr).toBe("hi\n");
   });
@@ -41,15 +54,26 @@ describe("cgroup plans (pure)", () => {
 });
 
 const root = process.getuid?.() === 0;
-const setup: CgroupSetup | null = root ? await detectCgroups({ mode: "auto", root: "/sys/fs/cgroup", name: "officeos-test" }) : null;
-const why = !root ? "not root: cannot create cgroups" : setup?.mode === "rlimit" ? `no usable cgroup hierarchy: ${setup.reason}` : "";
+const setup: CgroupSetup | null = root
+  ? await detectCgroups({ mode: "auto", root: "/sys/fs/cgroup", name: "officeos-test" })
+  : null;
+const why = !root
+  ? "not root: cannot create cgroups"
+  : setup?.mode === "rlimit"
+    ? `no usable cgroup hierarchy: ${setup.reason}`
+    : "";
 // Under CI=true a machine without usable cgroups fails the run (scripts/lib/prereqs.mjs); elsewhere these skip, loudly.
 const real = describe.skipIf(missing("cgroups", why || null));
 
-function run(cg: TaskCgroup, script: string): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; pid: number } {
+function run(
+  cg: TaskCgroup,
+  script: string,
+): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; pid: number } {
   const [cmd, args] = cg.wrap(process.execPath, ["-e", script]);
   const child = spawn(cmd, args, { stdio: "ignore" });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once("close", (code, signal) => res({ code, signal })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once("close", (code, signal) => res({ code, signal })),
+  );
   return { done, pid: child.pid as number };
 }
 
@@ -89,7 +113,8 @@ real(`cgroup enforcement (${setup?.mode ?? "none"})`, () => {
   it("two spinning threads under a 0.5-CPU limit use about 0.5 CPU by the cgroup's own accounting", async () => {
     const cg = await TaskCgroup.create(setup as CgroupSetup, id("cpu"), { cpuMillis: 500, pidsMax: 64 });
     try {
-      const spin = "const { Worker } = require('node:worker_threads'); for (let i = 0; i < 2; i++) new Worker('for (;;) {}', { eval: true }); setInterval(() => {}, 1000);";
+      const spin =
+        "const { Worker } = require('node:worker_threads'); for (let i = 0; i < 2; i++) new Worker('for (;;) {}', { eval: true }); setInterval(() => {}, 1000);";
       const p = run(cg, spin);
       // Let it start, then measure a few seconds of its own accounting.
       await new Promise((r) => setTimeout(r, 1000));
@@ -114,7 +139,10 @@ real(`cgroup enforcement (${setup?.mode ?? "none"})`, () => {
     const name = id("bomb");
     // A whole CPU: the bomb must be able to reach its limit on a loaded machine; the pids limit is what is under test.
     const cg = await TaskCgroup.create(setup as CgroupSetup, name, { cpuMillis: 1000, pidsMax: 40 });
-    const dir = setup?.mode === "cgroup-v2" ? `/sys/fs/cgroup/officeos-test/${name}` : `/sys/fs/cgroup/pids/officeos-test/${name}`;
+    const dir =
+      setup?.mode === "cgroup-v2"
+        ? `/sys/fs/cgroup/officeos-test/${name}`
+        : `/sys/fs/cgroup/pids/officeos-test/${name}`;
     const [cmd, args] = cg.wrap("/bin/sh", ["-c", "b() { b | b & }; b; sleep 60"]);
     const child = spawn(cmd, args, { stdio: "ignore", detached: true });
     let peak = 0;

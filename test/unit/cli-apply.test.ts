@@ -6,7 +6,11 @@ import { CliError } from "../../cli/src/errors.js";
 
 /** What GET /v1/agents/{name} answers for an agent stored from `{resources: {cpu: 100}}`. */
 /** What GET /v1/agents/echo answers for an agent stored with {resources: {cpu: 100}}: every default filled in. */
-const stored = { name: "echo", ...normalizeAgentSpec({ resources: { cpu: 100 } }), updated_at: "2026-01-01T00:00:00.000Z" };
+const stored = {
+  name: "echo",
+  ...normalizeAgentSpec({ resources: { cpu: 100 } }),
+  updated_at: "2026-01-01T00:00:00.000Z",
+};
 
 describe("parseAgentsFile", () => {
   it("reads one agent, a YAML list, and several YAML documents", () => {
@@ -22,13 +26,18 @@ describe("parseAgentsFile", () => {
   });
 
   it("reads JSON", () => {
-    expect(parseAgentsFile(JSON.stringify([{ kind: "Agent", name: "j", spec: { preemptible: false } }]), "a.json")).toEqual([{ kind: "Agent", name: "j", spec: { preemptible: false } }]);
+    expect(
+      parseAgentsFile(JSON.stringify([{ kind: "Agent", name: "j", spec: { preemptible: false } }]), "a.json"),
+    ).toEqual([{ kind: "Agent", name: "j", spec: { preemptible: false } }]);
   });
 
   it("refuses a spec the API would refuse, saying where", () => {
     const e = (() => {
       try {
-        parseAgentsFile("- {kind: Agent, name: ok}\n- {kind: Agent, name: bad, spec: {weight: -1, colour: red}}", "x.yaml");
+        parseAgentsFile(
+          "- {kind: Agent, name: ok}\n- {kind: Agent, name: bad, spec: {weight: -1, colour: red}}",
+          "x.yaml",
+        );
       } catch (err) {
         return err as CliError;
       }
@@ -47,7 +56,9 @@ describe("parseAgentsFile", () => {
   });
 
   it("refuses the same agent twice", () => {
-    expect(() => checkUnique(parseAgentsFile("- {kind: Agent, name: a}\n- {kind: Agent, name: a}", "f"))).toThrow(/"a" appears more than once/);
+    expect(() => checkUnique(parseAgentsFile("- {kind: Agent, name: a}\n- {kind: Agent, name: a}", "f"))).toThrow(
+      /"a" appears more than once/,
+    );
   });
 });
 
@@ -58,18 +69,35 @@ describe("diffAgent", () => {
 
   it("is unchanged when a PUT would store the same thing, defaults and key order included", () => {
     expect(diffAgent("echo", { resources: { cpu: 100 } }, stored)).toEqual({ name: "echo", action: "unchanged" });
-    expect(diffAgent("echo", { resources: { cpu: 100 }, weight: 1, preemptible: true, retry: { max_attempts: 3 } }, stored).action).toBe("unchanged");
+    expect(
+      diffAgent("echo", { resources: { cpu: 100 }, weight: 1, preemptible: true, retry: { max_attempts: 3 } }, stored)
+        .action,
+    ).toBe("unchanged");
     // The server stores capabilities sorted and without duplicates.
-    expect(diffAgent("x", { capabilities: ["sql", "crm", "sql"] }, { ...stored, resources: {}, capabilities: ["crm", "sql"] }).action).toBe("unchanged");
+    expect(
+      diffAgent(
+        "x",
+        { capabilities: ["sql", "crm", "sql"] },
+        { ...stored, resources: {}, capabilities: ["crm", "sql"] },
+      ).action,
+    ).toBe("unchanged");
   });
 
   it("names the fields that change, including one reset to its default by omission", () => {
-    expect(diffAgent("echo", { resources: { cpu: 200 }, weight: 2 }, stored)).toEqual({ name: "echo", action: "updated", fields: ["resources", "weight"] });
-    expect(diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, retry: { ...stored.retry, max_attempts: 5 } })).toEqual({ name: "echo", action: "updated", fields: ["retry"] });
+    expect(diffAgent("echo", { resources: { cpu: 200 }, weight: 2 }, stored)).toEqual({
+      name: "echo",
+      action: "updated",
+      fields: ["resources", "weight"],
+    });
+    expect(
+      diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, retry: { ...stored.retry, max_attempts: 5 } }),
+    ).toEqual({ name: "echo", action: "updated", fields: ["retry"] });
   });
 
   it("ignores fields only a newer server knows", () => {
-    expect(diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, something_new: { a: 1 } }).action).toBe("unchanged");
+    expect(diffAgent("echo", { resources: { cpu: 100 } }, { ...stored, something_new: { a: 1 } }).action).toBe(
+      "unchanged",
+    );
   });
 });
 

@@ -24,8 +24,16 @@ const usageError = (argv: string): CliError => {
 
 describe("parseCommandLine", () => {
   it("finds two-word commands, their positionals and options anywhere on the line", () => {
-    expect(run("escalations retry t1 --input {} --json")).toEqual({ words: "escalations retry", args: { task_id: "t1" }, values: { input: "{}", json: true } });
-    expect(run("--url http://x submit echo --wait --priority 5")).toMatchObject({ words: "submit", args: { agent: "echo" }, values: { url: "http://x", wait: true, priority: "5" } });
+    expect(run("escalations retry t1 --input {} --json")).toEqual({
+      words: "escalations retry",
+      args: { task_id: "t1" },
+      values: { input: "{}", json: true },
+    });
+    expect(run("--url http://x submit echo --wait --priority 5")).toMatchObject({
+      words: "submit",
+      args: { agent: "echo" },
+      values: { url: "http://x", wait: true, priority: "5" },
+    });
   });
 
   it("collects a repeated -f", () => {
@@ -66,13 +74,25 @@ describe("parseCommandLine", () => {
 });
 
 describe("resolveTarget", () => {
-  const file: ProfileFile = { current: "prod", profiles: { prod: { url: "https://prod.example", key: "kp" }, dev: { url: "http://127.0.0.1:8787", key: "kd" } } };
+  const file: ProfileFile = {
+    current: "prod",
+    profiles: { prod: { url: "https://prod.example", key: "kp" }, dev: { url: "http://127.0.0.1:8787", key: "kd" } },
+  };
 
   it("prefers flags to the environment to the profile", () => {
     expect(resolveTarget({}, {}, file)).toMatchObject({ url: "https://prod.example", key: "kp", profile: "prod" });
-    expect(resolveTarget({}, { OFFICEOS_URL: "http://env", OFFICEOS_KEY: "ke" }, file)).toMatchObject({ url: "http://env", key: "ke" });
-    expect(resolveTarget({ url: "http://flag" }, { OFFICEOS_URL: "http://env" }, file)).toMatchObject({ url: "http://flag", key: "kp" });
-    expect(resolveTarget({ profile: "dev" }, { OFFICEOS_PROFILE: "prod" }, file)).toMatchObject({ url: "http://127.0.0.1:8787", key: "kd" });
+    expect(resolveTarget({}, { OFFICEOS_URL: "http://env", OFFICEOS_KEY: "ke" }, file)).toMatchObject({
+      url: "http://env",
+      key: "ke",
+    });
+    expect(resolveTarget({ url: "http://flag" }, { OFFICEOS_URL: "http://env" }, file)).toMatchObject({
+      url: "http://flag",
+      key: "kp",
+    });
+    expect(resolveTarget({ profile: "dev" }, { OFFICEOS_PROFILE: "prod" }, file)).toMatchObject({
+      url: "http://127.0.0.1:8787",
+      key: "kd",
+    });
   });
 
   it("treats an empty environment variable as unset", () => {
@@ -82,7 +102,11 @@ describe("resolveTarget", () => {
   it("fails on a named profile that does not exist, listing the known ones", () => {
     expect(() => resolveTarget({ profile: "staging" }, {}, file)).toThrow(/no profile "staging"/);
     // login creates it.
-    expect(resolveTarget({ profile: "staging", url: "http://s", key: "ks" }, {}, file, true)).toEqual({ url: "http://s", key: "ks", profile: "staging" });
+    expect(resolveTarget({ profile: "staging", url: "http://s", key: "ks" }, {}, file, true)).toEqual({
+      url: "http://s",
+      key: "ks",
+      profile: "staging",
+    });
   });
 
   it("reads the tenant out of a key", () => {
@@ -94,18 +118,29 @@ describe("resolveTarget", () => {
 describe("explain", () => {
   it("maps API errors to exit codes and hints", () => {
     const unauth = explain(new OfficeOSError(401, "unauthorized", "invalid API key"), "http://cp");
-    expect(unauth).toMatchObject({ exitCode: EXIT.auth, message: "invalid API key (HTTP 401 unauthorized)", json: { error: { code: "unauthorized", status: 401 } } });
+    expect(unauth).toMatchObject({
+      exitCode: EXIT.auth,
+      message: "invalid API key (HTTP 401 unauthorized)",
+      json: { error: { code: "unauthorized", status: 401 } },
+    });
     expect(unauth.hint).toMatch(/OFFICEOS_KEY/);
     const agent = explain(new OfficeOSError(404, "not_found", 'agent "x" is not registered'), "http://cp");
     expect(agent.exitCode).toBe(EXIT.notFound);
     expect(agent.hint).toMatch(/agents list/);
-    expect(explain(new OfficeOSError(404, "not_found", "no such route"), "http://cp").hint).toMatch(/does not serve this route/);
-    expect(explain(new OfficeOSError(409, "conflict", "task is already succeeded"), "http://cp").exitCode).toBe(EXIT.api);
+    expect(explain(new OfficeOSError(404, "not_found", "no such route"), "http://cp").hint).toMatch(
+      /does not serve this route/,
+    );
+    expect(explain(new OfficeOSError(409, "conflict", "task is already succeeded"), "http://cp").exitCode).toBe(
+      EXIT.api,
+    );
     expect(explain(new OfficeOSUnreachable("http://cp", new Error("x")), "http://cp").exitCode).toBe(EXIT.unreachable);
   });
 
   it("lists zod issues from details under the message", () => {
-    const x = explain(new OfficeOSError(400, "bad_request", "request failed validation", [{ path: ["priority"], message: "Too big" }]), undefined);
+    const x = explain(
+      new OfficeOSError(400, "bad_request", "request failed validation", [{ path: ["priority"], message: "Too big" }]),
+      undefined,
+    );
     expect(x.message).toBe("request failed validation (HTTP 400 bad_request)\n  priority: Too big");
   });
 });

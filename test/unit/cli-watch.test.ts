@@ -14,7 +14,13 @@ class FakePlane {
   private waiters: (() => void)[] = [];
 
   emit(type: string, state?: string): void {
-    this.events.push({ seq: this.events.length + 1, at: 1_700_000_000_000 + this.events.length, type, actor: "test", ...(state ? { state } : {}) });
+    this.events.push({
+      seq: this.events.length + 1,
+      at: 1_700_000_000_000 + this.events.length,
+      type,
+      actor: "test",
+      ...(state ? { state } : {}),
+    });
     if (state) this.state = state;
     for (const w of this.waiters.splice(0)) w();
   }
@@ -26,8 +32,20 @@ class FakePlane {
 
   fetch = async (req: Request): Promise<Response> => {
     const u = new URL(req.url);
-    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-    const task = { id: "t1", agent: "a", state: this.state, priority: 0, instance: "t1", input: null, attempts: 1, max_attempts: 3, created_at: "", updated_at: "" };
+    const json = (status: number, body: unknown) =>
+      new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    const task = {
+      id: "t1",
+      agent: "a",
+      state: this.state,
+      priority: 0,
+      instance: "t1",
+      input: null,
+      attempts: 1,
+      max_attempts: 3,
+      created_at: "",
+      updated_at: "",
+    };
     if (u.pathname === "/v1/tasks/t1") return json(200, { task });
     if (u.pathname === "/v1/tasks/t1/events" && this.eventsRoute) {
       const after = Number(u.searchParams.get("after") ?? 0);
@@ -84,7 +102,13 @@ describe("followTask", () => {
     plane.emit("submitted", "queued");
     plane.emit("failed", "failed");
     const seen: string[] = [];
-    const task = await followTask(createClient({ url: "http://fake", fetch: plane.fetch }), "t1", 0, new AbortController().signal, hooks(seen));
+    const task = await followTask(
+      createClient({ url: "http://fake", fetch: plane.fetch }),
+      "t1",
+      0,
+      new AbortController().signal,
+      hooks(seen),
+    );
     expect(task.state).toBe("failed");
     expect(seen).toEqual(["1:submitted", "2:failed"]);
     expect(plane.polls.every((p) => p.wait_ms === 0)).toBe(true);
@@ -94,7 +118,13 @@ describe("followTask", () => {
     const plane = new FakePlane();
     plane.emit("approval_requested", "awaiting_approval");
     const seen: string[] = [];
-    const done = followTask(createClient({ url: "http://fake", fetch: plane.fetch }), "t1", 0, new AbortController().signal, hooks(seen));
+    const done = followTask(
+      createClient({ url: "http://fake", fetch: plane.fetch }),
+      "t1",
+      0,
+      new AbortController().signal,
+      hooks(seen),
+    );
     await plane.idle();
     plane.emit("approved", "queued");
     plane.emit("succeeded", "succeeded");
@@ -108,7 +138,13 @@ describe("followTask", () => {
     plane.state = "succeeded";
     const seen: string[] = [];
     const notes: string[] = [];
-    const task = await followTask(createClient({ url: "http://fake", fetch: plane.fetch }), "t1", 0, new AbortController().signal, hooks(seen, notes));
+    const task = await followTask(
+      createClient({ url: "http://fake", fetch: plane.fetch }),
+      "t1",
+      0,
+      new AbortController().signal,
+      hooks(seen, notes),
+    );
     expect(task.state).toBe("succeeded");
     expect(seen).toEqual(["0:state"]);
     expect(notes).toEqual(["this control plane has no task events route; following the task's state instead"]);

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { officeos } from "../../proto/gen/officeos.js";
 import type { JsonValue } from "../../src/api/errors.js";
 import type { AgentStateJson } from "../../src/api/schemas.js";
-import { base64ToBytes, bytesToBase64, decodeState, encodeState, unwrapCheckpoint, wrapCheckpoint } from "../../src/checkpoint/codec.js";
+import {
+  base64ToBytes,
+  bytesToBase64,
+  decodeState,
+  encodeState,
+  unwrapCheckpoint,
+  wrapCheckpoint,
+} from "../../src/checkpoint/codec.js";
 import { int, pick, seeded, text } from "./random.js";
 
 function roundTrip(s: AgentStateJson): AgentStateJson {
@@ -17,7 +24,17 @@ const FULL: AgentStateJson = {
     { role: "user", content: "hi" },
     { role: "assistant", content: "", name: "planner", tool_call_id: "call_1" },
   ],
-  tool_calls: [{ id: "call_1", name: "sql", arguments: "{\"q\":1}", result: "ok", status: "error", started_at_ms: 1_700_000_000_000, ended_at_ms: 1_700_000_000_001 }],
+  tool_calls: [
+    {
+      id: "call_1",
+      name: "sql",
+      arguments: '{"q":1}',
+      result: "ok",
+      status: "error",
+      started_at_ms: 1_700_000_000_000,
+      ended_at_ms: 1_700_000_000_001,
+    },
+  ],
   reasoning: "because ✓",
   cursor: { step: 4_294_967_295, sub_step: 3 },
   app_state: { nested: [1, "two", null, { three: true }], n: -1.25 },
@@ -49,7 +66,10 @@ describe("encodeState / decodeState", () => {
   });
 
   it("fills proto3 defaults the JSON left out: message content and cursor sub_step", () => {
-    expect(roundTrip({ messages: [{ role: "user" }], cursor: { step: 0 } })).toEqual({ messages: [{ role: "user", content: "" }], cursor: { step: 0, sub_step: 0 } });
+    expect(roundTrip({ messages: [{ role: "user" }], cursor: { step: 0 } })).toEqual({
+      messages: [{ role: "user", content: "" }],
+      cursor: { step: 0, sub_step: 0 },
+    });
     expect(encodeState({}).byteLength).toBe(0);
     expect(roundTrip({})).toEqual({});
   });
@@ -58,12 +78,17 @@ describe("encodeState / decodeState", () => {
     const unit = "é✓\u{1F600}ab"; // 6 UTF-16 units, 10 UTF-8 bytes
     for (const n of [1, 6, 7, 21, 22, 20_000]) {
       const s = unit.repeat(n);
-      expect(roundTrip({ reasoning: s, messages: [{ role: "user", content: s }] })).toEqual({ reasoning: s, messages: [{ role: "user", content: s }] });
+      expect(roundTrip({ reasoning: s, messages: [{ role: "user", content: s }] })).toEqual({
+        reasoning: s,
+        messages: [{ role: "user", content: s }],
+      });
     }
   });
 
   it("tool calls without times come back without them (int64 zero is not a time)", () => {
-    expect(roundTrip({ tool_calls: [{ name: "x" }, { name: "y", started_at_ms: 5 }] })).toEqual({ tool_calls: [{ name: "x" }, { name: "y", started_at_ms: 5 }] });
+    expect(roundTrip({ tool_calls: [{ name: "x" }, { name: "y", started_at_ms: 5 }] })).toEqual({
+      tool_calls: [{ name: "x" }, { name: "y", started_at_ms: 5 }],
+    });
   });
 
   it("a string with a lone surrogate encodes to bytes that do not decode", () => {
@@ -76,12 +101,22 @@ describe("encodeState / decodeState", () => {
     const r = seeded(seed);
     for (let i = 0; i < 300; i++) {
       const s: AgentStateJson = {};
-      if (r() < 0.7) s.messages = Array.from({ length: int(r, 1, 4) }, () => ({ role: pick(r, ["user", "assistant", "tool"]), content: text(r, 60) }));
-      if (r() < 0.5) s.tool_calls = Array.from({ length: int(r, 1, 3) }, () => ({ name: `t${int(r, 0, 9)}`, status: pick(r, ["pending", "ok", "error"] as const), started_at_ms: int(r, 1, 2 ** 40) }));
+      if (r() < 0.7)
+        s.messages = Array.from({ length: int(r, 1, 4) }, () => ({
+          role: pick(r, ["user", "assistant", "tool"]),
+          content: text(r, 60),
+        }));
+      if (r() < 0.5)
+        s.tool_calls = Array.from({ length: int(r, 1, 3) }, () => ({
+          name: `t${int(r, 0, 9)}`,
+          status: pick(r, ["pending", "ok", "error"] as const),
+          started_at_ms: int(r, 1, 2 ** 40),
+        }));
       if (r() < 0.5) s.reasoning = text(r, 200) + "x";
       if (r() < 0.5) s.cursor = { step: int(r, 0, 1000), sub_step: int(r, 0, 10) };
       if (r() < 0.4) s.app_state = { k: text(r, 50), n: int(r, -5, 5), list: [r() < 0.5, null] };
-      else if (r() < 0.3) s.app_state_base64 = bytesToBase64(Uint8Array.from({ length: int(r, 0, 40) }, () => int(r, 0, 255)));
+      else if (r() < 0.3)
+        s.app_state_base64 = bytesToBase64(Uint8Array.from({ length: int(r, 0, 40) }, () => int(r, 0, 255)));
       expect(roundTrip(s), `seed ${seed} case ${i}`).toEqual(s);
     }
   });

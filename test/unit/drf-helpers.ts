@@ -7,9 +7,20 @@ import type { QueueIndex, QueuedTask } from "../../src/drf/queue-index.js";
 import type { Account } from "../../src/drf/share.js";
 import { addResources, type Requirements, type RunnerShape } from "../../src/scheduler/fit.js";
 
-export const req = (over: Partial<Requirements> = {}): Requirements => ({ resources: {}, capabilities: [], nodeSelector: {}, ...over });
+export const req = (over: Partial<Requirements> = {}): Requirements => ({
+  resources: {},
+  capabilities: [],
+  nodeSelector: {},
+  ...over,
+});
 
-export const shape = (over: Partial<RunnerShape> = {}): RunnerShape => ({ capacity: {}, labels: {}, capabilities: [], agents: null, ...over });
+export const shape = (over: Partial<RunnerShape> = {}): RunnerShape => ({
+  capacity: {},
+  labels: {},
+  capabilities: [],
+  agents: null,
+  ...over,
+});
 
 /** A queued task; `instance` defaults to the id, so no two tasks share one. */
 export function task(id: string, seq: number, over: Partial<Omit<QueuedTask, "id" | "seq">> = {}): QueuedTask {
@@ -17,15 +28,32 @@ export function task(id: string, seq: number, over: Partial<Omit<QueuedTask, "id
 }
 
 /** A runner with all its capacity free unless `free` says otherwise. */
-export function runner(id: string, over: Partial<RunnerShape> = {}, free?: Resources, heldFor: string | null = null): RunnerView {
+export function runner(
+  id: string,
+  over: Partial<RunnerShape> = {},
+  free?: Resources,
+  heldFor: string | null = null,
+): RunnerView {
   const s = shape(over);
   return { id, shape: s, free: free ?? { ...s.capacity }, heldFor };
 }
 
-export const account = (weight = 1, allocated: Resources = {}, running = 0): Account => ({ weight, allocated, running });
+export const account = (weight = 1, allocated: Resources = {}, running = 0): Account => ({
+  weight,
+  allocated,
+  running,
+});
 
 export function ctx(over: Partial<PickContext> = {}): PickContext {
-  return { accounts: new Map(), capacity: {}, busyInstances: new Set(), otherRunnerFits: () => false, nowMs: 0, starvationMs: Infinity, ...over };
+  return {
+    accounts: new Map(),
+    capacity: {},
+    busyInstances: new Set(),
+    otherRunnerFits: () => false,
+    nowMs: 0,
+    starvationMs: Infinity,
+    ...over,
+  };
 }
 
 export function subtract(a: Resources, b: Resources): Resources {
@@ -38,6 +66,10 @@ export function subtract(a: Resources, b: Resources): Resources {
 export function apply(index: QueueIndex, accounts: Map<string, Account>, r: RunnerView, t: QueuedTask): void {
   index.remove(t.id);
   const acc = accounts.get(t.agent) ?? account();
-  accounts.set(t.agent, { weight: acc.weight, allocated: addResources(acc.allocated, t.req.resources), running: acc.running + 1 });
+  accounts.set(t.agent, {
+    weight: acc.weight,
+    allocated: addResources(acc.allocated, t.req.resources),
+    running: acc.running + 1,
+  });
   r.free = subtract(r.free, t.req.resources);
 }

@@ -22,7 +22,10 @@ describe("pick: weighted DRF, the paper's allocation", () => {
       q.add(task(`a${i}`, 2 * i + 1, { agent: "a", req: req({ resources: { cpu: 1, mem: 4 } }) }));
       q.add(task(`b${i}`, 2 * i + 2, { agent: "b", req: req({ resources: { cpu: 3, mem: 1 } }) }));
     }
-    const accounts = new Map<string, Account>([["a", account()], ["b", account()]]);
+    const accounts = new Map<string, Account>([
+      ["a", account()],
+      ["b", account()],
+    ]);
     const r = runner("r", { capacity: cluster });
     const c = ctx({ accounts, capacity: cluster });
     const order: string[] = [];
@@ -49,7 +52,10 @@ describe("pick: weighted DRF, the paper's allocation", () => {
       q.add(task(`x${i}`, 2 * i + 1, { agent: "x", req: req({ resources: { cpu: 1 } }) }));
       q.add(task(`y${i}`, 2 * i + 2, { agent: "y", req: req({ resources: { cpu: 1 } }) }));
     }
-    const accounts = new Map<string, Account>([["x", account(2)], ["y", account(1)]]);
+    const accounts = new Map<string, Account>([
+      ["x", account(2)],
+      ["y", account(1)],
+    ]);
     const r = runner("r", { capacity: { cpu: 9 } });
     const c = ctx({ accounts, capacity: { cpu: 9 } });
     const agents: string[] = [];
@@ -69,15 +75,28 @@ describe("pick: strict priority, DRF within a class, FIFO within an agent", () =
 
   it("a fitting higher-priority task goes first, whatever the shares", () => {
     // rich holds 7/8 of the cpu, poor nothing; rich's task is priority 5, poor's 1.
-    const accounts = new Map<string, Account>([["rich", account(1, { cpu: 7 }, 7)], ["poor", account()]]);
-    const q = queue(task("poor1", 1, { agent: "poor", priority: 1 }), task("rich5", 2, { agent: "rich", priority: 5, req: req({ resources: { cpu: 1 } }) }));
+    const accounts = new Map<string, Account>([
+      ["rich", account(1, { cpu: 7 }, 7)],
+      ["poor", account()],
+    ]);
+    const q = queue(
+      task("poor1", 1, { agent: "poor", priority: 1 }),
+      task("rich5", 2, { agent: "rich", priority: 5, req: req({ resources: { cpu: 1 } }) }),
+    );
     expect(picked(pick(q, runner("r", { capacity: cap }, { cpu: 1 }), ctx({ accounts, capacity: cap })))).toBe("rich5");
   });
 
   it("orders agents by DRF only within a class", () => {
     // In class 3: b holds 4/8 = 1/2, c holds 2/8 = 1/4 → c first. a (share 0) is only in class 1.
-    const accounts = new Map<string, Account>([["b", account(1, { cpu: 4 }, 1)], ["c", account(1, { cpu: 2 }, 1)]]);
-    const q = queue(task("a1", 1, { agent: "a", priority: 1 }), task("b3", 2, { agent: "b", priority: 3 }), task("c3", 3, { agent: "c", priority: 3 }));
+    const accounts = new Map<string, Account>([
+      ["b", account(1, { cpu: 4 }, 1)],
+      ["c", account(1, { cpu: 2 }, 1)],
+    ]);
+    const q = queue(
+      task("a1", 1, { agent: "a", priority: 1 }),
+      task("b3", 2, { agent: "b", priority: 3 }),
+      task("c3", 3, { agent: "c", priority: 3 }),
+    );
     const c = ctx({ accounts, capacity: cap });
     const r = runner("r", { capacity: cap });
     expect(picked(pick(q, r, c))).toBe("c3");
@@ -89,7 +108,10 @@ describe("pick: strict priority, DRF within a class, FIFO within an agent", () =
 
   it("breaks equal shares by fewer running, then by name", () => {
     // b and c both 2/8 = 1/4; b runs 2 leases, c runs 1 → c. Then equal running too → name.
-    const accounts = new Map<string, Account>([["b", account(1, { cpu: 2 }, 2)], ["c", account(1, { cpu: 2 }, 1)]]);
+    const accounts = new Map<string, Account>([
+      ["b", account(1, { cpu: 2 }, 2)],
+      ["c", account(1, { cpu: 2 }, 1)],
+    ]);
     const q = queue(task("b", 1, { agent: "b" }), task("c", 2, { agent: "c" }));
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("c");
     accounts.set("c", account(1, { cpu: 2 }, 2));
@@ -99,7 +121,11 @@ describe("pick: strict priority, DRF within a class, FIFO within an agent", () =
   it("takes an agent's oldest fitting task across its placement groups", () => {
     const big = req({ resources: { cpu: 6 } });
     const small = req({ resources: { cpu: 1 } });
-    const q = queue(task("small5", 5, { req: small }), task("big3", 3, { req: big }), task("small7", 7, { req: small }));
+    const q = queue(
+      task("small5", 5, { req: small }),
+      task("big3", 3, { req: big }),
+      task("small7", 7, { req: small }),
+    );
     // All free: seq 3 < 5.
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ capacity: cap })))).toBe("big3");
     // 2 free: big (6) does not fit; the oldest that does is seq 5.
@@ -123,12 +149,18 @@ describe("pick: busy instances and avoided runners", () => {
   const cap = { cpu: 4 };
 
   it("skips a task whose instance is busy and takes the next of its group", () => {
-    const q = queue(task("t1", 1, { instance: "i1" }), task("t2", 2, { instance: "i2" }), task("t3", 3, { instance: "i1" }));
+    const q = queue(
+      task("t1", 1, { instance: "i1" }),
+      task("t2", 2, { instance: "i2" }),
+      task("t3", 3, { instance: "i1" }),
+    );
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ busyInstances: new Set(["i1"]) })))).toBe("t2");
     // Every task of a busy: the next agent.
     q.add(task("b1", 4, { agent: "b", instance: "ib" }));
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ busyInstances: new Set(["i1", "i2"]) })))).toBe("b1");
-    expect(pick(q, runner("r", { capacity: cap }), ctx({ busyInstances: new Set(["i1", "i2", "ib"]) }))).toEqual({ kind: "none" });
+    expect(pick(q, runner("r", { capacity: cap }), ctx({ busyInstances: new Set(["i1", "i2", "ib"]) }))).toEqual({
+      kind: "none",
+    });
   });
 
   it("skips a task that failed on this runner only while another runner could take it", () => {

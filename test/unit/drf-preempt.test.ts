@@ -7,11 +7,20 @@ import { addResources, fitsResources, fitsStatically } from "../../src/scheduler
 import { req, runner, task } from "./drf-helpers.js";
 
 const lease = (taskId: string, runnerId: string, cpu: number, over: Partial<ActiveLease> = {}): ActiveLease => ({
-  taskId, agent: "x", priority: 0, runnerId, resources: { cpu }, preemptible: true, agentShare: 0, unsavedMs: 0, ...over,
+  taskId,
+  agent: "x",
+  priority: 0,
+  runnerId,
+  resources: { cpu },
+  preemptible: true,
+  agentShare: 0,
+  unsavedMs: 0,
+  ...over,
 });
 const waiting = (cpu: number, priority = 5) => task("w", 1, { priority, req: req({ resources: { cpu } }) });
 /** A runner of 4 cpu with `used` of it taken. */
-const full = (id: string, used = 4, over = {}): RunnerView => runner(id, { capacity: { cpu: 4 }, ...over }, { cpu: 4 - used });
+const full = (id: string, used = 4, over = {}): RunnerView =>
+  runner(id, { capacity: { cpu: 4 }, ...over }, { cpu: 4 - used });
 
 describe("planPreemption", () => {
   it("takes the lowest priority first", () => {
@@ -42,7 +51,11 @@ describe("planPreemption", () => {
   });
 
   it("never evicts a non-preemptible lease, nor one of equal or higher priority", () => {
-    const ls = [lease("pinned", "r", 2, { preemptible: false }), lease("same", "r", 1, { priority: 5 }), lease("higher", "r", 1, { priority: 7 })];
+    const ls = [
+      lease("pinned", "r", 2, { preemptible: false }),
+      lease("same", "r", 1, { priority: 5 }),
+      lease("higher", "r", 1, { priority: 7 }),
+    ];
     expect(planPreemption(waiting(1, 5), [full("r")], ls)).toBeNull();
     // Priority 8 may evict "same" (5) and "higher" (7), still not "pinned": 1 needed → "same" first.
     expect(planPreemption(waiting(1, 8), [full("r")], ls)?.victims).toEqual(["same"]);
@@ -52,16 +65,34 @@ describe("planPreemption", () => {
     // r needs an eviction but s has 2 free already.
     expect(planPreemption(waiting(2), [full("r"), full("s", 2)], [lease("a", "r", 4)])).toBeNull();
     // 3 needed; all evictable leases give 0 + 1 + 1 = 2 < 3.
-    expect(planPreemption(waiting(3), [full("r")], [lease("a", "r", 1), lease("b", "r", 1), lease("c", "r", 2, { preemptible: false })])).toBeNull();
+    expect(
+      planPreemption(
+        waiting(3),
+        [full("r")],
+        [lease("a", "r", 1), lease("b", "r", 1), lease("c", "r", 2, { preemptible: false })],
+      ),
+    ).toBeNull();
     // A runner the task can never fit is not considered, free room or not.
     const t = task("w", 1, { priority: 5, req: req({ resources: { cpu: 2 }, nodeSelector: { gpu: "true" } }) });
     expect(planPreemption(t, [full("cpu-only", 0)], [])).toBeNull();
-    expect(planPreemption(t, [full("cpu-only", 4), full("g", 4, { labels: { gpu: "true" } })], [lease("x", "cpu-only", 4), lease("y", "g", 4)])).toEqual({ runnerId: "g", victims: ["y"] });
+    expect(
+      planPreemption(
+        t,
+        [full("cpu-only", 4), full("g", 4, { labels: { gpu: "true" } })],
+        [lease("x", "cpu-only", 4), lease("y", "g", 4)],
+      ),
+    ).toEqual({ runnerId: "g", victims: ["y"] });
   });
 
   it("chooses the runner with the fewest victims, then the least lost work, then the lowest id", () => {
     // On a: two 1-cpu leases must go for 2; on b: one 2-cpu lease.
-    const twoVsOne = [lease("a1", "a", 1), lease("a2", "a", 1), lease("a3", "a", 2, { preemptible: false }), lease("b1", "b", 2), lease("b2", "b", 2, { preemptible: false })];
+    const twoVsOne = [
+      lease("a1", "a", 1),
+      lease("a2", "a", 1),
+      lease("a3", "a", 2, { preemptible: false }),
+      lease("b1", "b", 2),
+      lease("b2", "b", 2, { preemptible: false }),
+    ];
     expect(planPreemption(waiting(2), [full("a"), full("b")], twoVsOne)).toEqual({ runnerId: "b", victims: ["b1"] });
     // One victim each; a's loses 90 ms of work, b's 10.
     const lost = [lease("a1", "a", 4, { unsavedMs: 90 }), lease("b1", "b", 4, { unsavedMs: 10 })];
@@ -72,22 +103,50 @@ describe("planPreemption", () => {
   });
 
   it("finds a valid, minimal eviction set, or proves there is none (random cases)", () => {
-    const arbLease = fc.record({ runner: fc.constantFrom("r0", "r1", "r2"), cpu: fc.integer({ min: 0, max: 3 }), mem: fc.integer({ min: 0, max: 3 }), priority: fc.integer({ min: 0, max: 3 }), preemptible: fc.constantFrom(true, true, true, false), agentShare: fc.constantFrom(0, 0.25, 0.5), unsavedMs: fc.integer({ min: 0, max: 3 }) });
-    const arbCase = fc.record({ leases: fc.array(arbLease, { minLength: 3, maxLength: 12, size: "max" }), free: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 3, maxLength: 3 }), want: fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 })), priority: fc.integer({ min: 1, max: 4 }), gpuOnly: fc.boolean() });
+    const arbLease = fc.record({
+      runner: fc.constantFrom("r0", "r1", "r2"),
+      cpu: fc.integer({ min: 0, max: 3 }),
+      mem: fc.integer({ min: 0, max: 3 }),
+      priority: fc.integer({ min: 0, max: 3 }),
+      preemptible: fc.constantFrom(true, true, true, false),
+      agentShare: fc.constantFrom(0, 0.25, 0.5),
+      unsavedMs: fc.integer({ min: 0, max: 3 }),
+    });
+    const arbCase = fc.record({
+      leases: fc.array(arbLease, { minLength: 3, maxLength: 12, size: "max" }),
+      free: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), {
+        minLength: 3,
+        maxLength: 3,
+      }),
+      want: fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 })),
+      priority: fc.integer({ min: 1, max: 4 }),
+      gpuOnly: fc.boolean(),
+    });
     let multi = 0;
     fc.assert(
       fc.property(arbCase, (c) => {
-        const runners = c.free.map(([cpu, mem], i) => runner(`r${i}`, { capacity: { cpu: 12, mem: 12 }, labels: i === 2 ? { gpu: "true" } : {} }, { cpu, mem }));
-        const leases = c.leases.map(({ runner: on, cpu, mem, ...l }, i) => lease(`l${i}`, on, 0, { ...l, resources: { cpu, mem } }));
-        const t = task("w", 1, { priority: c.priority, req: req({ resources: { cpu: c.want[0], mem: c.want[1] }, nodeSelector: c.gpuOnly ? { gpu: "true" } : {} }) });
-        const candidates = (r: RunnerView) => leases.filter((l) => l.runnerId === r.id && l.preemptible && l.priority < t.priority);
-        const freeing = (r: RunnerView, ls: readonly ActiveLease[]) => ls.reduce((f, l) => addResources(f, l.resources), r.free);
+        const runners = c.free.map(([cpu, mem], i) =>
+          runner(`r${i}`, { capacity: { cpu: 12, mem: 12 }, labels: i === 2 ? { gpu: "true" } : {} }, { cpu, mem }),
+        );
+        const leases = c.leases.map(({ runner: on, cpu, mem, ...l }, i) =>
+          lease(`l${i}`, on, 0, { ...l, resources: { cpu, mem } }),
+        );
+        const t = task("w", 1, {
+          priority: c.priority,
+          req: req({ resources: { cpu: c.want[0], mem: c.want[1] }, nodeSelector: c.gpuOnly ? { gpu: "true" } : {} }),
+        });
+        const candidates = (r: RunnerView) =>
+          leases.filter((l) => l.runnerId === r.id && l.preemptible && l.priority < t.priority);
+        const freeing = (r: RunnerView, ls: readonly ActiveLease[]) =>
+          ls.reduce((f, l) => addResources(f, l.resources), r.free);
         const fitting = runners.filter((r) => fitsStatically(t.agent, t.req, r.shape));
         const plan = planPreemption(t, runners, leases);
         if (plan === null) {
           // Either it fits somewhere already, or evicting everything allowed would not be enough anywhere.
           const fitsNow = fitting.some((r) => fitsResources(t.req.resources, r.free));
-          expect(fitsNow || fitting.every((r) => !fitsResources(t.req.resources, freeing(r, candidates(r))))).toBe(true);
+          expect(fitsNow || fitting.every((r) => !fitsResources(t.req.resources, freeing(r, candidates(r))))).toBe(
+            true,
+          );
           return;
         }
         const r = fitting.find((x) => x.id === plan.runnerId) as RunnerView;
@@ -101,7 +160,10 @@ describe("planPreemption", () => {
         // Minimal: no proper subset of the victims frees enough (all 2^n − 1 of them).
         for (let mask = 0; mask < (1 << victims.length) - 1; mask++) {
           const subset = victims.filter((_, i) => (mask >> i) & 1);
-          expect(fitsResources(t.req.resources, freeing(r, subset)), `subset ${mask} of ${plan.victims.join(",")}`).toBe(false);
+          expect(
+            fitsResources(t.req.resources, freeing(r, subset)),
+            `subset ${mask} of ${plan.victims.join(",")}`,
+          ).toBe(false);
         }
       }),
       { numRuns: 600 },
@@ -114,11 +176,32 @@ describe("planPreemption", () => {
 describe("planPreemption and held runners", () => {
   it("does not target a runner already held for another task", () => {
     const shape = { capacity: { cpu: 1000 }, labels: {}, capabilities: [], agents: null };
-    const task = { id: "t", seq: 1, agent: "vip", priority: 10, instance: "t", req: { resources: { cpu: 500 }, capabilities: [], nodeSelector: {} }, avoid: [], queuedAtMs: 0 };
-    const lease = { taskId: "v", agent: "batch", priority: 0, runnerId: "r1", resources: { cpu: 1000 }, preemptible: true, agentShare: 0.5, unsavedMs: 10 };
+    const task = {
+      id: "t",
+      seq: 1,
+      agent: "vip",
+      priority: 10,
+      instance: "t",
+      req: { resources: { cpu: 500 }, capabilities: [], nodeSelector: {} },
+      avoid: [],
+      queuedAtMs: 0,
+    };
+    const lease = {
+      taskId: "v",
+      agent: "batch",
+      priority: 0,
+      runnerId: "r1",
+      resources: { cpu: 1000 },
+      preemptible: true,
+      agentShare: 0.5,
+      unsavedMs: 10,
+    };
     // r1 is full (0 free) and held for "other": spoken for, so no plan.
     expect(planPreemption(task, [{ id: "r1", shape, free: {}, heldFor: "other" }], [lease])).toBeNull();
     // Held for this very task: it may be planned again.
-    expect(planPreemption(task, [{ id: "r1", shape, free: {}, heldFor: "t" }], [lease])).toEqual({ runnerId: "r1", victims: ["v"] });
+    expect(planPreemption(task, [{ id: "r1", shape, free: {}, heldFor: "t" }], [lease])).toEqual({
+      runnerId: "r1",
+      victims: ["v"],
+    });
   });
 });

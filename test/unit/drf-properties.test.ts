@@ -8,9 +8,20 @@ import { describe, expect, it } from "vitest";
 import type { Pick, PickContext, RunnerView } from "../../src/drf/pick.js";
 import { arbRunner, arbTask, fitsFree, overCapacity, shareByDefinition, Sim, toRunner, toTask } from "./drf-sim.js";
 
-const arbWeights = fc.record({ a: fc.integer({ min: 1, max: 3 }), b: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }) });
+const arbWeights = fc.record({
+  a: fc.integer({ min: 1, max: 3 }),
+  b: fc.integer({ min: 1, max: 3 }),
+  c: fc.integer({ min: 1, max: 3 }),
+});
 const arbOp = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("ask" as const), runner: fc.nat(2), held: fc.option(fc.nat(), { nil: null }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("ask" as const),
+      runner: fc.nat(2),
+      held: fc.option(fc.nat(), { nil: null }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("complete" as const), lease: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("submit" as const), task: arbTask }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 4 }) }) },
@@ -25,7 +36,13 @@ const arbWorld = fc.record({
 type World = typeof arbWorld extends fc.Arbitrary<infer T> ? T : never;
 
 /** Run the ops; `starvationMs` and whether runners may be held vary per property. */
-function run(w: World, starvationMs: number, useHeld: boolean, check: (sim: Sim, p: Pick, v: RunnerView, c: PickContext) => void, after: (sim: Sim) => void): void {
+function run(
+  w: World,
+  starvationMs: number,
+  useHeld: boolean,
+  check: (sim: Sim, p: Pick, v: RunnerView, c: PickContext) => void,
+  after: (sim: Sim) => void,
+): void {
   const sim = new Sim(w.runners.map(toRunner), w.weights);
   let unique = 0;
   for (const t of w.tasks) sim.submit(toTask(t, `u${unique++}`));
@@ -48,12 +65,18 @@ describe("pick properties", () => {
   it("a. no runner is ever over capacity; no instance runs twice at once", () => {
     fc.assert(
       fc.property(arbWorld, fc.constantFrom(Infinity, 0, 3), (w, starvationMs) => {
-        run(w, starvationMs, true, () => {}, (sim) => {
-          const over = overCapacity(sim);
-          if (over.length > 0) expect(over).toEqual([]);
-          const instances = sim.leases.map((l) => l.task.instance);
-          if (new Set(instances).size !== instances.length) expect(instances).toEqual([...new Set(instances)]);
-        });
+        run(
+          w,
+          starvationMs,
+          true,
+          () => {},
+          (sim) => {
+            const over = overCapacity(sim);
+            if (over.length > 0) expect(over).toEqual([]);
+            const instances = sim.leases.map((l) => l.task.instance);
+            if (new Set(instances).size !== instances.length) expect(instances).toEqual([...new Set(instances)]);
+          },
+        );
       }),
       { numRuns: 200 },
     );
@@ -82,9 +105,18 @@ describe("pick properties", () => {
             if (x.priority !== top) expect(`${x.id} priority ${x.priority}`).toBe(`priority ${top}`);
             const same = ok.filter((t) => t.priority === x.priority);
             // The first agent by (share, running, name), compared as a tuple, not with compareRanked.
-            const key = (agent: string): [number, number, string] => [shareByDefinition(c.accounts.get(agent), c.capacity), c.accounts.get(agent)?.running ?? 0, agent];
-            const first = [...new Set(same.map((t) => t.agent))].map(key).reduce((m, k) => (k[0] < m[0] || (k[0] === m[0] && (k[1] < m[1] || (k[1] === m[1] && k[2] < m[2]))) ? k : m));
-            if (x.agent !== first[2]) expect(`${x.agent} ${JSON.stringify(key(x.agent))}`).toBe(`${first[2]} ${JSON.stringify(first)}`);
+            const key = (agent: string): [number, number, string] => [
+              shareByDefinition(c.accounts.get(agent), c.capacity),
+              c.accounts.get(agent)?.running ?? 0,
+              agent,
+            ];
+            const first = [...new Set(same.map((t) => t.agent))]
+              .map(key)
+              .reduce((m, k) =>
+                k[0] < m[0] || (k[0] === m[0] && (k[1] < m[1] || (k[1] === m[1] && k[2] < m[2]))) ? k : m,
+              );
+            if (x.agent !== first[2])
+              expect(`${x.agent} ${JSON.stringify(key(x.agent))}`).toBe(`${first[2]} ${JSON.stringify(first)}`);
             const oldest = Math.min(...same.filter((t) => t.agent === x.agent).map((t) => t.seq));
             if (x.seq !== oldest) expect(x.seq).toBe(oldest);
           },

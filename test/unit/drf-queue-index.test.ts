@@ -58,7 +58,12 @@ describe("QueueIndex", () => {
     q.add(task("other", 4, { agent: "b", req: small }));
     expect(group(q, 0, "a")).toEqual([["s1", "s2"], ["b1"]]);
     expect(group(q, 0, "b")).toEqual([["other"]]);
-    expect(q.queuedByAgent()).toEqual(new Map([["a", 3], ["b", 1]]));
+    expect(q.queuedByAgent()).toEqual(
+      new Map([
+        ["a", 3],
+        ["b", 1],
+      ]),
+    );
   });
 
   it("puts a requeued task (older seq than the tail) back in its place by seq", () => {
@@ -120,7 +125,12 @@ describe("QueueIndex", () => {
 
   it("agrees with sorted lists under random adds, removes and requeues", () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant("add" as const), priority: fc.integer({ min: 0, max: 3 }), agent: fc.constantFrom("a", "b"), cpu: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({
+        kind: fc.constant("add" as const),
+        priority: fc.integer({ min: 0, max: 3 }),
+        agent: fc.constantFrom("a", "b"),
+        cpu: fc.integer({ min: 1, max: 2 }),
+      }),
       fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
       fc.record({ kind: fc.constant("requeue" as const), pick: fc.nat() }),
     );
@@ -134,7 +144,12 @@ describe("QueueIndex", () => {
           nowMs += 10;
           if (o.kind === "add") {
             seq++;
-            const t = task(`t${seq}`, seq, { priority: o.priority, agent: o.agent, queuedAtMs: nowMs, req: req({ resources: { cpu: o.cpu } }) });
+            const t = task(`t${seq}`, seq, {
+              priority: o.priority,
+              agent: o.agent,
+              queuedAtMs: nowMs,
+              req: req({ resources: { cpu: o.cpu } }),
+            });
             q.add(t);
             model.push(t);
           } else if (model.length > 0) {
@@ -156,7 +171,9 @@ describe("QueueIndex", () => {
           for (const cls of q.classesDesc())
             for (const [agent, groups] of cls.agents)
               for (const g of groups.values()) {
-                const want = sorted.filter((t) => t.priority === cls.priority && t.agent === agent && placementKey(t.req) === g.key);
+                const want = sorted.filter(
+                  (t) => t.priority === cls.priority && t.agent === agent && placementKey(t.req) === g.key,
+                );
                 expect(ids(g.tasks.oldest(Infinity))).toEqual(want.map((t) => t.id));
               }
         }
@@ -168,8 +185,16 @@ describe("QueueIndex", () => {
 
 describe("placementKey", () => {
   it("ignores key order and list order, and tells different requirements apart", () => {
-    const a = req({ resources: { cpu: 1, mem: 2 }, capabilities: ["sql", "crm"], nodeSelector: { zone: "eu", pci: "true" } });
-    const b = req({ resources: { mem: 2, cpu: 1 }, capabilities: ["crm", "sql"], nodeSelector: { pci: "true", zone: "eu" } });
+    const a = req({
+      resources: { cpu: 1, mem: 2 },
+      capabilities: ["sql", "crm"],
+      nodeSelector: { zone: "eu", pci: "true" },
+    });
+    const b = req({
+      resources: { mem: 2, cpu: 1 },
+      capabilities: ["crm", "sql"],
+      nodeSelector: { pci: "true", zone: "eu" },
+    });
     expect(placementKey(a)).toBe(placementKey(b));
     expect(placementKey(a)).not.toBe(placementKey({ ...a, resources: { cpu: 1, mem: 3 } }));
     expect(placementKey(a)).not.toBe(placementKey({ ...a, capabilities: ["sql"] }));

@@ -87,7 +87,10 @@ describe("compareRanked and rankAgents", () => {
   });
 
   it("does not depend on the order the agents are given in", () => {
-    const accounts = new Map<string, Account>([["x", account(1, { cpu: 1 }, 1)], ["y", account(1, { cpu: 1 }, 1)]]);
+    const accounts = new Map<string, Account>([
+      ["x", account(1, { cpu: 1 }, 1)],
+      ["y", account(1, { cpu: 1 }, 1)],
+    ]);
     // Both 1/9 with 1 running: name decides, x before y, from either input order.
     expect(rankAgents(["y", "x"], accounts, cluster).map((x) => x.agent)).toEqual(["x", "y"]);
     expect(rankAgents(["x", "y"], accounts, cluster).map((x) => x.agent)).toEqual(["x", "y"]);

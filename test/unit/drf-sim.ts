@@ -7,7 +7,13 @@ import type { Resources } from "../../src/api/schemas.js";
 import { pick, type Pick, type PickContext, type RunnerView } from "../../src/drf/pick.js";
 import { QueueIndex, type QueuedTask } from "../../src/drf/queue-index.js";
 import type { Account } from "../../src/drf/share.js";
-import { addResources, fitsResources, fitsStatically, freeResources, type RunnerShape } from "../../src/scheduler/fit.js";
+import {
+  addResources,
+  fitsResources,
+  fitsStatically,
+  freeResources,
+  type RunnerShape,
+} from "../../src/scheduler/fit.js";
 import { account, req, shape, subtract } from "./drf-helpers.js";
 
 export interface SimLease {
@@ -29,7 +35,10 @@ export class Sim {
   private seq = 0;
   private readonly durations = new Map<string, number>();
 
-  constructor(readonly runners: readonly SimRunner[], weights: Readonly<Record<string, number>>) {
+  constructor(
+    readonly runners: readonly SimRunner[],
+    weights: Readonly<Record<string, number>>,
+  ) {
     for (const [agent, w] of Object.entries(weights)) this.accounts.set(agent, account(w));
   }
 
@@ -50,7 +59,9 @@ export class Sim {
   }
 
   used(runnerId: string): Resources {
-    return this.leases.filter((l) => l.runnerId === runnerId).reduce<Resources>((u, l) => addResources(u, l.task.req.resources), {});
+    return this.leases
+      .filter((l) => l.runnerId === runnerId)
+      .reduce<Resources>((u, l) => addResources(u, l.task.req.resources), {});
   }
 
   view(r: SimRunner, heldFor: string | null = null): RunnerView {
@@ -62,7 +73,8 @@ export class Sim {
       accounts: this.accounts,
       capacity: this.capacity(),
       busyInstances: new Set(this.leases.map((l) => l.task.instance)),
-      otherRunnerFits: (t, except) => this.runners.some((r) => r.id !== except && !t.avoid.includes(r.id) && fitsStatically(t.agent, t.req, r.shape)),
+      otherRunnerFits: (t, except) =>
+        this.runners.some((r) => r.id !== except && !t.avoid.includes(r.id) && fitsStatically(t.agent, t.req, r.shape)),
       nowMs: this.nowMs,
       starvationMs,
     };
@@ -70,7 +82,11 @@ export class Sim {
 
   /** The definition of "could run here": static fit, instance idle, not a runner it failed on (unless no other fits). */
   eligible(t: QueuedTask, v: RunnerView, c: PickContext): boolean {
-    return fitsStatically(t.agent, t.req, v.shape) && !c.busyInstances.has(t.instance) && !(t.avoid.includes(v.id) && c.otherRunnerFits(t, v.id));
+    return (
+      fitsStatically(t.agent, t.req, v.shape) &&
+      !c.busyInstances.has(t.instance) &&
+      !(t.avoid.includes(v.id) && c.otherRunnerFits(t, v.id))
+    );
   }
 
   fitsSomeRunner(t: QueuedTask): boolean {
@@ -78,7 +94,12 @@ export class Sim {
   }
 
   /** Runner r asks for work; a task answer is applied (a lease for the task's duration). */
-  ask(r: SimRunner, starvationMs: number, heldFor: string | null = null, check?: (p: Pick, v: RunnerView, c: PickContext) => void): Pick {
+  ask(
+    r: SimRunner,
+    starvationMs: number,
+    heldFor: string | null = null,
+    check?: (p: Pick, v: RunnerView, c: PickContext) => void,
+  ): Pick {
     const v = this.view(r, heldFor);
     const c = this.ctx(starvationMs);
     const p = pick(this.index, v, c);
@@ -90,7 +111,11 @@ export class Sim {
   start(t: QueuedTask, runnerId: string): void {
     this.index.remove(t.id);
     const acc = this.accounts.get(t.agent) ?? account();
-    this.accounts.set(t.agent, { weight: acc.weight, allocated: addResources(acc.allocated, t.req.resources), running: acc.running + 1 });
+    this.accounts.set(t.agent, {
+      weight: acc.weight,
+      allocated: addResources(acc.allocated, t.req.resources),
+      running: acc.running + 1,
+    });
     this.leases.push({ task: t, runnerId, endMs: this.nowMs + (this.durations.get(t.id) ?? 1) });
   }
 
@@ -103,7 +128,11 @@ export class Sim {
   finish(l: SimLease): void {
     this.leases = this.leases.filter((x) => x !== l);
     const acc = this.accounts.get(l.task.agent) as Account;
-    this.accounts.set(l.task.agent, { weight: acc.weight, allocated: subtract(acc.allocated, l.task.req.resources), running: acc.running - 1 });
+    this.accounts.set(l.task.agent, {
+      weight: acc.weight,
+      allocated: subtract(acc.allocated, l.task.req.resources),
+      running: acc.running - 1,
+    });
   }
 }
 
@@ -111,14 +140,17 @@ export class Sim {
 export function shareByDefinition(acc: Account | undefined, capacity: Resources): number {
   if (!acc) return 0;
   let m = 0;
-  for (const [k, a] of Object.entries(acc.allocated)) if (a > 0) m = Math.max(m, (capacity[k] ?? 0) > 0 ? a / (capacity[k] as number) : 1);
+  for (const [k, a] of Object.entries(acc.allocated))
+    if (a > 0) m = Math.max(m, (capacity[k] ?? 0) > 0 ? a / (capacity[k] as number) : 1);
   return m / (acc.weight > 0 ? acc.weight : 1);
 }
 
 /** Sum of each runner's leases is within its capacity, kind by kind. */
 export function overCapacity(sim: Sim): string[] {
   const out: string[] = [];
-  for (const r of sim.runners) for (const [k, u] of Object.entries(sim.used(r.id))) if (u > (r.shape.capacity[k] ?? 0)) out.push(`${r.id}.${k} ${u} > ${r.shape.capacity[k] ?? 0}`);
+  for (const r of sim.runners)
+    for (const [k, u] of Object.entries(sim.used(r.id)))
+      if (u > (r.shape.capacity[k] ?? 0)) out.push(`${r.id}.${k} ${u} > ${r.shape.capacity[k] ?? 0}`);
   return out;
 }
 
@@ -126,7 +158,12 @@ export const fitsFree = (t: QueuedTask, v: RunnerView): boolean => fitsResources
 
 // Generators shared by the properties.
 const rarely = fc.integer({ min: 0, max: 3 }).map((n) => n === 0);
-export const arbRunner = fc.record({ cpu: fc.integer({ min: 1, max: 8 }), mem: fc.integer({ min: 0, max: 8 }), zone: fc.constantFrom("a", "b"), tainted: rarely });
+export const arbRunner = fc.record({
+  cpu: fc.integer({ min: 1, max: 8 }),
+  mem: fc.integer({ min: 0, max: 8 }),
+  zone: fc.constantFrom("a", "b"),
+  tainted: rarely,
+});
 export const arbTask = fc.record({
   agent: fc.constantFrom("a", "b", "c"),
   priority: fc.integer({ min: 0, max: 3 }),
@@ -152,13 +189,21 @@ export interface TaskSpec {
 
 export const toRunner = (r: ArbRunner, i: number): SimRunner => ({
   id: `r${i}`,
-  shape: shape({ capacity: { cpu: r.cpu, mem: r.mem }, labels: { zone: r.zone }, taints: r.tainted ? [{ key: "pci", value: "true", effect: "NoSchedule" }] : [] }),
+  shape: shape({
+    capacity: { cpu: r.cpu, mem: r.mem },
+    labels: { zone: r.zone },
+    taints: r.tainted ? [{ key: "pci", value: "true", effect: "NoSchedule" }] : [],
+  }),
 });
 
 export const toTask = (a: TaskSpec, unique: string): Omit<QueuedTask, "seq" | "queuedAtMs" | "id"> => ({
   agent: a.agent,
   priority: a.priority,
   instance: a.instance ?? unique,
-  req: req({ resources: { cpu: a.cpu, mem: a.mem }, nodeSelector: a.zone ? { zone: a.zone } : {}, tolerations: a.tolerates ? [{ key: "pci", operator: "Exists" }] : [] }),
+  req: req({
+    resources: { cpu: a.cpu, mem: a.mem },
+    nodeSelector: a.zone ? { zone: a.zone } : {},
+    tolerations: a.tolerates ? [{ key: "pci", operator: "Exists" }] : [],
+  }),
   avoid: [...a.avoid],
 });

@@ -47,12 +47,22 @@ describe("pick: no starvation", () => {
           for (const l of sim.leases.filter((x) => x.endMs <= sim.nowMs)) sim.finish(l);
         };
         const askAll = () => {
-          for (const r of sim.runners) for (let i = 0; i < 16 && sim.ask(r, STARVATION_MS, null, check).kind === "task"; i++);
+          for (const r of sim.runners)
+            for (let i = 0; i < 16 && sim.ask(r, STARVATION_MS, null, check).kind === "task"; i++);
         };
         for (const s of steps) {
           tick();
           for (let i = 0; i < s.stream; i++) {
-            const small = { agent: "stream", priority: 9, cpu: 1, mem: 0, zone: undefined, tolerates: true, instance: null, avoid: [] };
+            const small = {
+              agent: "stream",
+              priority: 9,
+              cpu: 1,
+              mem: 0,
+              zone: undefined,
+              tolerates: true,
+              instance: null,
+              avoid: [],
+            };
             sim.submit(toTask(small, `s${unique++}`), 3);
           }
           for (const a of s.arrivals) sim.submit(toTask(a.task, `u${unique++}`), a.durationMs);

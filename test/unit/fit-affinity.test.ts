@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { pick } from "../../src/drf/pick.js";
 import { QueueIndex } from "../../src/drf/queue-index.js";
-import { fitsStatically, matchesExpression, toleratesAll, type MatchExpression, type Taint, type Toleration } from "../../src/scheduler/fit.js";
+import {
+  fitsStatically,
+  matchesExpression,
+  toleratesAll,
+  type MatchExpression,
+  type Taint,
+  type Toleration,
+} from "../../src/scheduler/fit.js";
 import { account, ctx, req, runner, shape, task } from "./drf-helpers.js";
 
 const eu = { zone: "eu", pci: "true" };
@@ -60,7 +67,9 @@ describe("taints and tolerations", () => {
     expect(toleratesAll([{ key: "gpu", operator: "Exists" }], [pci])).toBe(false);
     // Two taints, one tolerated: not enough.
     expect(toleratesAll([equal], [pci, { key: "gpu", effect: "NoSchedule" }])).toBe(false);
-    expect(toleratesAll([equal, { key: "gpu", operator: "Exists" }], [pci, { key: "gpu", effect: "NoSchedule" }])).toBe(true);
+    expect(toleratesAll([equal, { key: "gpu", operator: "Exists" }], [pci, { key: "gpu", effect: "NoSchedule" }])).toBe(
+      true,
+    );
   });
 
   it("operator Exists matches any value of the key, and a taint with no value", () => {
@@ -74,9 +83,17 @@ describe("taints and tolerations", () => {
     // plain: priority 9, oldest, share 0; pci-agent: priority 0 and already holding half the cluster.
     const q = new QueueIndex();
     q.add(task("plain", 1, { agent: "plain", priority: 9 }));
-    q.add(task("pci-job", 2, { agent: "pci-agent", req: req({ tolerations: [{ key: "pci", operator: "Equal", value: "true" }] }) }));
+    q.add(
+      task("pci-job", 2, {
+        agent: "pci-agent",
+        req: req({ tolerations: [{ key: "pci", operator: "Equal", value: "true" }] }),
+      }),
+    );
     const c = ctx({ accounts: new Map([["pci-agent", account(1, { cpu: 4 }, 1)]]), capacity: { cpu: 8 } });
-    const tainted = runner("pci-runner", { capacity: { cpu: 4 }, taints: [{ key: "pci", value: "true", effect: "NoSchedule" }] });
+    const tainted = runner("pci-runner", {
+      capacity: { cpu: 4 },
+      taints: [{ key: "pci", value: "true", effect: "NoSchedule" }],
+    });
     const p = pick(q, tainted, c);
     expect(p.kind === "task" && p.task.id).toBe("pci-job");
     // Without pci-job the tainted runner stays idle rather than take plain.
@@ -102,7 +119,8 @@ describe("taints and tolerations", () => {
     // A runner with no labels at all: NotIn and DoesNotExist match, In and Exists do not.
     const bare = runner("bare", { capacity: { cpu: 1 } });
     const order: string[] = [];
-    for (let x = pick(q, bare, ctx()); x.kind === "task"; x = pick(q, bare, ctx())) order.push((q.remove(x.task.id) as { id: string }).id);
+    for (let x = pick(q, bare, ctx()); x.kind === "task"; x = pick(q, bare, ctx()))
+      order.push((q.remove(x.task.id) as { id: string }).id);
     expect(order).toEqual(["notin-eu", "no-pci", "notin-us"]);
   });
 });

@@ -1,15 +1,39 @@
 // scheduler/fit: placement arithmetic, by hand and over seeded random cases.
 import { describe, expect, it } from "vitest";
-import { addResources, fitsNow, fitsResources, fitsStatically, freeResources, hasCapabilities, matchesLabels, type Requirements, type RunnerShape } from "../../src/scheduler/fit.js";
+import {
+  addResources,
+  fitsNow,
+  fitsResources,
+  fitsStatically,
+  freeResources,
+  hasCapabilities,
+  matchesLabels,
+  type Requirements,
+  type RunnerShape,
+} from "../../src/scheduler/fit.js";
 import { int, pick, seeded } from "./random.js";
 
-const runner = (over: Partial<RunnerShape> = {}): RunnerShape => ({ capacity: { cpu: 1000, memory_mb: 2048 }, labels: {}, capabilities: [], agents: null, ...over });
-const req = (over: Partial<Requirements> = {}): Requirements => ({ resources: {}, capabilities: [], nodeSelector: {}, ...over });
+const runner = (over: Partial<RunnerShape> = {}): RunnerShape => ({
+  capacity: { cpu: 1000, memory_mb: 2048 },
+  labels: {},
+  capabilities: [],
+  agents: null,
+  ...over,
+});
+const req = (over: Partial<Requirements> = {}): Requirements => ({
+  resources: {},
+  capabilities: [],
+  nodeSelector: {},
+  ...over,
+});
 
 describe("resource arithmetic", () => {
   it("free = capacity − allocated per kind, floored at zero, over the capacity's kinds only", () => {
     // cpu 1000 − 600 = 400; memory 2048 − 0 = 2048; gpu is not in the capacity, so it is dropped.
-    expect(freeResources({ cpu: 1000, memory_mb: 2048 }, { cpu: 600, gpu_memory_mb: 10 })).toEqual({ cpu: 400, memory_mb: 2048 });
+    expect(freeResources({ cpu: 1000, memory_mb: 2048 }, { cpu: 600, gpu_memory_mb: 10 })).toEqual({
+      cpu: 400,
+      memory_mb: 2048,
+    });
     // Over-allocated (1000 − 1200 = −200) reads as 0, never negative.
     expect(freeResources({ cpu: 1000 }, { cpu: 1200 })).toEqual({ cpu: 0 });
   });
@@ -42,7 +66,9 @@ describe("resource arithmetic", () => {
       const allocated = vec();
       const request = vec();
       const free = freeResources(capacity, allocated);
-      const expected = Object.entries(request).every(([k, want]) => want === 0 || want <= Math.max(0, (capacity[k] ?? 0) - (allocated[k] ?? 0)));
+      const expected = Object.entries(request).every(
+        ([k, want]) => want === 0 || want <= Math.max(0, (capacity[k] ?? 0) - (allocated[k] ?? 0)),
+      );
       expect(fitsResources(request, free), `seed ${seed} case ${i}`).toBe(expected);
       // Allocating more never frees anything.
       const more = freeResources(capacity, addResources(allocated, request));
@@ -103,9 +129,14 @@ describe("fitsStatically and fitsNow", () => {
         capabilities: caps.filter(() => r() < 0.5),
         agents: r() < 0.3 ? [pick(r, ["echo", "other"])] : null,
       });
-      const task = req({ resources: { cpu: int(r, 0, 4) * 250 }, capabilities: caps.filter(() => r() < 0.3), nodeSelector: r() < 0.5 ? { region: pick(r, ["eu", "us"]) } : {} });
+      const task = req({
+        resources: { cpu: int(r, 0, 4) * 250 },
+        capabilities: caps.filter(() => r() < 0.3),
+        nodeSelector: r() < 0.5 ? { region: pick(r, ["eu", "us"]) } : {},
+      });
       const free = { cpu: int(r, 0, 4) * 250 };
-      if (fitsNow("echo", task, shape, free)) expect(fitsStatically("echo", task, shape), `seed ${seed} case ${i}`).toBe(true);
+      if (fitsNow("echo", task, shape, free))
+        expect(fitsStatically("echo", task, shape), `seed ${seed} case ${i}`).toBe(true);
     }
   });
 });

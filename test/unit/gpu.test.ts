@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { discoverGpus, GpuAllocator, gpuEnv, parseNvidiaSmi } from "../../agent-runner/src/gpu.js";
 
 /** `nvidia-smi --query-gpu=index,uuid,memory.total --format=csv,noheader,nounits` on a two-GPU host. */
-export const CSV = "0, GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000, 16384\n1, GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111, 8192\n";
+export const CSV =
+  "0, GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000, 16384\n1, GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111, 8192\n";
 
 export function standInNvidiaSmi(csv = CSV): string {
   const dir = mkdtempSync(join(tmpdir(), "fake-nvidia-"));
@@ -23,7 +24,10 @@ export function standInNvidiaSmi(csv = CSV): string {
 describe("GPU discovery", () => {
   it("reads devices from nvidia-smi on PATH", async () => {
     const dir = standInNvidiaSmi();
-    const d = await discoverGpus({ discover: true, nvidia_smi: "nvidia-smi" }, { ...process.env, PATH: `${dir}:${process.env.PATH}` });
+    const d = await discoverGpus(
+      { discover: true, nvidia_smi: "nvidia-smi" },
+      { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    );
     expect(d).toEqual({
       kind: "ok",
       source: "nvidia-smi",
@@ -36,7 +40,11 @@ describe("GPU discovery", () => {
 
   it("no nvidia-smi: no GPUs, and a configured list needs none", async () => {
     expect((await discoverGpus({ discover: true, nvidia_smi: "nvidia-smi-absent" })).kind).toBe("none");
-    const d = await discoverGpus({ discover: true, nvidia_smi: "nvidia-smi-absent", devices: [{ index: 3, uuid: "GPU-x", memory_mb: 1000 }] });
+    const d = await discoverGpus({
+      discover: true,
+      nvidia_smi: "nvidia-smi-absent",
+      devices: [{ index: 3, uuid: "GPU-x", memory_mb: 1000 }],
+    });
     expect(d).toEqual({ kind: "ok", source: "config", devices: [{ index: 3, uuid: "GPU-x", memoryMb: 1000 }] });
   });
 
@@ -77,7 +85,15 @@ describe("GPU allocator", () => {
   });
 
   it("pins a process to its devices, in nvidia-smi's (PCI bus) order", () => {
-    expect(gpuEnv(devices.slice(1))).toEqual({ CUDA_DEVICE_ORDER: "PCI_BUS_ID", CUDA_VISIBLE_DEVICES: "1", NVIDIA_VISIBLE_DEVICES: "GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111" });
-    expect(gpuEnv([])).toEqual({ CUDA_DEVICE_ORDER: "PCI_BUS_ID", CUDA_VISIBLE_DEVICES: "", NVIDIA_VISIBLE_DEVICES: "void" });
+    expect(gpuEnv(devices.slice(1))).toEqual({
+      CUDA_DEVICE_ORDER: "PCI_BUS_ID",
+      CUDA_VISIBLE_DEVICES: "1",
+      NVIDIA_VISIBLE_DEVICES: "GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111",
+    });
+    expect(gpuEnv([])).toEqual({
+      CUDA_DEVICE_ORDER: "PCI_BUS_ID",
+      CUDA_VISIBLE_DEVICES: "",
+      NVIDIA_VISIBLE_DEVICES: "void",
+    });
   });
 });

@@ -1,6 +1,15 @@
 // auth/keys: the `oos.<tenant>.<key id>.<secret>` format, hashing, comparison.
 import { describe, expect, it } from "vitest";
-import { formatKey, newKeyId, newSecret, newTenantId, parseKey, randomHex, sha256Hex, timingSafeEqual } from "../../src/auth/keys.js";
+import {
+  formatKey,
+  newKeyId,
+  newSecret,
+  newTenantId,
+  parseKey,
+  randomHex,
+  sha256Hex,
+  timingSafeEqual,
+} from "../../src/auth/keys.js";
 import { int, pick, seeded } from "./random.js";
 
 const fresh = () => ({ tenantId: newTenantId(), keyId: newKeyId(), secret: newSecret() });

@@ -5,8 +5,12 @@ import { OfficeOSSaver, OfficeOSSaverError } from "../../integrations/langgraph/
 import { retryAfterMs } from "../../integrations/langgraph/src/saver.js";
 
 const limited = (ms: number) =>
-  new Response(JSON.stringify({ error: { code: "rate_limited", message: "slow down", details: { retry_after_ms: ms } } }), { status: 429, headers: { "content-type": "application/json", "retry-after": "1" } });
-const empty = () => new Response(JSON.stringify({ checkpoints: [] }), { status: 200, headers: { "content-type": "application/json" } });
+  new Response(
+    JSON.stringify({ error: { code: "rate_limited", message: "slow down", details: { retry_after_ms: ms } } }),
+    { status: 429, headers: { "content-type": "application/json", "retry-after": "1" } },
+  );
+const empty = () =>
+  new Response(JSON.stringify({ checkpoints: [] }), { status: 200, headers: { "content-type": "application/json" } });
 
 function saverWith(answers: (() => Response)[]): { saver: OfficeOSSaver; calls: number[] } {
   const calls: number[] = [];
@@ -36,9 +40,13 @@ describe("OfficeOSSaver and 429", () => {
   });
 
   it("does not retry other refusals", async () => {
-    const forbidden = () => new Response(JSON.stringify({ error: { code: "forbidden", message: "no" } }), { status: 403 });
+    const forbidden = () =>
+      new Response(JSON.stringify({ error: { code: "forbidden", message: "no" } }), { status: 403 });
     const { saver, calls } = saverWith([forbidden, empty]);
-    await expect(saver.getTuple({ configurable: { thread_id: "t" } })).rejects.toMatchObject({ status: 403, code: "forbidden" });
+    await expect(saver.getTuple({ configurable: { thread_id: "t" } })).rejects.toMatchObject({
+      status: 403,
+      code: "forbidden",
+    });
     expect(calls).toHaveLength(1);
   });
 

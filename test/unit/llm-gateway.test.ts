@@ -27,24 +27,36 @@ function fakeControlPlane(refuse = false) {
   const cp = {
     reserveLlm: async (b: { tokens: number }) => {
       log.push(`reserve ${b.tokens}`);
-      return refuse ? { kind: "rate_limited", retryAfterMs: 2500, message: "agent:x:llm_tokens" } : { kind: "ok", value: { reservation_id: "r1", tokens: b.tokens, requests: 1, delay_ms: 0 } };
+      return refuse
+        ? { kind: "rate_limited", retryAfterMs: 2500, message: "agent:x:llm_tokens" }
+        : { kind: "ok", value: { reservation_id: "r1", tokens: b.tokens, requests: 1, delay_ms: 0 } };
     },
-    settleLlm: async (id: string, usage: unknown) => (log.push(`settle ${id}`), settled.push(usage), { kind: "ok", value: {} }),
+    settleLlm: async (id: string, usage: unknown) => (
+      log.push(`settle ${id}`), settled.push(usage), { kind: "ok", value: {} }
+    ),
     cancelLlm: async (id: string) => (log.push(`cancel ${id}`), { kind: "ok", value: {} }),
   };
   return { cp: cp as unknown as ControlPlane, log, settled };
 }
 
 async function gateway(upstreamUrl: string, cp: ControlPlane): Promise<string> {
-  const gw = new LlmGateway({ base_url: upstreamUrl, api_key: "sk-x", default_max_tokens: 100, timeout_ms: 5000, max_wait_ms: 0, headers: {} }, cp, pino({ level: "silent" }));
+  const gw = new LlmGateway(
+    { base_url: upstreamUrl, api_key: "sk-x", default_max_tokens: 100, timeout_ms: 5000, max_wait_ms: 0, headers: {} },
+    cp,
+    pino({ level: "silent" }),
+  );
   return listen((req, res) => {
     let text = "";
     req.on("data", (c) => (text += c));
-    req.on("end", () => void gw.handle({ taskId: "t1", epoch: 1, agent: "x" }, JSON.parse(text), res, new AbortController().signal));
+    req.on(
+      "end",
+      () => void gw.handle({ taskId: "t1", epoch: 1, agent: "x" }, JSON.parse(text), res, new AbortController().signal),
+    );
   });
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const messages = [{ role: "user", content: "hello" }];
 
 describe("LLM gateway", () => {
@@ -55,7 +67,10 @@ describe("LLM gateway", () => {
     const r = await post(await gateway(up, f.cp), { messages });
     expect(r.status).toBe(429);
     expect(r.headers.get("retry-after")).toBe("3");
-    expect(((await r.json()) as { error: unknown }).error).toMatchObject({ code: "rate_limit_exceeded", type: "tokens" });
+    expect(((await r.json()) as { error: unknown }).error).toMatchObject({
+      code: "rate_limit_exceeded",
+      type: "tokens",
+    });
     expect(upstreamCalls).toBe(0);
     // 16-token prompt estimate + the default max_tokens of 100.
     expect(f.log).toEqual([`reserve ${estimatePromptTokens(messages) + 100}`]);
@@ -83,7 +98,9 @@ describe("LLM gateway", () => {
         seen = JSON.parse(t);
         s.writeHead(200, { "content-type": "text/event-stream" });
         // An upstream that ignores stream_options: content only, 40 characters.
-        s.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "x".repeat(40) }, finish_reason: null }] })}\n\n`);
+        s.write(
+          `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "x".repeat(40) }, finish_reason: null }] })}\n\n`,
+        );
         s.end("data: [DONE]\n\n");
       });
     });
@@ -100,8 +117,12 @@ describe("LLM gateway", () => {
   it("the usage chunk the gateway asked for is not shown to an agent that did not ask for it", async () => {
     const up = await listen((_q, s) => {
       s.writeHead(200, { "content-type": "text/event-stream" });
-      s.write(`data: ${JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "hi" }, finish_reason: "stop" }] })}\n\n`);
-      s.write(`data: ${JSON.stringify({ id: "c", choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, prompt_tokens_details: { cached_tokens: 0 } } })}\n\n`);
+      s.write(
+        `data: ${JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "hi" }, finish_reason: "stop" }] })}\n\n`,
+      );
+      s.write(
+        `data: ${JSON.stringify({ id: "c", choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, prompt_tokens_details: { cached_tokens: 0 } } })}\n\n`,
+      );
       s.end("data: [DONE]\n\n");
     });
     const f = fakeControlPlane();
@@ -120,7 +141,8 @@ describe("LLM gateway", () => {
 
 describe("LLM gateway: the request body, strictly", () => {
   const reserved = (log: string[]) => log.filter((l) => l.startsWith("reserve ")).map((l) => Number(l.slice(8)));
-  const error = async (r: Response) => ((await r.json()) as { error: { message: string; param: string | null; code: string } }).error;
+  const error = async (r: Response) =>
+    ((await r.json()) as { error: { message: string; param: string | null; code: string } }).error;
 
   it("n: 64 is refused with a 400 naming n, before any reservation or upstream call", async () => {
     let upstreamCalls = 0;
@@ -136,7 +158,9 @@ describe("LLM gateway: the request body, strictly", () => {
   });
 
   it("n multiplies the completion part of the reservation: prompt + n × max_tokens", async () => {
-    const up = await listen((_q, s) => s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })));
+    const up = await listen((_q, s) =>
+      s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })),
+    );
     const f = fakeControlPlane();
     const url = await gateway(up, f.cp);
     await post(url, { messages, max_tokens: 10 });
@@ -146,14 +170,27 @@ describe("LLM gateway: the request body, strictly", () => {
   });
 
   it("tools, functions, tool_choice, response_format and images count into the prompt estimate", async () => {
-    const up = await listen((_q, s) => s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })));
+    const up = await listen((_q, s) =>
+      s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })),
+    );
     const f = fakeControlPlane();
     const url = await gateway(up, f.cp);
-    const tool = { type: "function", function: { name: "lookup", description: "d".repeat(4000), parameters: { type: "object", properties: {} } } };
+    const tool = {
+      type: "function",
+      function: { name: "lookup", description: "d".repeat(4000), parameters: { type: "object", properties: {} } },
+    };
     await post(url, { messages, max_tokens: 10, tools: [tool], tool_choice: "auto" });
     const withTools = reserved(f.log)[0] as number;
     expect(withTools).toBeGreaterThan(26 + 1000);
-    const image = [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "https://x.example/a.png" } }] }];
+    const image = [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is this" },
+          { type: "image_url", image_url: { url: "https://x.example/a.png" } },
+        ],
+      },
+    ];
     await post(url, { messages: image, max_tokens: 10 });
     expect(reserved(f.log)[1]).toBeGreaterThan(IMAGE_TOKENS);
   });
@@ -163,7 +200,13 @@ describe("LLM gateway: the request body, strictly", () => {
     const up = await listen((q, s) => {
       let t = "";
       q.on("data", (c) => (t += c));
-      q.on("end", () => ((seen = JSON.parse(t)), s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))));
+      q.on(
+        "end",
+        () => (
+          (seen = JSON.parse(t)),
+          s.end(JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))
+        ),
+      );
     });
     const f = fakeControlPlane();
     const url = await gateway(up, f.cp);
@@ -183,9 +226,28 @@ describe("LLM gateway: the request body, strictly", () => {
     e = await error(r);
     expect(e.param).toBe("max_tokens");
     expect(f.log).toEqual([]);
-    r = await post(url, { messages, model: "m", temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n"], user: "u", response_format: { type: "json_object" }, max_completion_tokens: 12 });
+    r = await post(url, {
+      messages,
+      model: "m",
+      temperature: 0.2,
+      top_p: 0.9,
+      seed: 7,
+      stop: ["\n"],
+      user: "u",
+      response_format: { type: "json_object" },
+      max_completion_tokens: 12,
+    });
     expect(r.status).toBe(200);
-    expect(seen).toEqual({ messages, model: "m", temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n"], user: "u", response_format: { type: "json_object" }, max_completion_tokens: 12 });
+    expect(seen).toEqual({
+      messages,
+      model: "m",
+      temperature: 0.2,
+      top_p: 0.9,
+      seed: 7,
+      stop: ["\n"],
+      user: "u",
+      response_format: { type: "json_object" },
+      max_completion_tokens: 12,
+    });
   });
 });
-

@@ -43,13 +43,17 @@ const env = (extra: Record<string, string>): NodeJS.ProcessEnv => {
 
 describe("the prerequisite policy", () => {
   it("under CI a missing prerequisite throws, naming it and how to install it; elsewhere it asks to skip", () => {
-    expect(() => missing("redis-server", "not on PATH", { CI: "true" })).toThrow(/missing prerequisite redis-server: not on PATH[\s\S]*apt-get install -y redis-server/);
+    expect(() => missing("redis-server", "not on PATH", { CI: "true" })).toThrow(
+      /missing prerequisite redis-server: not on PATH[\s\S]*apt-get install -y redis-server/,
+    );
     expect(missing("redis-server", "not on PATH", {})).toBe(true);
     expect(missing("redis-server", null, { CI: "true" })).toBe(false);
   });
 
   it("lists every prerequisite the issue names, each with an install step", () => {
-    expect(PREREQS.map((p) => p.name)).toEqual(expect.arrayContaining(["redis-server", "chromium", "promtool", "python3", "bwrap", "cgroups"]));
+    expect(PREREQS.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["redis-server", "chromium", "promtool", "python3", "bwrap", "cgroups"]),
+    );
     for (const p of PREREQS) expect(p.install.length).toBeGreaterThan(10);
   });
 
@@ -63,12 +67,20 @@ describe("the prerequisite policy", () => {
 describe.skipIf(onPath("redis-server") === null)("with redis-server hidden from PATH", () => {
   it("the check script fails under CI=true, naming it; without CI it passes and says what will skip", () => {
     const PATH = pathWithout("redis-server");
-    const ci = spawnSync(process.execPath, [join(ROOT, "scripts/check-prereqs.mjs")], { cwd: ROOT, env: env({ PATH, CI: "true" }), encoding: "utf8" });
+    const ci = spawnSync(process.execPath, [join(ROOT, "scripts/check-prereqs.mjs")], {
+      cwd: ROOT,
+      env: env({ PATH, CI: "true" }),
+      encoding: "utf8",
+    });
     expect(ci.status).toBe(1);
     expect(ci.stdout).toMatch(/^MISSING redis-server: redis-server is not on PATH$/m);
     expect(ci.stderr).toMatch(/CI=true: each is a failure[\s\S]*redis-server[\s\S]*apt-get install -y redis-server/);
 
-    const dev = spawnSync(process.execPath, [join(ROOT, "scripts/check-prereqs.mjs")], { cwd: ROOT, env: env({ PATH }), encoding: "utf8" });
+    const dev = spawnSync(process.execPath, [join(ROOT, "scripts/check-prereqs.mjs")], {
+      cwd: ROOT,
+      env: env({ PATH }),
+      encoding: "utf8",
+    });
     expect(dev.status).toBe(0);
     expect(dev.stderr).toMatch(/will SKIP[\s\S]*redis-server/);
   });

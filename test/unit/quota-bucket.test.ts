@@ -3,7 +3,18 @@
 // token every 100 ms; t0..t6 are 100 ms apart. Arithmetic above each check.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allow, cancel, charge, newBucket, refund, reserve, retryAfterMs, tokensAt, type BucketState, type Reservation } from "../../src/quota/bucket.js";
+import {
+  allow,
+  cancel,
+  charge,
+  newBucket,
+  refund,
+  reserve,
+  retryAfterMs,
+  tokensAt,
+  type BucketState,
+  type Reservation,
+} from "../../src/quota/bucket.js";
 
 const PER_SECOND = (n: number) => n / 1000;
 const t = (i: number) => 1_000_000 + i * 100;
@@ -132,44 +143,59 @@ describe("token bucket (x/time/rate semantics)", () => {
 // ---- property: granted over any window ≤ rate × window + burst ---------------
 
 const arbOp = fc.oneof(
-  fc.record({ kind: fc.constant("allow" as const), dt: fc.integer({ min: 0, max: 400 }), n: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({ kind: fc.constant("reserve" as const), dt: fc.integer({ min: 0, max: 400 }), n: fc.integer({ min: 1, max: 6 }), maxWait: fc.integer({ min: 0, max: 2000 }) }),
+  fc.record({
+    kind: fc.constant("allow" as const),
+    dt: fc.integer({ min: 0, max: 400 }),
+    n: fc.integer({ min: 1, max: 6 }),
+  }),
+  fc.record({
+    kind: fc.constant("reserve" as const),
+    dt: fc.integer({ min: 0, max: 400 }),
+    n: fc.integer({ min: 1, max: 6 }),
+    maxWait: fc.integer({ min: 0, max: 2000 }),
+  }),
   fc.record({ kind: fc.constant("cancel" as const), dt: fc.integer({ min: 0, max: 400 }), which: fc.nat() }),
 );
 
 describe("token bucket property", () => {
   it("what is granted in any window [a, b] is at most rate × (b − a) + burst", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 8 }), fc.array(arbOp, { minLength: 1, maxLength: 80 }), (perSecond, burst, ops) => {
-        const rate = PER_SECOND(perSecond);
-        let now = 0;
-        let b = newBucket(rate, burst, now);
-        const granted: { at: number; n: number; cancelled: boolean; r: Reservation }[] = [];
-        for (const op of ops) {
-          now += op.dt;
-          if (op.kind === "cancel") {
-            const g = granted[op.which % Math.max(1, granted.length)];
-            // Only a reservation not yet acted can be cancelled; its tokens are then never used.
-            if (g && !g.cancelled && g.r.timeToAct >= now) {
-              b = cancel(b, g.r, now);
-              g.cancelled = true;
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(arbOp, { minLength: 1, maxLength: 80 }),
+        (perSecond, burst, ops) => {
+          const rate = PER_SECOND(perSecond);
+          let now = 0;
+          let b = newBucket(rate, burst, now);
+          const granted: { at: number; n: number; cancelled: boolean; r: Reservation }[] = [];
+          for (const op of ops) {
+            now += op.dt;
+            if (op.kind === "cancel") {
+              const g = granted[op.which % Math.max(1, granted.length)];
+              // Only a reservation not yet acted can be cancelled; its tokens are then never used.
+              if (g && !g.cancelled && g.r.timeToAct >= now) {
+                b = cancel(b, g.r, now);
+                g.cancelled = true;
+              }
+              continue;
             }
-            continue;
+            const r = reserve(b, now, op.n, op.kind === "allow" ? 0 : op.maxWait);
+            b = r.state;
+            if (r.reservation.ok)
+              granted.push({ at: r.reservation.timeToAct, n: op.n, cancelled: false, r: r.reservation });
           }
-          const r = reserve(b, now, op.n, op.kind === "allow" ? 0 : op.maxWait);
-          b = r.state;
-          if (r.reservation.ok) granted.push({ at: r.reservation.timeToAct, n: op.n, cancelled: false, r: r.reservation });
-        }
-        const used = granted.filter((g) => !g.cancelled).sort((x, y) => x.at - y.at);
-        for (let i = 0; i < used.length; i++) {
-          let sum = 0;
-          for (let j = i; j < used.length; j++) {
-            sum += (used[j] as (typeof used)[number]).n;
-            const window = (used[j] as (typeof used)[number]).at - (used[i] as (typeof used)[number]).at;
-            expect(sum).toBeLessThanOrEqual(rate * window + burst + 1e-9);
+          const used = granted.filter((g) => !g.cancelled).sort((x, y) => x.at - y.at);
+          for (let i = 0; i < used.length; i++) {
+            let sum = 0;
+            for (let j = i; j < used.length; j++) {
+              sum += (used[j] as (typeof used)[number]).n;
+              const window = (used[j] as (typeof used)[number]).at - (used[i] as (typeof used)[number]).at;
+              expect(sum).toBeLessThanOrEqual(rate * window + burst + 1e-9);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -10,7 +10,13 @@ describe("budget ledger", () => {
     l = record(l, day(10, 23), "llm_tokens", 300);
     expect(l.used.llm_tokens).toBe(1000);
     // 1000 used of 1000: one more token is over, and it says when the day ends (1 h after 23:00).
-    expect(check(l, day(10, 23), "llm_tokens", 1, { llm_tokens: 1000 })).toEqual({ ok: false, kind: "llm_tokens", used: 1000, limit: 1000, retryAfterMs: 3_600_000 });
+    expect(check(l, day(10, 23), "llm_tokens", 1, { llm_tokens: 1000 })).toEqual({
+      ok: false,
+      kind: "llm_tokens",
+      used: 1000,
+      limit: 1000,
+      retryAfterMs: 3_600_000,
+    });
     expect(check(l, day(11, 0), "llm_tokens", 1000, { llm_tokens: 1000 })).toEqual({ ok: true });
     expect(record(l, day(11, 5), "cpu_seconds", 2.5).used).toEqual({ cpu_seconds: 2.5 });
   });
@@ -21,7 +27,10 @@ describe("budget ledger", () => {
   });
 
   it("prices: by model, with * as fallback, per million tokens", () => {
-    const prices = { "gpt-x": { input_per_million: 2, output_per_million: 8 }, "*": { input_per_million: 1, output_per_million: 1 } };
+    const prices = {
+      "gpt-x": { input_per_million: 2, output_per_million: 8 },
+      "*": { input_per_million: 1, output_per_million: 1 },
+    };
     // 1000 × 2 / 1e6 + 500 × 8 / 1e6 = 0.002 + 0.004
     expect(costOf(prices, "gpt-x", 1000, 500)).toBeCloseTo(0.006, 12);
     expect(costOf(prices, "other", 1_000_000, 0)).toBe(1);

@@ -25,5 +25,6 @@ export function shuffle<T>(r: () => number, xs: readonly T[]): T[] {
   return out;
 }
 
-const ALPHABET = ["a", "b", "z", "0", " ", "é", "✓", "\u{1F600}", "\"", "\\", "\n"];
-export const text = (r: () => number, max: number): string => Array.from({ length: int(r, 0, max) }, () => pick(r, ALPHABET)).join("");
+const ALPHABET = ["a", "b", "z", "0", " ", "é", "✓", "\u{1F600}", '"', "\\", "\n"];
+export const text = (r: () => number, max: number): string =>
+  Array.from({ length: int(r, 0, max) }, () => pick(r, ALPHABET)).join("");

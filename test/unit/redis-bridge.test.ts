@@ -67,7 +67,7 @@ describe("strings", () => {
   it.each(VARIANTS)("set/get round-trips text, stored as its UTF-8 bytes (%s)", async (variant) => {
     const redis = upstash(variant);
     const key = `str:${variant}`;
-    const text = "hello wörld ✓ 😀 \"quoted\" \\ back";
+    const text = 'hello wörld ✓ 😀 "quoted" \\ back';
     expect(await redis.set(key, text)).toBe("OK");
     expect(await redis.get(key)).toBe(text);
     expect(await direct.get(key)).toEqual(Buffer.from(text, "utf8"));
@@ -94,16 +94,33 @@ describe("strings", () => {
     const single = await post("/", ["GET", "bin:raw"], enc);
     expect(single).toEqual({ status: 200, json: { result: b64 } });
 
-    const pipe = await post("/pipeline", [["GET", "bin:raw"], ["MGET", "bin:raw", "bin:none", "bin:raw"], ["STRLEN", "bin:raw"]], enc);
+    const pipe = await post(
+      "/pipeline",
+      [
+        ["GET", "bin:raw"],
+        ["MGET", "bin:raw", "bin:none", "bin:raw"],
+        ["STRLEN", "bin:raw"],
+      ],
+      enc,
+    );
     expect(pipe.status).toBe(200);
     expect(pipe.json).toEqual([{ result: b64 }, { result: [b64, null, b64] }, { result: raw.length }]);
 
-    const tx = await post("/multi-exec", [["GET", "bin:raw"], ["SET", "bin:x", "v"]], enc);
+    const tx = await post(
+      "/multi-exec",
+      [
+        ["GET", "bin:raw"],
+        ["SET", "bin:x", "v"],
+      ],
+      enc,
+    );
     // "OK" stays as it is: the client leaves exactly that one unencoded.
     expect(tx).toEqual({ status: 200, json: [{ result: b64 }, { result: "OK" }] });
 
     // Other status replies are encoded like any string (the client would garble a bare "string").
-    expect((await post("/", ["TYPE", "bin:raw"], enc)).json).toEqual({ result: Buffer.from("string").toString("base64") });
+    expect((await post("/", ["TYPE", "bin:raw"], enc)).json).toEqual({
+      result: Buffer.from("string").toString("base64"),
+    });
     // Without the header, strings are UTF-8 text.
     expect((await post("/", ["GET", "bin:x"])).json).toEqual({ result: "v" });
   });
@@ -169,7 +186,9 @@ describe("pipeline and multi", () => {
     const kept = await redis.pipeline().hget("p:s", "f").get("p:s").exec({ keepErrors: true });
     expect(kept[0]!.error).toMatch(/^WRONGTYPE/);
     expect(kept[1]).toEqual({ error: undefined, result: "text" });
-    await expect(redis.pipeline().get("p:s").hget("p:s", "f").exec()).rejects.toThrow(/Command 2 \[ hget \] failed: WRONGTYPE/);
+    await expect(redis.pipeline().get("p:s").hget("p:s", "f").exec()).rejects.toThrow(
+      /Command 2 \[ hget \] failed: WRONGTYPE/,
+    );
   });
 
   it("multi: runs as one MULTI/EXEC transaction", async () => {
@@ -199,7 +218,9 @@ describe("errors", () => {
   it.each(VARIANTS)("a Redis error is thrown by the client (%s)", async (variant) => {
     const redis = upstash(variant);
     await redis.set(`e:${variant}`, "text");
-    await expect(redis.hget(`e:${variant}`, "f")).rejects.toThrow(/WRONGTYPE Operation against a key holding the wrong kind of value/);
+    await expect(redis.hget(`e:${variant}`, "f")).rejects.toThrow(
+      /WRONGTYPE Operation against a key holding the wrong kind of value/,
+    );
     await expect(redis.incr(`e:${variant}`)).rejects.toThrow(/ERR value is not an integer/);
   });
 
@@ -211,7 +232,10 @@ describe("errors", () => {
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({ error: "WRONGPASS invalid or missing auth token" });
     // Upstash also takes the token as a query parameter.
-    const query = await fetch(`${bridge.url}/?_token=${bridge.token}`, { method: "POST", body: JSON.stringify(["PING"]) });
+    const query = await fetch(`${bridge.url}/?_token=${bridge.token}`, {
+      method: "POST",
+      body: JSON.stringify(["PING"]),
+    });
     expect(await query.json()).toEqual({ result: "PONG" });
   });
 
@@ -279,7 +303,10 @@ describe("starting", () => {
       const deadline = Date.now() + 10_000;
       let ok = false;
       while (!ok && Date.now() < deadline) {
-        ok = await redis.set("k", "v").then(() => true, () => false);
+        ok = await redis.set("k", "v").then(
+          () => true,
+          () => false,
+        );
         if (!ok) await new Promise((r) => setTimeout(r, 100));
       }
       expect(ok).toBe(true);
@@ -291,10 +318,14 @@ describe("starting", () => {
   }, 30_000);
 
   it("runs as a command: prints its URL, takes the token from the environment, stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [join(ROOT, "scripts/redis-bridge.mjs"), "--port", "0", "--redis", server.url], {
-      env: { ...process.env, UPSTASH_REDIS_REST_TOKEN: "env-token" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "scripts/redis-bridge.mjs"), "--port", "0", "--redis", server.url],
+      {
+        env: { ...process.env, UPSTASH_REDIS_REST_TOKEN: "env-token" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       let out = "";
       const url = await new Promise<string>((res, rej) => {

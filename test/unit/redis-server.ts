@@ -59,7 +59,8 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
       if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}:\n${output}`);
       const ok = await Promise.race([ping(port), spawnError]);
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within 10 s:\n${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server on port ${port} did not answer PING within 10 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

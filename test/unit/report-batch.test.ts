@@ -20,7 +20,16 @@ let mode: "batch" | "no-route" | "refuse-body" = "batch";
 let server: Server;
 let url = "";
 
-const task = (id: string, state: string) => ({ id, agent: "echo", state, priority: 0, attempts: 1, instance: id, created_at: "", updated_at: "" });
+const task = (id: string, state: string) => ({
+  id,
+  agent: "echo",
+  state,
+  priority: 0,
+  attempts: 1,
+  instance: id,
+  created_at: "",
+  updated_at: "",
+});
 const stale = { code: "stale_epoch", message: "lease epoch is no longer current" };
 
 beforeAll(async () => {
@@ -30,18 +39,29 @@ beforeAll(async () => {
     req.on("end", () => {
       const s: Seen = { method: req.method ?? "", url: req.url ?? "", body: raw ? JSON.parse(raw) : {} };
       seen.push(s);
-      const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      const send = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       const report = /^\/v1\/runners\/([^/]+)\/report$/.exec(s.url);
       if (report) {
         if (mode === "no-route") return send(404, { error: { code: "not_found", message: "no such route" } });
-        if (mode === "refuse-body") return send(413, { error: { code: "payload_too_large", message: "request body exceeds 1048576 bytes" } });
+        if (mode === "refuse-body")
+          return send(413, { error: { code: "payload_too_large", message: "request body exceeds 1048576 bytes" } });
         const items = (s.body.reports ?? []).map((r) =>
-          r.epoch === 1 ? { task_id: r.task_id, status: 200, task: task(r.task_id, r.outcome === "release" ? "queued" : "succeeded") } : { task_id: r.task_id, status: 409, error: stale },
+          r.epoch === 1
+            ? {
+                task_id: r.task_id,
+                status: 200,
+                task: task(r.task_id, r.outcome === "release" ? "queued" : "succeeded"),
+              }
+            : { task_id: r.task_id, status: 409, error: stale },
         );
         return send(200, { items });
       }
       const single = /^\/v1\/tasks\/([^/]+)\/(complete|fail|release)$/.exec(s.url);
-      if (single) return s.body.epoch === 1 ? send(200, { task: task(single[1] as string, "succeeded") }) : send(409, { error: stale });
+      if (single)
+        return s.body.epoch === 1
+          ? send(200, { task: task(single[1] as string, "succeeded") })
+          : send(409, { error: stale });
       send(404, { error: { code: "not_found", message: "no such route" } });
     });
   });
@@ -109,7 +129,9 @@ describe("OutcomeBatcher", () => {
   });
 
   it("answers every caller with the network failure when the control plane is unreachable", async () => {
-    const b = new OutcomeBatcher(new ControlPlane("http://127.0.0.1:1", "oos.t.k.s"), () => "runner_1", { windowMs: 5 });
+    const b = new OutcomeBatcher(new ControlPlane("http://127.0.0.1:1", "oos.t.k.s"), () => "runner_1", {
+      windowMs: 5,
+    });
     const answers = await Promise.all([b.complete("t1", 1, 1), b.complete("t2", 1, 2)]);
     expect(answers.map((a) => a.kind)).toEqual(["network", "network"]);
   });

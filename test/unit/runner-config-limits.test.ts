@@ -10,15 +10,28 @@ describe("runner config: limits, llm, gpus", () => {
   it("defaults: cgroups auto under officeos with 512 pids, GPU discovery on, no LLM upstream", () => {
     const r = parseConfig(base);
     if (r.kind !== "ok") throw new Error(r.message);
-    expect(r.config.limits).toEqual({ cgroups: "auto", cgroup_root: "/sys/fs/cgroup", cgroup_parent: "officeos", pids_max: 512 });
+    expect(r.config.limits).toEqual({
+      cgroups: "auto",
+      cgroup_root: "/sys/fs/cgroup",
+      cgroup_parent: "officeos",
+      pids_max: 512,
+    });
     expect(r.config.gpus).toEqual({ discover: true, nvidia_smi: "nvidia-smi" });
     expect(r.config.llm).toBeUndefined();
   });
 
   it("the upstream key may come from the environment; the LLM section is strict", () => {
-    const r = parseConfig({ ...base, llm: { base_url: "https://api.example.com/v1" } }, { OFFICEOS_LLM_API_KEY: "sk-1" });
+    const r = parseConfig(
+      { ...base, llm: { base_url: "https://api.example.com/v1" } },
+      { OFFICEOS_LLM_API_KEY: "sk-1" },
+    );
     if (r.kind !== "ok") throw new Error(r.message);
-    expect(r.config.llm).toMatchObject({ base_url: "https://api.example.com/v1", api_key: "sk-1", default_max_tokens: 1024, max_wait_ms: 0 });
+    expect(r.config.llm).toMatchObject({
+      base_url: "https://api.example.com/v1",
+      api_key: "sk-1",
+      default_max_tokens: 1024,
+      max_wait_ms: 0,
+    });
     const bad = parseConfig({ ...base, llm: { base_url: "https://api.example.com/v1", apikey: "x" } });
     expect(bad.kind).toBe("error");
     if (bad.kind === "error") expect(bad.message).toContain("apikey");

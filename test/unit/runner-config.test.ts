@@ -38,7 +38,12 @@ describe("runner config", () => {
   });
 
   it("lets the environment override the file", () => {
-    const r = parseConfig(base, { OFFICEOS_URL: "http://10.0.0.1:9", OFFICEOS_RUNNER_KEY: "oos.other", OFFICEOS_MAX_CONCURRENT: "3", OFFICEOS_RUNNER_NAME: "n1" });
+    const r = parseConfig(base, {
+      OFFICEOS_URL: "http://10.0.0.1:9",
+      OFFICEOS_RUNNER_KEY: "oos.other",
+      OFFICEOS_MAX_CONCURRENT: "3",
+      OFFICEOS_RUNNER_NAME: "n1",
+    });
     if (r.kind !== "ok") throw new Error(r.message);
     expect(r.config.control_plane).toEqual({ url: "http://10.0.0.1:9", key: "oos.other" });
     expect(r.config.max_concurrent).toBe(3);
@@ -53,7 +58,10 @@ describe("runner config", () => {
   it("reads YAML and resolves an agent cwd relative to the file", () => {
     const dir = mkdtempSync(join(tmpdir(), "officeos-cfg-"));
     const path = join(dir, "runner.yaml");
-    writeFileSync(path, "control_plane: { url: 'http://127.0.0.1:1', key: k }\nagents:\n  a: { command: [node], cwd: agents }\n");
+    writeFileSync(
+      path,
+      "control_plane: { url: 'http://127.0.0.1:1', key: k }\nagents:\n  a: { command: [node], cwd: agents }\n",
+    );
     const r = loadConfig(path, {});
     if (r.kind !== "ok") throw new Error(r.message);
     expect(r.config.agents.a?.cwd).toBe(join(dir, "agents"));

@@ -30,14 +30,24 @@ describe("runner self-check", () => {
   });
 
   it("names what is missing and is not ready; extra checks count too", async () => {
-    const h = await checkHealth({ agents: { a: { command: [script], env: {} }, b: { command: ["no-such-agent-binary"], env: {} } }, work_dir: join(dir, "work") }, [
-      async () => ({ name: "gpus", ok: false, message: "capacity promises 2 GPUs, 0 seen" }),
-      async () => {
-        throw new Error("probe crashed");
+    const h = await checkHealth(
+      {
+        agents: { a: { command: [script], env: {} }, b: { command: ["no-such-agent-binary"], env: {} } },
+        work_dir: join(dir, "work"),
       },
-    ]);
+      [
+        async () => ({ name: "gpus", ok: false, message: "capacity promises 2 GPUs, 0 seen" }),
+        async () => {
+          throw new Error("probe crashed");
+        },
+      ],
+    );
     expect(h.ready).toBe(false);
-    expect(h.checks[0]).toMatchObject({ name: "agent_commands", ok: false, message: expect.stringContaining("b: no-such-agent-binary") });
+    expect(h.checks[0]).toMatchObject({
+      name: "agent_commands",
+      ok: false,
+      message: expect.stringContaining("b: no-such-agent-binary"),
+    });
     expect(h.checks.slice(2)).toEqual([
       { name: "gpus", ok: false, message: "capacity promises 2 GPUs, 0 seen" },
       { name: "check", ok: false, message: "probe crashed" },

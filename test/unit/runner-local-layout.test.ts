@@ -57,9 +57,21 @@ describe("agent_user plans", () => {
     expect(usersIn(61000, 61999, passwd)).toEqual(["alice(61005)"]);
     expect(usersIn(62000, 62999, passwd)).toEqual([]);
     const def = resolveAgentUser(undefined, 0);
-    if (usersIn(61000, 61999).length === 0) expect(def).toMatchObject({ kind: "ok", plan: { kind: "pool", range: { first: 61000, last: 61999 } }, warnings: [] });
-    expect(resolveAgentUser({ uid: 4242, gid: 4242 }, 0)).toMatchObject({ kind: "ok", plan: { kind: "fixed", uid: 4242 }, warnings: [expect.stringContaining("SIBLING TASKS SHARE ONE UID")] });
-    expect(resolveAgentUser({ uid_range: [1, 0x7fffffff] }, 0)).toMatchObject({ kind: "error", message: expect.stringContaining("existing users") });
+    if (usersIn(61000, 61999).length === 0)
+      expect(def).toMatchObject({
+        kind: "ok",
+        plan: { kind: "pool", range: { first: 61000, last: 61999 } },
+        warnings: [],
+      });
+    expect(resolveAgentUser({ uid: 4242, gid: 4242 }, 0)).toMatchObject({
+      kind: "ok",
+      plan: { kind: "fixed", uid: 4242 },
+      warnings: [expect.stringContaining("SIBLING TASKS SHARE ONE UID")],
+    });
+    expect(resolveAgentUser({ uid_range: [1, 0x7fffffff] }, 0)).toMatchObject({
+      kind: "error",
+      message: expect.stringContaining("existing users"),
+    });
     expect(resolveAgentUser(undefined, 1000)).toMatchObject({ kind: "ok", plan: { kind: "self" } });
   });
 });

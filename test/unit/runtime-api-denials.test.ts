@@ -9,7 +9,10 @@ const denial = (i: number) => ({ method: "GET", target: `/threads/../runners?${i
 describe("RuntimeDenials", () => {
   it("coalesces a flood into one event per task, counted and sampled", async () => {
     const sent: { task: string | undefined; details: DenialDetails }[] = [];
-    const d = new RuntimeDenials(async (task, details) => (sent.push({ task, details }), { kind: "ok" }), { flushMs: 60_000, maxSamples: 3 });
+    const d = new RuntimeDenials(async (task, details) => (sent.push({ task, details }), { kind: "ok" }), {
+      flushMs: 60_000,
+      maxSamples: 3,
+    });
     for (let i = 0; i < 10_000; i++) d.record(i % 2 ? "task_a" : "task_b", denial(i));
     d.record(undefined, { method: "?", target: "?", status: 400, code: "unparseable:HPE_INVALID_URL" });
     expect(sent).toEqual([]);
@@ -26,7 +29,9 @@ describe("RuntimeDenials", () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const sent: DenialDetails[] = [];
-    const d = new RuntimeDenials(async (_t, details) => (sent.push(details), await gate, { kind: "ok" }), { flushMs: 10 });
+    const d = new RuntimeDenials(async (_t, details) => (sent.push(details), await gate, { kind: "ok" }), {
+      flushMs: 10,
+    });
     d.record("t", { ...denial(0), target: `/${"x".repeat(5000)}` });
     while (sent.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(sent[0]?.samples[0]?.target.length).toBeLessThanOrEqual(201);

@@ -54,7 +54,9 @@ class Task implements TaskHandle {
   async threads(method: string, path: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
     handled.push(`threads ${method} ${path}`);
     const r = await forwardThreads(this.cp, "task_h", 3, method, path, body);
-    return r.kind === "ok" ? { status: 200, body: r.value } : { status: r.kind === "http" ? r.status : 503, body: { error: { code: "x", message: r.message } } };
+    return r.kind === "ok"
+      ? { status: 200, body: r.value }
+      : { status: r.kind === "http" ? r.status : 503, body: { error: { code: "x", message: r.message } } };
   }
   identity() {
     return { taskId: "task_h", epoch: 3, agent: "hostile" };
@@ -66,16 +68,43 @@ class Task implements TaskHandle {
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
-    upstreamSeen.push({ method: req.method ?? "", url: req.url ?? "", host: req.headers.host, forwarded: req.headers["x-forwarded-host"] as string | undefined });
+    upstreamSeen.push({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      host: req.headers.host,
+      forwarded: req.headers["x-forwarded-host"] as string | undefined,
+    });
     req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ checkpoints: [], next_before: null })));
+    req.on("end", () =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ checkpoints: [], next_before: null })),
+    );
   });
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   const cp = new ControlPlane(upstreamUrl, "oos.t.k.runner-secret");
-  api.denials = new RuntimeDenials(async (task, details) => (audits.push({ task, details }), { kind: "ok" }), { flushMs: 1000 });
-  api.llm = new LlmGateway({ base_url: `${upstreamUrl}/v1`, default_max_tokens: 16, timeout_ms: 5000, max_wait_ms: 0, headers: {} }, cp, log);
-  api.tools = new ToolGateway({ search: { url: `${upstreamUrl}/search`, method: "POST", headers: {}, timeout_ms: 5000, max_response_bytes: 1 << 20 } as ToolConfig }, cp, log);
+  api.denials = new RuntimeDenials(async (task, details) => (audits.push({ task, details }), { kind: "ok" }), {
+    flushMs: 1000,
+  });
+  api.llm = new LlmGateway(
+    { base_url: `${upstreamUrl}/v1`, default_max_tokens: 16, timeout_ms: 5000, max_wait_ms: 0, headers: {} },
+    cp,
+    log,
+  );
+  api.tools = new ToolGateway(
+    {
+      search: {
+        url: `${upstreamUrl}/search`,
+        method: "POST",
+        headers: {},
+        timeout_ms: 5000,
+        max_response_bytes: 1 << 20,
+      } as ToolConfig,
+    },
+    cp,
+    log,
+  );
   port = Number(new URL(await api.listen("127.0.0.1", 0)).port);
   api.register("tok-h", new Task(cp));
 });
@@ -89,7 +118,12 @@ function sendRaw(bytes: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const s = connect(port, "127.0.0.1");
     let buf = "";
-    const t = setTimeout(() => (s.destroy(), reject(new Error(`no answer to ${JSON.stringify(bytes.toString("latin1").split("\r\n")[0])}`))), 10_000);
+    const t = setTimeout(
+      () => (
+        s.destroy(), reject(new Error(`no answer to ${JSON.stringify(bytes.toString("latin1").split("\r\n")[0])}`))
+      ),
+      10_000,
+    );
     s.on("data", (d) => (buf += d.toString("latin1")));
     s.on("error", () => undefined);
     s.on("close", () => {
@@ -107,8 +141,15 @@ describe("the runtime API refuses the corpus on the wire", () => {
   it("answers every trick with a 4xx, runs no handler, forwards nothing, and audits the refusals in batches", async () => {
     const t0 = Date.now();
     const answers: { name: string; status: number }[] = [];
-    for (const t of tricks) answers.push({ name: t.name, status: (await sendRaw(rawRequest(t.method, t.target, "tok-h"))).status });
-    for (const [name, line] of WIRE) answers.push({ name, status: (await sendRaw(Buffer.from(`${line}\r\nHost: x\r\nAuthorization: Bearer tok-h\r\nConnection: close\r\n\r\n`))).status });
+    for (const t of tricks)
+      answers.push({ name: t.name, status: (await sendRaw(rawRequest(t.method, t.target, "tok-h"))).status });
+    for (const [name, line] of WIRE)
+      answers.push({
+        name,
+        status: (
+          await sendRaw(Buffer.from(`${line}\r\nHost: x\r\nAuthorization: Bearer tok-h\r\nConnection: close\r\n\r\n`))
+        ).status,
+      });
     const bad = answers.filter((a) => a.status < 400 || a.status > 499);
     expect(bad).toEqual([]);
     expect(handled).toEqual([]);
@@ -127,17 +168,34 @@ describe("the runtime API refuses the corpus on the wire", () => {
     expect(unparsed.filter(([code]) => !code.startsWith("unparseable:"))).toEqual([]);
     expect(sum(audits.filter((a) => a.task === "task_h"))).toBeGreaterThan(tricks.length * 0.8);
     const sample = audits.find((a) => a.task === "task_h")?.details.samples[0];
-    expect(sample).toMatchObject({ method: expect.any(String), target: expect.any(String), status: expect.any(Number), code: expect.any(String) });
+    expect(sample).toMatchObject({
+      method: expect.any(String),
+      target: expect.any(String),
+      status: expect.any(Number),
+      code: expect.any(String),
+    });
   }, 120_000);
 
   it("still serves the table, and passes on neither the agent's Host nor its X-Forwarded-*", async () => {
     handled.length = 0;
     upstreamSeen.length = 0;
-    const r = await sendRaw(rawRequest("GET", "/threads/lg%3At/checkpoints?limit=1&checkpoint_ns=", "tok-h", { "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "1.2.3.4" }));
+    const r = await sendRaw(
+      rawRequest("GET", "/threads/lg%3At/checkpoints?limit=1&checkpoint_ns=", "tok-h", {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-For": "1.2.3.4",
+      }),
+    );
     expect(r.status).toBe(200);
     expect((await sendRaw(rawRequest("GET", "/task", "tok-h"))).status).toBe(200);
     expect(handled).toEqual(["threads GET /threads/lg%3At/checkpoints?checkpoint_ns=&limit=1", "info"]);
-    expect(upstreamSeen).toEqual([{ method: "GET", url: "/v1/threads/lg%3At/checkpoints?checkpoint_ns=&limit=1", host: new URL(upstreamUrl).host, forwarded: undefined }]);
+    expect(upstreamSeen).toEqual([
+      {
+        method: "GET",
+        url: "/v1/threads/lg%3At/checkpoints?checkpoint_ns=&limit=1",
+        host: new URL(upstreamUrl).host,
+        forwarded: undefined,
+      },
+    ]);
   });
 
   it("answers 401 to a well-formed request without a valid token, and 4xx to a trick without one", async () => {

@@ -3,7 +3,12 @@
 // legitimate targets map to typed routes, and upstream paths are rebuilt from
 // their validated parts.
 import { describe, expect, it } from "vitest";
-import { checkTarget, threadsUpstream, type RuntimeRoute, type ThreadRoute } from "../../agent-runner/src/runtime-routes.js";
+import {
+  checkTarget,
+  threadsUpstream,
+  type RuntimeRoute,
+  type ThreadRoute,
+} from "../../agent-runner/src/runtime-routes.js";
 import { corpus, ROUTES } from "../e2e/hostile/corpus.mjs";
 
 const tricks = corpus();
@@ -62,10 +67,31 @@ describe("checkTarget accepts the table", () => {
     ["POST", "/approval", { kind: "approval" }],
     ["POST", "/llm/v1/chat/completions", { kind: "llm_chat" }],
     ["POST", "/tools/search.v2", { kind: "tool", name: "search.v2" }],
-    ["GET", "/threads/lg%3Aabc/checkpoints?checkpoint_ns=&limit=1", { kind: "thread_list", threadId: "lg:abc", query: { checkpoint_ns: "", limit: "1" } }],
-    ["GET", "/threads/t/checkpoints?filter=%7B%22source%22%3A%22loop%22%7D&before=1ef-2", { kind: "thread_list", threadId: "t", query: { filter: '{"source":"loop"}', before: "1ef-2" } }],
-    ["GET", "/threads/t/checkpoints?checkpoint_ns=a%2F..%2Fb", { kind: "thread_list", threadId: "t", query: { checkpoint_ns: "a/../b" } }],
-    ["GET", "/threads/t/checkpoints/1ef4f797-8335-6428-8001-8a1503f9b875?checkpoint_ns=", { kind: "thread_get", threadId: "t", checkpointId: "1ef4f797-8335-6428-8001-8a1503f9b875", query: { checkpoint_ns: "" } }],
+    [
+      "GET",
+      "/threads/lg%3Aabc/checkpoints?checkpoint_ns=&limit=1",
+      { kind: "thread_list", threadId: "lg:abc", query: { checkpoint_ns: "", limit: "1" } },
+    ],
+    [
+      "GET",
+      "/threads/t/checkpoints?filter=%7B%22source%22%3A%22loop%22%7D&before=1ef-2",
+      { kind: "thread_list", threadId: "t", query: { filter: '{"source":"loop"}', before: "1ef-2" } },
+    ],
+    [
+      "GET",
+      "/threads/t/checkpoints?checkpoint_ns=a%2F..%2Fb",
+      { kind: "thread_list", threadId: "t", query: { checkpoint_ns: "a/../b" } },
+    ],
+    [
+      "GET",
+      "/threads/t/checkpoints/1ef4f797-8335-6428-8001-8a1503f9b875?checkpoint_ns=",
+      {
+        kind: "thread_get",
+        threadId: "t",
+        checkpointId: "1ef4f797-8335-6428-8001-8a1503f9b875",
+        query: { checkpoint_ns: "" },
+      },
+    ],
     ["PUT", "/threads/t/checkpoints/c", { kind: "thread_put", threadId: "t", checkpointId: "c" }],
     ["PUT", "/threads/t/checkpoints/c/writes", { kind: "thread_writes", threadId: "t", checkpointId: "c" }],
     ["DELETE", "/threads/a..b", { kind: "thread_delete", threadId: "a..b" }],
@@ -88,8 +114,17 @@ describe("threadsUpstream", () => {
   it("re-encodes each part and re-serialises only the known query keys, in a fixed order", () => {
     const r = checkTarget("GET", "/threads/lg%3At/checkpoints?limit=1&checkpoint_ns=a%2F..%2Fb");
     expect(r.kind).toBe("ok");
-    expect(threadsUpstream((r as { route: ThreadRoute }).route)).toEqual({ method: "GET", path: "/v1/threads/lg%3At/checkpoints?checkpoint_ns=a%2F..%2Fb&limit=1" });
-    expect(threadsUpstream({ kind: "thread_writes", threadId: "a:b", checkpointId: "c@1" })).toEqual({ method: "PUT", path: "/v1/threads/a%3Ab/checkpoints/c%401/writes" });
-    expect(threadsUpstream({ kind: "thread_delete", threadId: "t" })).toEqual({ method: "DELETE", path: "/v1/threads/t" });
+    expect(threadsUpstream((r as { route: ThreadRoute }).route)).toEqual({
+      method: "GET",
+      path: "/v1/threads/lg%3At/checkpoints?checkpoint_ns=a%2F..%2Fb&limit=1",
+    });
+    expect(threadsUpstream({ kind: "thread_writes", threadId: "a:b", checkpointId: "c@1" })).toEqual({
+      method: "PUT",
+      path: "/v1/threads/a%3Ab/checkpoints/c%401/writes",
+    });
+    expect(threadsUpstream({ kind: "thread_delete", threadId: "t" })).toEqual({
+      method: "DELETE",
+      path: "/v1/threads/t",
+    });
   });
 });

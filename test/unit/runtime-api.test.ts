@@ -50,7 +50,11 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const call = (method: string, path: string, token: string | null, body?: string) =>
-  fetch(`${url}${path}`, { method, headers: token ? { authorization: `Bearer ${token}`, "content-type": "application/json" } : {}, body });
+  fetch(`${url}${path}`, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}`, "content-type": "application/json" } : {},
+    body,
+  });
 
 describe("runtime API", () => {
   it("binds each token to its own task", async () => {
@@ -76,7 +80,9 @@ describe("runtime API", () => {
     const r = await call("PUT", "/checkpoint", "token-a", JSON.stringify({ cursor: { step: -1 } }));
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("bad_request");
-    expect((await call("POST", "/error", "token-a", JSON.stringify({ error: { message: "no code" } }))).status).toBe(400);
+    expect((await call("POST", "/error", "token-a", JSON.stringify({ error: { message: "no code" } }))).status).toBe(
+      400,
+    );
     expect(a.checkpoints.length).toBe(before);
     expect(a.errors).toEqual([]);
   });
@@ -95,7 +101,12 @@ describe("runtime API", () => {
 
 describe("approval gates and liveness", () => {
   it("passes a valid gate request to its own task only, and refuses a malformed one", async () => {
-    const r = await call("POST", "/approval", "token-a", JSON.stringify({ gate: "send-email", message: "ok?", details: { n: 3 } }));
+    const r = await call(
+      "POST",
+      "/approval",
+      "token-a",
+      JSON.stringify({ gate: "send-email", message: "ok?", details: { n: 3 } }),
+    );
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ gate: "send-email", status: "suspended" });
     expect(a.gates).toEqual([{ gate: "send-email", message: "ok?", details: { n: 3 } }]);

@@ -12,10 +12,19 @@ const root = process.getuid?.() === 0;
 
 describe("sandbox argv (pure)", () => {
   it("root: pid namespace, then setpriv to the task's uid with no groups and no_new_privs, then the init", () => {
-    const [cmd, args] = sandboxArgv({ kind: "unshare", userns: false }, { drop: { uid: 61000, gid: 61000 } }, "node", ["agent.js"]);
+    const [cmd, args] = sandboxArgv({ kind: "unshare", userns: false }, { drop: { uid: 61000, gid: 61000 } }, "node", [
+      "agent.js",
+    ]);
     expect(cmd).toBe("unshare");
     expect(args.slice(0, 5)).toEqual(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    expect(args.slice(5, 11)).toEqual(["setpriv", "--reuid=61000", "--regid=61000", "--clear-groups", "--no-new-privs", "--"]);
+    expect(args.slice(5, 11)).toEqual([
+      "setpriv",
+      "--reuid=61000",
+      "--regid=61000",
+      "--clear-groups",
+      "--no-new-privs",
+      "--",
+    ]);
     expect(args.slice(11)).toEqual(["/bin/sh", "-c", INIT_SCRIPT, "officeos-init", "node", "agent.js"]);
   });
 
@@ -23,16 +32,27 @@ describe("sandbox argv (pure)", () => {
     const [, u] = sandboxArgv({ kind: "unshare", userns: true }, { drop: null }, "a", []);
     expect(u[0]).toBe("--user");
     expect(u).not.toContain("--reuid=0");
-    const [b, bargs] = sandboxArgv({ kind: "bwrap", userns: true }, { drop: null, workRoot: "/w/r", workDir: "/w/r/t-1" }, "a", []);
+    const [b, bargs] = sandboxArgv(
+      { kind: "bwrap", userns: true },
+      { drop: null, workRoot: "/w/r", workDir: "/w/r/t-1" },
+      "a",
+      [],
+    );
     expect(b).toBe("bwrap");
     expect(bargs.join(" ")).toContain("--tmpfs /w/r --bind /w/r/t-1 /w/r/t-1");
     expect(bargs).toContain("--unshare-pid");
     expect(bargs).toContain("--unshare-user");
-    expect(sandboxArgv({ kind: "none", reason: "x" }, { drop: { uid: 7, gid: 8 } }, "a", ["b"])).toEqual(["setpriv", ["--reuid=7", "--regid=8", "--clear-groups", "--no-new-privs", "--", "a", "b"]]);
+    expect(sandboxArgv({ kind: "none", reason: "x" }, { drop: { uid: 7, gid: 8 } }, "a", ["b"])).toEqual([
+      "setpriv",
+      ["--reuid=7", "--regid=8", "--clear-groups", "--no-new-privs", "--", "a", "b"],
+    ]);
   });
 
   it("maps the init's 128+n exit back to the signal, only under a namespace", () => {
-    expect(AgentProcess.exitOf(137, null, { kind: "unshare", userns: false })).toEqual({ code: null, signal: "SIGKILL" });
+    expect(AgentProcess.exitOf(137, null, { kind: "unshare", userns: false })).toEqual({
+      code: null,
+      signal: "SIGKILL",
+    });
     expect(AgentProcess.exitOf(137, null, { kind: "none", reason: "" })).toEqual({ code: 137, signal: null });
     expect(AgentProcess.exitOf(1, null, { kind: "bwrap", userns: true })).toEqual({ code: 1, signal: null });
   });
@@ -43,7 +63,9 @@ describe("the init (pid 1 in the namespace)", () => {
     const dir = mkdtempSync(join(tmpdir(), "officeos-init-"));
     const marker = join(dir, "got-term");
     const agent = `process.stdin.once("data", (d) => require("fs").writeFileSync(${JSON.stringify(join(dir, "stdin"))}, d)); process.on("SIGTERM", () => { require("fs").writeFileSync(${JSON.stringify(marker)}, "1"); process.exit(3); }); setInterval(() => {}, 1000);`;
-    const c = spawn("/bin/sh", ["-c", INIT_SCRIPT, "officeos-init", process.execPath, "-e", agent], { stdio: ["pipe", "ignore", "ignore"] });
+    const c = spawn("/bin/sh", ["-c", INIT_SCRIPT, "officeos-init", process.execPath, "-e", agent], {
+      stdio: ["pipe", "ignore", "ignore"],
+    });
     c.stdin.write("hello\n");
     const deadline = Date.now() + 20_000;
     while (!existsSync(join(dir, "stdin")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -54,11 +76,14 @@ describe("the init (pid 1 in the namespace)", () => {
     expect(statSync(join(dir, "stdin")).size).toBe(6);
   });
 
-  it.skipIf(!root || spawnSync("unshare", ["--version"]).status !== 0)("as root, detection picks a pid namespace here", async () => {
-    const iso = await detectIsolation("auto", true);
-    expect(iso.kind).not.toBe("none");
-    expect(await detectIsolation("off", true)).toMatchObject({ kind: "none" });
-  });
+  it.skipIf(!root || spawnSync("unshare", ["--version"]).status !== 0)(
+    "as root, detection picks a pid namespace here",
+    async () => {
+      const iso = await detectIsolation("auto", true);
+      expect(iso.kind).not.toBe("none");
+      expect(await detectIsolation("off", true)).toMatchObject({ kind: "none" });
+    },
+  );
 });
 
 describe("runner refuses a readable config as root", () => {
@@ -66,7 +91,15 @@ describe("runner refuses a readable config as root", () => {
   it.skipIf(!root || !existsSync(bin))("exits 2 naming the mode", () => {
     const dir = mkdtempSync(join(tmpdir(), "officeos-cfgmode-"));
     const file = join(dir, "r.json");
-    writeFileSync(file, JSON.stringify({ control_plane: { url: "http://127.0.0.1:9", key: "k" }, agents: { a: { command: ["true"] } }, work_dir: join(dir, "w") }), { mode: 0o644 });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        control_plane: { url: "http://127.0.0.1:9", key: "k" },
+        agents: { a: { command: ["true"] } },
+        work_dir: join(dir, "w"),
+      }),
+      { mode: 0o644 },
+    );
     const r = spawnSync(process.execPath, [bin, "--config", file], { encoding: "utf8", timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("refusing to start");

@@ -21,7 +21,12 @@ function randomJson(r: () => number, depth: number): J {
     case 4:
       return Array.from({ length: int(r, 0, 4) }, () => randomJson(r, depth - 1));
     default:
-      return Object.fromEntries(Array.from({ length: int(r, 0, 5) }, () => [pick(r, ["a", "b", "c", "z", "é", "10", "2", ""]), randomJson(r, depth - 1)]));
+      return Object.fromEntries(
+        Array.from({ length: int(r, 0, 5) }, () => [
+          pick(r, ["a", "b", "c", "z", "é", "10", "2", ""]),
+          randomJson(r, depth - 1),
+        ]),
+      );
   }
 }
 
@@ -34,7 +39,9 @@ function reorder(r: () => number, v: J): J {
 
 describe("stableStringify", () => {
   it("sorts keys at every depth", () => {
-    expect(stableStringify({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+    );
   });
 
   it("keeps array order, and drops undefined members as JSON does", () => {

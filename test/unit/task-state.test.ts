@@ -19,7 +19,10 @@ describe("task state transitions", () => {
   });
 
   it("cancel and a lost lease revoke and kill after the grace; a drain only asks", () => {
-    expect(next(running, { kind: "stop", reason: "cancel" }).effects).toEqual({ revoke: true, signal: "term_then_kill" });
+    expect(next(running, { kind: "stop", reason: "cancel" }).effects).toEqual({
+      revoke: true,
+      signal: "term_then_kill",
+    });
     expect(next(running, { kind: "stop", reason: "lost" }).effects).toEqual({ revoke: true, signal: "term_then_kill" });
     const drain = next(running, { kind: "stop", reason: "drain" });
     expect(drain.effects).toEqual({ revoke: false, signal: "term" });
@@ -34,21 +37,30 @@ describe("task state transitions", () => {
 
   it("a stalled agent is killed at once; a suspended one gets a moment to leave", () => {
     expect(next(running, { kind: "stop", reason: "stalled" }).effects).toEqual({ revoke: true, signal: "kill" });
-    expect(next(running, { kind: "stop", reason: "suspended" }).effects).toEqual({ revoke: true, signal: "term_later" });
+    expect(next(running, { kind: "stop", reason: "suspended" }).effects).toEqual({
+      revoke: true,
+      signal: "term_later",
+    });
   });
 
   it("an outcome posted while draining still counts; a refused one returns to the drain", () => {
     const drained = run(running, { kind: "stop", reason: "drain" });
     const rep = next(drained, { kind: "report_begin", what: "completed" });
     expect(rep.state).toEqual({ kind: "reporting", what: "completed", draining: true });
-    expect(next(rep.state, { kind: "report_refused", lost: false }).state).toEqual({ kind: "stopping", reason: "drain" });
+    expect(next(rep.state, { kind: "report_refused", lost: false }).state).toEqual({
+      kind: "stopping",
+      reason: "drain",
+    });
     expect(next(rep.state, { kind: "report_ok" }).state).toEqual({ kind: "stopping", reason: "reported" });
   });
 
   it("a refused outcome goes back to running, or stops when the lease is gone", () => {
     const rep = run(running, { kind: "report_begin", what: "failed" });
     expect(next(rep, { kind: "report_refused", lost: false }).state).toEqual(running);
-    expect(next(rep, { kind: "report_refused", lost: true })).toMatchObject({ state: { kind: "stopping", reason: "lost" }, effects: { revoke: true } });
+    expect(next(rep, { kind: "report_refused", lost: true })).toMatchObject({
+      state: { kind: "stopping", reason: "lost" },
+      effects: { revoke: true },
+    });
     // A drain during the report sends SIGTERM once and remembers it.
     const d = next(rep, { kind: "stop", reason: "drain" });
     expect(d).toMatchObject({ state: { draining: true }, effects: { signal: "term" } });
@@ -57,10 +69,19 @@ describe("task state transitions", () => {
 
   it("the exit ends every state in done, keeping why it stopped", () => {
     expect(next(running, { kind: "exited" }).state).toEqual({ kind: "done", reason: "exited" });
-    expect(next({ kind: "stopping", reason: "reported" }, { kind: "exited" }).state).toEqual({ kind: "done", reason: "reported" });
+    expect(next({ kind: "stopping", reason: "reported" }, { kind: "exited" }).state).toEqual({
+      kind: "done",
+      reason: "reported",
+    });
     expect(next({ kind: "stopping", reason: "drain" }, { kind: "exited" }).effects.revoke).toBe(true);
     const done: TaskState = { kind: "done", reason: "cancel" };
-    for (const e of [{ kind: "started" }, { kind: "report_begin", what: "completed" }, { kind: "stop", reason: "cancel" }, { kind: "exited" }, { kind: "force_kill" }] as TaskEvent[]) {
+    for (const e of [
+      { kind: "started" },
+      { kind: "report_begin", what: "completed" },
+      { kind: "stop", reason: "cancel" },
+      { kind: "exited" },
+      { kind: "force_kill" },
+    ] as TaskEvent[]) {
       expect(next(done, e)).toEqual({ state: done, effects: { revoke: false, signal: "none" }, ignored: true });
     }
   });

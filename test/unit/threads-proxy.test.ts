@@ -38,8 +38,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => cpServer.listen(0, "127.0.0.1", () => r()));
   const cp = new ControlPlane(`http://127.0.0.1:${(cpServer.address() as AddressInfo).port}`, "oos.t.k.runner-secret");
-  const lease = { lease_id: "l1", epoch: 7, expires_at: new Date().toISOString(), task: { id: "task_1", attempts: 1 } } as unknown as Lease;
-  const run = new TaskRun(lease, { cp, log: pino({ level: "silent" }), agent: { command: ["true"] } as never, runtimeUrl: "", workRoot: "/tmp", runnerName: "r", defaultStallMs: null });
+  const lease = {
+    lease_id: "l1",
+    epoch: 7,
+    expires_at: new Date().toISOString(),
+    task: { id: "task_1", attempts: 1 },
+  } as unknown as Lease;
+  const run = new TaskRun(lease, {
+    cp,
+    log: pino({ level: "silent" }),
+    agent: { command: ["true"] } as never,
+    runtimeUrl: "",
+    workRoot: "/tmp",
+    runnerName: "r",
+    defaultStallMs: null,
+  });
   runtimeUrl = await runtime.listen("127.0.0.1", 0);
   runtime.register("tok", run);
 });
@@ -49,7 +62,11 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, body?: string) =>
-  fetch(`${runtimeUrl}${path}`, { method, headers: { authorization: "Bearer tok", ...(body ? { "content-type": "application/json" } : {}) }, body });
+  fetch(`${runtimeUrl}${path}`, {
+    method,
+    headers: { authorization: "Bearer tok", ...(body ? { "content-type": "application/json" } : {}) },
+    body,
+  });
 
 describe("runtime API thread routes", () => {
   it("forwards reads and writes with the runner's key and the task's lease", async () => {
@@ -63,7 +80,12 @@ describe("runtime API thread routes", () => {
     const [get, put] = seen.slice(-2);
     expect(get?.url).toBe("/v1/threads/lg%3At/checkpoints?checkpoint_ns=&limit=1");
     expect(put).toMatchObject({ method: "PUT", url: "/v1/threads/lg%3At/checkpoints/c1", body });
-    for (const s of [get, put]) expect(s?.headers).toMatchObject({ authorization: "Bearer oos.t.k.runner-secret", "officeos-task-id": "task_1", "officeos-epoch": "7" });
+    for (const s of [get, put])
+      expect(s?.headers).toMatchObject({
+        authorization: "Bearer oos.t.k.runner-secret",
+        "officeos-task-id": "task_1",
+        "officeos-epoch": "7",
+      });
   });
 
   it("passes a missing checkpoint (404) through and keeps the task", async () => {
@@ -80,17 +102,28 @@ describe("runtime API thread routes", () => {
     expect((await call("GET", "/checkpoints?limit=1")).status).toBe(404);
     // forwardThreads re-checks whatever it is given.
     const cp = new ControlPlane(`http://127.0.0.1:${(cpServer.address() as AddressInfo).port}`, "k");
-    for (const [m, p] of [["GET", "/threads/../runners"], ["POST", "/threads/t/checkpoints"], ["GET", "/checkpoints"], ["GET", "/threads/t/checkpoints?x=1"]] as const) {
+    for (const [m, p] of [
+      ["GET", "/threads/../runners"],
+      ["POST", "/threads/t/checkpoints"],
+      ["GET", "/checkpoints"],
+      ["GET", "/threads/t/checkpoints?x=1"],
+    ] as const) {
       expect(await forwardThreads(cp, "task_1", 7, m, p, undefined)).toMatchObject({ kind: "http" });
     }
     // And the control-plane client forwards only thread paths.
     expect(await cp.forward("GET", "/v1/runners", undefined, {})).toMatchObject({ kind: "http", status: 400 });
-    expect(await cp.forward("GET", "/v1/threads/../runners", undefined, {})).toMatchObject({ kind: "http", status: 400 });
+    expect(await cp.forward("GET", "/v1/threads/../runners", undefined, {})).toMatchObject({
+      kind: "http",
+      status: 400,
+    });
     expect(seen.length).toBe(before);
   });
 
   it("answers lease_lost once the control plane refuses the lease, and forwards nothing more", async () => {
-    answer = () => ({ status: 409, body: { error: { code: "stale_epoch", message: "lease epoch 7 is no longer current" } } });
+    answer = () => ({
+      status: 409,
+      body: { error: { code: "stale_epoch", message: "lease epoch 7 is no longer current" } },
+    });
     const r = await call("PUT", "/threads/t/checkpoints/c2", "{}");
     expect(r.status).toBe(409);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("lease_lost");

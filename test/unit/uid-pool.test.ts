@@ -5,7 +5,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { advance, candidates, claimVerdict, parseClaim, releaseVerdict, statStartTime, statusUids, type LocalUid } from "../../agent-runner/src/uid-pool.js";
+import {
+  advance,
+  candidates,
+  claimVerdict,
+  parseClaim,
+  releaseVerdict,
+  statStartTime,
+  statusUids,
+  type LocalUid,
+} from "../../agent-runner/src/uid-pool.js";
 import { HostClaims, procStartTime } from "../../agent-runner/src/uid-claims.js";
 
 const range = { first: 100, last: 104 };
@@ -22,7 +31,9 @@ describe("uid pool (pure)", () => {
     expect(candidates(range, local, 7)).toEqual([100, 102, 104]);
     expect(advance(range, 104)).toBe(100);
     expect(advance(range, 102)).toBe(103);
-    expect(candidates(range, new Map([100, 101, 102, 103, 104].map((u) => [u, { kind: "held", task: "x" }])), 100)).toEqual([]);
+    expect(
+      candidates(range, new Map([100, 101, 102, 103, 104].map((u) => [u, { kind: "held", task: "x" }])), 100),
+    ).toEqual([]);
   });
 
   it("takes over a claim only when its holder is dead", () => {
@@ -34,8 +45,14 @@ describe("uid pool (pure)", () => {
 
   it("gives a uid back only when no process and no stray file of it is left", () => {
     expect(releaseVerdict({ processesLeft: 0, filesLeft: [] })).toEqual({ kind: "release" });
-    expect(releaseVerdict({ processesLeft: 2, filesLeft: [] })).toMatchObject({ kind: "quarantine", why: expect.stringContaining("2 process") });
-    expect(releaseVerdict({ processesLeft: 0, filesLeft: ["/tmp/x"] })).toMatchObject({ kind: "quarantine", why: expect.stringContaining("/tmp/x") });
+    expect(releaseVerdict({ processesLeft: 2, filesLeft: [] })).toMatchObject({
+      kind: "quarantine",
+      why: expect.stringContaining("2 process"),
+    });
+    expect(releaseVerdict({ processesLeft: 0, filesLeft: ["/tmp/x"] })).toMatchObject({
+      kind: "quarantine",
+      why: expect.stringContaining("/tmp/x"),
+    });
   });
 
   it("parses claim lines, /proc/<pid>/stat start times and status uids", () => {
@@ -45,7 +62,9 @@ describe("uid pool (pure)", () => {
     // comm may hold spaces and parentheses; start time is field 22.
     const stat = `42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10`;
     expect(statStartTime(stat)).toBe("987654");
-    expect(statusUids("Name:\tx\nUid:\t61000\t61000\t61000\t61000\nGid:\t0\t0\t0\t0\n")).toEqual([61000, 61000, 61000, 61000]);
+    expect(statusUids("Name:\tx\nUid:\t61000\t61000\t61000\t61000\nGid:\t0\t0\t0\t0\n")).toEqual([
+      61000, 61000, 61000, 61000,
+    ]);
   });
 });
 
@@ -79,7 +98,10 @@ describe.skipIf(process.getuid?.() !== 0)("the pool on this host (root)", () => 
     const { chownSync, existsSync, mkdtempSync: mk } = await import("node:fs");
     const { spawn } = await import("node:child_process");
     const claimsDir = join(mk(join(tmpdir(), "officeos-pool-")), "uids");
-    const pool = new AgentIdentities({ kind: "pool", range: { first: 62990, last: 62992 }, claimsDir }, pino({ level: "silent" }));
+    const pool = new AgentIdentities(
+      { kind: "pool", range: { first: 62990, last: 62992 }, claimsDir },
+      pino({ level: "silent" }),
+    );
     await pool.init();
     const a = await pool.acquire("t1");
     const b = await pool.acquire("t2");
@@ -90,9 +112,12 @@ describe.skipIf(process.getuid?.() !== 0)("the pool on this host (root)", () => 
     const stray = join(tmpdir(), `officeos-stray-${id.uid}`);
     writeFileSync(stray, "x");
     chownSync(stray, id.uid, id.gid);
-    const p = spawn("setpriv", [`--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--", "sleep", "60"], { stdio: "ignore" });
+    const p = spawn("setpriv", [`--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--", "sleep", "60"], {
+      stdio: "ignore",
+    });
     const { processesOf } = await import("../../agent-runner/src/uid-claims.js");
-    for (let i = 0; i < 500 && (await processesOf(id.uid)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && (await processesOf(id.uid)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect((await processesOf(id.uid)).length).toBeGreaterThan(0);
     const exited = new Promise((r) => p.once("exit", r));
     await pool.release(id);
@@ -112,7 +137,12 @@ describe.skipIf(process.getuid?.() !== 0)("stray files of a uid (root)", () => {
     const sticky = join(base, "sticky");
     const drop = join(base, "drop");
     const secret = join(base, "secret");
-    for (const [d, m] of [[sticky, 0o1777], [drop, 0o777], [secret, 0o700]] as const) (mkdirSync(d), chmodSync(d, m));
+    for (const [d, m] of [
+      [sticky, 0o1777],
+      [drop, 0o777],
+      [secret, 0o700],
+    ] as const)
+      mkdirSync(d), chmodSync(d, m);
     chmodSync(base, 0o1777);
     for (const f of [join(sticky, "left"), join(drop, "kept"), join(secret, "target")]) writeFileSync(f, "x");
     chownSync(join(sticky, "left"), uid, uid);

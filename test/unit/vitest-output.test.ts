@@ -12,7 +12,10 @@ describe("failedTests", () => {
       "FAIL: not a vitest line",
       " Test Files  1 failed | 30 passed (31)",
     ].join("\n");
-    expect(failedTests(out)).toEqual(["test/e2e/chaos.test.ts", "test/unit/cgroup.test.ts > cgroup enforcement (cgroup-v1) > a fork bomb stops at the pids limit"]);
+    expect(failedTests(out)).toEqual([
+      "test/e2e/chaos.test.ts",
+      "test/unit/cgroup.test.ts > cgroup enforcement (cgroup-v1) > a fork bomb stops at the pids limit",
+    ]);
   });
 
   it("finds nothing in a passing run", () => {

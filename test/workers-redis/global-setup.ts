@@ -19,7 +19,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const redis = await startRedisServer();
   const bridge = await startRedisBridge({ redisUrl: redis.url, token: "workers-test-token" });
   const control: Server = createServer((req, res) => {
-    const done = (p: Promise<void>) => p.then(() => res.end("ok"), (e: Error) => ((res.statusCode = 500), res.end(e.message)));
+    const done = (p: Promise<void>) =>
+      p.then(
+        () => res.end("ok"),
+        (e: Error) => ((res.statusCode = 500), res.end(e.message)),
+      );
     if (req.url === "/kill") return done(redis.kill());
     if (req.url === "/restart") return done(redis.restart());
     res.statusCode = 404;

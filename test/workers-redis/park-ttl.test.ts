@@ -8,12 +8,26 @@ import { describe, expect, it } from "vitest";
 import { PARK_MAX_MS } from "../../src/api/schemas.js";
 import { MIN_SPILL_TTL_S } from "../../src/durable/agent-do.js";
 import type { AgentDO } from "../../src/durable/agent-do.js";
-import { call, fixture, lease, ok, putAgent, registerRunner, submit, tenantIdOf, type Fixture } from "../workers/helpers.js";
+import {
+  call,
+  fixture,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+  tenantIdOf,
+  type Fixture,
+} from "../workers/helpers.js";
 
 const e = env as unknown as { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: string };
 
 async function redis(...cmd: (string | number)[]): Promise<unknown> {
-  const r = await fetch(e.UPSTASH_REDIS_REST_URL, { method: "POST", headers: { authorization: `Bearer ${e.UPSTASH_REDIS_REST_TOKEN}` }, body: JSON.stringify(cmd) });
+  const r = await fetch(e.UPSTASH_REDIS_REST_URL, {
+    method: "POST",
+    headers: { authorization: `Bearer ${e.UPSTASH_REDIS_REST_TOKEN}` },
+    body: JSON.stringify(cmd),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { result: unknown }).result;
 }
@@ -21,7 +35,9 @@ async function redis(...cmd: (string | number)[]): Promise<unknown> {
 async function blobKeys(f: Fixture, instance: string): Promise<string[]> {
   const stub = env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${instance}`));
   const rows = await runInDurableObject(stub, (_o: AgentDO, s: DurableObjectState) =>
-    s.storage.sql.exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE blob IS NOT NULL").toArray(),
+    s.storage.sql
+      .exec<{ blob: string; chunks: number }>("SELECT blob, chunks FROM checkpoints WHERE blob IS NOT NULL")
+      .toArray(),
   );
   return rows.flatMap((r) => Array.from({ length: r.chunks }, (_, i) => `${r.blob}:${i}`));
 }
@@ -37,11 +53,19 @@ async function ttlsWhen(keys: string[], done: (ttl: number) => boolean): Promise
 }
 
 /** A task of `agent` leased, with a checkpoint large enough to spill (the config spills past 64 KiB). */
-async function spilledTask(f: Fixture, agent: string): Promise<{ runnerId: string; id: string; epoch: number; keys: string[] }> {
+async function spilledTask(
+  f: Fixture,
+  agent: string,
+): Promise<{ runnerId: string; id: string; epoch: number; keys: string[] }> {
   const runnerId = await registerRunner(f, { name: "r", capacity: {} });
   const task = await submit(f, { agent });
   const [l] = await lease(f, runnerId, { max_tasks: 1 });
-  await ok(call("PUT", `/v1/tasks/${task.id}/checkpoint`, f.runner, { epoch: l.epoch, state: { reasoning: "p".repeat(200_000) } }));
+  await ok(
+    call("PUT", `/v1/tasks/${task.id}/checkpoint`, f.runner, {
+      epoch: l.epoch,
+      state: { reasoning: "p".repeat(200_000) },
+    }),
+  );
   const keys = await blobKeys(f, task.instance);
   expect(keys.length).toBeGreaterThan(0);
   return { runnerId, id: task.id, epoch: l.epoch, keys };

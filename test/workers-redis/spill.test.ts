@@ -12,7 +12,11 @@ const put = (f: Fixture, id: string, body: unknown) => call("PUT", `/v1/tasks/${
 const agentDO = (f: Fixture, id: string) => env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`));
 const rows = (f: Fixture, id: string) =>
   runInDurableObject(agentDO(f, id), (_o: AgentDO, s: DurableObjectState) =>
-    s.storage.sql.exec<{ seq: number; blob: string | null; chunks: number; sha256: string | null; size: number }>("SELECT seq, blob, chunks, sha256, size FROM checkpoints ORDER BY seq").toArray(),
+    s.storage.sql
+      .exec<{ seq: number; blob: string | null; chunks: number; sha256: string | null; size: number }>(
+        "SELECT seq, blob, chunks, sha256, size FROM checkpoints ORDER BY seq",
+      )
+      .toArray(),
   );
 
 describe("spill to Redis", () => {
@@ -39,7 +43,11 @@ describe("spill to Redis", () => {
     const [, second] = await rows(f, id);
     // Overwrite the spilled blob behind the AgentDO's back, through the same REST protocol.
     const e = env as unknown as { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: string };
-    const r = await fetch(e.UPSTASH_REDIS_REST_URL, { method: "POST", headers: { authorization: `Bearer ${e.UPSTASH_REDIS_REST_TOKEN}` }, body: JSON.stringify(["SET", `${second?.blob}:0`, "Y29ycnVwdA=="]) });
+    const r = await fetch(e.UPSTASH_REDIS_REST_URL, {
+      method: "POST",
+      headers: { authorization: `Bearer ${e.UPSTASH_REDIS_REST_TOKEN}` },
+      body: JSON.stringify(["SET", `${second?.blob}:0`, "Y29ycnVwdA=="]),
+    });
     expect(r.status).toBe(200);
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
     expect(cp.seq).toBe(1);
@@ -63,7 +71,8 @@ describe("spill to Redis", () => {
     }
     // The bridge reconnects within about a second; the first writes after may still see 503.
     let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) status = (await put(f, id, { epoch, state: { reasoning: "q".repeat(200_000) } })).status;
+    for (let i = 0; i < 50 && status !== 200; i++)
+      status = (await put(f, id, { epoch, state: { reasoning: "q".repeat(200_000) } })).status;
     expect(status).toBe(200);
     expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read))).seq).toBe(2);
   });

@@ -29,7 +29,10 @@ describe("AgentDO epoch floor", () => {
   it("keeps the two newest full checkpoints (each a fallback for the next)", async () => {
     const seqs = await runInDurableObject(stub("t/inst-2"), async (o: AgentDO, state: DurableObjectState) => {
       for (let i = 1; i <= 6; i++) await o.put("task_b", 1, full(i));
-      return state.storage.sql.exec<{ seq: number }>("SELECT seq FROM checkpoints ORDER BY seq").toArray().map((r) => r.seq);
+      return state.storage.sql
+        .exec<{ seq: number }>("SELECT seq FROM checkpoints ORDER BY seq")
+        .toArray()
+        .map((r) => r.seq);
     });
     expect(seqs).toEqual([5, 6]);
   });

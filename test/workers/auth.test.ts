@@ -17,7 +17,11 @@ describe("authentication", () => {
     expectError(await call("GET", "/v1/tasks", f.read + "0"), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", f.read.toUpperCase()), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", wrongSecret(f.read)), 401, "unauthorized");
-    expectError(await call("GET", "/v1/tasks", null, undefined, { authorization: `Basic ${f.read}` }), 401, "unauthorized");
+    expectError(
+      await call("GET", "/v1/tasks", null, undefined, { authorization: `Basic ${f.read}` }),
+      401,
+      "unauthorized",
+    );
     // The right key still works after the wrong one was tried.
     expect((await call("GET", "/v1/tasks", f.read)).status).toBe(200);
   });
@@ -63,7 +67,11 @@ describe("scopes", () => {
     expectError(await call("POST", `/v1/runners/${runnerId}/lease`, f.submit, {}), 403, "forbidden");
     const [l] = await lease(f, runnerId);
     expectError(await call("POST", `/v1/tasks/${task.id}/complete`, f.submit, { epoch: l.epoch }), 403, "forbidden");
-    expectError(await call("PUT", `/v1/tasks/${task.id}/checkpoint`, f.submit, { epoch: l.epoch, state: {} }), 403, "forbidden");
+    expectError(
+      await call("PUT", `/v1/tasks/${task.id}/checkpoint`, f.submit, { epoch: l.epoch, state: {} }),
+      403,
+      "forbidden",
+    );
     const r = await call("POST", "/v1/keys", f.submit, { scopes: ["admin"] });
     expectError(r, 403, "forbidden");
     expect(r.body.error.details).toEqual({ required: ["admin"], granted: ["submit"] });

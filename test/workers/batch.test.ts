@@ -3,11 +3,28 @@
 // keeps the semantics of its single call (validation, idempotency key, epoch
 // fencing) and is answered on its own; a body zod refuses applies nothing.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, expectIssues, fixture, getTask, lease, metricSample, ok, parked, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectError,
+  expectIssues,
+  fixture,
+  getTask,
+  lease,
+  metricSample,
+  ok,
+  parked,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 const batch = (f: Fixture, tasks: unknown[]) => call("POST", "/v1/tasks/batch", f.submit, { tasks });
-const report = (f: Fixture, runnerId: string, reports: unknown[]) => call("POST", `/v1/runners/${runnerId}/report`, f.runner, { reports });
-const allTasks = async (f: Fixture) => (await ok(call("GET", "/v1/tasks?limit=500", f.read))).tasks as { id: string; state: string }[];
+const report = (f: Fixture, runnerId: string, reports: unknown[]) =>
+  call("POST", `/v1/runners/${runnerId}/report`, f.runner, { reports });
+const allTasks = async (f: Fixture) =>
+  (await ok(call("GET", "/v1/tasks?limit=500", f.read))).tasks as { id: string; state: string }[];
 
 describe("POST /v1/tasks/batch", () => {
   it("answers each task on its own: created, unknown agent, contradicting selector, repeated key", async () => {
@@ -22,7 +39,11 @@ describe("POST /v1/tasks/batch", () => {
       { agent: "echo", input: { n: 6 }, idempotency_key: "k-4" },
     ]);
     expect(r.status).toBe(200);
-    const items = r.body.items as { status: number; task?: { id: string; state: string; input: unknown }; error?: { code: string } }[];
+    const items = r.body.items as {
+      status: number;
+      task?: { id: string; state: string; input: unknown };
+      error?: { code: string };
+    }[];
     expect(items.map((i) => i.status)).toEqual([201, 404, 400, 201, 200, 409]);
     expect(items[0]?.task).toMatchObject({ state: "queued", input: { n: 1 } });
     expect(items[1]?.error?.code).toBe("not_found");
@@ -42,22 +63,37 @@ describe("POST /v1/tasks/batch", () => {
     // A retry of the whole batch (say, after a lost answer) plus one new task.
     const again = await ok(batch(f, [...tasks, { agent: "echo", input: { i: 20 }, idempotency_key: "job-20" }]));
     expect(again.items.map((i: { status: number }) => i.status)).toEqual([...Array(20).fill(200), 201]);
-    expect(again.items.slice(0, 20).map((i: { task: { id: string } }) => i.task.id)).toEqual(first.items.map((i: { task: { id: string } }) => i.task.id));
+    expect(again.items.slice(0, 20).map((i: { task: { id: string } }) => i.task.id)).toEqual(
+      first.items.map((i: { task: { id: string } }) => i.task.id),
+    );
     expect(await allTasks(f)).toHaveLength(21);
     // The single call sees the batch's keys and the batch the single call's.
     expect((await call("POST", "/v1/tasks", f.submit, tasks[3])).status).toBe(200);
     const single = await submit(f, { agent: "echo", idempotency_key: "solo" });
-    expect((await ok(batch(f, [{ agent: "echo", idempotency_key: "solo" }]))).items[0]).toMatchObject({ status: 200, task: { id: single.id } });
+    expect((await ok(batch(f, [{ agent: "echo", idempotency_key: "solo" }]))).items[0]).toMatchObject({
+      status: 200,
+      task: { id: single.id },
+    });
   });
 
   it("refuses a body with one malformed task whole, storing nothing", async () => {
     const f = await fixture();
     await putAgent(f, "echo");
-    const r = await batch(f, [{ agent: "echo", idempotency_key: "a" }, { agent: "echo" }, { agent: "echo", priority: 5000 }]);
+    const r = await batch(f, [
+      { agent: "echo", idempotency_key: "a" },
+      { agent: "echo" },
+      { agent: "echo", priority: 5000 },
+    ]);
     expectIssues(r, "tasks.2.priority");
     expectIssues(await batch(f, [{ agent: "echo" }, { agent: "echo", surprise: true }]), "tasks.1");
     expectIssues(await batch(f, []), "tasks");
-    expectIssues(await batch(f, Array.from({ length: 501 }, () => ({ agent: "echo" }))), "tasks");
+    expectIssues(
+      await batch(
+        f,
+        Array.from({ length: 501 }, () => ({ agent: "echo" })),
+      ),
+      "tasks",
+    );
     expect(await allTasks(f)).toHaveLength(0);
     // The key of the refused batch is still free.
     expect((await ok(batch(f, [{ agent: "echo", idempotency_key: "a" }]))).items[0].status).toBe(201);
@@ -76,10 +112,17 @@ describe("POST /v1/tasks/batch", () => {
     const runnerId = await registerRunner(f, { name: "r", capacity: {} });
     const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 5, wait_ms: 20_000 });
     await parked(f.admin);
-    const sub = await ok(batch(f, Array.from({ length: 8 }, (_, i) => ({ agent: "echo", input: { i } }))));
+    const sub = await ok(
+      batch(
+        f,
+        Array.from({ length: 8 }, (_, i) => ({ agent: "echo", input: { i } })),
+      ),
+    );
     const { leases } = await ok(poll);
     // Served after the whole batch: the first five in submit order, not one task per wake.
-    expect(leases.map((l: { task: { id: string } }) => l.task.id)).toEqual(sub.items.slice(0, 5).map((i: { task: { id: string } }) => i.task.id));
+    expect(leases.map((l: { task: { id: string } }) => l.task.id)).toEqual(
+      sub.items.slice(0, 5).map((i: { task: { id: string } }) => i.task.id),
+    );
     const rest = await lease(f, runnerId, { max_tasks: 64 });
     expect(rest).toHaveLength(3);
   });
@@ -101,8 +144,20 @@ describe("POST /v1/runners/{id}/report", () => {
     const [a, b, c] = leases as [(typeof leases)[0], (typeof leases)[0], (typeof leases)[0]];
     const r = await ok(
       report(f, runnerId, [
-        { task_id: a.task.id, epoch: a.epoch, outcome: "complete", result: { answer: 42 }, usage: { cpu_seconds: 0.5, peak_memory_mb: 12 } },
-        { task_id: b.task.id, epoch: b.epoch, outcome: "fail", error: { code: "boom", message: "it broke" }, retryable: false },
+        {
+          task_id: a.task.id,
+          epoch: a.epoch,
+          outcome: "complete",
+          result: { answer: 42 },
+          usage: { cpu_seconds: 0.5, peak_memory_mb: 12 },
+        },
+        {
+          task_id: b.task.id,
+          epoch: b.epoch,
+          outcome: "fail",
+          error: { code: "boom", message: "it broke" },
+          retryable: false,
+        },
         { task_id: c.task.id, epoch: c.epoch, outcome: "release" },
       ]),
     );
@@ -111,7 +166,11 @@ describe("POST /v1/runners/{id}/report", () => {
       [b.task.id, 200],
       [c.task.id, 200],
     ]);
-    expect(await getTask(f, a.task.id)).toMatchObject({ state: "succeeded", result: { answer: 42 }, usage: { cpu_seconds: 0.5, peak_memory_mb: 12 } });
+    expect(await getTask(f, a.task.id)).toMatchObject({
+      state: "succeeded",
+      result: { answer: 42 },
+      usage: { cpu_seconds: 0.5, peak_memory_mb: 12 },
+    });
     expect(await getTask(f, b.task.id)).toMatchObject({ error: { code: "boom" } });
     expect((await getTask(f, b.task.id)).state).not.toMatch(/leased|running|queued/);
     // Released: back in the queue, the attempt not charged.
@@ -124,15 +183,33 @@ describe("POST /v1/runners/{id}/report", () => {
     await putAgent(f, "echo", { retry: { max_attempts: 1 } });
     await putAgent(f, "other");
     const runnerId = await registerRunner(f, { name: "r1", capacity: {} });
-    const sub = await ok(batch(f, [...Array.from({ length: 7 }, (_, i) => ({ agent: "echo", input: { i } })), { agent: "other" }, { agent: "other" }, { agent: "ghost" }]));
+    const sub = await ok(
+      batch(f, [
+        ...Array.from({ length: 7 }, (_, i) => ({ agent: "echo", input: { i } })),
+        { agent: "other" },
+        { agent: "other" },
+        { agent: "ghost" },
+      ]),
+    );
     expect(sub.items.map((i: { status: number }) => i.status)).toEqual([...Array(9).fill(201), 404]);
-    const leases = (await lease(f, runnerId, { max_tasks: 9 })) as { task: { id: string; agent: string }; epoch: number }[];
+    const leases = (await lease(f, runnerId, { max_tasks: 9 })) as {
+      task: { id: string; agent: string };
+      epoch: number;
+    }[];
     expect(leases).toHaveLength(9);
     const echo = leases.filter((l) => l.task.agent === "echo");
     await ok(
       report(f, runnerId, [
         ...echo.slice(0, 5).map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })),
-        ...echo.slice(5).map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "fail", error: { code: "boom", message: "x" }, retryable: false })),
+        ...echo
+          .slice(5)
+          .map((l) => ({
+            task_id: l.task.id,
+            epoch: l.epoch,
+            outcome: "fail",
+            error: { code: "boom", message: "x" },
+            retryable: false,
+          })),
       ]),
     );
     const text = (await call("GET", "/metrics", f.read)).body as string;
@@ -145,7 +222,10 @@ describe("POST /v1/runners/{id}/report", () => {
     expect(value('officeos_tasks_finished_total{agent="echo",state="failed"}')).toBe(2);
     expect(value('officeos_attempts_failed_total{agent="echo",code="boom"}')).toBe(2);
     // Each task's log: submitted, leased, then its end, seq 1, 2, 3.
-    const events = (await ok(call("GET", `/v1/tasks/${echo[0]?.task.id}/events`, f.read))).events as { seq: number; type: string }[];
+    const events = (await ok(call("GET", `/v1/tasks/${echo[0]?.task.id}/events`, f.read))).events as {
+      seq: number;
+      type: string;
+    }[];
     expect(events.map((e) => [e.seq, e.type])).toEqual([
       [1, "submitted"],
       [2, "leased"],
@@ -203,7 +283,10 @@ describe("POST /v1/runners/{id}/report", () => {
     expect(await getTask(f, old.id)).toMatchObject({ state: "leased", attempts: 2 });
     expect(await getTask(f, other.id)).toMatchObject({ state: "succeeded", result: "fine" });
     // The live lease still reports fine.
-    expect((await ok(report(f, runnerId, [{ task_id: old.id, epoch: fresh.epoch, outcome: "complete", result: "ok" }]))).items[0].status).toBe(200);
+    expect(
+      (await ok(report(f, runnerId, [{ task_id: old.id, epoch: fresh.epoch, outcome: "complete", result: "ok" }])))
+        .items[0].status,
+    ).toBe(200);
   });
 
   it("refuses a task leased to another runner, and an unknown runner whole", async () => {
@@ -214,7 +297,11 @@ describe("POST /v1/runners/{id}/report", () => {
     const r = await ok(report(f, intruder, [{ task_id: l.task.id, epoch: l.epoch, outcome: "complete" }]));
     expect(r.items[0]).toMatchObject({ status: 409, error: { code: "conflict" } });
     expect((await getTask(f, l.task.id)).state).toBe("leased");
-    expectError(await report(f, "runner_nosuch", [{ task_id: l.task.id, epoch: l.epoch, outcome: "complete" }]), 404, "not_found");
+    expectError(
+      await report(f, "runner_nosuch", [{ task_id: l.task.id, epoch: l.epoch, outcome: "complete" }]),
+      404,
+      "not_found",
+    );
     expect((await getTask(f, l.task.id)).state).toBe("leased");
   });
 
@@ -223,10 +310,22 @@ describe("POST /v1/runners/{id}/report", () => {
     const { runnerId, leases } = await leased(f, 2);
     const [a, b] = leases as [(typeof leases)[0], (typeof leases)[0]];
     const good = { task_id: a.task.id, epoch: a.epoch, outcome: "complete", result: 1 };
-    expectIssues(await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "explode" }]), "reports.1.outcome");
-    expectIssues(await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "fail" }]), "reports.1.error");
-    expectIssues(await report(f, runnerId, [good, { task_id: b.task.id, epoch: 0, outcome: "release" }]), "reports.1.epoch");
-    expectIssues(await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "release", result: 1 }]), "reports.1");
+    expectIssues(
+      await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "explode" }]),
+      "reports.1.outcome",
+    );
+    expectIssues(
+      await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "fail" }]),
+      "reports.1.error",
+    );
+    expectIssues(
+      await report(f, runnerId, [good, { task_id: b.task.id, epoch: 0, outcome: "release" }]),
+      "reports.1.epoch",
+    );
+    expectIssues(
+      await report(f, runnerId, [good, { task_id: b.task.id, epoch: b.epoch, outcome: "release", result: 1 }]),
+      "reports.1",
+    );
     expectIssues(await report(f, runnerId, []), "reports");
     for (const l of [a, b]) expect((await getTask(f, l.task.id)).state).toBe("leased");
     expectError(await call("POST", `/v1/runners/${runnerId}/report`, f.submit, { reports: [good] }), 403, "forbidden");
@@ -242,7 +341,13 @@ describe("POST /v1/runners/{id}/report", () => {
     expect(first).toHaveLength(2); // capacity for two
     const poll = call("POST", `/v1/runners/${runnerId}/lease`, f.runner, { max_tasks: 4, wait_ms: 20_000 });
     await parked(f.admin);
-    await ok(report(f, runnerId, first.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete" }))));
+    await ok(
+      report(
+        f,
+        runnerId,
+        first.map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete" })),
+      ),
+    );
     const { leases } = await ok(poll);
     expect(leases.map((l: { task: { id: string } }) => l.task.id).sort()).toEqual(ids.slice(2).sort());
   });

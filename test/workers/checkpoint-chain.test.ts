@@ -6,7 +6,6 @@ import { officeos } from "../../proto/gen/officeos.js";
 import type { AgentDO } from "../../src/durable/agent-do.js";
 import { call, fixture, leasedTask, ok, tenantIdOf, type Fixture } from "./helpers.js";
 
-
 const put = (f: Fixture, id: string, body: unknown) => call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, body);
 const latest = async (f: Fixture, id: string) => ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
 
@@ -14,10 +13,36 @@ describe("checkpoint deltas", () => {
   it("folds full + JSON and protobuf deltas into the state", async () => {
     const f = await fixture();
     const { id, epoch } = await leasedTask(f);
-    expect(await ok(put(f, id, { epoch, state: { messages: [{ role: "user", content: "hi" }], reasoning: "a", cursor: { step: 1 } } }))).toEqual({ seq: 1, kind: "full" });
-    expect(await ok(put(f, id, { epoch, delta: { base_seq: 1, messages: [{ role: "assistant", content: "hello" }], reasoning: "b", cursor: { step: 2 } } }))).toEqual({ seq: 2, kind: "delta" });
-    const bytes = officeos.v1.StateDelta.encode({ baseSeq: 2, messages: [{ role: "user", content: "bye" }], appStateJson: '{"n":3}' }, new protobuf.Writer()).finish();
-    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, bytes, { "content-type": "application/x-protobuf", "officeos-epoch": String(epoch), "officeos-checkpoint-kind": "delta" });
+    expect(
+      await ok(
+        put(f, id, {
+          epoch,
+          state: { messages: [{ role: "user", content: "hi" }], reasoning: "a", cursor: { step: 1 } },
+        }),
+      ),
+    ).toEqual({ seq: 1, kind: "full" });
+    expect(
+      await ok(
+        put(f, id, {
+          epoch,
+          delta: {
+            base_seq: 1,
+            messages: [{ role: "assistant", content: "hello" }],
+            reasoning: "b",
+            cursor: { step: 2 },
+          },
+        }),
+      ),
+    ).toEqual({ seq: 2, kind: "delta" });
+    const bytes = officeos.v1.StateDelta.encode(
+      { baseSeq: 2, messages: [{ role: "user", content: "bye" }], appStateJson: '{"n":3}' },
+      new protobuf.Writer(),
+    ).finish();
+    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, bytes, {
+      "content-type": "application/x-protobuf",
+      "officeos-epoch": String(epoch),
+      "officeos-checkpoint-kind": "delta",
+    });
     expect(r.body).toEqual({ seq: 3, kind: "delta" });
     const cp = await latest(f, id);
     expect(cp.seq).toBe(3);
@@ -58,13 +83,19 @@ describe("checkpoint deltas", () => {
     const { id, epoch } = await leasedTask(f);
     await ok(put(f, id, { epoch, state: { messages: [] } }));
     const kinds: string[] = [];
-    for (let i = 0; i < 70; i++) kinds.push((await ok(put(f, id, { epoch, delta: { base_seq: i + 1, messages: [{ role: "user", content: `m${i}` }] } }))).kind);
+    for (let i = 0; i < 70; i++)
+      kinds.push(
+        (await ok(put(f, id, { epoch, delta: { base_seq: i + 1, messages: [{ role: "user", content: `m${i}` }] } })))
+          .kind,
+      );
     // The 64th delta after the full checkpoint triggers compaction: seq 65 is stored full.
     expect(kinds.indexOf("full")).toBe(63);
     expect(kinds.filter((k) => k === "full")).toHaveLength(1);
     const cp = await latest(f, id);
     expect(cp.seq).toBe(71);
-    expect(cp.state.messages.map((m: { content: string }) => m.content)).toEqual(Array.from({ length: 70 }, (_, i) => `m${i}`));
+    expect(cp.state.messages.map((m: { content: string }) => m.content)).toEqual(
+      Array.from({ length: 70 }, (_, i) => `m${i}`),
+    );
   });
 
   it("stores a checkpoint above the 1 MiB chunk size in chunks and reads it back whole", async () => {
@@ -72,8 +103,10 @@ describe("checkpoint deltas", () => {
     const { id, epoch } = await leasedTask(f);
     const big = "x".repeat(1_400_000);
     await ok(put(f, id, { epoch, state: { reasoning: big } }));
-    const chunks = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)), (_o: AgentDO, s: DurableObjectState) =>
-      s.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM checkpoint_chunks WHERE seq = 1").toArray()[0]?.n,
+    const chunks = await runInDurableObject(
+      env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)),
+      (_o: AgentDO, s: DurableObjectState) =>
+        s.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM checkpoint_chunks WHERE seq = 1").toArray()[0]?.n,
     );
     expect(chunks).toBe(2);
     expect((await latest(f, id)).state.reasoning).toBe(big);
@@ -85,11 +118,14 @@ describe("checkpoint deltas", () => {
     await ok(put(f, id, { epoch, state: { reasoning: "a" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 1, reasoning: "b" } }));
     await ok(put(f, id, { epoch, delta: { base_seq: 2, reasoning: "c" } }));
-    const restored = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)), async (o: AgentDO, s: DurableObjectState) => {
-      s.storage.sql.exec("DELETE FROM checkpoint_chunks WHERE seq = 3");
-      const r = await o.latest();
-      return r.kind === "ok" ? r.value : null;
-    });
+    const restored = await runInDurableObject(
+      env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(f.admin)}/${id}`)),
+      async (o: AgentDO, s: DurableObjectState) => {
+        s.storage.sql.exec("DELETE FROM checkpoint_chunks WHERE seq = 3");
+        const r = await o.latest();
+        return r.kind === "ok" ? r.value : null;
+      },
+    );
     expect(restored?.seq).toBe(2);
     expect(restored?.broken).toEqual({ seq: 3, reason: "blob missing" });
     const view = await latest(f, id);

@@ -13,7 +13,10 @@ describe("checkpoint edge cases", () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     const state = {
-      messages: [39, 40, 127, 128, 5_000].map((n, i) => ({ role: "user", content: (i % 2 ? "é✓" : "ab").repeat(n).slice(0, n) })),
+      messages: [39, 40, 127, 128, 5_000].map((n, i) => ({
+        role: "user",
+        content: (i % 2 ? "é✓" : "ab").repeat(n).slice(0, n),
+      })),
       reasoning: "r€".repeat(50_000),
       app_state: { blob: "x".repeat(100_000), list: Array.from({ length: 500 }, (_, i) => ({ i, s: `item ${i} ✓` })) },
     };
@@ -29,7 +32,10 @@ describe("checkpoint edge cases", () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "small" } }));
-    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "x".repeat(25 * 1024 * 1024) } });
+    const r = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, {
+      epoch,
+      state: { reasoning: "x".repeat(25 * 1024 * 1024) },
+    });
     expectError(r, 413, "payload_too_large");
     expect(r.body.error.details.limit).toBe(24 * 1024 * 1024);
     expect(r.body.error.message).toContain(String(24 * 1024 * 1024));
@@ -42,7 +48,14 @@ describe("checkpoint edge cases", () => {
     const { runnerId, id, epoch } = await leased(f);
     await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { reasoning: "fine" } }));
     // JSON.stringify writes the lone surrogate as the escape \ud800, which is valid JSON.
-    expectError(await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { messages: [{ role: "user", content: "a\ud800b" }] } }), 400, "bad_request");
+    expectError(
+      await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, {
+        epoch,
+        state: { messages: [{ role: "user", content: "a\ud800b" }] },
+      }),
+      400,
+      "bad_request",
+    );
     expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read))).state).toEqual({ reasoning: "fine" });
     expect((await getTask(f, id)).checkpoint_seq).toBe(1);
     await ok(call("POST", `/v1/tasks/${id}/release`, f.runner, { epoch }));

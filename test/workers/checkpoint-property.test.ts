@@ -10,10 +10,18 @@ import type { AgentDO } from "../../src/durable/agent-do.js";
 
 const msg = fc.record({ role: fc.constantFrom("user", "assistant"), content: fc.string({ maxLength: 40 }) });
 /** One agent step: extend the conversation, or (rarely) rewrite it, which forces a full checkpoint. */
-const extend = fc.record({ kind: fc.constant("extend" as const), add: fc.array(msg, { maxLength: 3 }), reason: fc.string({ maxLength: 10 }), step: fc.nat(10_000), app: fc.option(fc.jsonValue({ maxDepth: 2 })) });
+const extend = fc.record({
+  kind: fc.constant("extend" as const),
+  add: fc.array(msg, { maxLength: 3 }),
+  reason: fc.string({ maxLength: 10 }),
+  step: fc.nat(10_000),
+  app: fc.option(fc.jsonValue({ maxDepth: 2 })),
+});
 const rewrite = fc.record({ kind: fc.constant("rewrite" as const), messages: fc.array(msg, { maxLength: 4 }) });
 const op = fc.oneof({ weight: 8, arbitrary: extend }, { weight: 1, arbitrary: rewrite });
-type Op = { kind: "extend"; add: { role: string; content: string }[]; reason: string; step: number; app: unknown } | { kind: "rewrite"; messages: { role: string; content: string }[] };
+type Op =
+  | { kind: "extend"; add: { role: string; content: string }[]; reason: string; step: number; app: unknown }
+  | { kind: "rewrite"; messages: { role: string; content: string }[] };
 
 const canon = (s: AgentStateJson): AgentStateJson => {
   const d = decodeState(encodeState(s));
@@ -34,9 +42,19 @@ async function replay(ops: fc.Arbitrary<Op[]>, runs: number, mustCompact: boolea
           const next: AgentStateJson =
             step.kind === "rewrite"
               ? { ...state, messages: step.messages }
-              : { ...state, messages: [...(state.messages ?? []), ...step.add], reasoning: (state.reasoning ?? "") + step.reason, cursor: { step: step.step, sub_step: 0 }, ...(step.app === null ? {} : { app_state: step.app as AgentStateJson["app_state"] }) };
+              : {
+                  ...state,
+                  messages: [...(state.messages ?? []), ...step.add],
+                  reasoning: (state.reasoning ?? "") + step.reason,
+                  cursor: { step: step.step, sub_step: 0 },
+                  ...(step.app === null ? {} : { app_state: step.app as AgentStateJson["app_state"] }),
+                };
           const d = seq > 0 ? diffState(state, next, seq) : null;
-          const r = await o.put("t", 1, d ? { kind: "delta", baseSeq: seq, bytes: encodeDelta(d) } : { kind: "full", bytes: encodeState(next) });
+          const r = await o.put(
+            "t",
+            1,
+            d ? { kind: "delta", baseSeq: seq, bytes: encodeDelta(d) } : { kind: "full", bytes: encodeState(next) },
+          );
           if (r.kind !== "ok") throw new Error(`${r.code}: ${r.message}`);
           seq = r.value.seq;
           state = next;
@@ -49,7 +67,10 @@ async function replay(ops: fc.Arbitrary<Op[]>, runs: number, mustCompact: boolea
         expect(got.kind === "ok" && got.state).toEqual(canon(state));
         if (mustCompact) {
           // A full record past the first one was written by compaction, not by the agent.
-          const fulls = storage.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM checkpoints WHERE kind = 'full' AND seq > 1").toArray()[0]?.n ?? 0;
+          const fulls =
+            storage.storage.sql
+              .exec<{ n: number }>("SELECT COUNT(*) AS n FROM checkpoints WHERE kind = 'full' AND seq > 1")
+              .toArray()[0]?.n ?? 0;
           expect(fulls).toBeGreaterThan(0);
         }
       });
@@ -58,6 +79,14 @@ async function replay(ops: fc.Arbitrary<Op[]>, runs: number, mustCompact: boolea
   );
 }
 
-it("restores the last state after any chain of full and delta checkpoints", () => replay(fc.array(op as fc.Arbitrary<Op>, { minLength: 1, maxLength: 90 }), 40, false), 120_000);
+it(
+  "restores the last state after any chain of full and delta checkpoints",
+  () => replay(fc.array(op as fc.Arbitrary<Op>, { minLength: 1, maxLength: 90 }), 40, false),
+  120_000,
+);
 
-it("long chains are compacted and still restore the last state", () => replay(fc.array(extend as fc.Arbitrary<Op>, { minLength: 70, maxLength: 140 }), 8, true), 120_000);
+it(
+  "long chains are compacted and still restore the last state",
+  () => replay(fc.array(extend as fc.Arbitrary<Op>, { minLength: 70, maxLength: 140 }), 8, true),
+  120_000,
+);

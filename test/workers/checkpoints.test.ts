@@ -11,10 +11,18 @@ const STATE = {
   messages: [
     { role: "system", content: "You are terse." },
     { role: "assistant", content: "", name: "planner", tool_call_id: "call_1" },
-    { role: "tool", content: "{\"rows\":3}", tool_call_id: "call_1" },
+    { role: "tool", content: '{"rows":3}', tool_call_id: "call_1" },
   ],
   tool_calls: [
-    { id: "call_1", name: "sql", arguments: "{\"q\":\"select 1\"}", result: "{\"rows\":3}", status: "ok" as const, started_at_ms: 1_700_000_000_000, ended_at_ms: 1_700_000_000_250 },
+    {
+      id: "call_1",
+      name: "sql",
+      arguments: '{"q":"select 1"}',
+      result: '{"rows":3}',
+      status: "ok" as const,
+      started_at_ms: 1_700_000_000_000,
+      ended_at_ms: 1_700_000_000_250,
+    },
     { id: "call_2", name: "crm", status: "pending" as const, started_at_ms: 1_700_000_000_300 }, // no end yet
   ],
   reasoning: "step 2: summarise — ünïcödé ✓",
@@ -30,7 +38,10 @@ describe("checkpoints", () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     expect((await getTask(f, id)).state).toBe("leased");
-    expect(await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: STATE }))).toEqual({ seq: 1, kind: "full" });
+    expect(await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: STATE }))).toEqual({
+      seq: 1,
+      kind: "full",
+    });
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
     expect(cp.seq).toBe(1);
     expect(cp.task_id).toBe(id);
@@ -43,11 +54,15 @@ describe("checkpoints", () => {
     const f = await fixture();
     const { id, epoch } = await leased(f);
     for (const step of [1, 2, 3]) {
-      const { seq } = await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { cursor: { step, sub_step: 0 } } }));
+      const { seq } = await ok(
+        call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { cursor: { step, sub_step: 0 } } }),
+      );
       expect(seq).toBe(step);
       expect((await getTask(f, id)).checkpoint_seq).toBe(step);
     }
-    expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.runner))).state).toEqual({ cursor: { step: 3, sub_step: 0 } });
+    expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.runner))).state).toEqual({
+      cursor: { step: 3, sub_step: 0 },
+    });
   });
 
   it("serves protobuf when asked, decodable as officeos.v1.AgentCheckpoint", async () => {
@@ -81,7 +96,10 @@ describe("checkpoints", () => {
       cursor: { step: 4, subStep: 1 },
       appStateBytes: new Uint8Array([0, 1, 2, 254, 255]),
     }).finish();
-    const put = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, bytes, { "content-type": PROTOBUF, "officeos-epoch": String(epoch) });
+    const put = await call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, bytes, {
+      "content-type": PROTOBUF,
+      "officeos-epoch": String(epoch),
+    });
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ seq: 1, kind: "full" });
     const cp = await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.read));
@@ -97,14 +115,34 @@ describe("checkpoints", () => {
   it("hands a re-leased task the latest checkpoint in its lease", async () => {
     const f = await fixture();
     const { runnerId, id, epoch } = await leased(f);
-    await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { cursor: { step: 1, sub_step: 0 } } }));
-    await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { cursor: { step: 2, sub_step: 0 }, app_state: { k: "v" } } }));
+    await ok(
+      call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch, state: { cursor: { step: 1, sub_step: 0 } } }),
+    );
+    await ok(
+      call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, {
+        epoch,
+        state: { cursor: { step: 2, sub_step: 0 }, app_state: { k: "v" } },
+      }),
+    );
     await ok(call("POST", `/v1/tasks/${id}/release`, f.runner, { epoch }));
     const [again] = await lease(f, runnerId);
     expect(again.task.id).toBe(id);
-    expect(again.checkpoint).toMatchObject({ seq: 2, task_id: id, state: { cursor: { step: 2, sub_step: 0 }, app_state: { k: "v" } } });
+    expect(again.checkpoint).toMatchObject({
+      seq: 2,
+      task_id: id,
+      state: { cursor: { step: 2, sub_step: 0 }, app_state: { k: "v" } },
+    });
     // The new lease continues the chain.
-    expect((await ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, { epoch: again.epoch, state: { cursor: { step: 3, sub_step: 0 } } }))).seq).toBe(3);
+    expect(
+      (
+        await ok(
+          call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, {
+            epoch: again.epoch,
+            state: { cursor: { step: 3, sub_step: 0 } },
+          }),
+        )
+      ).seq,
+    ).toBe(3);
   });
 
   it("gives a fresh task no checkpoint, and a named instance's next task the previous state", async () => {

@@ -6,7 +6,19 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/auth/keys.js";
 import type { TenantDO } from "../../src/durable/tenant-do.js";
-import { advance, call, expectError, fixture, newKey, ok, putAgent, submit, tenantDO, type Fixture, type Reply } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectError,
+  fixture,
+  newKey,
+  ok,
+  putAgent,
+  submit,
+  tenantDO,
+  type Fixture,
+  type Reply,
+} from "./helpers.js";
 
 function expectRule(r: Reply, rule: string): void {
   expectError(r, 403, "forbidden");
@@ -30,10 +42,21 @@ describe("runner-bound credentials", () => {
   it("cannot register runners nor create keys, through the API or straight at the object", async () => {
     const f = await fixture();
     const { credential } = await register(f.runner);
-    expectRule(await call("POST", "/v1/runners", credential, { name: "more", capacity: {} }), "bound_credential_no_register");
+    expectRule(
+      await call("POST", "/v1/runners", credential, { name: "more", capacity: {} }),
+      "bound_credential_no_register",
+    );
     expectError(await call("POST", "/v1/keys", credential, { scopes: ["runner"] }), 403, "forbidden");
-    expect(await authed(f, credential, "registerRunner", [{ name: "x", capacity: {} }])).toMatchObject({ kind: "error", code: "forbidden", details: { rule: "bound_credential_no_register" } });
-    expect(await authed(f, credential, "createKey", ["k1", "0".repeat(64), ["admin"], {}])).toMatchObject({ kind: "error", code: "forbidden", details: { rule: "bound_credential_no_keys" } });
+    expect(await authed(f, credential, "registerRunner", [{ name: "x", capacity: {} }])).toMatchObject({
+      kind: "error",
+      code: "forbidden",
+      details: { rule: "bound_credential_no_register" },
+    });
+    expect(await authed(f, credential, "createKey", ["k1", "0".repeat(64), ["admin"], {}])).toMatchObject({
+      kind: "error",
+      code: "forbidden",
+      details: { rule: "bound_credential_no_keys" },
+    });
     const keys = (await ok(call("GET", "/v1/keys", f.admin))).keys as { id: string }[];
     expect(keys.map((k) => k.id)).not.toContain("k1");
   });
@@ -49,7 +72,12 @@ describe("runner-bound credentials", () => {
       // Its own runner already has its credential.
       ["k5", "0".repeat(64), ["runner"], { runner_id: mine.id }],
     ];
-    for (const args of bad) expect(await authed(f, f.runner, "createKey", args)).toMatchObject({ kind: "error", code: "forbidden", details: { rule: "runner_key_own_credential_only" } });
+    for (const args of bad)
+      expect(await authed(f, f.runner, "createKey", args)).toMatchObject({
+        kind: "error",
+        code: "forbidden",
+        details: { rule: "runner_key_own_credential_only" },
+      });
   });
 });
 
@@ -69,10 +97,24 @@ describe("runner audit lines", () => {
     // Another runner of the same tenant may not write lines about it.
     expectRule(await call("POST", "/v1/audit/events", b.credential, line), "runner_audits_held_tasks");
     // No task named, or one that does not exist.
-    expectRule(await call("POST", "/v1/audit/events", a.credential, { type: "tool.denied", details: {} }), "runner_audits_held_tasks");
-    expectRule(await call("POST", "/v1/audit/events", a.credential, { ...line, task_id: "task_nope" }), "runner_audits_held_tasks");
+    expectRule(
+      await call("POST", "/v1/audit/events", a.credential, { type: "tool.denied", details: {} }),
+      "runner_audits_held_tasks",
+    );
+    expectRule(
+      await call("POST", "/v1/audit/events", a.credential, { ...line, task_id: "task_nope" }),
+      "runner_audits_held_tasks",
+    );
     // Finished: a line still in flight is taken for a minute, not after.
-    await ok(call("POST", `/v1/tasks/${t.id}/complete`, a.credential, { epoch: leases[0].epoch, result: 1 }, { "officeos-lease-token": leases[0].lease_token }));
+    await ok(
+      call(
+        "POST",
+        `/v1/tasks/${t.id}/complete`,
+        a.credential,
+        { epoch: leases[0].epoch, result: 1 },
+        { "officeos-lease-token": leases[0].lease_token },
+      ),
+    );
     await ok(call("POST", "/v1/audit/events", a.credential, line), 201);
     await advance(f.admin, 61_000);
     expectRule(await call("POST", "/v1/audit/events", a.credential, line), "runner_audits_held_tasks");
@@ -118,7 +160,9 @@ describe("the keyed-method table", () => {
   it("names only methods the TenantDO has, and the session calls a key may make", async () => {
     const { KEYED_METHODS } = await import("../../src/durable/tenant/access.js");
     const f = await fixture();
-    const missing = await runInDurableObject(tenantDO(f.admin), (o: TenantDO) => [...KEYED_METHODS].filter((m) => typeof (o as unknown as Record<string, unknown>)[m] !== "function"));
+    const missing = await runInDurableObject(tenantDO(f.admin), (o: TenantDO) =>
+      [...KEYED_METHODS].filter((m) => typeof (o as unknown as Record<string, unknown>)[m] !== "function"),
+    );
     expect(missing).toEqual([]);
     expect(KEYED_METHODS.has("createSession")).toBe(true);
     // Proven by the session id, never reachable with a key alone.

@@ -13,16 +13,28 @@ interface Page {
 }
 
 async function get(path: string, cookie?: string, headers: Record<string, string> = {}, base = BASE): Promise<Page> {
-  const res = await SELF.fetch(`${base}${path}`, { headers: { ...headers, ...(cookie ? { cookie } : {}) }, redirect: "manual" });
+  const res = await SELF.fetch(`${base}${path}`, {
+    headers: { ...headers, ...(cookie ? { cookie } : {}) },
+    redirect: "manual",
+  });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-async function post(path: string, form: Record<string, string>, opts: { cookie?: string; origin?: string | null; base?: string } = {}): Promise<Page> {
+async function post(
+  path: string,
+  form: Record<string, string>,
+  opts: { cookie?: string; origin?: string | null; base?: string } = {},
+): Promise<Page> {
   const base = opts.base ?? BASE;
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (opts.origin !== null) headers.origin = opts.origin ?? base;
   if (opts.cookie) headers.cookie = opts.cookie;
-  const res = await SELF.fetch(`${base}${path}`, { method: "POST", headers, body: new URLSearchParams(form).toString(), redirect: "manual" });
+  const res = await SELF.fetch(`${base}${path}`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(form).toString(),
+    redirect: "manual",
+  });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -42,7 +54,9 @@ async function signIn(key: string): Promise<{ cookie: string; csrf: string; setC
 /** A task stopped at gate "send-email"; one per tenant (a lease takes the oldest queued task). */
 async function waitingAtGate(f: Fixture): Promise<string> {
   const { id, epoch } = await leasedTask(f, "mailer");
-  await ok(call("POST", `/v1/tasks/${id}/approval`, f.runner, { epoch, gate: "send-email", message: "Send 3 emails?" }));
+  await ok(
+    call("POST", `/v1/tasks/${id}/approval`, f.runner, { epoch, gate: "send-email", message: "Send 3 emails?" }),
+  );
   return id;
 }
 
@@ -104,7 +118,13 @@ describe("dashboard", () => {
     expect(s.setCookie).toMatch(/Path=\/dashboard/);
     const r = await post("/dashboard/login", { key: f.admin });
     expect(r.headers.get("location")).toBe("/dashboard");
-    for (const path of ["/dashboard", "/dashboard/approvals", "/dashboard/escalations", "/dashboard/runners", "/dashboard/agents"]) {
+    for (const path of [
+      "/dashboard",
+      "/dashboard/approvals",
+      "/dashboard/escalations",
+      "/dashboard/runners",
+      "/dashboard/agents",
+    ]) {
       const page = await get(path, s.cookie);
       expect(page.status, path).toBe(200);
       expect(page.text).not.toContain(f.admin);
@@ -155,15 +175,31 @@ describe("dashboard", () => {
     expect(page.text).toContain("Send 3 emails?");
     expect(page.text).toContain(`action="/dashboard/approvals/${id}"`);
 
-    const noToken = await post(`/dashboard/approvals/${id}`, { decision: "approve", gate: "send-email" }, { cookie: s.cookie });
+    const noToken = await post(
+      `/dashboard/approvals/${id}`,
+      { decision: "approve", gate: "send-email" },
+      { cookie: s.cookie },
+    );
     expect(noToken.status).toBe(403);
-    const badToken = await post(`/dashboard/approvals/${id}`, { decision: "approve", gate: "send-email", csrf: "0".repeat(64) }, { cookie: s.cookie });
+    const badToken = await post(
+      `/dashboard/approvals/${id}`,
+      { decision: "approve", gate: "send-email", csrf: "0".repeat(64) },
+      { cookie: s.cookie },
+    );
     expect(badToken.status).toBe(403);
-    const crossSite = await post(`/dashboard/approvals/${id}`, { decision: "approve", gate: "send-email", csrf: s.csrf }, { cookie: s.cookie, origin: "https://evil.example" });
+    const crossSite = await post(
+      `/dashboard/approvals/${id}`,
+      { decision: "approve", gate: "send-email", csrf: s.csrf },
+      { cookie: s.cookie, origin: "https://evil.example" },
+    );
     expect(crossSite.status).toBe(403);
     expect((await getTask(f, id)).state).toBe("awaiting_approval");
 
-    const done = await post(`/dashboard/approvals/${id}`, { decision: "approve", gate: "send-email", comment: "ok to send", csrf: s.csrf, back: "/dashboard/approvals" }, { cookie: s.cookie });
+    const done = await post(
+      `/dashboard/approvals/${id}`,
+      { decision: "approve", gate: "send-email", comment: "ok to send", csrf: s.csrf, back: "/dashboard/approvals" },
+      { cookie: s.cookie },
+    );
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe("/dashboard/approvals");
     const t = await getTask(f, id);
@@ -182,7 +218,11 @@ describe("dashboard", () => {
     const page = await get("/dashboard/approvals", s.cookie);
     expect(page.text).toContain("Actions need an admin key");
     expect(page.text).toMatch(/value="approve" class="primary" disabled/);
-    const r = await post(`/dashboard/approvals/${id}`, { decision: "approve", gate: "send-email", csrf: s.csrf, back: "/dashboard/approvals" }, { cookie: s.cookie });
+    const r = await post(
+      `/dashboard/approvals/${id}`,
+      { decision: "approve", gate: "send-email", csrf: s.csrf, back: "/dashboard/approvals" },
+      { cookie: s.cookie },
+    );
     expect(r.status).toBe(303);
     expect(decodeURIComponent(r.headers.get("set-cookie") ?? "")).toContain("forbidden");
     expect((await getTask(f, id)).state).toBe("awaiting_approval");
@@ -192,12 +232,22 @@ describe("dashboard", () => {
     const f = await fixture();
     const id = await waitingAtGate(f);
     const s = await signIn(f.admin);
-    const badJson = await post(`/dashboard/escalations/${id}`, { action: "resolve", result: "{nope", csrf: s.csrf, back: "/dashboard/escalations" }, { cookie: s.cookie });
+    const badJson = await post(
+      `/dashboard/escalations/${id}`,
+      { action: "resolve", result: "{nope", csrf: s.csrf, back: "/dashboard/escalations" },
+      { cookie: s.cookie },
+    );
     expect(badJson.status).toBe(303);
     const flash1 = (badJson.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    expect((await get("/dashboard/escalations", `${s.cookie}; ${flash1}`)).text).toContain("The result is not valid JSON");
+    expect((await get("/dashboard/escalations", `${s.cookie}; ${flash1}`)).text).toContain(
+      "The result is not valid JSON",
+    );
 
-    const notEscalated = await post(`/dashboard/escalations/${id}`, { action: "resolve", result: "{}", csrf: s.csrf, back: "/dashboard/escalations" }, { cookie: s.cookie });
+    const notEscalated = await post(
+      `/dashboard/escalations/${id}`,
+      { action: "resolve", result: "{}", csrf: s.csrf, back: "/dashboard/escalations" },
+      { cookie: s.cookie },
+    );
     const flash2 = (notEscalated.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     const shown = await get("/dashboard/escalations", `${s.cookie}; ${flash2}`);
     expect(shown.text).toMatch(/Could not resolve task .*\(conflict\)/);
@@ -231,7 +281,10 @@ describe("dashboard", () => {
     expect(b.cookie).not.toBe(a.cookie);
     // The row stores neither the key nor the cookie's secret.
     const rows = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) =>
-      state.storage.sql.exec<{ id: string; sealed: ArrayBuffer }>("SELECT id, sealed FROM dashboard_sessions").toArray().map((r) => ({ id: r.id, sealed: new TextDecoder().decode(r.sealed) })),
+      state.storage.sql
+        .exec<{ id: string; sealed: ArrayBuffer }>("SELECT id, sealed FROM dashboard_sessions")
+        .toArray()
+        .map((r) => ({ id: r.id, sealed: new TextDecoder().decode(r.sealed) })),
     );
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const cookieSecret = value.split(".")[1] as string;
@@ -250,7 +303,11 @@ describe("dashboard", () => {
     expect(page.status).toBe(303);
     expect(page.headers.get("location")).toBe("/dashboard/login?expired");
     expect((await get("/dashboard/runners", s.cookie, { "x-dashboard-fragment": "1" })).status).toBe(401);
-    const action = await post("/dashboard/approvals/task_x", { decision: "approve", gate: "g", csrf: s.csrf }, { cookie: s.cookie });
+    const action = await post(
+      "/dashboard/approvals/task_x",
+      { decision: "approve", gate: "g", csrf: s.csrf },
+      { cookie: s.cookie },
+    );
     expect(action.status).toBe(303);
     expect(action.headers.get("location")).toBe("/dashboard/login?expired");
   });
@@ -264,13 +321,23 @@ describe("dashboard", () => {
       expect(page.status).toBe(303);
       expect(page.headers.get("location")).toBe("/dashboard/login?expired");
       const id = await sha256Hex(decodeURIComponent(s.cookie).split(".").at(-1) as string);
-      const left = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE id = ?", id).one().n);
+      const left = await runInDurableObject(
+        tenantDO(f.admin),
+        (_o, state: DurableObjectState) =>
+          state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE id = ?", id).one()
+            .n,
+      );
       expect(left).toBe(0); // the expired row the cookie named went with the refusal
     } finally {
       await advance(f.admin, -(12 * 3600_000 + 60_000));
     }
     const tenant = f.admin.split(".")[1];
-    for (const cookie of [`oos_session=${tenant}.${"0".repeat(64)}`, `oos_session=${f.admin}`, `oos_session=${encodeURIComponent(f.admin)}`, "oos_session=garbage"]) {
+    for (const cookie of [
+      `oos_session=${tenant}.${"0".repeat(64)}`,
+      `oos_session=${f.admin}`,
+      `oos_session=${encodeURIComponent(f.admin)}`,
+      "oos_session=garbage",
+    ]) {
       const page = await get("/dashboard", cookie);
       expect(page.status, cookie).toBe(303);
       expect(page.headers.get("location"), cookie).toBe("/dashboard/login?expired");
@@ -282,8 +349,12 @@ describe("dashboard", () => {
     const s = await signIn(reader);
     await ok(call("DELETE", `/v1/keys/${reader.split(".")[2]}`, f.admin));
     expect((await get("/dashboard", s.cookie)).status).toBe(303);
-    const n = await runInDurableObject(tenantDO(f.admin), (_o, state: DurableObjectState) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE key_id = ?", reader.split(".")[2]).one().n,
+    const n = await runInDurableObject(
+      tenantDO(f.admin),
+      (_o, state: DurableObjectState) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE key_id = ?", reader.split(".")[2])
+          .one().n,
     );
     expect(n).toBe(0);
   });

@@ -54,7 +54,7 @@ describe("DRF through the API", () => {
     await putAgent(f, "a", { resources: { cpu: 1 } });
     await putAgent(f, "b", { resources: { cpu: 1 }, weight: 2 });
     const r = await registerRunner(f, { name: "r", capacity: { cpu: 9 } });
-    for (let i = 0; i < 9; i++) (await submit(f, { agent: "a" }), await submit(f, { agent: "b" }));
+    for (let i = 0; i < 9; i++) await submit(f, { agent: "a" }), await submit(f, { agent: "b" });
     // Shares a = n_a/9, b = n_b/(9·2): equal when n_b = 2·n_a, so 9 CPUs split 3 : 6.
     expect(count(await lease(f, r, { max_tasks: 64 }))).toEqual({ a: 3, b: 6 });
   });
@@ -76,9 +76,17 @@ describe("DRF through the API", () => {
 describe("affinity and taints", () => {
   it("a PCI agent never lands on an unlabelled runner; the tainted PCI runner takes nothing else, even idle", async () => {
     const f = await fixture();
-    await putAgent(f, "payments", { node_selector: { pci: "true" }, tolerations: [{ key: "pci", operator: "Exists" }] });
+    await putAgent(f, "payments", {
+      node_selector: { pci: "true" },
+      tolerations: [{ key: "pci", operator: "Exists" }],
+    });
     await putAgent(f, "support", {});
-    const pci = await registerRunner(f, { name: "pci", capacity: { cpu: 10 }, labels: { pci: "true" }, taints: [{ key: "pci", value: "true", effect: "NoSchedule" }] });
+    const pci = await registerRunner(f, {
+      name: "pci",
+      capacity: { cpu: 10 },
+      labels: { pci: "true" },
+      taints: [{ key: "pci", value: "true", effect: "NoSchedule" }],
+    });
     const plain = await registerRunner(f, { name: "plain", capacity: { cpu: 10 } });
     for (let i = 0; i < 3; i++) await submit(f, { agent: "support" });
     // Idle, work queued, and still nothing: support does not tolerate the taint.
@@ -105,7 +113,11 @@ describe("affinity and taints", () => {
     const f = await fixture();
     const r1 = await call("PUT", "/v1/agents/x", f.admin, { node_affinity: [{ key: "region", operator: "In" }] });
     expect(r1.status).toBe(400);
-    const r2 = await call("POST", "/v1/runners", f.runner, { name: "r", capacity: {}, taints: [{ key: "pci", effect: "NoExecute" }] });
+    const r2 = await call("POST", "/v1/runners", f.runner, {
+      name: "r",
+      capacity: {},
+      taints: [{ key: "pci", effect: "NoExecute" }],
+    });
     expect(r2.status).toBe(400);
   });
 });
@@ -125,7 +137,11 @@ describe("preemption and starvation", () => {
     const epoch = Object.fromEntries(leased.map((l) => [l.task.id, l.epoch]));
     // 1000 - 400 - 400 - 200 = 0 free; vip needs 700: both batch leases must go (400 + 0 < 700), pinned never.
     const vip = await submit(f, { agent: "vip", priority: 10 });
-    const hb = await heartbeat(f, r, leased.map((l) => ({ task_id: l.task.id, epoch: l.epoch })));
+    const hb = await heartbeat(
+      f,
+      r,
+      leased.map((l) => ({ task_id: l.task.id, epoch: l.epoch })),
+    );
     expect(hb.preempt.sort()).toEqual([b1.id, b2.id].sort());
     expect(hb.cancel).toEqual([]);
     // A newcomer of the same low class must not take the freed room.

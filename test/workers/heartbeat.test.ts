@@ -1,6 +1,21 @@
 // Heartbeats extend a runner's leases and tell it which tasks to stop.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectIssues, fireAlarm, fixture, getTask, heartbeat, lease, ok, putAgent, registerRunner, storedTask, submit, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectIssues,
+  fireAlarm,
+  fixture,
+  getTask,
+  heartbeat,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  storedTask,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 const TTL = 10_000;
 
@@ -72,7 +87,11 @@ describe("runner retention", () => {
   it("deletes a runner unseen for a day when another registers, and revokes its credential; a dead runner younger than that stays", async () => {
     const f = await fixture();
     await putAgent(f, "echo");
-    const reg = async (name: string) => (await ok(call("POST", "/v1/runners", f.runner, { name, capacity: {}, lease_ttl_ms: TTL }), 201)) as { runner: { id: string }; credential: { key: string } };
+    const reg = async (name: string) =>
+      (await ok(call("POST", "/v1/runners", f.runner, { name, capacity: {}, lease_ttl_ms: TTL }), 201)) as {
+        runner: { id: string };
+        credential: { key: string };
+      };
     const old = await reg("old");
     const recent = await reg("recent");
     // "old" held a lease when it died: the lease is requeued before the runner goes.
@@ -83,7 +102,9 @@ describe("runner retention", () => {
     await advance(f.admin, 2 * 3600_000);
     // Both are dead; only "old" is past the day.
     await reg("new");
-    const listed = (await ok(call("GET", "/v1/runners", f.read))) as { runners: { id: string; name: string; state: string }[] };
+    const listed = (await ok(call("GET", "/v1/runners", f.read))) as {
+      runners: { id: string; name: string; state: string }[];
+    };
     expect(listed.runners.map((r) => [r.name, r.state])).toEqual([
       ["recent", "dead"],
       ["new", "ready"],
@@ -91,7 +112,9 @@ describe("runner retention", () => {
     expect((await call("GET", `/v1/runners/${old.runner.id}`, f.read)).status).toBe(404);
     expect(await getTask(f, task.id)).toMatchObject({ state: "queued", attempts: 1, error: { code: "lease_expired" } });
     // Its bound credential is revoked (audited), and cannot act any more.
-    expect((await call("POST", `/v1/runners/${old.runner.id}/heartbeat`, old.credential.key, { leases: [] })).status).toBe(401);
+    expect(
+      (await call("POST", `/v1/runners/${old.runner.id}/heartbeat`, old.credential.key, { leases: [] })).status,
+    ).toBe(401);
     const keys = (await ok(call("GET", "/v1/keys", f.admin))) as { keys: { runner_id?: string; state: string }[] };
     expect(keys.keys.find((k) => k.runner_id === old.runner.id)?.state).toBe("revoked");
     expect(keys.keys.find((k) => k.runner_id === recent.runner.id)?.state).toBe("active");
@@ -108,9 +131,16 @@ describe("health at registration", () => {
     const r = await ok(call("POST", "/v1/runners", f.runner, { name: "sick", capacity: {}, health: failing }), 201);
     expect(r.runner).toMatchObject({ state: "not_ready", health: failing });
     await submit(f, { agent: "echo" });
-    expect((await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases).toEqual([]);
+    expect(
+      (await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases,
+    ).toEqual([]);
     await ok(call("POST", `/v1/runners/${r.runner.id}/heartbeat`, f.runner, { leases: [], health: { ready: true } }));
-    expect((await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases).toHaveLength(1);
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "bad", capacity: {}, health: { ready: "yes" } }), "health.ready");
+    expect(
+      (await ok(call("POST", `/v1/runners/${r.runner.id}/lease`, f.runner, { max_tasks: 1, wait_ms: 0 }))).leases,
+    ).toHaveLength(1);
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "bad", capacity: {}, health: { ready: "yes" } }),
+      "health.ready",
+    );
   });
 });

@@ -29,7 +29,8 @@ function rememberTokens(path: string, sent: unknown, answer: any): void {
     for (const l of answer.leases) if (l?.lease_token) leaseTokens.set(`${l.task.id}:${l.epoch}`, l.lease_token);
   if (/^\/v1\/runners\/[^/]+\/heartbeat$/.test(path) && answer?.lease_tokens) {
     const epochs = new Map(((sent as any)?.leases ?? []).map((l: any) => [l.task_id, l.epoch]));
-    for (const [task, token] of Object.entries(answer.lease_tokens)) leaseTokens.set(`${task}:${epochs.get(task)}`, token as string);
+    for (const [task, token] of Object.entries(answer.lease_tokens))
+      leaseTokens.set(`${task}:${epochs.get(task)}`, token as string);
   }
 }
 
@@ -38,7 +39,10 @@ function withToken(path: string, body: unknown, h: Record<string, string>): unkn
   const task = /^\/v1\/tasks\/([^/?]+)\/(complete|fail|release|checkpoint|approval)$/.exec(path)?.[1];
   const b = body as any;
   if (!has && task) {
-    const epoch = b && typeof b === "object" && !(b instanceof Uint8Array) ? b.epoch : Number(h["officeos-epoch"] ?? h["OfficeOS-Epoch"]);
+    const epoch =
+      b && typeof b === "object" && !(b instanceof Uint8Array)
+        ? b.epoch
+        : Number(h["officeos-epoch"] ?? h["OfficeOS-Epoch"]);
     const t = leaseTokens.get(`${task}:${epoch}`);
     if (t) h[LEASE_TOKEN] = t;
   }
@@ -47,17 +51,39 @@ function withToken(path: string, body: unknown, h: Record<string, string>): unkn
     if (t) h[LEASE_TOKEN] = t;
   }
   if (!has && path.startsWith("/v1/threads/") && (h["officeos-task-id"] ?? h["OfficeOS-Task-Id"])) {
-    const t = leaseTokens.get(`${h["officeos-task-id"] ?? h["OfficeOS-Task-Id"]}:${Number(h["officeos-epoch"] ?? h["OfficeOS-Epoch"])}`);
+    const t = leaseTokens.get(
+      `${h["officeos-task-id"] ?? h["OfficeOS-Task-Id"]}:${Number(h["officeos-epoch"] ?? h["OfficeOS-Epoch"])}`,
+    );
     if (t) h[LEASE_TOKEN] = t;
   }
   if (/^\/v1\/runners\/[^/]+\/report$/.test(path) && Array.isArray(b?.reports))
-    return { ...b, reports: b.reports.map((r: any) => (r && typeof r === "object" && r.lease_token === undefined && leaseTokens.has(`${r.task_id}:${r.epoch}`) ? { ...r, lease_token: leaseTokens.get(`${r.task_id}:${r.epoch}`) } : r)) };
+    return {
+      ...b,
+      reports: b.reports.map((r: any) =>
+        r && typeof r === "object" && r.lease_token === undefined && leaseTokens.has(`${r.task_id}:${r.epoch}`)
+          ? { ...r, lease_token: leaseTokens.get(`${r.task_id}:${r.epoch}`) }
+          : r,
+      ),
+    };
   if (/^\/v1\/runners\/[^/]+\/heartbeat$/.test(path) && Array.isArray(b?.leases))
-    return { ...b, leases: b.leases.map((l: any) => (l && typeof l === "object" && l.lease_token === undefined && leaseTokens.has(`${l.task_id}:${l.epoch}`) ? { ...l, lease_token: leaseTokens.get(`${l.task_id}:${l.epoch}`) } : l)) };
+    return {
+      ...b,
+      leases: b.leases.map((l: any) =>
+        l && typeof l === "object" && l.lease_token === undefined && leaseTokens.has(`${l.task_id}:${l.epoch}`)
+          ? { ...l, lease_token: leaseTokens.get(`${l.task_id}:${l.epoch}`) }
+          : l,
+      ),
+    };
   return body;
 }
 
-export async function call<T = any>(method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const h: Record<string, string> = { ...headers };
   const sent = body;
   body = withToken(path, body, h);
@@ -128,7 +154,8 @@ export function expectError(r: Reply, status: number, code: string): void {
 export function expectIssues(r: Reply, path?: string): void {
   expectError(r, 400, "bad_request");
   const details = r.body.error.details as { path: (string | number)[]; message: string }[];
-  if (!Array.isArray(details) || details.length === 0) throw new Error(`expected zod issues in details: ${JSON.stringify(r.body)}`);
+  if (!Array.isArray(details) || details.length === 0)
+    throw new Error(`expected zod issues in details: ${JSON.stringify(r.body)}`);
   if (path !== undefined && !details.some((i) => Array.isArray(i.path) && i.path.join(".") === path))
     throw new Error(`expected an issue at "${path}": ${JSON.stringify(details)}`);
 }
@@ -154,7 +181,11 @@ export async function getTask(f: Fixture, id: string): Promise<any> {
   return (await ok(call("GET", `/v1/tasks/${id}`, f.read))).task;
 }
 
-export async function heartbeat(f: Fixture, runnerId: string, leases: { task_id: string; epoch: number }[]): Promise<any> {
+export async function heartbeat(
+  f: Fixture,
+  runnerId: string,
+  leases: { task_id: string; epoch: number }[],
+): Promise<any> {
   return ok(call("POST", `/v1/runners/${runnerId}/heartbeat`, f.runner, { leases }));
 }
 
@@ -166,7 +197,12 @@ export function metricSample(text: string, line: string): number {
 }
 
 /** A request whose answer is read as bytes (protobuf). */
-export async function callBytes(method: string, path: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
+export async function callBytes(
+  method: string,
+  path: string,
+  key: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
   const res = await SELF.fetch(`${BASE}${path}`, { method, headers: { ...headers, authorization: `Bearer ${key}` } });
   return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
 }
@@ -199,7 +235,10 @@ export async function parked(key: string, n = 1, timeoutMs = 20_000): Promise<vo
   // A deadline far above the few milliseconds parking takes, so that a loaded machine passes too.
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const waiting = await runInDurableObject(tenantDO(key), (o: TenantDO) => (o as unknown as { waiters: unknown[] }).waiters.length);
+    const waiting = await runInDurableObject(
+      tenantDO(key),
+      (o: TenantDO) => (o as unknown as { waiters: unknown[] }).waiters.length,
+    );
     if (waiting >= n) return;
     if (Date.now() > end) break;
     await new Promise((r) => setTimeout(r, 5));
@@ -208,16 +247,30 @@ export async function parked(key: string, n = 1, timeoutMs = 20_000): Promise<vo
 }
 
 /** A task's row read straight from the tenant's storage: no lazy expiry on the way. */
-export async function storedTask(key: string, id: string): Promise<{ state: string; attempts: number; epoch: number | null }> {
-  const row = await runInDurableObject(tenantDO(key), (_o: TenantDO, state: DurableObjectState) =>
-    state.storage.sql.exec<{ state: string; attempts: number; epoch: number | null }>("SELECT state, attempts, epoch FROM tasks WHERE id = ?", id).toArray()[0],
+export async function storedTask(
+  key: string,
+  id: string,
+): Promise<{ state: string; attempts: number; epoch: number | null }> {
+  const row = await runInDurableObject(
+    tenantDO(key),
+    (_o: TenantDO, state: DurableObjectState) =>
+      state.storage.sql
+        .exec<{ state: string; attempts: number; epoch: number | null }>(
+          "SELECT state, attempts, epoch FROM tasks WHERE id = ?",
+          id,
+        )
+        .toArray()[0],
   );
   if (!row) throw new Error(`no task ${id} in storage`);
   return { state: row.state, attempts: row.attempts, epoch: row.epoch };
 }
 
 /** A registered agent, a runner and one task leased to it: the lease epoch for checkpoint writes. */
-export async function leasedTask(f: Fixture, agent = "chat", instance?: string): Promise<{ runnerId: string; id: string; epoch: number }> {
+export async function leasedTask(
+  f: Fixture,
+  agent = "chat",
+  instance?: string,
+): Promise<{ runnerId: string; id: string; epoch: number }> {
   await putAgent(f, agent, {});
   const runnerId = await registerRunner(f, { name: "r", capacity: {} });
   const task = await submit(f, instance ? { agent, instance } : { agent });

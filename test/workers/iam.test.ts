@@ -7,7 +7,19 @@ import { describe, expect, it } from "vitest";
 import { keyCacheStats } from "../../src/api/context.js";
 import { checkLeaseToken, leaseKey, signLeaseToken } from "../../src/auth/lease-token.js";
 import type { TenantDO } from "../../src/durable/tenant-do.js";
-import { advance, call, expectError, fixture, LEASE_TOKEN, newKey, ok, putAgent, submit, tenantDO, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectError,
+  fixture,
+  LEASE_TOKEN,
+  newKey,
+  ok,
+  putAgent,
+  submit,
+  tenantDO,
+  type Fixture,
+} from "./helpers.js";
 
 const keyId = (key: string): string => key.split(".")[2] as string;
 
@@ -48,10 +60,24 @@ describe("keys: revocation and expiry", () => {
     const { id } = await runnerWith(f, runnerKey, "r");
     await submit(f, { agent: "echo" });
     const l = await leaseOne(runnerKey, id);
-    await ok(call("POST", `/v1/runners/${id}/heartbeat`, runnerKey, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }));
+    await ok(
+      call("POST", `/v1/runners/${id}/heartbeat`, runnerKey, {
+        leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }],
+      }),
+    );
     await ok(call("DELETE", `/v1/keys/${keyId(runnerKey)}`, f.admin));
-    expectError(await call("POST", `/v1/runners/${id}/heartbeat`, runnerKey, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }), 401, "unauthorized");
-    expectError(await call("POST", `/v1/tasks/${l.task_id}/complete`, runnerKey, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token }), 401, "unauthorized");
+    expectError(
+      await call("POST", `/v1/runners/${id}/heartbeat`, runnerKey, {
+        leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }],
+      }),
+      401,
+      "unauthorized",
+    );
+    expectError(
+      await call("POST", `/v1/tasks/${l.task_id}/complete`, runnerKey, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token }),
+      401,
+      "unauthorized",
+    );
     expect((await ok(call("GET", `/v1/tasks/${l.task_id}`, f.read))).task.state).toBe("running");
   });
 
@@ -64,8 +90,20 @@ describe("keys: revocation and expiry", () => {
     expectError(await call("GET", "/v1/tasks", r.key), 401, "unauthorized");
     const row = (await ok(call("GET", "/v1/keys", f.admin))).keys.find((k: { id: string }) => k.id === r.id);
     expect(row.state).toBe("expired");
-    expectError(await call("POST", "/v1/keys", f.admin, { scopes: ["read"], expires_at: "2001-01-01T00:00:00Z" }), 400, "bad_request");
-    expectError(await call("POST", "/v1/keys", f.admin, { scopes: ["read"], expires_in_s: 5, expires_at: "2101-01-01T00:00:00Z" }), 400, "bad_request");
+    expectError(
+      await call("POST", "/v1/keys", f.admin, { scopes: ["read"], expires_at: "2001-01-01T00:00:00Z" }),
+      400,
+      "bad_request",
+    );
+    expectError(
+      await call("POST", "/v1/keys", f.admin, {
+        scopes: ["read"],
+        expires_in_s: 5,
+        expires_at: "2101-01-01T00:00:00Z",
+      }),
+      400,
+      "bad_request",
+    );
   });
 
   it("only admin keys manage keys; another tenant's key id is not found", async () => {
@@ -92,19 +130,75 @@ describe("runner keys act only as their own runner", () => {
     const l = await leaseOne(k1, r1.id);
 
     expectError(await call("POST", `/v1/runners/${r1.id}/lease`, k2, {}), 403, "forbidden");
-    expectError(await call("POST", `/v1/runners/${r1.id}/heartbeat`, k2, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }), 403, "forbidden");
+    expectError(
+      await call("POST", `/v1/runners/${r1.id}/heartbeat`, k2, {
+        leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }],
+      }),
+      403,
+      "forbidden",
+    );
     expectError(await call("DELETE", `/v1/runners/${r1.id}`, k2), 403, "forbidden");
     // Even holding runner one's lease token, key two cannot report for it.
-    expectError(await call("POST", `/v1/tasks/${l.task_id}/complete`, k2, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token }), 403, "forbidden");
-    expectError(await call("POST", `/v1/tasks/${l.task_id}/fail`, k2, { epoch: l.epoch, error: { code: "x", message: "y" } }, { [LEASE_TOKEN]: l.token }), 403, "forbidden");
-    expectError(await call("PUT", `/v1/tasks/${l.task_id}/checkpoint`, k2, { epoch: l.epoch, state: {} }, { [LEASE_TOKEN]: l.token }), 403, "forbidden");
+    expectError(
+      await call("POST", `/v1/tasks/${l.task_id}/complete`, k2, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await call(
+        "POST",
+        `/v1/tasks/${l.task_id}/fail`,
+        k2,
+        { epoch: l.epoch, error: { code: "x", message: "y" } },
+        { [LEASE_TOKEN]: l.token },
+      ),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await call(
+        "PUT",
+        `/v1/tasks/${l.task_id}/checkpoint`,
+        k2,
+        { epoch: l.epoch, state: {} },
+        { [LEASE_TOKEN]: l.token },
+      ),
+      403,
+      "forbidden",
+    );
     // Runner two's own credential: its runner only.
     expectError(await call("POST", `/v1/runners/${r1.id}/lease`, r2.credential, {}), 403, "forbidden");
-    expectError(await call("POST", `/v1/tasks/${l.task_id}/complete`, r2.credential, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token }), 403, "forbidden");
+    expectError(
+      await call(
+        "POST",
+        `/v1/tasks/${l.task_id}/complete`,
+        r2.credential,
+        { epoch: l.epoch },
+        { [LEASE_TOKEN]: l.token },
+      ),
+      403,
+      "forbidden",
+    );
     await ok(call("POST", `/v1/runners/${r2.id}/lease`, r2.credential, {}));
     // Runner one's credential works for runner one, like the key that registered it.
-    await ok(call("POST", `/v1/runners/${r1.id}/heartbeat`, r1.credential, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }));
-    expect((await ok(call("POST", `/v1/tasks/${l.task_id}/complete`, r1.credential, { epoch: l.epoch, result: 1 }, { [LEASE_TOKEN]: l.token }))).task.state).toBe("succeeded");
+    await ok(
+      call("POST", `/v1/runners/${r1.id}/heartbeat`, r1.credential, {
+        leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }],
+      }),
+    );
+    expect(
+      (
+        await ok(
+          call(
+            "POST",
+            `/v1/tasks/${l.task_id}/complete`,
+            r1.credential,
+            { epoch: l.epoch, result: 1 },
+            { [LEASE_TOKEN]: l.token },
+          ),
+        )
+      ).task.state,
+    ).toBe("succeeded");
   });
 
   it("settles or cancels an LLM reservation only as the runner that took it", async () => {
@@ -116,22 +210,45 @@ describe("runner keys act only as their own runner", () => {
     await runnerWith(f, k2, "two");
     await submit(f, { agent: "echo" });
     const l = await leaseOne(k1, r1.id);
-    const reserve = () => call("POST", "/v1/quotas/reservations", r1.credential, { task_id: l.task_id, epoch: l.epoch, tokens: 100 }, { [LEASE_TOKEN]: l.token });
+    const reserve = () =>
+      call(
+        "POST",
+        "/v1/quotas/reservations",
+        r1.credential,
+        { task_id: l.task_id, epoch: l.epoch, tokens: 100 },
+        { [LEASE_TOKEN]: l.token },
+      );
     const a = await ok(reserve(), 201);
     const b = await ok(reserve(), 201);
     // Another runner's key cannot settle (say, at 0 tokens) or cancel them.
-    expectError(await call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, k2, { usage: { total_tokens: 0 } }), 403, "forbidden");
+    expectError(
+      await call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, k2, { usage: { total_tokens: 0 } }),
+      403,
+      "forbidden",
+    );
     expectError(await call("POST", `/v1/quotas/reservations/${b.reservation_id}/cancel`, k2), 403, "forbidden");
     // The runner that took them can, with its credential or the key that registered it.
-    expect(await ok(call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, r1.credential, { usage: { total_tokens: 80 } }))).toMatchObject({ state: "settled", used: 80 });
-    expect(await ok(call("POST", `/v1/quotas/reservations/${b.reservation_id}/cancel`, k1))).toMatchObject({ state: "cancelled" });
+    expect(
+      await ok(
+        call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, r1.credential, {
+          usage: { total_tokens: 80 },
+        }),
+      ),
+    ).toMatchObject({ state: "settled", used: 80 });
+    expect(await ok(call("POST", `/v1/quotas/reservations/${b.reservation_id}/cancel`, k1))).toMatchObject({
+      state: "cancelled",
+    });
     // An unknown reservation is still a 404, whoever asks.
     expectError(await call("POST", "/v1/quotas/reservations/rsv_nope/cancel", k2), 404, "not_found");
   });
 });
 
 describe("lease tokens", () => {
-  async function setup(): Promise<{ f: Fixture; runner: string; l: { task_id: string; epoch: number; token: string } }> {
+  async function setup(): Promise<{
+    f: Fixture;
+    runner: string;
+    l: { task_id: string; epoch: number; token: string };
+  }> {
     const f = await fixture();
     await putAgent(f, "echo");
     const { id } = await runnerWith(f, f.runner, "r");
@@ -142,18 +259,56 @@ describe("lease tokens", () => {
   it("a token from an expired lease is refused, before and after the task is leased again", async () => {
     const { f, runner, l } = await setup();
     await advance(f.admin, 31_000); // past the 30 s lease
-    const again = await call("POST", `/v1/tasks/${l.task_id}/complete`, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: l.token });
+    const again = await call(
+      "POST",
+      `/v1/tasks/${l.task_id}/complete`,
+      f.runner,
+      { epoch: l.epoch },
+      { [LEASE_TOKEN]: l.token },
+    );
     expectError(again, 409, "stale_epoch");
     const fresh = await leaseOne(f.runner, runner);
     expect(fresh.epoch).toBeGreaterThan(l.epoch);
     // The old token with the new epoch: it proves another lease.
-    expectError(await call("POST", `/v1/tasks/${l.task_id}/complete`, f.runner, { epoch: fresh.epoch }, { [LEASE_TOKEN]: l.token }), 409, "stale_epoch");
-    expectError(await call("PUT", `/v1/tasks/${l.task_id}/checkpoint`, f.runner, { epoch: l.epoch, state: {} }, { [LEASE_TOKEN]: l.token }), 409, "stale_epoch");
+    expectError(
+      await call(
+        "POST",
+        `/v1/tasks/${l.task_id}/complete`,
+        f.runner,
+        { epoch: fresh.epoch },
+        { [LEASE_TOKEN]: l.token },
+      ),
+      409,
+      "stale_epoch",
+    );
+    expectError(
+      await call(
+        "PUT",
+        `/v1/tasks/${l.task_id}/checkpoint`,
+        f.runner,
+        { epoch: l.epoch, state: {} },
+        { [LEASE_TOKEN]: l.token },
+      ),
+      409,
+      "stale_epoch",
+    );
     // A heartbeat with the old lease does not extend anything and says stop.
-    const hb = await ok(call("POST", `/v1/runners/${runner}/heartbeat`, f.runner, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }] }));
+    const hb = await ok(
+      call("POST", `/v1/runners/${runner}/heartbeat`, f.runner, {
+        leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: l.token }],
+      }),
+    );
     expect(hb.cancel).toEqual([l.task_id]);
     expect(hb.lease_tokens).toEqual({});
-    await ok(call("POST", `/v1/tasks/${l.task_id}/complete`, f.runner, { epoch: fresh.epoch, result: 1 }, { [LEASE_TOKEN]: fresh.token }));
+    await ok(
+      call(
+        "POST",
+        `/v1/tasks/${l.task_id}/complete`,
+        f.runner,
+        { epoch: fresh.epoch, result: 1 },
+        { [LEASE_TOKEN]: fresh.token },
+      ),
+    );
   });
 
   it("is required, must be genuine, and must name this task", async () => {
@@ -162,29 +317,74 @@ describe("lease tokens", () => {
     const other = await leaseOne(f.runner, runner);
     const path = `/v1/tasks/${l.task_id}/complete`;
     expectError(await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: "" }), 401, "unauthorized");
-    expectError(await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: `${l.token.slice(0, -4)}AAAA` }), 401, "unauthorized");
-    expectError(await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: other.token }), 403, "forbidden");
+    expectError(
+      await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: `${l.token.slice(0, -4)}AAAA` }),
+      401,
+      "unauthorized",
+    );
+    expectError(
+      await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: other.token }),
+      403,
+      "forbidden",
+    );
     // A token signed for another tenant (its own secret) does not verify here.
     const g = await fixture();
-    const foreign = await signLeaseToken(await leaseKey("ab".repeat(32)), { t: g.admin.split(".")[1] as string, k: l.task_id, e: l.epoch, x: Date.now() + 60_000 });
-    expectError(await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: foreign }), 401, "unauthorized");
+    const foreign = await signLeaseToken(await leaseKey("ab".repeat(32)), {
+      t: g.admin.split(".")[1] as string,
+      k: l.task_id,
+      e: l.epoch,
+      x: Date.now() + 60_000,
+    });
+    expectError(
+      await call("POST", path, f.runner, { epoch: l.epoch }, { [LEASE_TOKEN]: foreign }),
+      401,
+      "unauthorized",
+    );
     // A heartbeat without the token does not extend that lease.
-    const hb = await ok(call("POST", `/v1/runners/${runner}/heartbeat`, f.runner, { leases: [{ task_id: l.task_id, epoch: l.epoch, lease_token: "" }, { task_id: other.task_id, epoch: other.epoch, lease_token: other.token }] }));
+    const hb = await ok(
+      call("POST", `/v1/runners/${runner}/heartbeat`, f.runner, {
+        leases: [
+          { task_id: l.task_id, epoch: l.epoch, lease_token: "" },
+          { task_id: other.task_id, epoch: other.epoch, lease_token: other.token },
+        ],
+      }),
+    );
     expect(hb.cancel).toEqual([l.task_id]);
     expect(Object.keys(hb.lease_tokens)).toEqual([other.task_id]);
     expect((await ok(call("GET", `/v1/tasks/${l.task_id}`, f.read))).task.state).toBe("leased");
     // The token from the heartbeat answer works.
-    await ok(call("POST", `/v1/tasks/${other.task_id}/complete`, f.runner, { epoch: other.epoch }, { [LEASE_TOKEN]: hb.lease_tokens[other.task_id] }));
+    await ok(
+      call(
+        "POST",
+        `/v1/tasks/${other.task_id}/complete`,
+        f.runner,
+        { epoch: other.epoch },
+        { [LEASE_TOKEN]: hb.lease_tokens[other.task_id] },
+      ),
+    );
   });
 
   it("a token past its own expiry is refused (pure check, time passed in)", async () => {
     const key = await leaseKey("cd".repeat(32));
     const token = await signLeaseToken(key, { t: "t1", k: "task_1", e: 3, x: 1_000 });
-    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 3 }, 999)).toMatchObject({ kind: "ok" });
-    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 3 }, 1_000)).toMatchObject({ kind: "error", status: 401 });
-    expect(await checkLeaseToken(key, token, { tenant: "t2", task: "task_1", epoch: 3 }, 0)).toMatchObject({ kind: "error", status: 403 });
-    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 4 }, 0)).toMatchObject({ kind: "error", status: 409 });
-    expect(await checkLeaseToken(await leaseKey("ce".repeat(32)), token, { tenant: "t1", task: "task_1", epoch: 3 }, 0)).toMatchObject({ kind: "error", status: 401 });
+    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 3 }, 999)).toMatchObject({
+      kind: "ok",
+    });
+    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 3 }, 1_000)).toMatchObject({
+      kind: "error",
+      status: 401,
+    });
+    expect(await checkLeaseToken(key, token, { tenant: "t2", task: "task_1", epoch: 3 }, 0)).toMatchObject({
+      kind: "error",
+      status: 403,
+    });
+    expect(await checkLeaseToken(key, token, { tenant: "t1", task: "task_1", epoch: 4 }, 0)).toMatchObject({
+      kind: "error",
+      status: 409,
+    });
+    expect(
+      await checkLeaseToken(await leaseKey("ce".repeat(32)), token, { tenant: "t1", task: "task_1", epoch: 3 }, 0),
+    ).toMatchObject({ kind: "error", status: 401 });
   });
 });
 
@@ -201,8 +401,17 @@ describe("audit log", () => {
     await ok(call("POST", `/v1/approvals/${task.id}`, f.admin, { decision: "approve", gate: "g1" }));
     // A runner audits only a task it holds: lease it first.
     const rid = (await ok(call("POST", "/v1/runners", f.runner, { name: "r", capacity: {} }), 201)).runner.id;
-    expect((await ok(call("POST", `/v1/runners/${rid}/lease`, f.runner, { max_tasks: 1 }))).leases[0].task.id).toBe(task.id);
-    await ok(call("POST", "/v1/audit/events", f.runner, { type: "tool.denied", task_id: task.id, details: { tool: "shell", agent: "echo" } }), 201);
+    expect((await ok(call("POST", `/v1/runners/${rid}/lease`, f.runner, { max_tasks: 1 }))).leases[0].task.id).toBe(
+      task.id,
+    );
+    await ok(
+      call("POST", "/v1/audit/events", f.runner, {
+        type: "tool.denied",
+        task_id: task.id,
+        details: { tool: "shell", agent: "echo" },
+      }),
+      201,
+    );
     expectError(await call("POST", "/v1/audit/events", f.runner, { type: "key.revoked" }), 400, "bad_request");
     expectError(await call("POST", "/v1/audit/events", f.read, { type: "tool.denied" }), 403, "forbidden");
     expectError(await call("GET", "/v1/audit", f.read), 403, "forbidden");
@@ -210,11 +419,28 @@ describe("audit log", () => {
     const { events } = await ok(call("GET", "/v1/audit?limit=500", f.admin));
     const admin = `key:${keyId(f.admin)}`;
     const types = events.map((e: { type: string }) => e.type);
-    for (const t of ["key.created", "key.revoked", "key.used", "agent.put", "quota.put", "approval.decision", "tool.denied"]) expect(types).toContain(t);
+    for (const t of [
+      "key.created",
+      "key.revoked",
+      "key.used",
+      "agent.put",
+      "quota.put",
+      "approval.decision",
+      "tool.denied",
+    ])
+      expect(types).toContain(t);
     expect(events.find((e: any) => e.type === "agent.put")).toMatchObject({ actor: admin, subject: "echo" });
     expect(events.find((e: any) => e.type === "key.revoked")).toMatchObject({ actor: admin, subject: keyId(temp) });
-    expect(events.find((e: any) => e.type === "approval.decision")).toMatchObject({ actor: admin, subject: task.id, details: { decision: "approve", gate: "g1" } });
-    expect(events.find((e: any) => e.type === "tool.denied")).toMatchObject({ actor: `key:${keyId(f.runner)}`, subject: task.id, details: { tool: "shell" } });
+    expect(events.find((e: any) => e.type === "approval.decision")).toMatchObject({
+      actor: admin,
+      subject: task.id,
+      details: { decision: "approve", gate: "g1" },
+    });
+    expect(events.find((e: any) => e.type === "tool.denied")).toMatchObject({
+      actor: `key:${keyId(f.runner)}`,
+      subject: task.id,
+      details: { tool: "shell" },
+    });
     const used = events.find((e: any) => e.type === "key.used" && e.subject === keyId(temp));
     expect(used.details).toMatchObject({ scopes: ["read"], requests: 2 });
     // Filter and paging.
@@ -232,11 +458,23 @@ describe("audit log", () => {
     const { id } = await runnerWith(f, f.runner, "r");
     await submit(f, { agent: "echo" });
     const l = await leaseOne(f.runner, id);
-    await ok(call("POST", `/v1/tasks/${l.task_id}/fail`, f.runner, { epoch: l.epoch, error: { code: "x", message: "y" } }, { [LEASE_TOKEN]: l.token }));
+    await ok(
+      call(
+        "POST",
+        `/v1/tasks/${l.task_id}/fail`,
+        f.runner,
+        { epoch: l.epoch, error: { code: "x", message: "y" } },
+        { [LEASE_TOKEN]: l.token },
+      ),
+    );
     expect((await ok(call("GET", `/v1/tasks/${l.task_id}`, f.read))).task.state).toBe("escalated");
     await ok(call("POST", `/v1/escalations/${l.task_id}`, f.admin, { action: "cancel", comment: "not needed" }));
     const { events } = await ok(call("GET", "/v1/audit?type=escalation.action", f.admin));
-    expect(events[0]).toMatchObject({ actor: `key:${keyId(f.admin)}`, subject: l.task_id, details: { action: "cancel", comment: "not needed" } });
+    expect(events[0]).toMatchObject({
+      actor: `key:${keyId(f.admin)}`,
+      subject: l.task_id,
+      details: { action: "cancel", comment: "not needed" },
+    });
   });
 });
 

@@ -13,7 +13,12 @@ describe("idempotent submit", () => {
     const again = await call("POST", "/v1/tasks", f.submit, body);
     expect(again.status).toBe(200);
     expect(again.body.task.id).toBe(first.body.task.id);
-    const reordered = { idempotency_key: "order-42", priority: 3, input: { b: [1, { d: 3, c: 2 }], a: 1 }, agent: "echo" };
+    const reordered = {
+      idempotency_key: "order-42",
+      priority: 3,
+      input: { b: [1, { d: 3, c: 2 }], a: 1 },
+      agent: "echo",
+    };
     const third = await call("POST", "/v1/tasks", f.submit, reordered);
     expect(third.status).toBe(200);
     expect(third.body.task.id).toBe(first.body.task.id);

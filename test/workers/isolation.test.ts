@@ -20,11 +20,23 @@ describe("tenant isolation", () => {
     expectError(await call("POST", `/v1/tasks/${id}/cancel`, b.submit), 404, "not_found");
     // A's lease token does not verify under B's secret: refused before B's storage is asked.
     expectError(await call("POST", `/v1/tasks/${id}/complete`, b.runner, { epoch: l.epoch }), 401, "unauthorized");
-    expectError(await call("POST", `/v1/tasks/${id}/fail`, b.runner, { epoch: l.epoch, error: { code: "x", message: "y" } }), 401, "unauthorized");
-    expectError(await call("PUT", `/v1/tasks/${id}/checkpoint`, b.runner, { epoch: l.epoch, state: { reasoning: "x" } }), 401, "unauthorized");
+    expectError(
+      await call("POST", `/v1/tasks/${id}/fail`, b.runner, { epoch: l.epoch, error: { code: "x", message: "y" } }),
+      401,
+      "unauthorized",
+    );
+    expectError(
+      await call("PUT", `/v1/tasks/${id}/checkpoint`, b.runner, { epoch: l.epoch, state: { reasoning: "x" } }),
+      401,
+      "unauthorized",
+    );
     expectError(await call("GET", `/v1/tasks/${id}/checkpoint`, b.read), 404, "not_found");
     expectError(await call("POST", `/v1/runners/${ra}/lease`, b.runner, {}), 404, "not_found");
-    expectError(await call("POST", `/v1/runners/${ra}/heartbeat`, b.runner, { leases: [{ task_id: id, epoch: l.epoch }] }), 404, "not_found");
+    expectError(
+      await call("POST", `/v1/runners/${ra}/heartbeat`, b.runner, { leases: [{ task_id: id, epoch: l.epoch }] }),
+      404,
+      "not_found",
+    );
 
     expect((await call("GET", "/v1/tasks", b.read)).body.tasks).toEqual([]);
     expect((await call("GET", "/v1/runners", b.read)).body.runners.map((r: { id: string }) => r.id)).toEqual([rb]);

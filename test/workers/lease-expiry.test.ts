@@ -1,7 +1,18 @@
 // Lease expiry through the tenant's alarm. The tenant's clock is moved
 // forward (clockOffsetMs) and the alarm run by hand: no sleeping.
 import { describe, expect, it } from "vitest";
-import { advance, fireAlarm, fixture, getTask, heartbeat, lease, putAgent, registerRunner, storedTask, submit } from "./helpers.js";
+import {
+  advance,
+  fireAlarm,
+  fixture,
+  getTask,
+  heartbeat,
+  lease,
+  putAgent,
+  registerRunner,
+  storedTask,
+  submit,
+} from "./helpers.js";
 
 const TTL = 5_000;
 
@@ -62,7 +73,11 @@ describe("lease expiry", () => {
     await advance(f.admin, TTL + 1);
     expect(await fireAlarm(f.admin)).toBe(true);
     expect(await storedTask(f.admin, task.id)).toMatchObject({ state: "escalated", attempts: 2 });
-    expect(await getTask(f, task.id)).toMatchObject({ state: "escalated", attempts: 2, error: { code: "lease_expired" } });
+    expect(await getTask(f, task.id)).toMatchObject({
+      state: "escalated",
+      attempts: 2,
+      error: { code: "lease_expired" },
+    });
     expect(await lease(f, runnerId)).toEqual([]);
   });
 

@@ -1,9 +1,21 @@
 // Which runner gets which task: free capacity, labels, capabilities, the
 // runner's agent list, and busy instances.
 import { describe, expect, it } from "vitest";
-import { call, expectError, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  call,
+  expectError,
+  fixture,
+  getTask,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
-const complete = (f: Fixture, id: string, epoch: number) => ok(call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch, result: null }));
+const complete = (f: Fixture, id: string, epoch: number) =>
+  ok(call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch, result: null }));
 
 describe("lease fit", () => {
   it("hands out only what fits the free capacity (capacity minus active leases)", async () => {
@@ -46,7 +58,11 @@ describe("lease fit", () => {
     expect(await lease(f, pciUs)).toEqual([]);
     expect((await lease(f, pciEu))[0].task.id).toBe(t.id);
     // A task selector that contradicts the agent's is refused at submit.
-    expectError(await call("POST", "/v1/tasks", f.submit, { agent: "pci", node_selector: { pci: "false" } }), 400, "bad_request");
+    expectError(
+      await call("POST", "/v1/tasks", f.submit, { agent: "pci", node_selector: { pci: "false" } }),
+      400,
+      "bad_request",
+    );
   });
 
   it("requires every capability the agent needs", async () => {

@@ -6,7 +6,17 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TenantDO } from "../../src/durable/tenant-do.js";
-import { ADMIN_TOKEN, call, fixture, LEASE_TOKEN, ok, putAgent, tenantDO, type Fixture, type Reply } from "./helpers.js";
+import {
+  ADMIN_TOKEN,
+  call,
+  fixture,
+  LEASE_TOKEN,
+  ok,
+  putAgent,
+  tenantDO,
+  type Fixture,
+  type Reply,
+} from "./helpers.js";
 
 type Scope = "admin" | "submit" | "runner" | "read";
 /** Who may call each operation; "public" needs no key, "operator" the operator token. */
@@ -80,23 +90,34 @@ async function world(tag: string): Promise<World> {
   });
   const agent = `agent-${tag}`;
   await putAgent(f, agent, { tools: ["search"] });
-  const { runner, credential } = await ok(call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }), 201);
+  const { runner, credential } = await ok(
+    call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }),
+    201,
+  );
   return { f, agent, runner: runner.id, credential: credential.key };
 }
 
 let threadSeq = 0;
 
 /** Fresh resources for one request, so that no row depends on what an earlier row did. */
-async function target(w: World, op: string): Promise<{ params: Record<string, string>; body?: unknown; headers: Record<string, string> }> {
+async function target(
+  w: World,
+  op: string,
+): Promise<{ params: Record<string, string>; body?: unknown; headers: Record<string, string> }> {
   const { f } = w;
-  const submit = async (extra: Record<string, unknown> = {}) => (await ok(call("POST", "/v1/tasks", f.submit, { agent: w.agent, input: { secret: SECRET }, ...extra }), 201)).task;
+  const submit = async (extra: Record<string, unknown> = {}) =>
+    (await ok(call("POST", "/v1/tasks", f.submit, { agent: w.agent, input: { secret: SECRET }, ...extra }), 201)).task;
   const leaseOne = async () => {
     const t = await submit();
     const { leases } = await ok(call("POST", `/v1/runners/${w.runner}/lease`, f.runner, { max_tasks: 64 }));
     const l = leases.find((x: { task: { id: string } }) => x.task.id === t.id);
     return { id: t.id as string, epoch: l.epoch as number, token: l.lease_token as string };
   };
-  const params: Record<string, string> = { name: w.agent, thread_id: `thread-${w.agent}-${++threadSeq}`, checkpoint_id: "cp-1" };
+  const params: Record<string, string> = {
+    name: w.agent,
+    thread_id: `thread-${w.agent}-${++threadSeq}`,
+    checkpoint_id: "cp-1",
+  };
   const headers: Record<string, string> = {};
   let body: unknown;
   const [method, path] = op.split(" ") as [string, string];
@@ -124,7 +145,15 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
       const l = await leaseOne();
       params.id = l.id;
       // Something to read back: a checkpoint with the secret.
-      await ok(call("PUT", `/v1/tasks/${l.id}/checkpoint`, f.runner, { epoch: l.epoch, state: { reasoning: SECRET } }, { [LEASE_TOKEN]: l.token }));
+      await ok(
+        call(
+          "PUT",
+          `/v1/tasks/${l.id}/checkpoint`,
+          f.runner,
+          { epoch: l.epoch, state: { reasoning: SECRET } },
+          { [LEASE_TOKEN]: l.token },
+        ),
+      );
     }
   } else if (path.startsWith("/v1/runners/{id}")) {
     const { runner } = await ok(call("POST", "/v1/runners", f.runner, { name: "fresh", capacity: { cpu: 1000 } }), 201);
@@ -136,11 +165,21 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
   } else if (path === "/v1/keys/{id}") {
     params.id = (await ok(call("POST", "/v1/keys", f.admin, { scopes: ["read"] }), 201)).id;
   } else if (path === "/v1/escalations/{task_id}") {
-    await ok(call("PUT", `/v1/agents/${w.agent}-esc`, f.admin, { retry: { max_attempts: 1, on_exhausted: "escalate" } }));
+    await ok(
+      call("PUT", `/v1/agents/${w.agent}-esc`, f.admin, { retry: { max_attempts: 1, on_exhausted: "escalate" } }),
+    );
     const t = await submit({ agent: `${w.agent}-esc` });
     const { leases } = await ok(call("POST", `/v1/runners/${w.runner}/lease`, f.runner, { max_tasks: 64 }));
     const l = leases.find((x: { task: { id: string } }) => x.task.id === t.id);
-    await ok(call("POST", `/v1/tasks/${t.id}/fail`, f.runner, { epoch: l.epoch, error: { code: "x", message: "y" } }, { [LEASE_TOKEN]: l.lease_token }));
+    await ok(
+      call(
+        "POST",
+        `/v1/tasks/${t.id}/fail`,
+        f.runner,
+        { epoch: l.epoch, error: { code: "x", message: "y" } },
+        { [LEASE_TOKEN]: l.lease_token },
+      ),
+    );
     params.task_id = t.id;
     body = { action: "resolve", result: 1 };
   } else if (path === "/v1/approvals/{task_id}") {
@@ -149,25 +188,42 @@ async function target(w: World, op: string): Promise<{ params: Record<string, st
   }
   if (path === "/v1/checkpoints") {
     // A checkpoint to list (an unfenced write with the submit key).
-    await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.submit, { checkpoint: typed, metadata: typed, channel_versions: {} }));
+    await ok(
+      call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.submit, {
+        checkpoint: typed,
+        metadata: typed,
+        channel_versions: {},
+      }),
+    );
   } else if (path.startsWith("/v1/threads/")) {
     // A thread of the lease's instance (its first write claims it), reached through that lease on every
     // route, reads included: a runner key has no other way in (test/workers/threads-owner.test.ts).
     const l = await leaseOne();
     Object.assign(headers, { "officeos-task-id": l.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.token });
-    await ok(call("PUT", fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params), f.runner, { checkpoint: typed, metadata: typed, channel_versions: {} }, headers));
+    await ok(
+      call(
+        "PUT",
+        fill("/v1/threads/{thread_id}/checkpoints/{checkpoint_id}", params),
+        f.runner,
+        { checkpoint: typed, metadata: typed, channel_versions: {} },
+        headers,
+      ),
+    );
   }
   if (op === "PUT /v1/agents/{name}") body = { tools: ["search"] };
   if (op === "POST /v1/keys") body = { scopes: ["read"] };
   // A runner audits only a task it holds.
-  if (op === "POST /v1/audit/events") body = { type: "tool.denied", task_id: (await leaseOne()).id, details: { tool: "x" } };
+  if (op === "POST /v1/audit/events")
+    body = { type: "tool.denied", task_id: (await leaseOne()).id, details: { tool: "x" } };
   if (op === "POST /v1/runners") body = { name: "r2", capacity: {} };
   if (op === "POST /v1/tasks") body = { agent: w.agent, input: { secret: SECRET } };
   if (op === "POST /v1/tasks/batch") body = { tasks: [{ agent: w.agent, input: { secret: SECRET } }] };
   if (op === "PUT /v1/quotas") body = { concurrent_runs: 100 };
   if (op === "POST /v1/tenants") body = { name: "x" };
-  if (op === "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}") body = { checkpoint: typed, metadata: typed, channel_versions: {} };
-  if (op === "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}/writes") body = { task_id: "t", writes: [{ channel: "c", idx: 0, value: typed }] };
+  if (op === "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}")
+    body = { checkpoint: typed, metadata: typed, channel_versions: {} };
+  if (op === "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}/writes")
+    body = { task_id: "t", writes: [{ channel: "c", idx: 0, value: typed }] };
   return { params, body, headers };
 }
 
@@ -187,7 +243,8 @@ describe("access matrix from /openapi.json", () => {
     b = await world("b");
     const doc = (await call("GET", "/openapi.json", null)).body as { paths: Record<string, Record<string, unknown>> };
     ops = [];
-    for (const [p, item] of Object.entries(doc.paths)) for (const m of Object.keys(item)) ops.push(`${m.toUpperCase()} ${p}`);
+    for (const [p, item] of Object.entries(doc.paths))
+      for (const m of Object.keys(item)) ops.push(`${m.toUpperCase()} ${p}`);
     aIds.add(a.runner);
   });
 
@@ -241,7 +298,8 @@ describe("access matrix from /openapi.json", () => {
         }
         // Other tenant: B's key of the same scope aimed at A's resources.
         // (B's request carries its own marker, so that A's secret can only come from A's data.)
-        const bBody = t.body === undefined ? undefined : JSON.parse(JSON.stringify(t.body).replaceAll(SECRET, "B-DATA"));
+        const bBody =
+          t.body === undefined ? undefined : JSON.parse(JSON.stringify(t.body).replaceAll(SECRET, "B-DATA"));
         const other = await call(method, fill(path, t.params), b.f[scope], bBody, t.headers);
         if (other.status >= 500) fail(`${op} as ${scope} (other) → ${other.status}`);
         if (!allowed && other.status !== 403) fail(`${op} as ${scope} (other) → ${other.status}, want 403`);
@@ -252,14 +310,26 @@ describe("access matrix from /openapi.json", () => {
           // thread ids are per tenant, so B reads its own (empty) thread of that name.
           // B's runner holds none of A's tasks, so it may not audit one (B's admin writes its own log as it likes).
           const auditsForeign = op === "POST /v1/audit/events" && scope !== "admin";
-          const want = leaseBound ? [401] : auditsForeign ? [403] : hasIds ? [404] : path.includes("{thread_id}") ? [200, 404] : [200, 201];
-          if (!want.includes(other.status)) fail(`${op} as ${scope} (other) → ${other.status}, want ${want.join("/")}: ${JSON.stringify(other.body).slice(0, 200)}`);
+          const want = leaseBound
+            ? [401]
+            : auditsForeign
+              ? [403]
+              : hasIds
+                ? [404]
+                : path.includes("{thread_id}")
+                  ? [200, 404]
+                  : [200, 201];
+          if (!want.includes(other.status))
+            fail(
+              `${op} as ${scope} (other) → ${other.status}, want ${want.join("/")}: ${JSON.stringify(other.body).slice(0, 200)}`,
+            );
         }
         const text = JSON.stringify(other.body);
         if (text.includes(SECRET)) fail(`${op} as ${scope} (other) leaked A's data`);
         // An id the request itself named may come back in the error message ("task … not found").
         const asked = fill(path, t.params) + JSON.stringify(t.body ?? null) + JSON.stringify(t.headers);
-        for (const id of aIds) if (text.includes(id) && !asked.includes(id)) fail(`${op} as ${scope} (other) leaked A's id ${id}`);
+        for (const id of aIds)
+          if (text.includes(id) && !asked.includes(id)) fail(`${op} as ${scope} (other) leaked A's id ${id}`);
       }
     }
     expect(rows).toEqual([]);
@@ -276,21 +346,34 @@ describe("control-plane rules for runner keys (issue 15)", () => {
       expect(got.body.error).toMatchObject({ code: "forbidden", details: { rule: name } });
       expect(got.body.error.message).toContain(name);
     };
-    await rule(call("POST", "/v1/runners", w.credential, { name: "second", capacity: {} }), "bound_credential_no_register");
+    await rule(
+      call("POST", "/v1/runners", w.credential, { name: "second", capacity: {} }),
+      "bound_credential_no_register",
+    );
     // POST /v1/keys is an admin route: the scope check refuses first, the rule stands behind it.
     expect((await call("POST", "/v1/keys", w.credential, { scopes: ["runner"] })).status).toBe(403);
     const t = (await ok(call("POST", "/v1/tasks", w.f.submit, { agent: w.agent, input: {} }), 201)).task;
-    await rule(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }), "runner_audits_held_tasks");
-    await rule(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", details: { tool: "x" } }), "runner_audits_held_tasks");
+    await rule(
+      call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }),
+      "runner_audits_held_tasks",
+    );
+    await rule(
+      call("POST", "/v1/audit/events", w.credential, { type: "tool.called", details: { tool: "x" } }),
+      "runner_audits_held_tasks",
+    );
     // Once it holds the task, the same line is accepted.
     const { leases } = await ok(call("POST", `/v1/runners/${w.runner}/lease`, w.credential, { max_tasks: 8 }));
     expect(leases.map((l: { task: { id: string } }) => l.task.id)).toContain(t.id);
-    await ok(call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }), 201);
+    await ok(
+      call("POST", "/v1/audit/events", w.credential, { type: "tool.called", task_id: t.id, details: { tool: "x" } }),
+      201,
+    );
   }, 60_000);
 });
 
 /** Remembers ids that tenant A's answers carry (tasks, runners, keys), to look for them in B's. */
 function collect(r: Reply, ids: Set<string>): void {
   const text = JSON.stringify(r.body ?? "");
-  for (const m of text.matchAll(/"(task_[0-9a-f]{20}|run_[0-9a-f]{16}|lease_[0-9a-f]{16}|res_[0-9a-z_]+)"/g)) if (m[1]) ids.add(m[1]);
+  for (const m of text.matchAll(/"(task_[0-9a-f]{20}|run_[0-9a-f]{16}|lease_[0-9a-f]{16}|res_[0-9a-z_]+)"/g))
+    if (m[1]) ids.add(m[1]);
 }

@@ -1,11 +1,30 @@
 // How an attempt ends: fail (retryable or not), release, cancel.
 import { describe, expect, it } from "vitest";
-import { call, expectError, fixture, getTask, heartbeat, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  call,
+  expectError,
+  fixture,
+  getTask,
+  heartbeat,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 const ERR = { code: "tool_error", message: "the CRM answered 502" };
 
 const fail = (f: Fixture, id: string, epoch: number, retryable?: boolean) =>
-  ok(call("POST", `/v1/tasks/${id}/fail`, f.runner, retryable === undefined ? { epoch, error: ERR } : { epoch, error: ERR, retryable }));
+  ok(
+    call(
+      "POST",
+      `/v1/tasks/${id}/fail`,
+      f.runner,
+      retryable === undefined ? { epoch, error: ERR } : { epoch, error: ERR, retryable },
+    ),
+  );
 
 /** No backoff here: these tests are about where a retry goes, not when (see retry-policy.test.ts). */
 const NOW = { initial_ms: 0, max_ms: 0 };

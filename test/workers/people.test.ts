@@ -2,7 +2,21 @@
 // resolve, cancel, deadlines) and approval gates (wait, answer, answer ahead,
 // deadlines), with the event log and the metrics that follow them.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, fireAlarm, fixture, getTask, lease, metricSample, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectError,
+  fireAlarm,
+  fixture,
+  getTask,
+  lease,
+  metricSample,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 const NO_BACKOFF = { initial_ms: 0, max_ms: 0 };
 
@@ -11,14 +25,28 @@ async function escalated(f: Fixture, spec: Record<string, unknown> = {}): Promis
   const runner = await registerRunner(f, { name: "r", capacity: { cpu: 1000 } });
   const task = await submit(f, { agent: "crm", input: { account: 1 } });
   const [l] = await lease(f, runner);
-  await ok(call("POST", `/v1/tasks/${task.id}/fail`, f.runner, { epoch: l.epoch, error: { code: "crm_down", message: "502" } }));
+  await ok(
+    call("POST", `/v1/tasks/${task.id}/fail`, f.runner, {
+      epoch: l.epoch,
+      error: { code: "crm_down", message: "502" },
+    }),
+  );
   return { id: task.id, runner };
 }
 
-const act = (f: Fixture, id: string, body: Record<string, unknown>, key = f.admin) => call("POST", `/v1/escalations/${id}`, key, body);
-const decide = (f: Fixture, id: string, body: Record<string, unknown>, key = f.admin) => call("POST", `/v1/approvals/${id}`, key, body);
+const act = (f: Fixture, id: string, body: Record<string, unknown>, key = f.admin) =>
+  call("POST", `/v1/escalations/${id}`, key, body);
+const decide = (f: Fixture, id: string, body: Record<string, unknown>, key = f.admin) =>
+  call("POST", `/v1/approvals/${id}`, key, body);
 const askApproval = (f: Fixture, id: string, epoch: number, gate = "send-email") =>
-  ok(call("POST", `/v1/tasks/${id}/approval`, f.runner, { epoch, gate, message: "Send 3 emails?", details: { to: ["a@x"] } }));
+  ok(
+    call("POST", `/v1/tasks/${id}/approval`, f.runner, {
+      epoch,
+      gate,
+      message: "Send 3 emails?",
+      details: { to: ["a@x"] },
+    }),
+  );
 const eventTypes = async (f: Fixture, id: string): Promise<string[]> =>
   (await ok(call("GET", `/v1/tasks/${id}/events`, f.read))).events.map((e: { type: string }) => e.type);
 
@@ -32,22 +60,42 @@ describe("escalations", () => {
 
     // Only an admin acts; a read key may look.
     expectError(await act(f, id, { action: "retry" }, f.read), 403, "forbidden");
-    const retried = (await ok(act(f, id, { action: "retry", input: { account: 2 }, state: { cursor: { step: 4 } }, comment: "CRM is back" }))).task;
+    const retried = (
+      await ok(
+        act(f, id, { action: "retry", input: { account: 2 }, state: { cursor: { step: 4 } }, comment: "CRM is back" }),
+      )
+    ).task;
     expect(retried).toMatchObject({ state: "queued", input: { account: 2 }, attempts: 1, max_attempts: 2 });
     expect(retried.escalation).toBeUndefined();
     const [l] = await lease(f, runner);
     expect(l.task.id).toBe(id);
     // The edited state is the checkpoint it resumes from.
-    expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.runner))).state).toMatchObject({ cursor: { step: 4 } });
-    expect(await eventTypes(f, id)).toEqual(["submitted", "leased", "attempt_failed", "escalated", "escalation_retried", "leased"]);
+    expect((await ok(call("GET", `/v1/tasks/${id}/checkpoint`, f.runner))).state).toMatchObject({
+      cursor: { step: 4 },
+    });
+    expect(await eventTypes(f, id)).toEqual([
+      "submitted",
+      "leased",
+      "attempt_failed",
+      "escalated",
+      "escalation_retried",
+      "leased",
+    ]);
     const ev = (await ok(call("GET", `/v1/tasks/${id}/events?after=4`, f.read))).events[0];
-    expect(ev).toMatchObject({ type: "escalation_retried", actor: expect.stringMatching(/^key:/), details: { comment: "CRM is back", input_edited: true, state_edited: true } });
+    expect(ev).toMatchObject({
+      type: "escalation_retried",
+      actor: expect.stringMatching(/^key:/),
+      details: { comment: "CRM is back", input_edited: true, state_edited: true },
+    });
   });
 
   it("resolve finishes it with the person's result; cancel ends it; neither applies twice", async () => {
     const f = await fixture();
     const { id } = await escalated(f);
-    expect((await ok(act(f, id, { action: "resolve", result: { refunded: true } }))).task).toMatchObject({ state: "succeeded", result: { refunded: true } });
+    expect((await ok(act(f, id, { action: "resolve", result: { refunded: true } }))).task).toMatchObject({
+      state: "succeeded",
+      result: { refunded: true },
+    });
     expectError(await act(f, id, { action: "cancel" }), 409, "conflict");
     const g = await fixture();
     const other = await escalated(g);
@@ -89,17 +137,25 @@ describe("approval gates", () => {
     const f = await fixture();
     const { id, a, b, epoch } = await atGate(f);
     const asked = await askApproval(f, id, epoch);
-    expect(asked).toMatchObject({ state: "awaiting_approval", task: { state: "awaiting_approval", attempts: 0, gate: { gate: "send-email", message: "Send 3 emails?" } } });
+    expect(asked).toMatchObject({
+      state: "awaiting_approval",
+      task: { state: "awaiting_approval", attempts: 0, gate: { gate: "send-email", message: "Send 3 emails?" } },
+    });
     // The runner is free again: its capacity is back, and another task can use it.
     expect((await ok(call("GET", `/v1/runners/${a}`, f.read))).runner.allocated).toEqual({});
     // The old lease is over: its writes are refused.
     expect((await call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch, result: 1 })).status).toBe(409);
     expect(await lease(f, a)).toEqual([]);
     const waiting = (await ok(call("GET", "/v1/approvals", f.read))).approvals;
-    expect(waiting).toMatchObject([{ task: { id }, gate: "send-email", message: "Send 3 emails?", details: { to: ["a@x"] } }]);
+    expect(waiting).toMatchObject([
+      { task: { id }, gate: "send-email", message: "Send 3 emails?", details: { to: ["a@x"] } },
+    ]);
 
     const approved = (await ok(decide(f, id, { decision: "approve", comment: "fine" }))).task;
-    expect(approved).toMatchObject({ state: "queued", approvals: { "send-email": { decision: "approve", comment: "fine", by: expect.stringMatching(/^key:/) } } });
+    expect(approved).toMatchObject({
+      state: "queued",
+      approvals: { "send-email": { decision: "approve", comment: "fine", by: expect.stringMatching(/^key:/) } },
+    });
     const [l2] = await lease(f, b);
     expect(l2.task).toMatchObject({ id, attempts: 1, approvals: { "send-email": { decision: "approve" } } });
     // Reaching the same gate again (a restart at that step) passes at once, the lease kept.
@@ -115,10 +171,15 @@ describe("approval gates", () => {
     const r = await registerRunner(f, { name: "r", capacity: {} });
     const task = await submit(f, { agent: "mailer" });
     expectError(await decide(f, task.id, { decision: "approve" }), 409, "conflict"); // which gate?
-    expect((await ok(decide(f, task.id, { decision: "reject", gate: "wire-money", comment: "no" }))).task.approvals).toMatchObject({ "wire-money": { decision: "reject" } });
+    expect(
+      (await ok(decide(f, task.id, { decision: "reject", gate: "wire-money", comment: "no" }))).task.approvals,
+    ).toMatchObject({ "wire-money": { decision: "reject" } });
     expectError(await decide(f, task.id, { decision: "approve", gate: "wire-money" }), 409, "conflict");
     const [l] = await lease(f, r);
-    expect(await askApproval(f, task.id, l.epoch, "wire-money")).toMatchObject({ state: "decided", decision: { decision: "reject", comment: "no" } });
+    expect(await askApproval(f, task.id, l.epoch, "wire-money")).toMatchObject({
+      state: "decided",
+      decision: { decision: "reject", comment: "no" },
+    });
     expect((await getTask(f, task.id)).state).toBe("leased");
   });
 
@@ -127,7 +188,11 @@ describe("approval gates", () => {
     const { id, epoch } = await atGate(f);
     await askApproval(f, id, epoch);
     expectError(await decide(f, id, { decision: "approve", gate: "other" }), 409, "conflict");
-    expectError(await call("POST", `/v1/tasks/${id}/approval`, f.runner, { epoch, gate: "send-email" }), 409, "conflict");
+    expectError(
+      await call("POST", `/v1/tasks/${id}/approval`, f.runner, { epoch, gate: "send-email" }),
+      409,
+      "conflict",
+    );
     expectError(await decide(f, id, { decision: "maybe" }), 400, "bad_request");
     expect((await getTask(f, id)).state).toBe("awaiting_approval");
   });
@@ -138,13 +203,19 @@ describe("approval gates", () => {
     await askApproval(f, id, epoch);
     await advance(f.admin, 30_000);
     expect(await fireAlarm(f.admin)).toBe(true);
-    expect(await getTask(f, id)).toMatchObject({ state: "queued", approvals: { "send-email": { decision: "approve", by: "system:timeout" } } });
+    expect(await getTask(f, id)).toMatchObject({
+      state: "queued",
+      approvals: { "send-email": { decision: "approve", by: "system:timeout" } },
+    });
 
     const g = await fixture();
     const t = await atGate(g, { approvals: { timeout_ms: 30_000, on_timeout: "escalate" } });
     await askApproval(g, t.id, t.epoch);
     await advance(g.admin, 30_000);
-    expect(await getTask(g, t.id)).toMatchObject({ state: "escalated", escalation: { reason: { code: "approval_timeout" } } });
+    expect(await getTask(g, t.id)).toMatchObject({
+      state: "escalated",
+      escalation: { reason: { code: "approval_timeout" } },
+    });
   });
 });
 
@@ -155,11 +226,16 @@ describe("events", () => {
     const r = await registerRunner(f, { name: "r", capacity: {} });
     const task = await submit(f, { agent: "echo" });
     const first = await ok(call("GET", `/v1/tasks/${task.id}/events`, f.read));
-    expect(first).toMatchObject({ events: [{ seq: 1, type: "submitted", state: "queued", actor: expect.stringMatching(/^key:/) }], next: 1 });
+    expect(first).toMatchObject({
+      events: [{ seq: 1, type: "submitted", state: "queued", actor: expect.stringMatching(/^key:/) }],
+      next: 1,
+    });
     const waiting = call("GET", `/v1/tasks/${task.id}/events?after=1&wait_ms=20000`, f.read);
     const [l] = await lease(f, r);
     const woke = await ok(waiting);
-    expect(woke.events).toMatchObject([{ seq: 2, type: "leased", actor: `runner:${r}`, details: { runner: r, epoch: l.epoch, attempt: 1 } }]);
+    expect(woke.events).toMatchObject([
+      { seq: 2, type: "leased", actor: `runner:${r}`, details: { runner: r, epoch: l.epoch, attempt: 1 } },
+    ]);
     expect(woke.next).toBe(2);
     expectError(await call("GET", `/v1/tasks/${task.id}/events?wait_ms=99999`, f.read), 400, "bad_request");
     expectError(await call("GET", "/v1/tasks/task_nope/events", f.read), 404, "not_found");
@@ -176,7 +252,9 @@ describe("metrics", () => {
     await submit(f, { agent: "echo", priority: 5 });
     let [l] = await lease(f, r);
     // priority 5 goes first
-    await ok(call("POST", `/v1/tasks/${l.task.id}/fail`, f.runner, { epoch: l.epoch, error: { code: "boom", message: "x" } }));
+    await ok(
+      call("POST", `/v1/tasks/${l.task.id}/fail`, f.runner, { epoch: l.epoch, error: { code: "boom", message: "x" } }),
+    );
     [l] = await lease(f, r);
     await ok(call("POST", `/v1/tasks/${l.task.id}/complete`, f.runner, { epoch: l.epoch, result: 1 }));
     const res = await call("GET", "/metrics", f.read);
@@ -203,7 +281,10 @@ describe("runner health", () => {
     const f = await fixture();
     await putAgent(f, "echo");
     const r = await registerRunner(f, { name: "r", capacity: {} });
-    const health = { ready: false, checks: [{ name: "cgroups", ok: false, message: "memory controller not writable" }] };
+    const health = {
+      ready: false,
+      checks: [{ name: "cgroups", ok: false, message: "memory controller not writable" }],
+    };
     await ok(call("POST", `/v1/runners/${r}/heartbeat`, f.runner, { leases: [], health }));
     expect((await ok(call("GET", `/v1/runners/${r}`, f.read))).runner).toMatchObject({ state: "not_ready", health });
     await submit(f, { agent: "echo" });

@@ -5,7 +5,8 @@ import { call, fixture, lease, ok, putAgent, registerRunner, submit, type Fixtur
 /** Submits tasks with these priorities, in this order; returns their ids. */
 async function submitAll(f: Fixture, priorities: number[]): Promise<string[]> {
   const ids: string[] = [];
-  for (const [i, priority] of priorities.entries()) ids.push((await submit(f, { agent: "echo", priority, input: i })).id);
+  for (const [i, priority] of priorities.entries())
+    ids.push((await submit(f, { agent: "echo", priority, input: i })).id);
   return ids;
 }
 
@@ -61,5 +62,7 @@ describe("queue order", () => {
 });
 
 async function fail(f: Fixture, id: string, epoch: number): Promise<void> {
-  await ok(call("POST", `/v1/tasks/${id}/fail`, f.runner, { epoch, error: { code: "boom", message: "x" }, retryable: true }));
+  await ok(
+    call("POST", `/v1/tasks/${id}/fail`, f.runner, { epoch, error: { code: "boom", message: "x" }, retryable: true }),
+  );
 }

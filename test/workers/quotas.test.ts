@@ -1,9 +1,27 @@
 // LLM token reservations through the Worker, concurrent-run caps in the
 // scheduler, and llm_tpm as a plain scheduler resource.
 import { describe, expect, it } from "vitest";
-import { advance, call, expectError, fixture, getTask, lease, ok, parked, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  expectError,
+  fixture,
+  getTask,
+  lease,
+  ok,
+  parked,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
-async function leased(f: Fixture, agent: string, quota: Record<string, unknown>, instance?: string): Promise<{ id: string; epoch: number }> {
+async function leased(
+  f: Fixture,
+  agent: string,
+  quota: Record<string, unknown>,
+  instance?: string,
+): Promise<{ id: string; epoch: number }> {
   await putAgent(f, agent, { quota });
   const runnerId = await registerRunner(f, { name: `r-${agent}-${instance ?? "x"}`, capacity: {}, agents: [agent] });
   const task = await submit(f, instance ? { agent, instance } : { agent });
@@ -48,17 +66,31 @@ describe("LLM reservations", () => {
     // 1000 - 600 = 400 left: 500 does not fit.
     expectError(await reserve(f, t, 500), 429, "rate_limited");
     // Used 100 of 600: 500 back, 900 in the bucket.
-    const s = await ok(call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, { usage: { prompt_tokens: 60, completion_tokens: 40, total_tokens: 100 } }));
+    const s = await ok(
+      call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, {
+        usage: { prompt_tokens: 60, completion_tokens: 40, total_tokens: 100 },
+      }),
+    );
     expect(s).toMatchObject({ state: "settled", reserved: 600, used: 100 });
     const b1 = await bucket(f, "agent", "chat", "llm_tokens");
     expect(b1.level).toBeGreaterThanOrEqual(900);
     expect(b1.level).toBeLessThan(905);
     // Settling twice with the same figures is harmless; with others it is a conflict.
-    await ok(call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, { usage: { total_tokens: 100 } }));
-    expectError(await call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, { usage: { total_tokens: 7 } }), 409, "conflict");
+    await ok(
+      call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, { usage: { total_tokens: 100 } }),
+    );
+    expectError(
+      await call("POST", `/v1/quotas/reservations/${a.reservation_id}/settle`, f.runner, {
+        usage: { total_tokens: 7 },
+      }),
+      409,
+      "conflict",
+    );
     // Reserved 100, used 1000: 900 more taken, the level goes below zero.
     const c = await ok(reserve(f, t, 100), 201);
-    await ok(call("POST", `/v1/quotas/reservations/${c.reservation_id}/settle`, f.runner, { usage: { total_tokens: 1000 } }));
+    await ok(
+      call("POST", `/v1/quotas/reservations/${c.reservation_id}/settle`, f.runner, { usage: { total_tokens: 1000 } }),
+    );
     expect((await bucket(f, "agent", "chat", "llm_tokens")).level).toBeLessThan(0);
     // A cancelled reservation costs nothing.
     const u = await leased(f, "other", { llm_tpm: 60, llm_tokens_burst: 1000 });
@@ -126,8 +158,16 @@ describe("LLM reservations", () => {
     expectError(await reserve(f, { id: t.id, epoch: t.epoch + 1 }, 10), 401, "unauthorized");
     expectError(await reserve(f, { id: "task_nope", epoch: 1 }, 10), 401, "unauthorized");
     expectError(await reserve(f, t, 101), 400, "bad_request");
-    expectError(await call("POST", "/v1/quotas/reservations", f.submit, { task_id: t.id, epoch: t.epoch, tokens: 1 }), 403, "forbidden");
-    expectError(await call("POST", "/v1/quotas/reservations", f.runner, { task_id: t.id, epoch: t.epoch, tokens: -1 }), 400, "bad_request");
+    expectError(
+      await call("POST", "/v1/quotas/reservations", f.submit, { task_id: t.id, epoch: t.epoch, tokens: 1 }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await call("POST", "/v1/quotas/reservations", f.runner, { task_id: t.id, epoch: t.epoch, tokens: -1 }),
+      400,
+      "bad_request",
+    );
     await ok(call("POST", `/v1/tasks/${t.id}/complete`, f.runner, { epoch: t.epoch, result: null }));
     expectError(await reserve(f, t, 10), 409, "conflict");
   });
@@ -151,7 +191,10 @@ describe("LLM reservations", () => {
     expectError(r, 429, "rate_limited");
     expect(r.body.error.details.buckets).toEqual(["daily:agent:llm_tokens"]);
     const q = await ok(call("GET", "/v1/quotas", f.read));
-    expect(q.daily.find((d: any) => d.scope === "agent" && d.key === "chat")).toMatchObject({ used: { llm_tokens: 100 }, limits: { llm_tokens: 150 } });
+    expect(q.daily.find((d: any) => d.scope === "agent" && d.key === "chat")).toMatchObject({
+      used: { llm_tokens: 100 },
+      limits: { llm_tokens: 150 },
+    });
   });
 });
 
@@ -170,8 +213,18 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     expect(q.concurrent).toEqual([{ scope: "agent", key: "capped", limit: 1, running: 1 }]);
     expect(await lease(f, runnerId, { max_tasks: 3 })).toEqual([]);
     const c = first.find((l) => l.task.agent === "capped");
-    await ok(call("POST", `/v1/tasks/${c.task.id}/complete`, f.runner, { epoch: c.epoch, result: 1, usage: { cpu_seconds: 1.5, peak_memory_mb: 42, enforcement: "cgroup-v1" } }));
-    expect((await getTask(f, c.task.id)).usage).toEqual({ cpu_seconds: 1.5, peak_memory_mb: 42, enforcement: "cgroup-v1" });
+    await ok(
+      call("POST", `/v1/tasks/${c.task.id}/complete`, f.runner, {
+        epoch: c.epoch,
+        result: 1,
+        usage: { cpu_seconds: 1.5, peak_memory_mb: 42, enforcement: "cgroup-v1" },
+      }),
+    );
+    expect((await getTask(f, c.task.id)).usage).toEqual({
+      cpu_seconds: 1.5,
+      peak_memory_mb: 42,
+      enforcement: "cgroup-v1",
+    });
     // Freed: the second capped task is leased now.
     expect((await lease(f, runnerId, { max_tasks: 3 })).map((l) => l.task.agent)).toEqual(["capped"]);
     const day = (await ok(call("GET", "/v1/quotas", f.read))).daily.find((d: any) => d.key === "capped");
@@ -186,11 +239,23 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     for (let i = 0; i < 3; i++) await submit(f, { agent: "cruncher" });
     const [l1] = await lease(f, runnerId, { max_tasks: 1 });
     // 1.5 of 2 s: not spent, the next one is leased.
-    await ok(call("POST", `/v1/tasks/${l1.task.id}/complete`, f.runner, { epoch: l1.epoch, result: 1, usage: { cpu_seconds: 1.5 } }));
+    await ok(
+      call("POST", `/v1/tasks/${l1.task.id}/complete`, f.runner, {
+        epoch: l1.epoch,
+        result: 1,
+        usage: { cpu_seconds: 1.5 },
+      }),
+    );
     const [l2] = await lease(f, runnerId, { max_tasks: 1 });
     expect(l2.task.agent).toBe("cruncher");
     // 2.5 of 2 s: spent (the running attempt was not stopped; CPU is known only afterwards).
-    await ok(call("POST", `/v1/tasks/${l2.task.id}/complete`, f.runner, { epoch: l2.epoch, result: 1, usage: { cpu_seconds: 1.0 } }));
+    await ok(
+      call("POST", `/v1/tasks/${l2.task.id}/complete`, f.runner, {
+        epoch: l2.epoch,
+        result: 1,
+        usage: { cpu_seconds: 1.0 },
+      }),
+    );
     await submit(f, { agent: "other" });
     const others = await lease(f, runnerId, { max_tasks: 5 });
     expect(others.map((l) => l.task.agent)).toEqual(["other"]);
@@ -211,7 +276,13 @@ describe("concurrent runs and llm_tpm as a resource", () => {
     const runnerId = await registerRunner(f, { name: "r", capacity: {} });
     await submit(f, { agent: "a" });
     const [l] = await lease(f, runnerId, { max_tasks: 1 });
-    await ok(call("POST", `/v1/tasks/${l.task.id}/complete`, f.runner, { epoch: l.epoch, result: 1, usage: { cpu_seconds: 1 } }));
+    await ok(
+      call("POST", `/v1/tasks/${l.task.id}/complete`, f.runner, {
+        epoch: l.epoch,
+        result: 1,
+        usage: { cpu_seconds: 1 },
+      }),
+    );
     await submit(f, { agent: "a" });
     await submit(f, { agent: "b" });
     expect(await lease(f, runnerId, { max_tasks: 5 })).toEqual([]);
@@ -262,7 +333,9 @@ describe("quota routes in the OpenAPI document", () => {
     const paths = r.body.paths;
     expect(Object.keys(paths["/v1/quotas"]).sort()).toEqual(["get", "put"]);
     expect(paths["/v1/quotas/reservations"].post.responses["429"].headers["Retry-After"]).toBeDefined();
-    expect(paths["/v1/quotas/reservations"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ReserveLlm" });
+    expect(paths["/v1/quotas/reservations"].post.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/ReserveLlm",
+    });
     expect(paths["/v1/quotas/reservations/{id}/settle"].post).toBeDefined();
     expect(paths["/v1/quotas/reservations/{id}/cancel"].post).toBeDefined();
     expect(r.body.components.schemas.AgentSpec.properties.quota).toBeDefined();

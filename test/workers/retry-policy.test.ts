@@ -2,11 +2,30 @@
 // timeouts per attempt and per task, output schemas. The tenant's clock is
 // moved forward instead of sleeping.
 import { describe, expect, it } from "vitest";
-import { advance, call, fireAlarm, fixture, getTask, lease, ok, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  advance,
+  call,
+  fireAlarm,
+  fixture,
+  getTask,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 const fail = (f: Fixture, id: string, epoch: number, code = "tool_error", retryable = true) =>
-  ok(call("POST", `/v1/tasks/${id}/fail`, f.runner, { epoch, error: { code, message: "the CRM answered 502" }, retryable }));
-const complete = (f: Fixture, id: string, epoch: number, result: unknown) => ok(call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch, result }));
+  ok(
+    call("POST", `/v1/tasks/${id}/fail`, f.runner, {
+      epoch,
+      error: { code, message: "the CRM answered 502" },
+      retryable,
+    }),
+  );
+const complete = (f: Fixture, id: string, epoch: number, result: unknown) =>
+  ok(call("POST", `/v1/tasks/${id}/complete`, f.runner, { epoch, result }));
 const FIXED = { initial_ms: 1000, max_ms: 8000, multiplier: 2, jitter: 0 };
 
 describe("retry policy", () => {
@@ -36,12 +55,24 @@ describe("retry policy", () => {
     expect((await getTask(f, task.id)).state).toBe("queued");
     const [l3] = await lease(f, a);
     const t3 = (await fail(f, task.id, l3.epoch)).task;
-    expect(t3).toMatchObject({ state: "escalated", attempts: 3, error: { code: "tool_error" }, escalation: { reason: { code: "tool_error" } } });
+    expect(t3).toMatchObject({
+      state: "escalated",
+      attempts: 3,
+      error: { code: "tool_error" },
+      escalation: { reason: { code: "tool_error" } },
+    });
   });
 
   it("retry_on retries only the named codes; escalate_on goes to a person at once; on_exhausted fail", async () => {
     const f = await fixture();
-    await putAgent(f, "crm", { retry: { max_attempts: 5, backoff: { initial_ms: 0, max_ms: 0 }, retry_on: ["rate_limited"], escalate_on: ["needs_human"] } });
+    await putAgent(f, "crm", {
+      retry: {
+        max_attempts: 5,
+        backoff: { initial_ms: 0, max_ms: 0 },
+        retry_on: ["rate_limited"],
+        escalate_on: ["needs_human"],
+      },
+    });
     await putAgent(f, "batch", { retry: { max_attempts: 1, on_exhausted: "fail" } });
     const r = await registerRunner(f, { name: "r", capacity: {} });
 
@@ -53,7 +84,10 @@ describe("retry policy", () => {
 
     const t2 = await submit(f, { agent: "crm" });
     [l] = await lease(f, r);
-    expect((await fail(f, t2.id, l.epoch, "needs_human", false)).task).toMatchObject({ state: "escalated", attempts: 1 });
+    expect((await fail(f, t2.id, l.epoch, "needs_human", false)).task).toMatchObject({
+      state: "escalated",
+      attempts: 1,
+    });
 
     const t3 = await submit(f, { agent: "batch" });
     [l] = await lease(f, r);
@@ -72,7 +106,10 @@ describe("retry policy", () => {
 
   it("an attempt over its time limit fails as attempt_timeout and retries; a task over its limit fails for good", async () => {
     const f = await fixture();
-    await putAgent(f, "slow", { retry: { max_attempts: 5, backoff: { initial_ms: 0, max_ms: 0 } }, timeouts: { attempt_ms: 10_000, task_ms: 15_000 } });
+    await putAgent(f, "slow", {
+      retry: { max_attempts: 5, backoff: { initial_ms: 0, max_ms: 0 } },
+      timeouts: { attempt_ms: 10_000, task_ms: 15_000 },
+    });
     const r = await registerRunner(f, { name: "r", capacity: {}, lease_ttl_ms: 600_000 });
     const task = await submit(f, { agent: "slow" });
     const [l1] = await lease(f, r);
@@ -80,20 +117,34 @@ describe("retry policy", () => {
     expect(await fireAlarm(f.admin)).toBe(true);
     expect(await getTask(f, task.id)).toMatchObject({ state: "queued", error: { code: "attempt_timeout" } });
     // Its late report is refused: the attempt is over.
-    expect((await call("POST", `/v1/tasks/${task.id}/complete`, f.runner, { epoch: l1.epoch, result: 1 })).status).toBe(409);
+    expect((await call("POST", `/v1/tasks/${task.id}/complete`, f.runner, { epoch: l1.epoch, result: 1 })).status).toBe(
+      409,
+    );
 
     await lease(f, r);
     await advance(f.admin, 5_000); // 15 s since submission, 5 s into the second attempt
     const done = await getTask(f, task.id);
     expect(done).toMatchObject({ state: "failed", error: { code: "task_timeout" } });
-    const events = (await ok(call("GET", `/v1/tasks/${task.id}/events`, f.admin))).events.map((e: { type: string }) => e.type);
-    expect(events, JSON.stringify(events)).toEqual(["submitted", "leased", "attempt_timeout", "requeued", "leased", "task_timeout"]);
+    const events = (await ok(call("GET", `/v1/tasks/${task.id}/events`, f.admin))).events.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(events, JSON.stringify(events)).toEqual([
+      "submitted",
+      "leased",
+      "attempt_timeout",
+      "requeued",
+      "leased",
+      "task_timeout",
+    ]);
   });
 
   it("a result that breaks the agent's output schema is a failed attempt (invalid_output), never a success", async () => {
     const f = await fixture();
     const schema = { type: "object", required: ["total"], properties: { total: { type: "number", minimum: 0 } } };
-    await putAgent(f, "invoice", { output_schema: schema, retry: { max_attempts: 2, backoff: { initial_ms: 0, max_ms: 0 } } });
+    await putAgent(f, "invoice", {
+      output_schema: schema,
+      retry: { max_attempts: 2, backoff: { initial_ms: 0, max_ms: 0 } },
+    });
     const r = await registerRunner(f, { name: "r", capacity: {} });
     const task = await submit(f, { agent: "invoice" });
     let [l] = await lease(f, r);
@@ -102,6 +153,9 @@ describe("retry policy", () => {
     expect(bad.error.message).toContain("/total");
     expect(bad.result).toBeUndefined();
     [l] = await lease(f, r);
-    expect((await complete(f, task.id, l.epoch, { total: 12.5 })).task).toMatchObject({ state: "succeeded", result: { total: 12.5 } });
+    expect((await complete(f, task.id, l.epoch, { total: 12.5 })).task).toMatchObject({
+      state: "succeeded",
+      result: { total: 12.5 },
+    });
   });
 });

@@ -8,7 +8,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectError, fixture, LEASE_TOKEN, ok, putAgent, submit, tenantIdOf, type Fixture } from "./helpers.js";
 
 const v = (s: string) => ({ type: "json", data: Buffer.from(s).toString("base64") });
-const cp = (extra: Record<string, unknown> = {}) => ({ checkpoint: v('{"v":4}'), metadata: v("{}"), metadata_json: {}, channel_versions: {}, ...extra });
+const cp = (extra: Record<string, unknown> = {}) => ({
+  checkpoint: v('{"v":4}'),
+  metadata: v("{}"),
+  metadata_json: {},
+  channel_versions: {},
+  ...extra,
+});
 
 interface Held {
   task: string;
@@ -20,8 +26,12 @@ interface Held {
 function threadState(key: string, thread: string): Promise<{ owner: string | null; floor: number; ids: string[] }> {
   const stub = env.AGENT.get(env.AGENT.idFromName(`${tenantIdOf(key)}/@thread/${thread}`));
   return runInDurableObject(stub, (_o, state: DurableObjectState) => {
-    const meta = (k: string) => state.storage.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = ?", k).toArray()[0]?.v ?? null;
-    const ids = state.storage.sql.exec<{ id: string }>("SELECT id FROM thread_checkpoints ORDER BY id").toArray().map((r) => r.id);
+    const meta = (k: string) =>
+      state.storage.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = ?", k).toArray()[0]?.v ?? null;
+    const ids = state.storage.sql
+      .exec<{ id: string }>("SELECT id FROM thread_checkpoints ORDER BY id")
+      .toArray()
+      .map((r) => r.id);
     return { owner: meta("owner"), floor: Number(meta("epoch_floor") ?? "0"), ids };
   });
 }
@@ -44,14 +54,26 @@ describe("threads bound to their owner instance", () => {
       const { leases } = await ok(call("POST", `/v1/runners/${runnerId}/lease`, cred, { max_tasks: 1 }));
       expect(leases[0].task.id).toBe(t.id);
       const l = leases[0];
-      return { task: t.id, epoch: l.epoch, headers: { "officeos-task-id": t.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.lease_token } };
+      return {
+        task: t.id,
+        epoch: l.epoch,
+        headers: { "officeos-task-id": t.id, "officeos-epoch": String(l.epoch), [LEASE_TOKEN]: l.lease_token },
+      };
     };
     // B is leased first, so A's epoch is the higher one: the one that used to move B's floor.
     b = await leaseFor("inst-b");
     a = await leaseFor("inst-a");
     expect(a.epoch).toBeGreaterThan(b.epoch);
     await ok(call("PUT", "/v1/threads/tb/checkpoints/c1", cred, cp(), b.headers));
-    await ok(call("PUT", "/v1/threads/tb/checkpoints/c1/writes", cred, { task_id: "x", writes: [{ channel: "c", idx: 0, value: v("1") }] }, b.headers));
+    await ok(
+      call(
+        "PUT",
+        "/v1/threads/tb/checkpoints/c1/writes",
+        cred,
+        { task_id: "x", writes: [{ channel: "c", idx: 0, value: v("1") }] },
+        b.headers,
+      ),
+    );
     await ok(call("PUT", "/v1/threads/ta/checkpoints/c1", cred, cp(), a.headers));
   });
 
@@ -59,8 +81,12 @@ describe("threads bound to their owner instance", () => {
     expect(await threadState(f.admin, "tb")).toMatchObject({ owner: "inst-b", floor: b.epoch, ids: ["c1"] });
     expect(await threadState(f.admin, "ta")).toMatchObject({ owner: "inst-a", floor: a.epoch });
     // Its own lease reads it back, one checkpoint and the list.
-    expect((await ok(call("GET", "/v1/threads/ta/checkpoints/c1", cred, undefined, a.headers))).checkpoint_id).toBe("c1");
-    expect((await ok(call("GET", "/v1/threads/ta/checkpoints", cred, undefined, a.headers))).checkpoints).toHaveLength(1);
+    expect((await ok(call("GET", "/v1/threads/ta/checkpoints/c1", cred, undefined, a.headers))).checkpoint_id).toBe(
+      "c1",
+    );
+    expect((await ok(call("GET", "/v1/threads/ta/checkpoints", cred, undefined, a.headers))).checkpoints).toHaveLength(
+      1,
+    );
   });
 
   it("A's lease cannot read, write, delete or list B's thread, and B's floor does not move", async () => {
@@ -69,7 +95,13 @@ describe("threads bound to their owner instance", () => {
       await call("GET", "/v1/threads/tb/checkpoints/c1", cred, undefined, a.headers),
       await call("GET", "/v1/threads/tb/checkpoints", cred, undefined, a.headers),
       await call("PUT", "/v1/threads/tb/checkpoints/c2", cred, cp({ parent_checkpoint_id: "c1" }), a.headers),
-      await call("PUT", "/v1/threads/tb/checkpoints/c1/writes", cred, { task_id: "y", writes: [{ channel: "c", idx: 1, value: v("2") }] }, a.headers),
+      await call(
+        "PUT",
+        "/v1/threads/tb/checkpoints/c1/writes",
+        cred,
+        { task_id: "y", writes: [{ channel: "c", idx: 1, value: v("2") }] },
+        a.headers,
+      ),
       await call("DELETE", "/v1/threads/tb", cred, undefined, a.headers),
     ];
     for (const r of refused) {
@@ -83,7 +115,11 @@ describe("threads bound to their owner instance", () => {
     expectError(await call("GET", "/v1/checkpoints", cred), 403, "forbidden");
     expectError(await call("GET", "/v1/checkpoints", f.runner), 403, "forbidden");
     // A's task id with a made-up token: the lease is not proven.
-    expectError(await call("GET", "/v1/threads/tb/checkpoints", cred, undefined, { ...a.headers, [LEASE_TOKEN]: "forged" }), 401, "unauthorized");
+    expectError(
+      await call("GET", "/v1/threads/tb/checkpoints", cred, undefined, { ...a.headers, [LEASE_TOKEN]: "forged" }),
+      401,
+      "unauthorized",
+    );
 
     const after = await threadState(f.admin, "tb");
     expect(after).toEqual(before);
@@ -105,7 +141,9 @@ describe("threads bound to their owner instance", () => {
     expectError(await call("PUT", "/v1/threads/gone/checkpoints/c1", cred, cp(), a.headers), 403, "forbidden");
     expect((await threadState(f.admin, "gone")).owner).toBe("inst-b");
     // An empty thread nobody owns reads as empty through any lease.
-    expect((await ok(call("GET", "/v1/threads/fresh/checkpoints", cred, undefined, a.headers))).checkpoints).toEqual([]);
+    expect((await ok(call("GET", "/v1/threads/fresh/checkpoints", cred, undefined, a.headers))).checkpoints).toEqual(
+      [],
+    );
   });
 
   it("outside keys keep their access: read lists and reads, submit writes and deletes any thread", async () => {

@@ -1,7 +1,17 @@
 // Malformed JSON bodies: every one is a 400 whose details are zod issues
 // pointing at the offending field; none is a 500.
 import { describe, expect, it } from "vitest";
-import { call, expectError, expectIssues, fixture, lease, putAgent, registerRunner, submit, type Fixture } from "./helpers.js";
+import {
+  call,
+  expectError,
+  expectIssues,
+  fixture,
+  lease,
+  putAgent,
+  registerRunner,
+  submit,
+  type Fixture,
+} from "./helpers.js";
 
 /** A fixture with an agent, a runner and one leased task to aim bad bodies at. */
 async function leased(): Promise<{ f: Fixture; runnerId: string; taskId: string; epoch: number }> {
@@ -22,12 +32,25 @@ describe("PUT /v1/agents/{name}", () => {
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { resources: { "gpu-mem": 1 } }), "resources.gpu-mem");
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { resources: { cpu: -1 } }), "resources.cpu");
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 0 } }), "retry.max_attempts");
-    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 2, backoff: 1 } }), "retry.backoff");
-    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { jitter: 2 } } }), "retry.backoff.jitter");
+    expectIssues(
+      await call("PUT", "/v1/agents/a", f.admin, { retry: { max_attempts: 2, backoff: 1 } }),
+      "retry.backoff",
+    );
+    expectIssues(
+      await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { jitter: 2 } } }),
+      "retry.backoff.jitter",
+    );
     expectIssues(await call("PUT", "/v1/agents/a", f.admin, { timeouts: { attempt_ms: 10 } }), "timeouts.attempt_ms");
-    expectIssues(await call("PUT", "/v1/agents/a", f.admin, { approvals: { on_timeout: "shrug" } }), "approvals.on_timeout");
+    expectIssues(
+      await call("PUT", "/v1/agents/a", f.admin, { approvals: { on_timeout: "shrug" } }),
+      "approvals.on_timeout",
+    );
     expectError(await call("PUT", "/v1/agents/a", f.admin, { output_schema: { type: 5 } }), 400, "bad_request");
-    expectError(await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { initial_ms: 5000, max_ms: 10 } } }), 400, "bad_request");
+    expectError(
+      await call("PUT", "/v1/agents/a", f.admin, { retry: { backoff: { initial_ms: 5000, max_ms: 10 } } }),
+      400,
+      "bad_request",
+    );
     expectIssues(await call("PUT", "/v1/agents/-a", f.admin, {}), "name");
     // Nothing was stored by any of them.
     expect((await call("GET", "/v1/agents/a", f.admin)).status).toBe(404);
@@ -40,11 +63,26 @@ describe("POST /v1/runners", () => {
     expectIssues(await call("POST", "/v1/runners", f.runner, { capacity: { cpu: 1 } }), "name");
     expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1" }), "capacity");
     expectIssues(await call("POST", "/v1/runners", f.runner, { name: "bad name", capacity: {} }), "name");
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: { Memory: 1 } }), "capacity.Memory");
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: { cpu: "1000" } }), "capacity.cpu");
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, labels: { pci: true } }), "labels.pci");
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, lease_ttl_ms: 10 }), "lease_ttl_ms");
-    expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, agents: ["ok", "not ok"] }), "agents.1");
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: { Memory: 1 } }),
+      "capacity.Memory",
+    );
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: { cpu: "1000" } }),
+      "capacity.cpu",
+    );
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, labels: { pci: true } }),
+      "labels.pci",
+    );
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, lease_ttl_ms: 10 }),
+      "lease_ttl_ms",
+    );
+    expectIssues(
+      await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, agents: ["ok", "not ok"] }),
+      "agents.1",
+    );
     expectIssues(await call("POST", "/v1/runners", f.runner, { name: "r1", capacity: {}, gpu: 1 }), "");
     expect((await call("GET", "/v1/runners", f.runner)).body.runners).toEqual([]);
   });
@@ -96,7 +134,10 @@ describe("lease and heartbeat", () => {
     expectIssues(await call("POST", path, f.runner, {}), "leases");
     expectIssues(await call("POST", path, f.runner, { leases: [{ task_id: taskId, epoch: 0 }] }), "leases.0.epoch");
     expectIssues(await call("POST", path, f.runner, { leases: [{ task_id: taskId }] }), "leases.0.epoch");
-    expectIssues(await call("POST", path, f.runner, { leases: [{ task_id: taskId, epoch: 1, lease_id: "x" }] }), "leases.0");
+    expectIssues(
+      await call("POST", path, f.runner, { leases: [{ task_id: taskId, epoch: 1, lease_id: "x" }] }),
+      "leases.0",
+    );
   });
 });
 
@@ -108,10 +149,22 @@ describe("checkpoint, complete and fail", () => {
     expectIssues(await call("PUT", path, f.runner, { epoch }), "state");
     expectIssues(await call("PUT", path, f.runner, { epoch, state: { memory: [] } }), "state");
     expectIssues(await call("PUT", path, f.runner, { epoch, state: { cursor: { step: -1 } } }), "state.cursor.step");
-    expectIssues(await call("PUT", path, f.runner, { epoch, state: { messages: [{ content: "hi" }] } }), "state.messages.0.role");
-    expectIssues(await call("PUT", path, f.runner, { epoch, state: { tool_calls: [{ name: "x", status: "done" }] } }), "state.tool_calls.0.status");
-    expectIssues(await call("PUT", path, f.runner, { epoch, state: { app_state_base64: "not base64!" } }), "state.app_state_base64");
-    expectIssues(await call("PUT", path, f.runner, { epoch, state: { app_state: 1, app_state_base64: "AA==" } }), "state");
+    expectIssues(
+      await call("PUT", path, f.runner, { epoch, state: { messages: [{ content: "hi" }] } }),
+      "state.messages.0.role",
+    );
+    expectIssues(
+      await call("PUT", path, f.runner, { epoch, state: { tool_calls: [{ name: "x", status: "done" }] } }),
+      "state.tool_calls.0.status",
+    );
+    expectIssues(
+      await call("PUT", path, f.runner, { epoch, state: { app_state_base64: "not base64!" } }),
+      "state.app_state_base64",
+    );
+    expectIssues(
+      await call("PUT", path, f.runner, { epoch, state: { app_state: 1, app_state_base64: "AA==" } }),
+      "state",
+    );
     expect((await call("GET", path, f.read)).status).toBe(404);
   });
 
@@ -121,8 +174,18 @@ describe("checkpoint, complete and fail", () => {
     expectIssues(await call("POST", `/v1/tasks/${taskId}/complete`, f.runner, { epoch: String(epoch) }), "epoch");
     expectIssues(await call("POST", `/v1/tasks/${taskId}/complete`, f.runner, { epoch, output: 1 }), "");
     expectIssues(await call("POST", `/v1/tasks/${taskId}/fail`, f.runner, { epoch }), "error");
-    expectIssues(await call("POST", `/v1/tasks/${taskId}/fail`, f.runner, { epoch, error: { code: "x" } }), "error.message");
-    expectIssues(await call("POST", `/v1/tasks/${taskId}/fail`, f.runner, { epoch, error: { code: "x", message: "m" }, retryable: "yes" }), "retryable");
+    expectIssues(
+      await call("POST", `/v1/tasks/${taskId}/fail`, f.runner, { epoch, error: { code: "x" } }),
+      "error.message",
+    );
+    expectIssues(
+      await call("POST", `/v1/tasks/${taskId}/fail`, f.runner, {
+        epoch,
+        error: { code: "x", message: "m" },
+        retryable: "yes",
+      }),
+      "retryable",
+    );
     expectIssues(await call("POST", `/v1/tasks/${taskId}/release`, f.runner, {}), "epoch");
     const task = (await call("GET", `/v1/tasks/${taskId}`, f.read)).body.task;
     expect(task.state).toBe("leased");

@@ -25,10 +25,24 @@ describe("bodies that are not what the route takes", () => {
   it("answers 415 to a body in another media type, or with none named", async () => {
     const f = await fixture();
     await putAgent(f, "echo");
-    expectError(await call("POST", "/v1/tasks", f.submit, '{"agent":"echo"}', { "content-type": "text/plain" }), 415, "unsupported_media_type");
+    expectError(
+      await call("POST", "/v1/tasks", f.submit, '{"agent":"echo"}', { "content-type": "text/plain" }),
+      415,
+      "unsupported_media_type",
+    );
     expectError(await call("POST", "/v1/tasks", f.submit, '{"agent":"echo"}', {}), 415, "unsupported_media_type");
-    expectError(await call("PUT", "/v1/agents/echo", f.admin, "resources=1", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
-    expectError(await call("PUT", "/v1/tasks/task_x/checkpoint", f.runner, "{}", { "content-type": "text/plain" }), 415, "unsupported_media_type");
+    expectError(
+      await call("PUT", "/v1/agents/echo", f.admin, "resources=1", {
+        "content-type": "application/x-www-form-urlencoded",
+      }),
+      415,
+      "unsupported_media_type",
+    );
+    expectError(
+      await call("PUT", "/v1/tasks/task_x/checkpoint", f.runner, "{}", { "content-type": "text/plain" }),
+      415,
+      "unsupported_media_type",
+    );
     expect((await call("GET", "/v1/tasks", f.read)).body.tasks).toEqual([]);
   });
 
@@ -68,11 +82,19 @@ describe("protobuf checkpoints", () => {
       [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // a varint tag that never ends
     ];
     for (const g of garbage) {
-      expectError(await call("PUT", path, f.runner, new Uint8Array(g), { ...PROTOBUF_CT, "officeos-epoch": epoch }), 400, "bad_request");
+      expectError(
+        await call("PUT", path, f.runner, new Uint8Array(g), { ...PROTOBUF_CT, "officeos-epoch": epoch }),
+        400,
+        "bad_request",
+      );
     }
     // Well-formed protobuf whose app_state_json is not JSON is refused too.
     const badJson = officeos.v1.AgentState.encode({ appStateJson: "{not json" }).finish();
-    expectError(await call("PUT", path, f.runner, badJson, { ...PROTOBUF_CT, "officeos-epoch": epoch }), 400, "bad_request");
+    expectError(
+      await call("PUT", path, f.runner, badJson, { ...PROTOBUF_CT, "officeos-epoch": epoch }),
+      400,
+      "bad_request",
+    );
     expectError(await call("GET", path, f.read), 404, "not_found");
   });
 
@@ -81,7 +103,11 @@ describe("protobuf checkpoints", () => {
     const good = officeos.v1.AgentState.encode({ reasoning: "r" }).finish();
     expectError(await call("PUT", path, f.runner, good, PROTOBUF_CT), 400, "bad_request");
     for (const bad of ["", "abc", "0", "-1", "1.5", "1e400"]) {
-      expectError(await call("PUT", path, f.runner, good, { ...PROTOBUF_CT, "officeos-epoch": bad }), 400, "bad_request");
+      expectError(
+        await call("PUT", path, f.runner, good, { ...PROTOBUF_CT, "officeos-epoch": bad }),
+        400,
+        "bad_request",
+      );
     }
     // The same bytes with the right header are accepted: the refusals were about the header.
     const r = await call("PUT", path, f.runner, good, { ...PROTOBUF_CT, "officeos-epoch": epoch });

@@ -6,7 +6,8 @@ import { jsonArg } from "../input.js";
 import { brief } from "../output.js";
 
 /** Times come as ISO strings (or, from older contracts, epoch milliseconds). */
-const iso = (t: number | string | undefined) => (t === undefined ? undefined : typeof t === "number" ? new Date(t).toISOString() : t);
+const iso = (t: number | string | undefined) =>
+  t === undefined ? undefined : typeof t === "number" ? new Date(t).toISOString() : t;
 
 export const runnersList: Handler = async (ctx) => {
   const r = await ctx.client.runners.list();
@@ -14,7 +15,15 @@ export const runnersList: Handler = async (ctx) => {
   else
     ctx.out.table(
       ["ID", "NAME", "STATE", "LEASES", "CAPACITY", "ALLOCATED", "LAST SEEN"],
-      r.runners.map((x) => [x.id, x.name, x.state, x.active_leases, brief(x.capacity, 40), brief(x.allocated, 40), x.last_seen_at]),
+      r.runners.map((x) => [
+        x.id,
+        x.name,
+        x.state,
+        x.active_leases,
+        brief(x.capacity, 40),
+        brief(x.allocated, 40),
+        x.last_seen_at,
+      ]),
     );
   return EXIT.ok;
 };
@@ -26,7 +35,15 @@ export const scheduler: Handler = async (ctx) => {
     ctx.out.line(`capacity ${brief(r.capacity, 100)} · queued ${r.queued} · running ${r.running}`);
     ctx.out.table(
       ["AGENT", "WEIGHT", "DOMINANT", "SHARE", "QUEUED", "RUNNING", "ALLOCATED"],
-      r.agents.map((a) => [a.agent, a.weight, a.dominant_resource, a.dominant_share.toFixed(3), a.queued, a.running, brief(a.allocated, 40)]),
+      r.agents.map((a) => [
+        a.agent,
+        a.weight,
+        a.dominant_resource,
+        a.dominant_share.toFixed(3),
+        a.queued,
+        a.running,
+        brief(a.allocated, 40),
+      ]),
     );
   }
   return EXIT.ok;
@@ -35,7 +52,17 @@ export const scheduler: Handler = async (ctx) => {
 export const escalationsList: Handler = async (ctx) => {
   const r = await ctx.client.escalations.list();
   if (ctx.json) ctx.out.data(r);
-  else ctx.out.table(["TASK", "AGENT", "ATTEMPTS", "REASON", "ESCALATED"], r.escalations.map((e) => [e.task.id, e.task.agent, e.task.attempts, `${e.reason.code}: ${brief(e.reason.message, 60)}`, iso(e.escalated_at)]));
+  else
+    ctx.out.table(
+      ["TASK", "AGENT", "ATTEMPTS", "REASON", "ESCALATED"],
+      r.escalations.map((e) => [
+        e.task.id,
+        e.task.agent,
+        e.task.attempts,
+        `${e.reason.code}: ${brief(e.reason.message, 60)}`,
+        iso(e.escalated_at),
+      ]),
+    );
   return EXIT.ok;
 };
 
@@ -47,8 +74,12 @@ const escalationAction =
     const comment = ctx.str("comment");
     const body: EscalationAction = {
       action,
-      ...(input !== undefined ? { input: (await jsonArg("input", input, ctx.io.stdin)) as EscalationAction["input"] } : {}),
-      ...(result !== undefined ? { result: (await jsonArg("result", result, ctx.io.stdin)) as EscalationAction["result"] } : {}),
+      ...(input !== undefined
+        ? { input: (await jsonArg("input", input, ctx.io.stdin)) as EscalationAction["input"] }
+        : {}),
+      ...(result !== undefined
+        ? { result: (await jsonArg("result", result, ctx.io.stdin)) as EscalationAction["result"] }
+        : {}),
       ...(comment !== undefined ? { comment } : {}),
     };
     const { task } = await ctx.client.escalations.act(ctx.arg("task_id"), body);
@@ -63,7 +94,18 @@ export const escalationsCancel = escalationAction("cancel");
 export const approvalsList: Handler = async (ctx) => {
   const r = await ctx.client.approvals.list();
   if (ctx.json) ctx.out.data(r);
-  else ctx.out.table(["TASK", "AGENT", "GATE", "MESSAGE", "REQUESTED", "DEADLINE"], r.approvals.map((a) => [a.task.id, a.task.agent, a.gate, brief(a.message ?? "", 60) || "-", iso(a.requested_at), iso(a.deadline_at)]));
+  else
+    ctx.out.table(
+      ["TASK", "AGENT", "GATE", "MESSAGE", "REQUESTED", "DEADLINE"],
+      r.approvals.map((a) => [
+        a.task.id,
+        a.task.agent,
+        a.gate,
+        brief(a.message ?? "", 60) || "-",
+        iso(a.requested_at),
+        iso(a.deadline_at),
+      ]),
+    );
   return EXIT.ok;
 };
 
@@ -71,7 +113,10 @@ const decide =
   (decision: "approve" | "reject"): Handler =>
   async (ctx) => {
     const comment = ctx.str("comment");
-    const { task } = await ctx.client.approvals.decide(ctx.arg("task_id"), { decision, ...(comment !== undefined ? { comment } : {}) });
+    const { task } = await ctx.client.approvals.decide(ctx.arg("task_id"), {
+      decision,
+      ...(comment !== undefined ? { comment } : {}),
+    });
     if (ctx.json) ctx.out.data({ task });
     else ctx.out.line(`task ${task.id} ${decision === "approve" ? "approved" : "rejected"}: now ${task.state}`);
     return EXIT.ok;

@@ -20,29 +20,48 @@ export const login: Handler = async (ctx) => {
   file.current = name;
   writeProfiles(ctx.configFile, file);
   if (ctx.json) ctx.out.data({ profile: name, url, tenant: tenantOfKey(key) ?? null, config: ctx.configFile });
-  else ctx.out.line(`logged in to ${url} as tenant ${tenantOfKey(key) ?? "?"} (${agents.length} agents); profile "${name}" saved in ${ctx.configFile}`);
+  else
+    ctx.out.line(
+      `logged in to ${url} as tenant ${tenantOfKey(key) ?? "?"} (${agents.length} agents); profile "${name}" saved in ${ctx.configFile}`,
+    );
   return EXIT.ok;
 };
 
 export const tenantsCreate: Handler = async (ctx) => {
   const token = ctx.str("admin-token") ?? (ctx.io.env.OFFICEOS_ADMIN_TOKEN || undefined) ?? ctx.target.key;
-  if (!token) throw new CliError("no operator token", EXIT.config, "pass --admin-token or set OFFICEOS_ADMIN_TOKEN (the deployment's OFFICEOS_ADMIN_TOKEN secret)");
+  if (!token)
+    throw new CliError(
+      "no operator token",
+      EXIT.config,
+      "pass --admin-token or set OFFICEOS_ADMIN_TOKEN (the deployment's OFFICEOS_ADMIN_TOKEN secret)",
+    );
   const r = await ctx.clientWith(token).tenants.create(ctx.arg("name"));
   if (ctx.json) ctx.out.data(r);
   else {
     ctx.out.line(`tenant ${r.tenant.name} created: id ${r.tenant.id}`);
     ctx.out.line(`admin key: ${r.api_key}`);
-    ctx.out.note(`keep the key secret; it is shown once. Next: officeos login --url ${requireUrl(ctx.target)} --key <admin key>`);
+    ctx.out.note(
+      `keep the key secret; it is shown once. Next: officeos login --url ${requireUrl(ctx.target)} --key <admin key>`,
+    );
   }
   return EXIT.ok;
 };
 
 export const keysCreate: Handler = async (ctx) => {
   const raw = ctx.str("scopes");
-  if (!raw) throw new CliError("--scopes is required", EXIT.usage, `one or more of ${SCOPES.join(", ")}, comma-separated`);
-  const scopes = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!raw)
+    throw new CliError("--scopes is required", EXIT.usage, `one or more of ${SCOPES.join(", ")}, comma-separated`);
+  const scopes = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = scopes.filter((s) => !SCOPES.includes(s as Scope));
-  if (bad.length || scopes.length === 0) throw new CliError(`unknown scope ${bad.map((s) => `"${s}"`).join(", ")}`, EXIT.usage, `scopes: ${SCOPES.join(", ")}`);
+  if (bad.length || scopes.length === 0)
+    throw new CliError(
+      `unknown scope ${bad.map((s) => `"${s}"`).join(", ")}`,
+      EXIT.usage,
+      `scopes: ${SCOPES.join(", ")}`,
+    );
   const r = await ctx.client.keys.create(scopes as Scope[]);
   if (ctx.json) ctx.out.data(r);
   else {
@@ -55,7 +74,18 @@ export const keysCreate: Handler = async (ctx) => {
 export const agentsList: Handler = async (ctx) => {
   const r = await ctx.client.agents.list();
   if (ctx.json) ctx.out.data(r);
-  else ctx.out.table(["NAME", "WEIGHT", "RESOURCES", "CAPABILITIES", "MAX ATTEMPTS", "UPDATED"], r.agents.map((a) => [a.name, a.weight, brief(a.resources, 40), a.capabilities.join(",") || "-", a.retry.max_attempts, a.updated_at]));
+  else
+    ctx.out.table(
+      ["NAME", "WEIGHT", "RESOURCES", "CAPABILITIES", "MAX ATTEMPTS", "UPDATED"],
+      r.agents.map((a) => [
+        a.name,
+        a.weight,
+        brief(a.resources, 40),
+        a.capabilities.join(",") || "-",
+        a.retry.max_attempts,
+        a.updated_at,
+      ]),
+    );
   return EXIT.ok;
 };
 
@@ -67,9 +97,11 @@ export const agentsGet: Handler = async (ctx) => {
 
 export const apply: Handler = async (ctx) => {
   const files = ctx.list("file");
-  if (files.length === 0) throw new CliError("apply needs -f FILE", EXIT.usage, "officeos apply -f agents.yaml (YAML or JSON; - for stdin)");
+  if (files.length === 0)
+    throw new CliError("apply needs -f FILE", EXIT.usage, "officeos apply -f agents.yaml (YAML or JSON; - for stdin)");
   const docs: AgentDoc[] = [];
-  for (const f of files) docs.push(...parseAgentsFile(f === "-" ? await readAll(ctx.io.stdin) : readFileText(f), f === "-" ? "stdin" : f));
+  for (const f of files)
+    docs.push(...parseAgentsFile(f === "-" ? await readAll(ctx.io.stdin) : readFileText(f), f === "-" ? "stdin" : f));
   if (docs.length === 0) throw new CliError(`no agents in ${files.join(", ")}`, EXIT.usage);
   checkUnique(docs);
   const dry = ctx.flag("dry-run");
@@ -99,7 +131,10 @@ export const apply: Handler = async (ctx) => {
     }
     results.push(change);
     ctx.progress.clear();
-    if (!ctx.json) ctx.out.line(`agent/${d.name} ${change.action}${change.action === "updated" ? ` (${change.fields.join(", ")})` : ""}${dry ? " (dry run)" : ""}`);
+    if (!ctx.json)
+      ctx.out.line(
+        `agent/${d.name} ${change.action}${change.action === "updated" ? ` (${change.fields.join(", ")})` : ""}${dry ? " (dry run)" : ""}`,
+      );
   }
   ctx.progress.stop();
   if (ctx.json) ctx.out.data({ dry_run: dry, results });

@@ -6,7 +6,15 @@ import { intArg, jsonArg } from "../input.js";
 import { brief, shortTime } from "../output.js";
 import { followTask } from "../watch.js";
 
-const taskRow = (t: Task) => [t.id, t.agent, t.state, t.priority, `${t.attempts}/${t.max_attempts}`, t.instance, t.created_at];
+const taskRow = (t: Task) => [
+  t.id,
+  t.agent,
+  t.state,
+  t.priority,
+  `${t.attempts}/${t.max_attempts}`,
+  t.instance,
+  t.created_at,
+];
 const TASK_HEADERS = ["ID", "AGENT", "STATE", "PRIORITY", "ATTEMPTS", "INSTANCE", "CREATED"];
 
 function printTask(ctx: Ctx, t: Task): void {
@@ -60,7 +68,11 @@ export const tasksList: Handler = async (ctx) => {
   const limit = intArg("limit", ctx.str("limit"), 1, 500);
   const state = ctx.str("state");
   const agent = ctx.str("agent");
-  const r = await ctx.client.tasks.list({ ...(state ? { state: state as Task["state"] } : {}), ...(agent ? { agent } : {}), ...(limit ? { limit } : {}) });
+  const r = await ctx.client.tasks.list({
+    ...(state ? { state: state as Task["state"] } : {}),
+    ...(agent ? { agent } : {}),
+    ...(limit ? { limit } : {}),
+  });
   if (ctx.json) ctx.out.data(r);
   else ctx.out.table(TASK_HEADERS, r.tasks.map(taskRow));
   return EXIT.ok;
@@ -83,9 +95,15 @@ export const watch: Handler = async (ctx) => {
   const done = await follow(ctx, ctx.arg("task_id"), after, true);
   if (ctx.json) ctx.out.record({ task: done });
   else {
-    const tail = done.state === "succeeded" ? ` result ${brief(done.result, 200)}` : done.error ? ` ${done.error.code}: ${done.error.message}` : "";
+    const tail =
+      done.state === "succeeded"
+        ? ` result ${brief(done.result, 200)}`
+        : done.error
+          ? ` ${done.error.code}: ${done.error.message}`
+          : "";
     ctx.out.line(`task ${done.id} ${done.state}${tail}`);
-    if (done.state === "escalated") ctx.out.note(`it waits for a person: officeos escalations retry|resolve|cancel ${done.id}`);
+    if (done.state === "escalated")
+      ctx.out.note(`it waits for a person: officeos escalations retry|resolve|cancel ${done.id}`);
   }
   return outcome(done);
 };

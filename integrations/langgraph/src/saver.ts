@@ -114,8 +114,11 @@ function connect(o: OfficeOSSaverOptions): Connection {
   const runtime = o.runtimeApi ?? env.OFFICEOS_RUNTIME_API;
   const task = o.taskToken ?? readTokenFile(env.OFFICEOS_TASK_TOKEN_FILE) ?? env.OFFICEOS_TASK_TOKEN;
   if (runtime && task) return { base: trim(runtime), prefix: "", token: task };
-  if (env.OFFICEOS_URL && env.OFFICEOS_API_KEY) return { base: trim(env.OFFICEOS_URL), prefix: "/v1", token: env.OFFICEOS_API_KEY };
-  throw new Error("OfficeOSSaver: give url and apiKey, or run under an OfficeOS runner (OFFICEOS_RUNTIME_API, OFFICEOS_TASK_TOKEN_FILE or OFFICEOS_TASK_TOKEN), or set OFFICEOS_URL and OFFICEOS_API_KEY");
+  if (env.OFFICEOS_URL && env.OFFICEOS_API_KEY)
+    return { base: trim(env.OFFICEOS_URL), prefix: "/v1", token: env.OFFICEOS_API_KEY };
+  throw new Error(
+    "OfficeOSSaver: give url and apiKey, or run under an OfficeOS runner (OFFICEOS_RUNTIME_API, OFFICEOS_TASK_TOKEN_FILE or OFFICEOS_TASK_TOKEN), or set OFFICEOS_URL and OFFICEOS_API_KEY",
+  );
 }
 
 export class OfficeOSSaver extends BaseCheckpointSaver {
@@ -146,8 +149,17 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? "";
     const id = getCheckpointId(config);
     let view: TupleView | undefined;
-    if (id) view = await this.call<TupleView>("GET", `/threads/${enc(threadId)}/checkpoints/${enc(id)}`, { checkpoint_ns: ns }, undefined, true);
-    else view = (await this.call<Page>("GET", `/threads/${enc(threadId)}/checkpoints`, { checkpoint_ns: ns, limit: "1" }))?.checkpoints[0];
+    if (id)
+      view = await this.call<TupleView>(
+        "GET",
+        `/threads/${enc(threadId)}/checkpoints/${enc(id)}`,
+        { checkpoint_ns: ns },
+        undefined,
+        true,
+      );
+    else
+      view = (await this.call<Page>("GET", `/threads/${enc(threadId)}/checkpoints`, { checkpoint_ns: ns, limit: "1" }))
+        ?.checkpoints[0];
     return view ? this.tuple(view) : undefined;
   }
 
@@ -176,7 +188,12 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
     }
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
     if (!config.configurable) throw new Error("OfficeOSSaver.put: config.configurable is missing");
     const threadId = config.configurable.thread_id as string | undefined;
     if (!threadId) throw new Error('OfficeOSSaver.put: config.configurable has no "thread_id"');
@@ -213,7 +230,13 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
       checkpoint_ns: (config.configurable.checkpoint_ns as string | undefined) ?? "",
       task_id: taskId,
       task_path: taskPath ?? "",
-      writes: await Promise.all(writes.map(async ([channel, value], idx) => ({ channel, idx: WRITES_IDX_MAP[channel] ?? idx, value: await this.dump(value) }))),
+      writes: await Promise.all(
+        writes.map(async ([channel, value], idx) => ({
+          channel,
+          idx: WRITES_IDX_MAP[channel] ?? idx,
+          value: await this.dump(value),
+        })),
+      ),
     };
     await this.call("PUT", `/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/writes`, undefined, body);
   }
@@ -242,27 +265,45 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
     const pendingWrites: CheckpointPendingWrite[] = [];
     for (const w of v.pending_writes) pendingWrites.push([w.task_id, w.channel, await this.load(w.value)]);
     const t: CheckpointTuple = {
-      config: { configurable: { thread_id: v.thread_id, checkpoint_ns: v.checkpoint_ns, checkpoint_id: v.checkpoint_id } },
+      config: {
+        configurable: { thread_id: v.thread_id, checkpoint_ns: v.checkpoint_ns, checkpoint_id: v.checkpoint_id },
+      },
       checkpoint,
       metadata: (await this.load(v.metadata)) as CheckpointMetadata,
       pendingWrites,
     };
-    if (v.parent_checkpoint_id) t.parentConfig = { configurable: { thread_id: v.thread_id, checkpoint_ns: v.checkpoint_ns, checkpoint_id: v.parent_checkpoint_id } };
+    if (v.parent_checkpoint_id)
+      t.parentConfig = {
+        configurable: { thread_id: v.thread_id, checkpoint_ns: v.checkpoint_ns, checkpoint_id: v.parent_checkpoint_id },
+      };
     return t;
   }
 
   /** Checkpoints before format 4 kept pending sends as the parent's TASKS writes; newer ones as a channel. */
   private async migratePendingSends(checkpoint: Checkpoint, v: TupleView): Promise<void> {
-    const parent = await this.call<TupleView>("GET", `/threads/${enc(v.thread_id)}/checkpoints/${enc(v.parent_checkpoint_id ?? "")}`, { checkpoint_ns: v.checkpoint_ns }, undefined, true);
+    const parent = await this.call<TupleView>(
+      "GET",
+      `/threads/${enc(v.thread_id)}/checkpoints/${enc(v.parent_checkpoint_id ?? "")}`,
+      { checkpoint_ns: v.checkpoint_ns },
+      undefined,
+      true,
+    );
     const sends: unknown[] = [];
     for (const w of parent?.pending_writes ?? []) if (w.channel === TASKS) sends.push(await this.load(w.value));
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions);
-    checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+    checkpoint.channel_versions[TASKS] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
 
   /** One call; network errors and 503 are retried (every write is idempotent), 429 waited out. 404 is undefined when `missingOk`. */
-  private async call<T>(method: string, path: string, query?: Record<string, string>, body?: unknown, missingOk = false): Promise<T | undefined> {
+  private async call<T>(
+    method: string,
+    path: string,
+    query?: Record<string, string>,
+    body?: unknown,
+    missingOk = false,
+  ): Promise<T | undefined> {
     const url = new URL(`${this.conn.base}${this.conn.prefix}${path}`);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}` };
@@ -277,7 +318,11 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
           await sleep(200 * i);
           continue;
         }
-        throw new OfficeOSSaverError(0, "unavailable", `OfficeOS unreachable at ${url.origin}: ${(e as Error).message}`);
+        throw new OfficeOSSaverError(
+          0,
+          "unavailable",
+          `OfficeOS unreachable at ${url.origin}: ${(e as Error).message}`,
+        );
       }
       const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
@@ -297,7 +342,11 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
       } catch {
         err = undefined;
       }
-      throw new OfficeOSSaverError(res.status, err?.code ?? "unknown", `${method} ${path}: ${err?.message ?? `HTTP ${res.status}`}`);
+      throw new OfficeOSSaverError(
+        res.status,
+        err?.code ?? "unknown",
+        `${method} ${path}: ${err?.message ?? `HTTP ${res.status}`}`,
+      );
     }
   }
 }
@@ -306,7 +355,8 @@ export class OfficeOSSaver extends BaseCheckpointSaver {
 export function retryAfterMs(header: string | null, body: string): number {
   let ms: number | undefined;
   try {
-    const d = (JSON.parse(body) as { error?: { details?: { retry_after_ms?: unknown } } }).error?.details?.retry_after_ms;
+    const d = (JSON.parse(body) as { error?: { details?: { retry_after_ms?: unknown } } }).error?.details
+      ?.retry_after_ms;
     if (typeof d === "number" && Number.isFinite(d)) ms = d;
   } catch {
     ms = undefined;

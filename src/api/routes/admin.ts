@@ -9,7 +9,11 @@ import { formatKey, newKeyId, newSecret, newTenantId, sha256Hex, timingSafeEqual
 export const admin = new OpenAPIHono<AppEnv>();
 
 admin.openapi(
-  createRoute({ method: "get", path: "/healthz", responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker is up") } }),
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker is up") },
+  }),
   (c) => c.json({ status: "ok" as const }, 200),
 );
 
@@ -39,17 +43,25 @@ admin.openapi(
     summary: "Create a tenant (operator token)",
     security,
     request: body(CreateTenant),
-    responses: { 201: json(TenantCreated, "Tenant and its first admin key, shown once"), 400: errors[400], 401: errors[401], 403: errors[403] },
+    responses: {
+      201: json(TenantCreated, "Tenant and its first admin key, shown once"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+    },
   }),
   async (c) => {
     const want = c.env.OFFICEOS_ADMIN_TOKEN;
     if (!want) throw new ApiError("forbidden", "tenant creation is disabled: OFFICEOS_ADMIN_TOKEN is not set");
     const got = bearer(c.req.header("authorization"));
     if (!got) throw new ApiError("unauthorized", "missing operator token", undefined, { "WWW-Authenticate": "Bearer" });
-    if (!timingSafeEqual(await sha256Hex(got), await sha256Hex(want))) throw new ApiError("unauthorized", "invalid operator token");
+    if (!timingSafeEqual(await sha256Hex(got), await sha256Hex(want)))
+      throw new ApiError("unauthorized", "invalid operator token");
     const { name } = c.req.valid("json");
     const key = { tenantId: newTenantId(), keyId: newKeyId(), secret: newSecret() };
-    const tenant = unwrap(await tenantStub(c.env, key.tenantId).init(key.tenantId, name, key.keyId, await sha256Hex(key.secret)));
+    const tenant = unwrap(
+      await tenantStub(c.env, key.tenantId).init(key.tenantId, name, key.keyId, await sha256Hex(key.secret)),
+    );
     return c.json({ tenant, api_key: formatKey(key) }, 201);
   },
 );

@@ -18,7 +18,8 @@ agents.openapi(
     request: { params: NameParam, ...body(AgentSpec) },
     responses: { 200: json(Agent, "The agent"), 400: errors[400], 401: errors[401], 403: errors[403] },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.putAgent(c.req.valid("param").name, c.req.valid("json"))), 200),
+  async (c) =>
+    c.json(unwrap(await c.get("caller").tenant.putAgent(c.req.valid("param").name, c.req.valid("json"))), 200),
 );
 
 agents.openapi(

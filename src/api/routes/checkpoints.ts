@@ -18,20 +18,30 @@ export function checkpointView(s: StoredCheckpoint): CheckpointView {
   const d = decodeState(s.state);
   // Stored bytes were decoded once before they were written, so this holds.
   if (d.kind === "error") throw new ApiError("internal", `stored checkpoint ${s.seq} is unreadable`);
-  const view: CheckpointView = { seq: s.seq, task_id: s.task_id, created_at: new Date(s.created_at_ms).toISOString(), state: d.state };
+  const view: CheckpointView = {
+    seq: s.seq,
+    task_id: s.task_id,
+    created_at: new Date(s.created_at_ms).toISOString(),
+    state: d.state,
+  };
   if (s.broken) view.broken = s.broken;
   return view;
 }
 
 function tooLarge(size: number): ApiError {
-  return new ApiError("payload_too_large", `checkpoint is ${size} bytes; the limit is ${LIMITS.checkpointBytes} bytes`, { limit: LIMITS.checkpointBytes, size });
+  return new ApiError(
+    "payload_too_large",
+    `checkpoint is ${size} bytes; the limit is ${LIMITS.checkpointBytes} bytes`,
+    { limit: LIMITS.checkpointBytes, size },
+  );
 }
 
 checkpoints.openapi(
   createRoute({
     method: "put",
     path: "/v1/tasks/{id}/checkpoint",
-    summary: "Save the instance's state: full or a delta on the latest (protobuf AgentState or StateDelta with headers OfficeOS-Epoch and OfficeOS-Checkpoint-Kind, or JSON)",
+    summary:
+      "Save the instance's state: full or a delta on the latest (protobuf AgentState or StateDelta with headers OfficeOS-Epoch and OfficeOS-Checkpoint-Kind, or JSON)",
     security,
     middleware: [requireScope("runner")] as const,
     request: {
@@ -39,7 +49,9 @@ checkpoints.openapi(
       body: {
         content: {
           "application/json": { schema: PutCheckpointJson },
-          [PROTOBUF]: { schema: z.string().openapi({ type: "string", format: "binary", description: "officeos.v1.AgentState" }) },
+          [PROTOBUF]: {
+            schema: z.string().openapi({ type: "string", format: "binary", description: "officeos.v1.AgentState" }),
+          },
         },
       },
     },
@@ -60,8 +72,14 @@ checkpoints.openapi(
     let write: CheckpointWrite;
     if ((c.req.header("content-type") ?? "").toLowerCase().startsWith(PROTOBUF)) {
       const header = c.req.header("officeos-epoch") ?? "";
-      const parsed = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).safeParse(header === "" ? undefined : header);
-      if (!parsed.success) throw new ApiError("bad_request", "header OfficeOS-Epoch must be the lease epoch, a positive integer");
+      const parsed = z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .safeParse(header === "" ? undefined : header);
+      if (!parsed.success)
+        throw new ApiError("bad_request", "header OfficeOS-Epoch must be the lease epoch, a positive integer");
       epoch = parsed.data;
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.byteLength > LIMITS.checkpointBytes) throw tooLarge(bytes.byteLength);
@@ -69,7 +87,8 @@ checkpoints.openapi(
       if (kind === "delta") {
         const d = decodeDelta(bytes);
         if (d.kind === "error") throw new ApiError("bad_request", d.message);
-        if (d.delta.base_seq < 1) throw new ApiError("bad_request", "a delta needs base_seq, the checkpoint it extends");
+        if (d.delta.base_seq < 1)
+          throw new ApiError("bad_request", "a delta needs base_seq, the checkpoint it extends");
         write = { kind: "delta", baseSeq: d.delta.base_seq, bytes };
       } else if (kind === "full") {
         const d = decodeState(bytes);
@@ -93,7 +112,13 @@ checkpoints.openapi(
     const started = Date.now();
     const { seq, kind } = unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, write));
     // Bookkeeping only (the task's checkpoint_seq, preemption's unsaved-work measure, metrics): not on the write's path.
-    c.executionCtx.waitUntil(caller.tenant.recordCheckpoint(taskId, epoch, seq, { bytes: write.bytes.byteLength, ms: Date.now() - started, kind }));
+    c.executionCtx.waitUntil(
+      caller.tenant.recordCheckpoint(taskId, epoch, seq, {
+        bytes: write.bytes.byteLength,
+        ms: Date.now() - started,
+        kind,
+      }),
+    );
     return c.json({ seq, kind }, 200);
   },
 );
@@ -107,7 +132,13 @@ checkpoints.openapi(
     middleware: [requireScope("read", "runner")] as const,
     request: { params: IdParam },
     responses: {
-      200: { content: { "application/json": { schema: CheckpointView }, [PROTOBUF]: { schema: z.string().openapi({ format: "binary" }) } }, description: "The checkpoint" },
+      200: {
+        content: {
+          "application/json": { schema: CheckpointView },
+          [PROTOBUF]: { schema: z.string().openapi({ format: "binary" }) },
+        },
+        description: "The checkpoint",
+      },
       401: errors[401],
       403: errors[403],
       404: errors[404],
@@ -120,7 +151,10 @@ checkpoints.openapi(
     const stored = unwrap(await agentStub(c.env, caller.tenantId, instance).latest());
     if (!stored) throw new ApiError("not_found", `task "${taskId}" has no checkpoint yet`);
     if ((c.req.header("accept") ?? "").includes(PROTOBUF)) {
-      const bytes = wrapCheckpoint({ seq: stored.seq, taskId: stored.task_id, epoch: stored.epoch, createdAtMs: stored.created_at_ms }, stored.state);
+      const bytes = wrapCheckpoint(
+        { seq: stored.seq, taskId: stored.task_id, epoch: stored.epoch, createdAtMs: stored.created_at_ms },
+        stored.state,
+      );
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": PROTOBUF });
     }
     return c.json(checkpointView(stored), 200);

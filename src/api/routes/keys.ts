@@ -26,19 +26,33 @@ export const KeyView = z
 
 const AuditType = z.enum(AUDIT_TYPES);
 export const AuditEntry = z
-  .object({ seq: z.number(), at: z.string(), type: AuditType, actor: z.string(), subject: z.string().optional(), details: z.json().optional().openapi({ type: "object" }) })
+  .object({
+    seq: z.number(),
+    at: z.string(),
+    type: AuditType,
+    actor: z.string(),
+    subject: z.string().optional(),
+    details: z.json().optional().openapi({ type: "object" }),
+  })
   .openapi("AuditEntry");
 const AuditPage = z.object({ events: z.array(AuditEntry), next_cursor: z.string().optional() }).openapi("AuditPage");
 const AuditQuery = z.strictObject({
   type: AuditType.optional(),
-  cursor: z.string().regex(/^[0-9]{1,16}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,16}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 export const ReportAudit = z
   .strictObject({
     type: z.enum(["tool.denied", "tool.called", "runtime.denied"]),
     task_id: z.string().min(1).max(LIMITS.name).optional(),
-    details: z.record(z.string().max(LIMITS.name), z.json()).refine((d) => Object.keys(d).length <= LIMITS.listSize, "too many fields").optional().openapi({ type: "object" }),
+    details: z
+      .record(z.string().max(LIMITS.name), z.json())
+      .refine((d) => Object.keys(d).length <= LIMITS.listSize, "too many fields")
+      .optional()
+      .openapi({ type: "object" }),
   })
   .openapi("ReportAudit");
 
@@ -55,10 +69,23 @@ keys.openapi(
   async (c) => {
     const caller = c.get("caller");
     const b = c.req.valid("json");
-    const expiresAt = b.expires_in_s !== undefined ? Date.now() + b.expires_in_s * 1000 : b.expires_at !== undefined ? Date.parse(b.expires_at) : undefined;
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new ApiError("bad_request", "expires_at is not a time");
+    const expiresAt =
+      b.expires_in_s !== undefined
+        ? Date.now() + b.expires_in_s * 1000
+        : b.expires_at !== undefined
+          ? Date.parse(b.expires_at)
+          : undefined;
+    if (expiresAt !== undefined && !Number.isFinite(expiresAt))
+      throw new ApiError("bad_request", "expires_at is not a time");
     const key = { tenantId: caller.tenantId, keyId: newKeyId(), secret: newSecret() };
-    const created = unwrap(await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), b.scopes, expiresAt !== undefined ? { expires_at: expiresAt } : {}));
+    const created = unwrap(
+      await caller.tenant.createKey(
+        key.keyId,
+        await sha256Hex(key.secret),
+        b.scopes,
+        expiresAt !== undefined ? { expires_at: expiresAt } : {},
+      ),
+    );
     return c.json({ ...created, key: formatKey(key) }, 201);
   },
 );
@@ -70,7 +97,11 @@ keys.openapi(
     summary: "The tenant's keys: ids, scopes, expiry, revocation, last use (never secrets)",
     security,
     middleware: [requireScope("admin")] as const,
-    responses: { 200: json(z.object({ keys: z.array(KeyView) }), "All keys, oldest first"), 401: errors[401], 403: errors[403] },
+    responses: {
+      200: json(z.object({ keys: z.array(KeyView) }), "All keys, oldest first"),
+      401: errors[401],
+      403: errors[403],
+    },
   }),
   async (c) => c.json(unwrap(await c.get("caller").tenant.listKeys()), 200),
 );
@@ -83,7 +114,12 @@ keys.openapi(
     security,
     middleware: [requireScope("admin")] as const,
     request: { params: z.object({ id: PathId }) },
-    responses: { 200: json(z.object({ key: KeyView }), "The revoked key"), 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(z.object({ key: KeyView }), "The revoked key"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => c.json({ key: unwrap(await c.get("caller").tenant.revokeKey(c.req.valid("param").id)) }, 200),
 );
@@ -92,7 +128,8 @@ keys.openapi(
   createRoute({
     method: "get",
     path: "/v1/audit",
-    summary: "The tenant's audit log, newest first: keys created, used (per key per minute) and revoked; agent and quota changes; escalation and approval actions; tool calls denied",
+    summary:
+      "The tenant's audit log, newest first: keys created, used (per key per minute) and revoked; agent and quota changes; escalation and approval actions; tool calls denied",
     security,
     middleware: [requireScope("admin")] as const,
     request: { query: AuditQuery },
@@ -109,7 +146,12 @@ keys.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: body(ReportAudit),
-    responses: { 201: json(z.object({ ok: z.literal(true) }), "Recorded"), 400: errors[400], 401: errors[401], 403: errors[403] },
+    responses: {
+      201: json(z.object({ ok: z.literal(true) }), "Recorded"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+    },
   }),
   async (c) => {
     unwrap(await c.get("caller").tenant.recordAudit(c.req.valid("json")));

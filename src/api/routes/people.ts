@@ -48,7 +48,12 @@ people.openapi(
       // The edited state becomes the instance's newest checkpoint, written under a
       // fresh epoch so that no earlier lease can overwrite it.
       const { epoch, instance } = unwrap(await caller.tenant.escalationEpoch(taskId));
-      unwrap(await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, { kind: "full", bytes: encodeState(a.state) }));
+      unwrap(
+        await agentStub(c.env, caller.tenantId, instance).put(taskId, epoch, {
+          kind: "full",
+          bytes: encodeState(a.state),
+        }),
+      );
     }
     return c.json({ task: unwrap(await caller.tenant.actOnEscalation(taskId, a, `key:${caller.keyId}`)) }, 200);
   },
@@ -78,7 +83,14 @@ people.openapi(
   }),
   async (c) => {
     const caller = c.get("caller");
-    return c.json({ task: unwrap(await caller.tenant.decide(c.req.valid("param").task_id, c.req.valid("json"), `key:${caller.keyId}`)) }, 200);
+    return c.json(
+      {
+        task: unwrap(
+          await caller.tenant.decide(c.req.valid("param").task_id, c.req.valid("json"), `key:${caller.keyId}`),
+        ),
+      },
+      200,
+    );
   },
 );
 
@@ -95,5 +107,6 @@ people.openapi(
       403: errors[403],
     },
   }),
-  async (c) => c.text(await c.get("caller").tenant.metrics(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  async (c) =>
+    c.text(await c.get("caller").tenant.metrics(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
 );

@@ -14,7 +14,12 @@ const IdParam = z.object({ id: PathId });
 const tooMany = {
   content: { "application/json": { schema: ErrorSchema } },
   description: "A bucket is empty: `Retry-After` (seconds) and details.retry_after_ms say when to ask again",
-  headers: { "Retry-After": { schema: { type: "integer" as const }, description: "Seconds until the reservation could be granted" } },
+  headers: {
+    "Retry-After": {
+      schema: { type: "integer" as const },
+      description: "Seconds until the reservation could be granted",
+    },
+  },
 };
 
 /** A refused reservation becomes a 429 with Retry-After. */
@@ -84,9 +89,17 @@ quotas.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam, ...body(SettleLlm) },
-    responses: { 200: json(LlmSettled, "Settled"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    responses: {
+      200: json(LlmSettled, "Settled"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.settleLlm(c.req.valid("param").id, c.req.valid("json"))), 200),
+  async (c) =>
+    c.json(unwrap(await c.get("caller").tenant.settleLlm(c.req.valid("param").id, c.req.valid("json"))), 200),
 );
 
 quotas.openapi(
@@ -97,7 +110,13 @@ quotas.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam },
-    responses: { 200: json(LlmSettled, "Cancelled"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    responses: {
+      200: json(LlmSettled, "Cancelled"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
   }),
   async (c) => c.json(unwrap(await c.get("caller").tenant.cancelLlm(c.req.valid("param").id)), 200),
 );

@@ -3,7 +3,18 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, toErrorResponse, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { Heartbeat, HeartbeatAnswer, LeaseAnswer, LeaseRequest, RegisterRunner, Report, ReportAnswer, Runner, SchedulerView, type Lease } from "../schemas.js";
+import {
+  Heartbeat,
+  HeartbeatAnswer,
+  LeaseAnswer,
+  LeaseRequest,
+  RegisterRunner,
+  Report,
+  ReportAnswer,
+  Runner,
+  SchedulerView,
+  type Lease,
+} from "../schemas.js";
 import { checkpointView } from "./checkpoints.js";
 import { leaseTokenProblem, signLease } from "../lease-auth.js";
 import { formatKey, newKeyId, newSecret, sha256Hex } from "../../auth/keys.js";
@@ -26,7 +37,10 @@ runners.openapi(
           runner: Runner,
           credential: z
             .object({ id: z.string(), key: z.string() })
-            .openapi({ description: "A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on." }),
+            .openapi({
+              description:
+                "A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on.",
+            }),
         }),
         "The registered runner and its own credential",
       ),
@@ -62,7 +76,12 @@ runners.openapi(
     security,
     middleware: [requireScope("read", "runner")] as const,
     request: { params: IdParam },
-    responses: { 200: json(z.object({ runner: Runner }), "The runner"), 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(z.object({ runner: Runner }), "The runner"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.getRunner(c.req.valid("param").id)) }, 200),
 );
@@ -75,7 +94,14 @@ runners.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam, ...body(LeaseRequest) },
-    responses: { 200: json(LeaseAnswer, "Leases, possibly none after the wait"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    responses: {
+      200: json(LeaseAnswer, "Leases, possibly none after the wait"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
   }),
   async (c) => {
     const caller = c.get("caller");
@@ -83,7 +109,13 @@ runners.openapi(
     const grants = unwrap(await caller.tenant.lease(c.req.valid("param").id, max_tasks, wait_ms));
     const leases = await Promise.all(
       grants.map(async (g): Promise<Lease> => {
-        const lease: Lease = { lease_id: g.lease_id, epoch: g.epoch, expires_at: g.expires_at, task: g.task, resources: g.resources };
+        const lease: Lease = {
+          lease_id: g.lease_id,
+          epoch: g.epoch,
+          expires_at: g.expires_at,
+          task: g.task,
+          resources: g.resources,
+        };
         lease.lease_token = await signLease(caller, g.task.id, g.epoch, g.expires_at);
         if (!g.load_checkpoint) return lease;
         // Raise the instance's epoch floor before the runner can write, and hand it the state to resume from.
@@ -110,7 +142,13 @@ runners.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam, ...body(Heartbeat) },
-    responses: { 200: json(HeartbeatAnswer, "New expiry; tasks to stop"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(HeartbeatAnswer, "New expiry; tasks to stop"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => {
     const caller = c.get("caller");
@@ -125,7 +163,9 @@ runners.openapi(
     const answer = unwrap(await caller.tenant.heartbeat(c.req.valid("param").id, proven, b.health));
     const cancelled = new Set(answer.cancel);
     const lease_tokens: Record<string, string> = {};
-    for (const l of proven) if (!cancelled.has(l.task_id)) lease_tokens[l.task_id] = await signLease(caller, l.task_id, l.epoch, answer.expires_at);
+    for (const l of proven)
+      if (!cancelled.has(l.task_id))
+        lease_tokens[l.task_id] = await signLease(caller, l.task_id, l.epoch, answer.expires_at);
     return c.json({ ...answer, cancel: [...answer.cancel, ...unproven], lease_tokens }, 200);
   },
 );
@@ -142,13 +182,22 @@ runners.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam, ...body(Report) },
-    responses: { 200: json(ReportAnswer, "One answer per report, in order"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 413: errors[413] },
+    responses: {
+      200: json(ReportAnswer, "One answer per report, in order"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      413: errors[413],
+    },
   }),
   async (c) => {
     const caller = c.get("caller");
     const reports = c.req.valid("json").reports;
     // Each report must prove its lease like the single call; one that cannot is refused on its own.
-    const problems = await Promise.all(reports.map((r) => leaseTokenProblem(caller, r.lease_token, r.task_id, r.epoch)));
+    const problems = await Promise.all(
+      reports.map((r) => leaseTokenProblem(caller, r.lease_token, r.task_id, r.epoch)),
+    );
     const proven = reports.filter((_, i) => problems[i] === null).map(({ lease_token: _t, ...r }) => r);
     // Called even with nothing proven: the runner itself must exist and be this key's to report for.
     const applied = unwrap(await caller.tenant.report(c.req.valid("param").id, proven)).items;
@@ -171,7 +220,12 @@ runners.openapi(
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam },
-    responses: { 200: json(z.object({ runner: Runner }), "The draining runner"), 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(z.object({ runner: Runner }), "The draining runner"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.drainRunner(c.req.valid("param").id)) }, 200),
 );

@@ -4,14 +4,34 @@ import { unwrap } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
 import { LEASE_TOKEN_HEADER, requireLeaseToken } from "../lease-auth.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { ApprovalAnswer, Complete, EventsQuery, Fail, ListTasksQuery, Release, RequestApproval, SubmitBatch, SubmitBatchAnswer, SubmitTask, Task, TaskEvents, TaskList } from "../schemas.js";
+import {
+  ApprovalAnswer,
+  Complete,
+  EventsQuery,
+  Fail,
+  ListTasksQuery,
+  Release,
+  RequestApproval,
+  SubmitBatch,
+  SubmitBatchAnswer,
+  SubmitTask,
+  Task,
+  TaskEvents,
+  TaskList,
+} from "../schemas.js";
 
 export const tasks = new OpenAPIHono<AppEnv>();
 
 const IdParam = z.object({ id: PathId });
 const TaskAnswer = z.object({ task: Task });
 /** The lease token from the lease (or latest heartbeat) answer. */
-export const LeaseTokenHeader = z.object({ [LEASE_TOKEN_HEADER]: z.string().max(1024).optional().openapi({ description: "The lease token (required; from the lease or heartbeat answer)" }) });
+export const LeaseTokenHeader = z.object({
+  [LEASE_TOKEN_HEADER]: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({ description: "The lease token (required; from the lease or heartbeat answer)" }),
+});
 
 tasks.openapi(
   createRoute({
@@ -32,7 +52,9 @@ tasks.openapi(
     },
   }),
   async (c) => {
-    const { task, created } = unwrap(await c.get("caller").tenant.submit(c.req.valid("json"), `key:${c.get("caller").keyId}`));
+    const { task, created } = unwrap(
+      await c.get("caller").tenant.submit(c.req.valid("json"), `key:${c.get("caller").keyId}`),
+    );
     return created ? c.json({ task }, 201) : c.json({ task }, 200);
   },
 );
@@ -41,7 +63,8 @@ tasks.openapi(
   createRoute({
     method: "post",
     path: "/v1/tasks/batch",
-    summary: "Submit many tasks in one call; each is validated, deduplicated by its idempotency key and answered on its own",
+    summary:
+      "Submit many tasks in one call; each is validated, deduplicated by its idempotency key and answered on its own",
     description:
       "The body is validated whole first: one malformed item refuses the call with 400 and nothing is stored. " +
       "Then each task is submitted exactly as by POST /v1/tasks, and `items[i]` answers `tasks[i]` with the status that call would have had " +
@@ -50,9 +73,19 @@ tasks.openapi(
     security,
     middleware: [requireScope("submit")] as const,
     request: body(SubmitBatch),
-    responses: { 200: json(SubmitBatchAnswer, "One answer per task, in order"), 400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413] },
+    responses: {
+      200: json(SubmitBatchAnswer, "One answer per task, in order"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      413: errors[413],
+    },
   }),
-  async (c) => c.json(unwrap(await c.get("caller").tenant.submitBatch(c.req.valid("json").tasks, `key:${c.get("caller").keyId}`)), 200),
+  async (c) =>
+    c.json(
+      unwrap(await c.get("caller").tenant.submitBatch(c.req.valid("json").tasks, `key:${c.get("caller").keyId}`)),
+      200,
+    ),
 );
 
 tasks.openapi(
@@ -86,9 +119,19 @@ tasks.openapi(
     security,
     middleware: [requireScope("submit")] as const,
     request: { params: IdParam },
-    responses: { 200: json(TaskAnswer, "The cancelled task"), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    responses: {
+      200: json(TaskAnswer, "The cancelled task"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
   }),
-  async (c) => c.json({ task: unwrap(await c.get("caller").tenant.cancel(c.req.valid("param").id, `key:${c.get("caller").keyId}`)) }, 200),
+  async (c) =>
+    c.json(
+      { task: unwrap(await c.get("caller").tenant.cancel(c.req.valid("param").id, `key:${c.get("caller").keyId}`)) },
+      200,
+    ),
 );
 
 const leaseResponses = {
@@ -114,7 +157,10 @@ tasks.openapi(
     const b = c.req.valid("json");
     await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
     if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
-    return c.json({ task: unwrap(await c.get("caller").tenant.complete(c.req.valid("param").id, b.epoch, b.result ?? null)) }, 200);
+    return c.json(
+      { task: unwrap(await c.get("caller").tenant.complete(c.req.valid("param").id, b.epoch, b.result ?? null)) },
+      200,
+    );
   },
 );
 
@@ -132,7 +178,12 @@ tasks.openapi(
     const b = c.req.valid("json");
     await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
     if (b.usage) unwrap(await c.get("caller").tenant.recordUsage(c.req.valid("param").id, b.epoch, b.usage));
-    return c.json({ task: unwrap(await c.get("caller").tenant.fail(c.req.valid("param").id, b.epoch, b.error, b.retryable ?? true)) }, 200);
+    return c.json(
+      {
+        task: unwrap(await c.get("caller").tenant.fail(c.req.valid("param").id, b.epoch, b.error, b.retryable ?? true)),
+      },
+      200,
+    );
   },
 );
 
@@ -148,7 +199,10 @@ tasks.openapi(
   }),
   async (c) => {
     await requireLeaseToken(c, c.req.valid("param").id, c.req.valid("json").epoch);
-    return c.json({ task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) }, 200);
+    return c.json(
+      { task: unwrap(await c.get("caller").tenant.release(c.req.valid("param").id, c.req.valid("json").epoch)) },
+      200,
+    );
   },
 );
 
@@ -160,11 +214,22 @@ tasks.openapi(
     security,
     middleware: [requireScope("read", "submit")] as const,
     request: { params: IdParam, query: EventsQuery },
-    responses: { 200: json(TaskEvents, "Events after `after`, oldest first"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(TaskEvents, "Events after `after`, oldest first"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => {
     const q = c.req.valid("query");
-    return c.json(unwrap(await c.get("caller").tenant.taskEvents(c.req.valid("param").id, q.after ?? 0, q.limit ?? 200, q.wait_ms ?? 0)), 200);
+    return c.json(
+      unwrap(
+        await c.get("caller").tenant.taskEvents(c.req.valid("param").id, q.after ?? 0, q.limit ?? 200, q.wait_ms ?? 0),
+      ),
+      200,
+    );
   },
 );
 
@@ -172,15 +237,24 @@ tasks.openapi(
   createRoute({
     method: "post",
     path: "/v1/tasks/{id}/approval",
-    summary: "The agent stops at an approval gate (lease epoch required); answers at once if the gate is already decided",
+    summary:
+      "The agent stops at an approval gate (lease epoch required); answers at once if the gate is already decided",
     security,
     middleware: [requireScope("runner")] as const,
     request: { params: IdParam, headers: LeaseTokenHeader, ...body(RequestApproval) },
-    responses: { ...leaseResponses, 200: json(ApprovalAnswer, "Decided, or now awaiting approval (the lease has ended)") },
+    responses: {
+      ...leaseResponses,
+      200: json(ApprovalAnswer, "Decided, or now awaiting approval (the lease has ended)"),
+    },
   }),
   async (c) => {
     const b = c.req.valid("json");
     await requireLeaseToken(c, c.req.valid("param").id, b.epoch);
-    return c.json(unwrap(await c.get("caller").tenant.requestApproval(c.req.valid("param").id, b.epoch, b.gate, b.message, b.details)), 200);
+    return c.json(
+      unwrap(
+        await c.get("caller").tenant.requestApproval(c.req.valid("param").id, b.epoch, b.gate, b.message, b.details),
+      ),
+      200,
+    );
   },
 );

@@ -33,7 +33,13 @@ import {
 } from "../thread-schemas.js";
 import { base64ToBytes, bytesToBase64 } from "../../checkpoint/codec.js";
 import type { AgentDO } from "../../durable/agent-do.js";
-import { PAGE_MAX, type ThreadActor, type ThreadQuery, type ThreadTuple, type Typed } from "../../durable/agent/threads.js";
+import {
+  PAGE_MAX,
+  type ThreadActor,
+  type ThreadQuery,
+  type ThreadTuple,
+  type Typed,
+} from "../../durable/agent/threads.js";
 import type { Env } from "../../env.js";
 
 export const threads = new OpenAPIHono<AppEnv>();
@@ -41,11 +47,21 @@ export const threads = new OpenAPIHono<AppEnv>();
 /** `@` cannot appear in an instance name, so these objects never meet an agent instance's. */
 const threadStub = (env: Env, tenantId: string, threadId: string): Remote<AgentDO> =>
   env.AGENT.get(env.AGENT.idFromName(`${tenantId}/@thread/${threadId}`)) as unknown as Remote<AgentDO>;
-const indexStub = (env: Env, tenantId: string): Remote<AgentDO> => env.AGENT.get(env.AGENT.idFromName(`${tenantId}/@threads`)) as unknown as Remote<AgentDO>;
+const indexStub = (env: Env, tenantId: string): Remote<AgentDO> =>
+  env.AGENT.get(env.AGENT.idFromName(`${tenantId}/@threads`)) as unknown as Remote<AgentDO>;
 
 const LeaseHeaders = z.object({
-  "officeos-task-id": z.string().min(1).max(128).optional().openapi({ description: "with a runner key (required then): the task whose lease this call belongs to" }),
-  "officeos-epoch": z.string().regex(/^[1-9][0-9]{0,15}$/).optional().openapi({ description: "with a runner key: that lease's epoch" }),
+  "officeos-task-id": z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: "with a runner key (required then): the task whose lease this call belongs to" }),
+  "officeos-epoch": z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/)
+    .optional()
+    .openapi({ description: "with a runner key: that lease's epoch" }),
 });
 
 const bytes = (v: TypedValue): Typed => ({ type: v.type, data: base64ToBytes(v.data) });
@@ -84,7 +100,8 @@ async function leaseBinding(c: Context<AppEnv>, unbound: "submit" | "read"): Pro
     );
   }
   const epoch = Number(epochText);
-  if (!taskId || !Number.isSafeInteger(epoch) || epoch < 1) throw new ApiError("bad_request", "OfficeOS-Task-Id and OfficeOS-Epoch (a positive integer) go together");
+  if (!taskId || !Number.isSafeInteger(epoch) || epoch < 1)
+    throw new ApiError("bad_request", "OfficeOS-Task-Id and OfficeOS-Epoch (a positive integer) go together");
   await requireLeaseToken(c, taskId, epoch);
   const { instance } = unwrap(await caller.tenant.checkLease(taskId, epoch));
   return { epoch, actor: { instance } };
@@ -101,7 +118,8 @@ function parseFilter(text: string | undefined): Record<string, JsonValue> | unde
   } catch {
     throw new ApiError("bad_request", "filter must be a JSON object");
   }
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ApiError("bad_request", "filter must be a JSON object");
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new ApiError("bad_request", "filter must be a JSON object");
   return v as Record<string, JsonValue>;
 }
 
@@ -112,8 +130,19 @@ threads.openapi(
     summary: "Save a LangGraph checkpoint of a thread, with the values of the channels it changed",
     security,
     middleware: [requireScope("submit", "runner")] as const,
-    request: { params: CheckpointIdParams, headers: LeaseHeaders, body: { content: { "application/json": { schema: PutThreadCheckpoint } }, required: true } },
-    responses: { 200: json(ThreadCheckpointSaved, "Saved"), 400: errors[400], 401: errors[401], 403: errors[403], 409: errors[409], 413: errors[413] },
+    request: {
+      params: CheckpointIdParams,
+      headers: LeaseHeaders,
+      body: { content: { "application/json": { schema: PutThreadCheckpoint } }, required: true },
+    },
+    responses: {
+      200: json(ThreadCheckpointSaved, "Saved"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      409: errors[409],
+      413: errors[413],
+    },
   }),
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
@@ -131,7 +160,9 @@ threads.openapi(
       versions,
       blobs: b.blobs.map((x) => ({ channel: x.channel, version: String(x.version), value: bytes(x.value) })),
     };
-    const { first } = unwrap(await threadStub(c.env, caller.tenantId, thread_id).threadPut(put, fence(bound), actorOf(bound)));
+    const { first } = unwrap(
+      await threadStub(c.env, caller.tenantId, thread_id).threadPut(put, fence(bound), actorOf(bound)),
+    );
     // Listed across threads from now on; awaited so that a list right after sees it.
     if (first) unwrap(await indexStub(c.env, caller.tenantId).threadIndex({ add: thread_id }));
     return c.json({ thread_id, checkpoint_ns: b.checkpoint_ns, checkpoint_id }, 200);
@@ -145,15 +176,37 @@ threads.openapi(
     summary: "Save a task's pending writes against a checkpoint",
     security,
     middleware: [requireScope("submit", "runner")] as const,
-    request: { params: CheckpointIdParams, headers: LeaseHeaders, body: { content: { "application/json": { schema: PutThreadWrites } }, required: true } },
-    responses: { 200: json(z.object({ stored: z.number().int() }), "Saved"), 400: errors[400], 401: errors[401], 403: errors[403], 409: errors[409], 413: errors[413] },
+    request: {
+      params: CheckpointIdParams,
+      headers: LeaseHeaders,
+      body: { content: { "application/json": { schema: PutThreadWrites } }, required: true },
+    },
+    responses: {
+      200: json(z.object({ stored: z.number().int() }), "Saved"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      409: errors[409],
+      413: errors[413],
+    },
   }),
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
     const b = c.req.valid("json");
     const bound = await leaseBinding(c, "submit");
-    const w = { ns: b.checkpoint_ns, checkpointId: checkpoint_id, taskId: b.task_id, taskPath: b.task_path, writes: b.writes.map((x) => ({ channel: x.channel, idx: x.idx, value: bytes(x.value) })) };
-    return c.json(unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadPutWrites(w, fence(bound), actorOf(bound))), 200);
+    const w = {
+      ns: b.checkpoint_ns,
+      checkpointId: checkpoint_id,
+      taskId: b.task_id,
+      taskPath: b.task_path,
+      writes: b.writes.map((x) => ({ channel: x.channel, idx: x.idx, value: bytes(x.value) })),
+    };
+    return c.json(
+      unwrap(
+        await threadStub(c.env, c.get("caller").tenantId, thread_id).threadPutWrites(w, fence(bound), actorOf(bound)),
+      ),
+      200,
+    );
   },
 );
 
@@ -165,15 +218,30 @@ threads.openapi(
     security,
     middleware: [requireScope("read", "runner")] as const,
     request: { params: CheckpointIdParams, query: GetQuery, headers: LeaseHeaders },
-    responses: { 200: json(ThreadTupleView, "The checkpoint"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
+    responses: {
+      200: json(ThreadTupleView, "The checkpoint"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
   }),
   async (c) => {
     const { thread_id, checkpoint_id } = c.req.valid("param");
     const ns = c.req.valid("query").checkpoint_ns ?? "";
     const bound = await leaseBinding(c, "read");
-    const { tuples } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList({ ns, id: checkpoint_id, limit: 1 }, actorOf(bound)));
+    const { tuples } = unwrap(
+      await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList(
+        { ns, id: checkpoint_id, limit: 1 },
+        actorOf(bound),
+      ),
+    );
     const t = tuples[0];
-    if (!t) throw new ApiError("not_found", `thread "${thread_id}" has no checkpoint "${checkpoint_id}" in namespace "${ns}"`);
+    if (!t)
+      throw new ApiError(
+        "not_found",
+        `thread "${thread_id}" has no checkpoint "${checkpoint_id}" in namespace "${ns}"`,
+      );
     return c.json(tupleView(thread_id, t), 200);
   },
 );
@@ -193,8 +261,16 @@ threads.openapi(
     const q = c.req.valid("query");
     const query: ThreadQuery = { ns: q.checkpoint_ns, before: q.before, limit: q.limit, filter: parseFilter(q.filter) };
     const bound = await leaseBinding(c, "read");
-    const { tuples, more } = unwrap(await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList(query, actorOf(bound)));
-    return c.json({ checkpoints: tuples.map((t) => tupleView(thread_id, t)), next_before: more ? (tuples.at(-1)?.id ?? null) : null }, 200);
+    const { tuples, more } = unwrap(
+      await threadStub(c.env, c.get("caller").tenantId, thread_id).threadList(query, actorOf(bound)),
+    );
+    return c.json(
+      {
+        checkpoints: tuples.map((t) => tupleView(thread_id, t)),
+        next_before: more ? (tuples.at(-1)?.id ?? null) : null,
+      },
+      200,
+    );
   },
 );
 
@@ -205,7 +281,8 @@ threads.openapi(
   createRoute({
     method: "get",
     path: "/v1/checkpoints",
-    summary: "Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths); read keys only, never a runner's",
+    summary:
+      "Checkpoints of all the tenant's threads, newest first (asks every thread: for tools and tests, not hot paths); read keys only, never a runner's",
     security,
     middleware: [requireScope("read")] as const,
     request: { query: ListQuery },
@@ -220,7 +297,14 @@ threads.openapi(
     const found: { threadId: string; t: ThreadTuple }[] = [];
     let more = false;
     for (let i = 0; i < ids.length; i += FAN_OUT) {
-      const pages = await Promise.all(ids.slice(i, i + FAN_OUT).map(async (threadId) => ({ threadId, page: unwrap(await threadStub(c.env, tenantId, threadId).threadList(query)) })));
+      const pages = await Promise.all(
+        ids
+          .slice(i, i + FAN_OUT)
+          .map(async (threadId) => ({
+            threadId,
+            page: unwrap(await threadStub(c.env, tenantId, threadId).threadList(query)),
+          })),
+      );
       for (const { threadId, page } of pages) {
         more ||= page.more;
         for (const t of page.tuples) found.push({ threadId, t });
@@ -230,7 +314,13 @@ threads.openapi(
     const page = found.slice(0, want);
     more ||= found.length > want;
     if (q.limit !== undefined && page.length >= q.limit) more = false;
-    return c.json({ checkpoints: page.map(({ threadId, t }) => tupleView(threadId, t)), next_before: more ? (page.at(-1)?.t.id ?? null) : null }, 200);
+    return c.json(
+      {
+        checkpoints: page.map(({ threadId, t }) => tupleView(threadId, t)),
+        next_before: more ? (page.at(-1)?.t.id ?? null) : null,
+      },
+      200,
+    );
   },
 );
 
@@ -242,7 +332,13 @@ threads.openapi(
     security,
     middleware: [requireScope("submit", "runner")] as const,
     request: { params: ThreadIdParam, headers: LeaseHeaders },
-    responses: { 200: json(z.object({ deleted: z.boolean() }), "Deleted (false: there was nothing)"), 400: errors[400], 401: errors[401], 403: errors[403], 409: errors[409] },
+    responses: {
+      200: json(z.object({ deleted: z.boolean() }), "Deleted (false: there was nothing)"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      409: errors[409],
+    },
   }),
   async (c) => {
     const { thread_id } = c.req.valid("param");

@@ -99,7 +99,17 @@ export interface ThreadQuery {
   filter?: Record<string, JsonValue> | undefined;
 }
 
-type CheckpointRow = { ns: string; id: string; parent_id: string | null; type: string; checkpoint: ArrayBuffer; meta_type: string; metadata: ArrayBuffer; metadata_json: string; versions: string };
+type CheckpointRow = {
+  ns: string;
+  id: string;
+  parent_id: string | null;
+  type: string;
+  checkpoint: ArrayBuffer;
+  meta_type: string;
+  metadata: ArrayBuffer;
+  metadata_json: string;
+  versions: string;
+};
 type ValueRow = { type: string; size: number; chunks: number; data: ArrayBuffer | null };
 
 /** JSON with sorted keys, so a filter value matches metadata whatever the key order. */
@@ -126,10 +136,22 @@ export class ThreadStore {
       const first = this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length === 0;
       for (const b of p.blobs) {
         // A (channel, version) names one value; a repeat is the same value again.
-        const seen = this.sql.exec("SELECT 1 FROM thread_blobs WHERE ns = ? AND channel = ? AND version = ?", p.ns, b.channel, b.version).toArray().length > 0;
+        const seen =
+          this.sql
+            .exec("SELECT 1 FROM thread_blobs WHERE ns = ? AND channel = ? AND version = ?", p.ns, b.channel, b.version)
+            .toArray().length > 0;
         if (seen) continue;
         const v = this.storeValue(JSON.stringify(["b", p.ns, b.channel, b.version]), b.value.data);
-        this.sql.exec("INSERT INTO thread_blobs (ns, channel, version, type, size, chunks, data) VALUES (?, ?, ?, ?, ?, ?, ?)", p.ns, b.channel, b.version, b.value.type, b.value.data.byteLength, v.chunks, v.data);
+        this.sql.exec(
+          "INSERT INTO thread_blobs (ns, channel, version, type, size, chunks, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          p.ns,
+          b.channel,
+          b.version,
+          b.value.type,
+          b.value.data.byteLength,
+          v.chunks,
+          v.data,
+        );
       }
       this.sql.exec(
         `INSERT INTO thread_checkpoints (ns, id, parent_id, type, checkpoint, meta_type, metadata, metadata_json, versions, epoch, created_at)
@@ -137,7 +159,17 @@ export class ThreadStore {
          ON CONFLICT (ns, id) DO UPDATE SET parent_id = excluded.parent_id, type = excluded.type, checkpoint = excluded.checkpoint,
            meta_type = excluded.meta_type, metadata = excluded.metadata, metadata_json = excluded.metadata_json, versions = excluded.versions,
            epoch = excluded.epoch, created_at = excluded.created_at`,
-        p.ns, p.id, p.parentId, p.checkpoint.type, p.checkpoint.data, p.metadata.type, p.metadata.data, p.metadataJson, JSON.stringify(p.versions), epoch ?? 0, Date.now(),
+        p.ns,
+        p.id,
+        p.parentId,
+        p.checkpoint.type,
+        p.checkpoint.data,
+        p.metadata.type,
+        p.metadata.data,
+        p.metadataJson,
+        JSON.stringify(p.versions),
+        epoch ?? 0,
+        Date.now(),
       );
       return ok({ first });
     });
@@ -148,17 +180,41 @@ export class ThreadStore {
       let stored = 0;
       for (const x of w.writes) {
         const key = JSON.stringify(["w", w.ns, w.checkpointId, w.taskId, x.idx]);
-        const seen = this.sql.exec("SELECT 1 FROM thread_writes WHERE ns = ? AND checkpoint_id = ? AND task_id = ? AND idx = ?", w.ns, w.checkpointId, w.taskId, x.idx).toArray().length > 0;
+        const seen =
+          this.sql
+            .exec(
+              "SELECT 1 FROM thread_writes WHERE ns = ? AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+              w.ns,
+              w.checkpointId,
+              w.taskId,
+              x.idx,
+            )
+            .toArray().length > 0;
         // As LangGraph's own savers: a task's write at an index is kept once; the special channels (negative index) are replaced.
         if (seen && x.idx >= 0) continue;
         if (seen) {
           this.sql.exec("DELETE FROM thread_chunks WHERE key = ?", key);
-          this.sql.exec("DELETE FROM thread_writes WHERE ns = ? AND checkpoint_id = ? AND task_id = ? AND idx = ?", w.ns, w.checkpointId, w.taskId, x.idx);
+          this.sql.exec(
+            "DELETE FROM thread_writes WHERE ns = ? AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+            w.ns,
+            w.checkpointId,
+            w.taskId,
+            x.idx,
+          );
         }
         const v = this.storeValue(key, x.value.data);
         this.sql.exec(
           "INSERT INTO thread_writes (ns, checkpoint_id, task_id, idx, task_path, channel, type, size, chunks, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          w.ns, w.checkpointId, w.taskId, x.idx, w.taskPath, x.channel, x.value.type, x.value.data.byteLength, v.chunks, v.data,
+          w.ns,
+          w.checkpointId,
+          w.taskId,
+          x.idx,
+          w.taskPath,
+          x.channel,
+          x.value.type,
+          x.value.data.byteLength,
+          v.chunks,
+          v.data,
         );
         stored++;
       }
@@ -180,10 +236,12 @@ export class ThreadStore {
   private listAll(q: ThreadQuery): { tuples: ThreadTuple[]; more: boolean } {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (q.ns !== undefined) (where.push("ns = ?"), args.push(q.ns));
-    if (q.id !== undefined) (where.push("id = ?"), args.push(q.id));
-    if (q.before !== undefined) (where.push("id < ?"), args.push(q.before));
-    const filter = Object.entries(q.filter ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, canonical(v)] as const);
+    if (q.ns !== undefined) where.push("ns = ?"), args.push(q.ns);
+    if (q.id !== undefined) where.push("id = ?"), args.push(q.id);
+    if (q.before !== undefined) where.push("id < ?"), args.push(q.before);
+    const filter = Object.entries(q.filter ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, canonical(v)] as const);
     const want = Math.min(q.limit ?? PAGE_MAX, PAGE_MAX);
     const cursor = this.sql.exec<CheckpointRow>(
       `SELECT ns, id, parent_id, type, checkpoint, meta_type, metadata, metadata_json, versions FROM thread_checkpoints ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC, ns DESC`,
@@ -196,9 +254,13 @@ export class ThreadStore {
         const meta = JSON.parse(row.metadata_json) as Record<string, unknown>;
         if (!filter.every(([k, v]) => canonical(meta[k]) === v)) continue;
       }
-      if (tuples.length >= want || (tuples.length > 0 && bytes > PAGE_BYTES)) return { tuples, more: tuples.length < (q.limit ?? Infinity) };
+      if (tuples.length >= want || (tuples.length > 0 && bytes > PAGE_BYTES))
+        return { tuples, more: tuples.length < (q.limit ?? Infinity) };
       const t = this.tuple(row);
-      bytes += t.checkpoint.data.byteLength + t.channelValues.reduce((n, c) => n + c.value.data.byteLength, 0) + t.pendingWrites.reduce((n, w) => n + w.value.data.byteLength, 0);
+      bytes +=
+        t.checkpoint.data.byteLength +
+        t.channelValues.reduce((n, c) => n + c.value.data.byteLength, 0) +
+        t.pendingWrites.reduce((n, w) => n + w.value.data.byteLength, 0);
       tuples.push(t);
     }
     return { tuples, more: false };
@@ -212,7 +274,8 @@ export class ThreadStore {
   clear(epoch: number | null, actor: ThreadActor = null): Result<{ deleted: boolean }> {
     return this.fenced(epoch, actor, "own", () => {
       const had = this.hasData();
-      for (const t of ["thread_checkpoints", "thread_blobs", "thread_writes", "thread_chunks"]) this.sql.exec(`DELETE FROM ${t}`);
+      for (const t of ["thread_checkpoints", "thread_blobs", "thread_writes", "thread_chunks"])
+        this.sql.exec(`DELETE FROM ${t}`);
       if (actor === null) this.sql.exec("DELETE FROM thread_meta WHERE k = 'owner'");
       return ok({ deleted: had });
     });
@@ -224,7 +287,10 @@ export class ThreadStore {
   }
 
   private hasData(): boolean {
-    return this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length > 0 || this.sql.exec("SELECT 1 FROM thread_writes LIMIT 1").toArray().length > 0;
+    return (
+      this.sql.exec("SELECT 1 FROM thread_checkpoints LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM thread_writes LIMIT 1").toArray().length > 0
+    );
   }
 
   /**
@@ -237,7 +303,11 @@ export class ThreadStore {
     const owner = this.owner();
     if (owner === actor.instance) return null;
     if (owner === null && !this.hasData()) {
-      if (want === "claim") this.sql.exec("INSERT INTO thread_meta (k, v) VALUES ('owner', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", actor.instance);
+      if (want === "claim")
+        this.sql.exec(
+          "INSERT INTO thread_meta (k, v) VALUES ('owner', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+          actor.instance,
+        );
       return null;
     }
     return fail(
@@ -251,7 +321,11 @@ export class ThreadStore {
   // ---- the tenant's thread index (kept by the object `<tenant>/@threads`) ----
 
   indexAdd(threadId: string): void {
-    this.sql.exec("INSERT INTO thread_index (thread_id, created_at) VALUES (?, ?) ON CONFLICT (thread_id) DO NOTHING", threadId, Date.now());
+    this.sql.exec(
+      "INSERT INTO thread_index (thread_id, created_at) VALUES (?, ?) ON CONFLICT (thread_id) DO NOTHING",
+      threadId,
+      Date.now(),
+    );
   }
 
   indexRemove(threadId: string): void {
@@ -259,7 +333,10 @@ export class ThreadStore {
   }
 
   indexList(): string[] {
-    return this.sql.exec<{ thread_id: string }>("SELECT thread_id FROM thread_index ORDER BY thread_id").toArray().map((r) => r.thread_id);
+    return this.sql
+      .exec<{ thread_id: string }>("SELECT thread_id FROM thread_index ORDER BY thread_id")
+      .toArray()
+      .map((r) => r.thread_id);
   }
 
   // ---- internals ----
@@ -273,15 +350,31 @@ export class ThreadStore {
     }
   }
 
-  private transaction<T>(epoch: number | null, actor: ThreadActor, want: "own" | "claim", body: () => Result<T>): Result<T> {
+  private transaction<T>(
+    epoch: number | null,
+    actor: ThreadActor,
+    want: "own" | "claim",
+    body: () => Result<T>,
+  ): Result<T> {
     return this.storage.transactionSync(() => {
       // Ownership first: another instance's lease must not move the floor below.
       const refused = this.ownerProblem(actor, want);
       if (refused) return refused;
       if (epoch !== null) {
-        const floor = Number(this.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = 'epoch_floor'").toArray()[0]?.v ?? "0");
-        if (epoch < floor) return fail("stale_epoch", `lease epoch ${epoch} is older than the latest lease that wrote this thread (${floor})`, { floor });
-        if (epoch > floor) this.sql.exec("INSERT INTO thread_meta (k, v) VALUES ('epoch_floor', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", String(epoch));
+        const floor = Number(
+          this.sql.exec<{ v: string }>("SELECT v FROM thread_meta WHERE k = 'epoch_floor'").toArray()[0]?.v ?? "0",
+        );
+        if (epoch < floor)
+          return fail(
+            "stale_epoch",
+            `lease epoch ${epoch} is older than the latest lease that wrote this thread (${floor})`,
+            { floor },
+          );
+        if (epoch > floor)
+          this.sql.exec(
+            "INSERT INTO thread_meta (k, v) VALUES ('epoch_floor', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+            String(epoch),
+          );
       }
       const r = body();
       // A failed write must leave nothing behind: throwing rolls the transaction back.
@@ -293,7 +386,13 @@ export class ThreadStore {
   private storeValue(key: string, bytes: Uint8Array): { chunks: number; data: Uint8Array | null } {
     if (bytes.byteLength <= CHUNK_BYTES) return { chunks: 0, data: bytes };
     let i = 0;
-    for (let off = 0; off < bytes.byteLength; off += CHUNK_BYTES, i++) this.sql.exec("INSERT INTO thread_chunks (key, idx, data) VALUES (?, ?, ?)", key, i, bytes.subarray(off, off + CHUNK_BYTES));
+    for (let off = 0; off < bytes.byteLength; off += CHUNK_BYTES, i++)
+      this.sql.exec(
+        "INSERT INTO thread_chunks (key, idx, data) VALUES (?, ?, ?)",
+        key,
+        i,
+        bytes.subarray(off, off + CHUNK_BYTES),
+      );
     return { chunks: i, data: null };
   }
 
@@ -301,7 +400,10 @@ export class ThreadStore {
     if (row.chunks === 0) return { type: row.type, data: new Uint8Array(row.data ?? new ArrayBuffer(0)) };
     const out = new Uint8Array(row.size);
     let off = 0;
-    for (const c of this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM thread_chunks WHERE key = ? ORDER BY idx", key)) {
+    for (const c of this.sql.exec<{ data: ArrayBuffer }>(
+      "SELECT data FROM thread_chunks WHERE key = ? ORDER BY idx",
+      key,
+    )) {
       out.set(new Uint8Array(c.data), off);
       off += c.data.byteLength;
     }
@@ -312,7 +414,14 @@ export class ThreadStore {
     const versions = JSON.parse(row.versions) as Record<string, string>;
     const channelValues: ThreadTuple["channelValues"] = [];
     for (const [channel, version] of Object.entries(versions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const b = this.sql.exec<ValueRow>("SELECT type, size, chunks, data FROM thread_blobs WHERE ns = ? AND channel = ? AND version = ?", row.ns, channel, version).toArray()[0];
+      const b = this.sql
+        .exec<ValueRow>(
+          "SELECT type, size, chunks, data FROM thread_blobs WHERE ns = ? AND channel = ? AND version = ?",
+          row.ns,
+          channel,
+          version,
+        )
+        .toArray()[0];
       if (b) channelValues.push({ channel, value: this.loadValue(JSON.stringify(["b", row.ns, channel, version]), b) });
     }
     const writes = this.sql
@@ -322,7 +431,11 @@ export class ThreadStore {
         row.id,
       )
       .toArray()
-      .map((w) => ({ taskId: w.task_id, channel: w.channel, value: this.loadValue(JSON.stringify(["w", row.ns, row.id, w.task_id, w.idx]), w) }));
+      .map((w) => ({
+        taskId: w.task_id,
+        channel: w.channel,
+        value: this.loadValue(JSON.stringify(["w", row.ns, row.id, w.task_id, w.idx]), w),
+      }));
     return {
       ns: row.ns,
       id: row.id,

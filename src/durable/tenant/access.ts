@@ -88,7 +88,11 @@ export function runnerTarget(method: string, args: readonly unknown[]): RunnerTa
 }
 
 /** The audit line a successful call leaves, if any. */
-export function auditOf(method: string, args: readonly unknown[], value: unknown): { type: AuditType; subject: string | null; details?: Record<string, JsonValue | undefined> } | null {
+export function auditOf(
+  method: string,
+  args: readonly unknown[],
+  value: unknown,
+): { type: AuditType; subject: string | null; details?: Record<string, JsonValue | undefined> } | null {
   switch (method) {
     case "putAgent":
       return { type: "agent.put", subject: String(args[0]), details: { spec: args[1] as JsonValue } };
@@ -96,11 +100,24 @@ export function auditOf(method: string, args: readonly unknown[], value: unknown
       return { type: "quota.put", subject: null, details: { quota: args[0] as JsonValue } };
     case "actOnEscalation": {
       const a = args[1] as { action?: string; comment?: string; input?: unknown; state?: unknown };
-      return { type: "escalation.action", subject: String(args[0]), details: { action: a.action, comment: a.comment, input_edited: a.input !== undefined || undefined, state_edited: a.state !== undefined || undefined } };
+      return {
+        type: "escalation.action",
+        subject: String(args[0]),
+        details: {
+          action: a.action,
+          comment: a.comment,
+          input_edited: a.input !== undefined || undefined,
+          state_edited: a.state !== undefined || undefined,
+        },
+      };
     }
     case "decide": {
       const d = args[1] as { decision?: string; gate?: string; comment?: string };
-      return { type: "approval.decision", subject: String(args[0]), details: { decision: d.decision, gate: d.gate, comment: d.comment } };
+      return {
+        type: "approval.decision",
+        subject: String(args[0]),
+        details: { decision: d.decision, gate: d.gate, comment: d.comment },
+      };
     }
     case "registerRunner": {
       const r = value as { id?: string; name?: string };
@@ -120,7 +137,8 @@ export function auditOf(method: string, args: readonly unknown[], value: unknown
 export const AUDIT_GRACE_MS = 60_000;
 
 export const RULES = {
-  bound_credential_no_register: "a runner-bound credential cannot register runners: register with the tenant's runner key",
+  bound_credential_no_register:
+    "a runner-bound credential cannot register runners: register with the tenant's runner key",
   bound_credential_no_keys: "a runner-bound credential cannot create keys",
   runner_key_own_credential_only: "a runner key creates only the credential of a runner it has just registered",
   runner_audits_held_tasks: "a runner writes audit events only about a task it holds",
@@ -128,15 +146,21 @@ export const RULES = {
 export type RuleName = keyof typeof RULES;
 
 /** The rule a runner-only key's call breaks, by what the call is (no storage needed), or null. */
-export function runnerKeyRule(key: { runner_id: string | null }, method: string, args: readonly unknown[]): RuleName | null {
+export function runnerKeyRule(
+  key: { runner_id: string | null },
+  method: string,
+  args: readonly unknown[],
+): RuleName | null {
   if (key.runner_id !== null && method === "registerRunner") return "bound_credential_no_register";
   if (key.runner_id !== null && method === "createKey") return "bound_credential_no_keys";
   if (method === "createKey") {
     const scopes = args[2];
     const opts = args[3] as { runner_id?: unknown } | undefined;
-    if (!Array.isArray(scopes) || scopes.length !== 1 || scopes[0] !== "runner" || typeof opts?.runner_id !== "string") return "runner_key_own_credential_only";
+    if (!Array.isArray(scopes) || scopes.length !== 1 || scopes[0] !== "runner" || typeof opts?.runner_id !== "string")
+      return "runner_key_own_credential_only";
   }
-  if (method === "recordAudit" && typeof (args[0] as { task_id?: unknown } | null)?.task_id !== "string") return "runner_audits_held_tasks";
+  if (method === "recordAudit" && typeof (args[0] as { task_id?: unknown } | null)?.task_id !== "string")
+    return "runner_audits_held_tasks";
   return null;
 }
 
@@ -155,5 +179,8 @@ export function capsFrom(env: Record<string, unknown>): Caps {
     const n = Number(v);
     return Number.isSafeInteger(n) && n >= 1 ? n : dflt;
   };
-  return { runners: num("OFFICEOS_MAX_RUNNERS", DEFAULT_CAPS.runners), keys: num("OFFICEOS_MAX_KEYS", DEFAULT_CAPS.keys) };
+  return {
+    runners: num("OFFICEOS_MAX_RUNNERS", DEFAULT_CAPS.runners),
+    keys: num("OFFICEOS_MAX_KEYS", DEFAULT_CAPS.keys),
+  };
 }

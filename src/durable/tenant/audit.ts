@@ -45,21 +45,42 @@ export class AuditLog {
   private appended = 0;
   constructor(private readonly sql: SqlStorage) {}
 
-  append(at: number, type: AuditType, actor: string, subject?: string | null, details?: Record<string, JsonValue | undefined>): void {
+  append(
+    at: number,
+    type: AuditType,
+    actor: string,
+    subject?: string | null,
+    details?: Record<string, JsonValue | undefined>,
+  ): void {
     const clean = details === undefined ? null : JSON.stringify(details);
-    this.sql.exec("INSERT INTO audit (at, type, actor, subject, details) VALUES (?, ?, ?, ?, ?)", at, type, actor, subject ?? null, clean);
+    this.sql.exec(
+      "INSERT INTO audit (at, type, actor, subject, details) VALUES (?, ?, ?, ?, ?)",
+      at,
+      type,
+      actor,
+      subject ?? null,
+      clean,
+    );
     // Trim now and then, not on every write.
-    if (++this.appended % 1000 === 0) this.sql.exec("DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?", KEEP);
+    if (++this.appended % 1000 === 0)
+      this.sql.exec("DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?", KEEP);
   }
 
   /** Newest first; `before` is the cursor (a seq) of the previous page. */
-  list(q: { type?: AuditType | undefined; before?: number | undefined; limit: number }): { events: AuditEntry[]; next_cursor?: string } {
+  list(q: { type?: AuditType | undefined; before?: number | undefined; limit: number }): {
+    events: AuditEntry[];
+    next_cursor?: string;
+  } {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (q.type) (where.push("type = ?"), args.push(q.type));
-    if (q.before !== undefined) (where.push("seq < ?"), args.push(q.before));
+    if (q.type) where.push("type = ?"), args.push(q.type);
+    if (q.before !== undefined) where.push("seq < ?"), args.push(q.before);
     const rows = this.sql
-      .exec<AuditRow>(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`, ...args, q.limit + 1)
+      .exec<AuditRow>(
+        `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`,
+        ...args,
+        q.limit + 1,
+      )
       .toArray();
     const page = rows.slice(0, q.limit);
     const out: { events: AuditEntry[]; next_cursor?: string } = {

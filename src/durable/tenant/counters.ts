@@ -69,7 +69,13 @@ export class Counters {
   }
 
   histogram(name: string, bounds: readonly number[]): Sample[] {
-    const rows = this.sql.exec<Row>("SELECT name, labels, value FROM counters WHERE name >= ? AND name < ? ORDER BY labels", `${name}:`, `${name};`).toArray();
+    const rows = this.sql
+      .exec<Row>(
+        "SELECT name, labels, value FROM counters WHERE name >= ? AND name < ? ORDER BY labels",
+        `${name}:`,
+        `${name};`,
+      )
+      .toArray();
     const byLabels = new Map<string, { counts: number[]; sum: number }>();
     for (const r of rows) {
       const h = byLabels.get(r.labels) ?? { counts: new Array<number>(bounds.length + 1).fill(0), sum: 0 };
@@ -79,10 +85,18 @@ export class Counters {
       else if (rest.startsWith("bucket:")) h.counts[Number(rest.slice(7))] = r.value;
     }
     if (byLabels.size === 0) return histogramSamples(bounds, [], 0);
-    return [...byLabels].flatMap(([labels, h]) => histogramSamples(bounds, h.counts, h.sum, JSON.parse(labels) as Record<string, string>));
+    return [...byLabels].flatMap(([labels, h]) =>
+      histogramSamples(bounds, h.counts, h.sum, JSON.parse(labels) as Record<string, string>),
+    );
   }
 }
 
 function labelKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(labels)
+        .sort()
+        .map((k) => [k, labels[k]]),
+    ),
+  );
 }

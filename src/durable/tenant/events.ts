@@ -34,14 +34,34 @@ export class EventLog {
   constructor(private readonly sql: SqlStorage) {}
 
   /** Appends an event; the caller writes it in the same synchronous block as the transition. */
-  append(taskId: string, at: number, type: EventType, actor: string, state: string | null, details?: Record<string, JsonValue | undefined>): void {
-    const seq = this.sql.exec<{ event_seq: number }>("UPDATE tasks SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq", taskId).toArray()[0]?.event_seq;
+  append(
+    taskId: string,
+    at: number,
+    type: EventType,
+    actor: string,
+    state: string | null,
+    details?: Record<string, JsonValue | undefined>,
+  ): void {
+    const seq = this.sql
+      .exec<{ event_seq: number }>(
+        "UPDATE tasks SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq",
+        taskId,
+      )
+      .toArray()[0]?.event_seq;
     if (seq === undefined) return;
     this.appendAt(taskId, seq, at, type, actor, state, details);
   }
 
   /** As append(), for a caller that already took `seq` in its own UPDATE of the task (event_seq = event_seq + 1). */
-  appendAt(taskId: string, seq: number, at: number, type: EventType, actor: string, state: string | null, details?: Record<string, JsonValue | undefined>): void {
+  appendAt(
+    taskId: string,
+    seq: number,
+    at: number,
+    type: EventType,
+    actor: string,
+    state: string | null,
+    details?: Record<string, JsonValue | undefined>,
+  ): void {
     const clean = details && Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined));
     this.sql.exec(
       "INSERT INTO task_events (task_id, seq, at, type, actor, state, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -62,7 +82,12 @@ export class EventLog {
 
   list(taskId: string, after: number, limit: number): TaskEvent[] {
     return this.sql
-      .exec<EventRow>("SELECT seq, at, type, actor, state, details FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?", taskId, after, limit)
+      .exec<EventRow>(
+        "SELECT seq, at, type, actor, state, details FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        taskId,
+        after,
+        limit,
+      )
       .toArray()
       .map((r) => {
         const e: TaskEvent = { seq: r.seq, at: r.at, type: r.type, actor: r.actor };

@@ -126,7 +126,11 @@ export class Keyring {
     }
     this.buckets.set(key.id, b);
     const ms = retryAfterMs(b, now, 1);
-    return { code: "rate_limited", message: `key ${key.id} is over its rate limit of ${rps} requests/s (burst ${burst})`, retryAfterMs: Math.max(1, Math.ceil(ms)) };
+    return {
+      code: "rate_limited",
+      message: `key ${key.id} is over its rate limit of ${rps} requests/s (burst ${burst})`,
+      retryAfterMs: Math.max(1, Math.ceil(ms)),
+    };
   }
 
   private countUse(key: KeyInfo, now: number): void {
@@ -142,7 +146,11 @@ export class Keyring {
 
   private flushOne(id: string, u: { minute: number; count: number }, scopes?: Scope[]): void {
     const s = scopes ?? (JSON.parse(this.all().get(id)?.scopes ?? "[]") as Scope[]);
-    this.audit.append(u.minute, "key.used", `key:${id}`, id, { scopes: s, minute: new Date(u.minute).toISOString(), requests: u.count });
+    this.audit.append(u.minute, "key.used", `key:${id}`, id, {
+      scopes: s,
+      minute: new Date(u.minute).toISOString(),
+      requests: u.count,
+    });
     this.sql.exec("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?", u.minute, id);
   }
 
@@ -153,7 +161,13 @@ export class Keyring {
     this.rows = null;
   }
 
-  create(id: string, hash: string, scopes: Scope[], now: number, opts: { expiresAt?: number | null; runnerId?: string | null; createdBy?: string | null } = {}): KeyInfo {
+  create(
+    id: string,
+    hash: string,
+    scopes: Scope[],
+    now: number,
+    opts: { expiresAt?: number | null; runnerId?: string | null; createdBy?: string | null } = {},
+  ): KeyInfo {
     const uniq = [...new Set(scopes)].sort();
     this.sql.exec(
       "INSERT INTO api_keys (id, hash, scopes, created_at, expires_at, runner_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -188,7 +202,9 @@ export class Keyring {
 
   /** Revokes every live credential bound to `runnerId` (its runner is gone); the ids revoked. */
   revokeBoundTo(runnerId: string, now: number, actor: string): string[] {
-    const ids = [...this.all().values()].filter((r) => r.runner_id === runnerId && r.revoked_at === null).map((r) => r.id);
+    const ids = [...this.all().values()]
+      .filter((r) => r.runner_id === runnerId && r.revoked_at === null)
+      .map((r) => r.id);
     for (const id of ids) this.revoke(id, now, actor);
     return ids;
   }
@@ -196,19 +212,23 @@ export class Keyring {
   /** Active keys not bound to a runner (what OFFICEOS_MAX_KEYS caps). */
   liveUnbound(now: number): number {
     let n = 0;
-    for (const r of this.all().values()) if (r.runner_id === null && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
+    for (const r of this.all().values())
+      if (r.runner_id === null && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
     return n;
   }
 
   /** Active credentials bound to `runnerId`. */
   liveBoundTo(runnerId: string, now: number): number {
     let n = 0;
-    for (const r of this.all().values()) if (r.runner_id === runnerId && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
+    for (const r of this.all().values())
+      if (r.runner_id === runnerId && r.revoked_at === null && (r.expires_at === null || r.expires_at > now)) n++;
     return n;
   }
 
   list(now: number): KeyView[] {
-    return [...this.all().values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((r) => this.view(r, now));
+    return [...this.all().values()]
+      .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+      .map((r) => this.view(r, now));
   }
 
   private view(r: KeyRow, now: number): KeyView {

@@ -28,14 +28,22 @@ export class Placement {
     const st = this.st;
     const shape = st.runners.get(runner.id)?.shape;
     if (!shape) return [];
-    const view: RunnerView = { id: runner.id, shape, free: freeResources(shape.capacity, st.allocatedOn(runner.id)), heldFor: runner.held_for };
+    const view: RunnerView = {
+      id: runner.id,
+      shape,
+      free: freeResources(shape.capacity, st.allocatedOn(runner.id)),
+      heldFor: runner.held_for,
+    };
     if (view.heldFor !== null && !st.index.has(view.heldFor)) this.holdRunner(runner.id, (view.heldFor = null));
     const ready = st.readyRunners(now);
     const ctx: PickContext = {
       accounts: st.accounts,
       capacity: st.capacity(now),
       busyInstances: st.busy,
-      otherRunnerFits: (t, except) => ready.some((r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape)),
+      otherRunnerFits: (t, except) =>
+        ready.some(
+          (r) => r.row.id !== except && !t.avoid.includes(r.row.id) && fitsStatically(t.agent, t.req, r.shape),
+        ),
       nowMs: now,
       starvationMs: this.starvationMs,
       atCap: (agent) => st.atCap(agent),
@@ -60,7 +68,10 @@ export class Placement {
     const runnerId = this.st.holds.get(taskId);
     if (runnerId === undefined) return;
     this.holdRunner(runnerId, null);
-    this.sql.exec("UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')", runnerId);
+    this.sql.exec(
+      "UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')",
+      runnerId,
+    );
   }
 
   holdRunner(runnerId: string, taskId: string | null): void {
@@ -81,7 +92,12 @@ export class Placement {
     if (minActive === Infinity) return;
     const ready = st.readyRunners(now).filter((r) => !r.row.draining);
     const capacity = st.capacity(now);
-    const runners: RunnerView[] = ready.map((r) => ({ id: r.row.id, shape: r.shape, free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)), heldFor: r.row.held_for }));
+    const runners: RunnerView[] = ready.map((r) => ({
+      id: r.row.id,
+      shape: r.shape,
+      free: freeResources(r.shape.capacity, st.allocatedOn(r.row.id)),
+      heldFor: r.row.held_for,
+    }));
     let leases: ActiveLease[] | null = null;
     let looked = 0;
     for (const cls of st.index.classesDesc()) {
@@ -96,7 +112,16 @@ export class Placement {
               .filter((a) => !this.preemptRequested(a.taskId))
               .map((a) => {
                 const acc = st.account(a.agent);
-                return { taskId: a.taskId, agent: a.agent, priority: a.priority, runnerId: a.runnerId, resources: a.resources, preemptible: a.preemptible, agentShare: dominantShare(acc.allocated, capacity, acc.weight).share, unsavedMs: now - (a.checkpointAtMs ?? a.startedAtMs) };
+                return {
+                  taskId: a.taskId,
+                  agent: a.agent,
+                  priority: a.priority,
+                  runnerId: a.runnerId,
+                  resources: a.resources,
+                  preemptible: a.preemptible,
+                  agentShare: dominantShare(acc.allocated, capacity, acc.weight).share,
+                  unsavedMs: now - (a.checkpointAtMs ?? a.startedAtMs),
+                };
               });
             const plan = planPreemption(t, runners, leases);
             if (!plan) continue;
@@ -110,6 +135,9 @@ export class Placement {
   }
 
   private preemptRequested(taskId: string): boolean {
-    return (this.sql.exec<{ p: number }>("SELECT preempt_requested AS p FROM tasks WHERE id = ?", taskId).toArray()[0]?.p ?? 0) === 1;
+    return (
+      (this.sql.exec<{ p: number }>("SELECT preempt_requested AS p FROM tasks WHERE id = ?", taskId).toArray()[0]?.p ??
+        0) === 1
+    );
   }
 }

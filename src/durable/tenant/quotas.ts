@@ -4,9 +4,40 @@
 // object, so a reservation across several buckets is all-or-nothing and two
 // reservations never see the same tokens. The arithmetic is src/quota's.
 import { fail, ok, type Result } from "../../api/errors.js";
-import type { AgentQuota, LlmReservation, LlmSettled, QuotaBucketView, QuotasView, SettleLlm, TenantQuota, TaskUsage } from "../../api/schemas.js";
-import { cancel, charge, newBucket, reconfigure, refund, reserve, retryAfterMs, tokensAt, type BucketState, type Reservation } from "../../quota/bucket.js";
-import { check, costOf, current, DAY_MS, newLedger, record, spentUntil, type LedgerKind, type LedgerState, type Limits } from "../../quota/ledger.js";
+import type {
+  AgentQuota,
+  LlmReservation,
+  LlmSettled,
+  QuotaBucketView,
+  QuotasView,
+  SettleLlm,
+  TenantQuota,
+  TaskUsage,
+} from "../../api/schemas.js";
+import {
+  cancel,
+  charge,
+  newBucket,
+  reconfigure,
+  refund,
+  reserve,
+  retryAfterMs,
+  tokensAt,
+  type BucketState,
+  type Reservation,
+} from "../../quota/bucket.js";
+import {
+  check,
+  costOf,
+  current,
+  DAY_MS,
+  newLedger,
+  record,
+  spentUntil,
+  type LedgerKind,
+  type LedgerState,
+  type Limits,
+} from "../../quota/ledger.js";
 
 type Scope = "tenant" | "agent" | "instance";
 type Kind = "llm_tokens" | "llm_requests";
@@ -83,7 +114,10 @@ export class Quotas {
   }
 
   setTenantQuota(q: TenantQuota): void {
-    this.sql.exec("INSERT INTO meta (k, v) VALUES ('tenant_quota', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", JSON.stringify(q));
+    this.sql.exec(
+      "INSERT INTO meta (k, v) VALUES ('tenant_quota', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+      JSON.stringify(q),
+    );
   }
 
   /**
@@ -94,8 +128,10 @@ export class Quotas {
     const tenant = this.tenantQuota();
     const wanted: { scope: Scope; key: string; kind: Kind; rate: number; burst: number }[] = [];
     for (const [kind, rate, burst] of bucketSpecs(tenant)) wanted.push({ scope: "tenant", key: "", kind, rate, burst });
-    for (const [kind, rate, burst] of bucketSpecs(agentQuota)) wanted.push({ scope: "agent", key: req.agent, kind, rate, burst });
-    for (const [kind, rate, burst] of bucketSpecs(agentQuota.per_instance)) wanted.push({ scope: "instance", key: req.instance, kind, rate, burst });
+    for (const [kind, rate, burst] of bucketSpecs(agentQuota))
+      wanted.push({ scope: "agent", key: req.agent, kind, rate, burst });
+    for (const [kind, rate, burst] of bucketSpecs(agentQuota.per_instance))
+      wanted.push({ scope: "instance", key: req.instance, kind, rate, burst });
 
     const next: { row: BucketRow; state: BucketState; part: Part }[] = [];
     const refused: { row: BucketRow; retryMs: number }[] = [];
@@ -110,19 +146,27 @@ export class Quotas {
     }
     const daily = this.dailyCheck(req.agent, agentQuota, tenant, req.tokens, now);
     if (refused.length > 0 || daily) {
-      for (const f of refused) this.sql.exec("UPDATE quota_buckets SET throttled = throttled + 1 WHERE id = ?", f.row.id);
+      for (const f of refused)
+        this.sql.exec("UPDATE quota_buckets SET throttled = throttled + 1 WHERE id = ?", f.row.id);
       const never = refused.find((f) => f.retryMs === Infinity);
       if (never) {
         const n = never.row.kind === "llm_tokens" ? req.tokens : req.requests;
-        return fail("bad_request", `${n} ${never.row.kind} exceed the burst of the ${describe(never.row)} bucket (${never.row.burst}); ask for less`, {
-          bucket: bucketName(never.row),
-          burst: never.row.burst,
-        });
+        return fail(
+          "bad_request",
+          `${n} ${never.row.kind} exceed the burst of the ${describe(never.row)} bucket (${never.row.burst}); ask for less`,
+          {
+            bucket: bucketName(never.row),
+            burst: never.row.burst,
+          },
+        );
       }
       const retryMs = Math.max(daily?.retryAfterMs ?? 0, ...refused.map((f) => f.retryMs));
       const which = refused.map((f) => bucketName(f.row));
       if (daily) which.push(`daily:${daily.scope}:${daily.kind}`);
-      return fail("rate_limited", `quota exhausted: ${which.join(", ")}`, { retry_after_ms: Math.ceil(retryMs), buckets: which });
+      return fail("rate_limited", `quota exhausted: ${which.join(", ")}`, {
+        retry_after_ms: Math.ceil(retryMs),
+        buckets: which,
+      });
     }
     for (const x of next) {
       this.sql.exec(
@@ -158,7 +202,10 @@ export class Quotas {
   settle(id: string, body: SettleLlm, now: number): Result<LlmSettled> {
     const r = this.reservation(id);
     if (!r) return fail("not_found", `reservation "${id}" not found`);
-    if (r.state !== "open") return r.state === "settled" && r.used === body.usage.total_tokens ? ok(settledView(r)) : fail("conflict", `reservation is already ${r.state}`);
+    if (r.state !== "open")
+      return r.state === "settled" && r.used === body.usage.total_tokens
+        ? ok(settledView(r))
+        : fail("conflict", `reservation is already ${r.state}`);
     const used = body.usage.total_tokens;
     const diff = used - r.tokens;
     for (const p of parts(r)) {
@@ -171,7 +218,13 @@ export class Quotas {
     const cost = costOf(tenant.prices, body.model, prompt, body.usage.completion_tokens ?? 0);
     this.addToLedgers(r.agent, "llm_tokens", diff, now);
     if (cost > 0) this.addToLedgers(r.agent, "cost", cost, now);
-    this.sql.exec("UPDATE quota_reservations SET state = 'settled', used = ?, cost = ?, settled_at = ? WHERE id = ?", used, cost, now, id);
+    this.sql.exec(
+      "UPDATE quota_reservations SET state = 'settled', used = ?, cost = ?, settled_at = ? WHERE id = ?",
+      used,
+      cost,
+      now,
+      id,
+    );
     return ok({ reservation_id: id, state: "settled", reserved: r.tokens, used, cost });
   }
 
@@ -183,7 +236,8 @@ export class Quotas {
   cancel(id: string, now: number): Result<LlmSettled> {
     const r = this.reservation(id);
     if (!r) return fail("not_found", `reservation "${id}" not found`);
-    if (r.state !== "open") return r.state === "cancelled" ? ok(settledView(r)) : fail("conflict", `reservation is already ${r.state}`);
+    if (r.state !== "open")
+      return r.state === "cancelled" ? ok(settledView(r)) : fail("conflict", `reservation is already ${r.state}`);
     for (const p of parts(r)) {
       const row = this.bucketRow(p.bucket);
       if (!row) continue;
@@ -192,7 +246,11 @@ export class Quotas {
       this.store(row, p.timeToAct > now ? cancel(state, res, now) : refund(state, now, p.n), now, -p.n);
     }
     this.addToLedgers(r.agent, "llm_tokens", -r.tokens, now);
-    this.sql.exec("UPDATE quota_reservations SET state = 'cancelled', used = 0, cost = 0, settled_at = ? WHERE id = ?", now, id);
+    this.sql.exec(
+      "UPDATE quota_reservations SET state = 'cancelled', used = 0, cost = 0, settled_at = ? WHERE id = ?",
+      now,
+      id,
+    );
     return ok({ reservation_id: id, state: "cancelled", reserved: r.tokens, used: 0, cost: 0 });
   }
 
@@ -233,12 +291,21 @@ export class Quotas {
         granted: b.granted,
       }));
     const concurrent: QuotasView["concurrent"] = [];
-    if (tenant.concurrent_runs !== undefined) concurrent.push({ scope: "tenant", key: "", limit: tenant.concurrent_runs, running: tenantRunning });
-    for (const a of agents) if (a.quota.concurrent_runs !== undefined) concurrent.push({ scope: "agent", key: a.name, limit: a.quota.concurrent_runs, running: a.running });
+    if (tenant.concurrent_runs !== undefined)
+      concurrent.push({ scope: "tenant", key: "", limit: tenant.concurrent_runs, running: tenantRunning });
+    for (const a of agents)
+      if (a.quota.concurrent_runs !== undefined)
+        concurrent.push({ scope: "agent", key: a.name, limit: a.quota.concurrent_runs, running: a.running });
     const daily: QuotasView["daily"] = [];
     const dayOf = (scope: "tenant" | "agent", key: string, limits: Limits) => {
       const l = current(this.ledger(`${scope}:${key}`, now), now);
-      daily.push({ scope, key, period_start: new Date(l.periodStart).toISOString(), used: { ...l.used } as Record<string, number>, limits });
+      daily.push({
+        scope,
+        key,
+        period_start: new Date(l.periodStart).toISOString(),
+        used: { ...l.used } as Record<string, number>,
+        limits,
+      });
     };
     dayOf("tenant", "", ledgerLimits(tenant.daily));
     for (const a of agents) dayOf("agent", a.name, ledgerLimits(a.quota.daily));
@@ -272,7 +339,15 @@ export class Quotas {
     }
     if (row.rate !== rate || row.burst !== burst) {
       const b = reconfigure(toState(row), now, rate, burst);
-      this.sql.exec("UPDATE quota_buckets SET rate = ?, burst = ?, tokens = ?, last = ?, updated_at = ? WHERE id = ?", b.rate, b.burst, b.tokens, b.last, now, id);
+      this.sql.exec(
+        "UPDATE quota_buckets SET rate = ?, burst = ?, tokens = ?, last = ?, updated_at = ? WHERE id = ?",
+        b.rate,
+        b.burst,
+        b.tokens,
+        b.last,
+        now,
+        id,
+      );
       return { ...row, rate: b.rate, burst: b.burst, tokens: b.tokens, last: b.last };
     }
     return row;
@@ -286,7 +361,11 @@ export class Quotas {
    * is made, so the rows kept are those of instances that used their quota recently.
    */
   private pruneInstanceBuckets(now: number): void {
-    this.sql.exec("DELETE FROM quota_buckets WHERE scope = 'instance' AND last_event <= ? AND tokens + MAX(0, ? - last) * rate >= burst", now, now);
+    this.sql.exec(
+      "DELETE FROM quota_buckets WHERE scope = 'instance' AND last_event <= ? AND tokens + MAX(0, ? - last) * rate >= burst",
+      now,
+      now,
+    );
   }
 
   private bucketRow(id: string): BucketRow | undefined {
@@ -310,7 +389,9 @@ export class Quotas {
   }
 
   private ledger(id: string, now: number): LedgerState {
-    const row = this.sql.exec<{ period_start: number; used: string }>("SELECT period_start, used FROM quota_ledgers WHERE id = ?", id).toArray()[0];
+    const row = this.sql
+      .exec<{ period_start: number; used: string }>("SELECT period_start, used FROM quota_ledgers WHERE id = ?", id)
+      .toArray()[0];
     return row ? { periodStart: row.period_start, used: JSON.parse(row.used) as LedgerState["used"] } : newLedger(now);
   }
 
@@ -326,7 +407,13 @@ export class Quotas {
     }
   }
 
-  private dailyCheck(agent: string, agentQuota: AgentQuota, tenant: TenantQuota, tokens: number, now: number): { scope: string; kind: LedgerKind; retryAfterMs: number } | null {
+  private dailyCheck(
+    agent: string,
+    agentQuota: AgentQuota,
+    tenant: TenantQuota,
+    tokens: number,
+    now: number,
+  ): { scope: string; kind: LedgerKind; retryAfterMs: number } | null {
     const checks: [string, string, Limits][] = [
       ["tenant", "tenant:", ledgerLimits(tenant.daily)],
       ["agent", `agent:${agent}`, ledgerLimits(agentQuota.daily)],
@@ -334,12 +421,17 @@ export class Quotas {
     for (const [scope, id, limits] of checks) {
       const l = this.ledger(id, now);
       // Cost and CPU are known only afterwards: a budget already spent refuses the next call.
-      for (const [kind, amount] of [["llm_tokens", tokens], ["cost", 0], ["cpu_seconds", 0]] as [LedgerKind, number][]) {
+      for (const [kind, amount] of [
+        ["llm_tokens", tokens],
+        ["cost", 0],
+        ["cpu_seconds", 0],
+      ] as [LedgerKind, number][]) {
         const c = check(l, now, kind, amount, limits);
         if (!c.ok) return { scope, kind, retryAfterMs: c.retryAfterMs };
         const limit = limits[kind];
         const cur = current(l, now);
-        if (amount === 0 && limit !== undefined && (cur.used[kind] ?? 0) >= limit) return { scope, kind, retryAfterMs: cur.periodStart + DAY_MS - now };
+        if (amount === 0 && limit !== undefined && (cur.used[kind] ?? 0) >= limit)
+          return { scope, kind, retryAfterMs: cur.periodStart + DAY_MS - now };
       }
     }
     return null;
@@ -367,5 +459,11 @@ function describe(r: BucketRow): string {
 }
 
 function settledView(r: ReservationRow): LlmSettled {
-  return { reservation_id: r.id, state: r.state === "cancelled" ? "cancelled" : "settled", reserved: r.tokens, used: r.used ?? 0, cost: r.cost ?? 0 };
+  return {
+    reservation_id: r.id,
+    state: r.state === "cancelled" ? "cancelled" : "settled",
+    reserved: r.tokens,
+    used: r.used ?? 0,
+    cost: r.cost ?? 0,
+  };
 }

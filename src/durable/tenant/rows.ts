@@ -1,8 +1,28 @@
 // Row shapes of TenantDO tables and their API views.
 import type { JsonValue } from "../../api/errors.js";
-import type { Agent, AgentQuota, AgentSpec, GateDecision, Labels, Resources, RetryPolicy, Runner, Task, TaskError, TaskState, TaskUsage } from "../../api/schemas.js";
+import type {
+  Agent,
+  AgentQuota,
+  AgentSpec,
+  GateDecision,
+  Labels,
+  Resources,
+  RetryPolicy,
+  Runner,
+  Task,
+  TaskError,
+  TaskState,
+  TaskUsage,
+} from "../../api/schemas.js";
 import { DEFAULT_POLICY, type Policy } from "../../scheduler/outcome.js";
-import { freeResources, type MatchExpression, type Requirements, type RunnerShape, type Taint, type Toleration } from "../../scheduler/fit.js";
+import {
+  freeResources,
+  type MatchExpression,
+  type Requirements,
+  type RunnerShape,
+  type Taint,
+  type Toleration,
+} from "../../scheduler/fit.js";
 
 export type TaskRow = {
   id: string;
@@ -223,7 +243,12 @@ const DEFAULT_RETRY: StoredRetry = {
 export function toPolicy(r: StoredRetry): Policy {
   return {
     maxAttempts: r.max_attempts,
-    backoff: { initialMs: r.backoff.initial_ms, maxMs: Math.max(r.backoff.max_ms, 0), multiplier: r.backoff.multiplier, jitter: r.backoff.jitter },
+    backoff: {
+      initialMs: r.backoff.initial_ms,
+      maxMs: Math.max(r.backoff.max_ms, 0),
+      multiplier: r.backoff.multiplier,
+      jitter: r.backoff.jitter,
+    },
     retryOn: r.retry_on,
     escalateOn: r.escalate_on,
     onExhausted: r.on_exhausted,
@@ -243,7 +268,10 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     retry: mergeRetry(spec.retry),
     timeouts: { ...spec.timeouts },
     approvals: { timeout_ms: spec.approvals?.timeout_ms ?? null, on_timeout: spec.approvals?.on_timeout ?? "escalate" },
-    escalation: { timeout_ms: spec.escalation?.timeout_ms ?? null, on_timeout: spec.escalation?.on_timeout ?? "cancel" },
+    escalation: {
+      timeout_ms: spec.escalation?.timeout_ms ?? null,
+      on_timeout: spec.escalation?.on_timeout ?? "cancel",
+    },
     quota: spec.quota ?? {},
     tools: [...new Set(spec.tools ?? [])].sort(),
   };

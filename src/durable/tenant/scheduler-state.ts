@@ -6,7 +6,15 @@ import type { Resources } from "../../api/schemas.js";
 import { QueueIndex, type QueuedTask } from "../../drf/queue-index.js";
 import type { Account } from "../../drf/share.js";
 import { addResources, type Requirements, type RunnerShape } from "../../scheduler/fit.js";
-import { requirementsOf, runnerShape, runnerState, storedAgent, type AgentRow, type RunnerRow, type TaskRow } from "./rows.js";
+import {
+  requirementsOf,
+  runnerShape,
+  runnerState,
+  storedAgent,
+  type AgentRow,
+  type RunnerRow,
+  type TaskRow,
+} from "./rows.js";
 
 export interface ActiveLeaseInfo {
   taskId: string;
@@ -56,7 +64,8 @@ export class SchedulerState {
     s.tenantCap = tq ? ((JSON.parse(tq) as { concurrent_runs?: number }).concurrent_runs ?? null) : null;
     for (const r of sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) s.upsertRunner(r);
     for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued'").toArray()) s.onQueued(t);
-    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray()) s.onLeased(t);
+    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray())
+      s.onLeased(t);
     return s;
   }
 
@@ -176,7 +185,10 @@ export class SchedulerState {
     const acc = this.account(info.agent);
     acc.allocated = clean(addResources(acc.allocated, negate(info.resources)));
     acc.running--;
-    this.runnerAlloc.set(info.runnerId, clean(addResources(this.runnerAlloc.get(info.runnerId) ?? {}, negate(info.resources))));
+    this.runnerAlloc.set(
+      info.runnerId,
+      clean(addResources(this.runnerAlloc.get(info.runnerId) ?? {}, negate(info.resources))),
+    );
   }
 
   allocatedOn(runnerId: string): Resources {

@@ -24,16 +24,38 @@ export class SessionStore {
     this.sql.exec("DELETE FROM dashboard_sessions WHERE expires_at <= ?", now);
     const n = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dashboard_sessions").one().n;
     if (n >= SESSIONS_MAX)
-      this.sql.exec("DELETE FROM dashboard_sessions WHERE id IN (SELECT id FROM dashboard_sessions ORDER BY created_at, id LIMIT ?)", n - SESSIONS_MAX + 1);
+      this.sql.exec(
+        "DELETE FROM dashboard_sessions WHERE id IN (SELECT id FROM dashboard_sessions ORDER BY created_at, id LIMIT ?)",
+        n - SESSIONS_MAX + 1,
+      );
     const expiresAt = now + SESSION_TTL_MS;
-    this.sql.exec("INSERT INTO dashboard_sessions (id, key_id, sealed, iv, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", id, s.keyId, s.sealed, s.iv, now, expiresAt);
+    this.sql.exec(
+      "INSERT INTO dashboard_sessions (id, key_id, sealed, iv, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      id,
+      s.keyId,
+      s.sealed,
+      s.iv,
+      now,
+      expiresAt,
+    );
     return { expiresAt };
   }
 
   /** The live session `id`; an expired one is deleted and refused like an unknown one. */
   open(id: string, now: number): Result<SealedSession> {
-    const r = this.sql.exec<{ key_id: string; sealed: ArrayBuffer; iv: ArrayBuffer; expires_at: number }>("SELECT key_id, sealed, iv, expires_at FROM dashboard_sessions WHERE id = ?", id).toArray()[0];
-    if (r && r.expires_at > now) return ok({ keyId: r.key_id, sealed: new Uint8Array(r.sealed), iv: new Uint8Array(r.iv), expiresAt: r.expires_at });
+    const r = this.sql
+      .exec<{ key_id: string; sealed: ArrayBuffer; iv: ArrayBuffer; expires_at: number }>(
+        "SELECT key_id, sealed, iv, expires_at FROM dashboard_sessions WHERE id = ?",
+        id,
+      )
+      .toArray()[0];
+    if (r && r.expires_at > now)
+      return ok({
+        keyId: r.key_id,
+        sealed: new Uint8Array(r.sealed),
+        iv: new Uint8Array(r.iv),
+        expiresAt: r.expires_at,
+      });
     if (r) this.sql.exec("DELETE FROM dashboard_sessions WHERE id = ?", id);
     return fail("unauthorized", "no such session, or it has ended");
   }

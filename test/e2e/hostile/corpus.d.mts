@@ -7,4 +7,9 @@ export const ROUTES: { method: string; path: string }[];
 export const ESCAPES: string[];
 export function corpus(): Trick[];
 export const WIRE: [string, string][];
-export function rawRequest(method: string, target: string, token: string, extraHeaders?: Record<string, string>): Buffer;
+export function rawRequest(
+  method: string,
+  target: string,
+  token: string,
+  extraHeaders?: Record<string, string>,
+): Buffer;

@@ -147,7 +147,8 @@ export function corpus() {
   const out = [];
   for (const r of ROUTES) {
     const evil = ESCAPES[out.length % ESCAPES.length];
-    for (const [name, method, target] of tricksOn(r.method, r.path, evil)) out.push({ name: `${r.method} ${r.path} ${name}`, method, target });
+    for (const [name, method, target] of tricksOn(r.method, r.path, evil))
+      out.push({ name: `${r.method} ${r.path} ${name}`, method, target });
   }
   for (const [name, method, target] of ALONE) out.push({ name, method, target });
   return out;
@@ -163,8 +164,21 @@ export const WIRE = [
 
 /** One request, byte-exact: the request line, Host and Authorization, a small JSON body where a method carries one. */
 export function rawRequest(method, target, token, extraHeaders = {}) {
-  const body = method === "GET" || method === "HEAD" || method === "DELETE" || method === "CONNECT" || method === "OPTIONS" || method === "TRACE" ? "" : "{}";
-  const lines = [`${method} ${target} HTTP/1.1`, "Host: 127.0.0.1", `Authorization: Bearer ${token}`, "Connection: close"];
+  const body =
+    method === "GET" ||
+    method === "HEAD" ||
+    method === "DELETE" ||
+    method === "CONNECT" ||
+    method === "OPTIONS" ||
+    method === "TRACE"
+      ? ""
+      : "{}";
+  const lines = [
+    `${method} ${target} HTTP/1.1`,
+    "Host: 127.0.0.1",
+    `Authorization: Bearer ${token}`,
+    "Connection: close",
+  ];
   for (const [k, v] of Object.entries(extraHeaders)) lines.push(`${k}: ${v}`);
   if (body) lines.push("Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body)}`);
   return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`, "utf8");
