@@ -175,7 +175,7 @@ function makeAccounts(agents: AgentSpec[], capacity: Resources, rng: () => numbe
 function agentSampler(agents: AgentSpec[]): (rng: () => number) => AgentSpec {
   const cum = new Float64Array(agents.length);
   let s = 0;
-  for (let i = 0; i < agents.length; i++) cum[i] = s += 1 / Math.pow(i + 1, 0.6);
+  for (let i = 0; i < agents.length; i++) cum[i] = s += 1 / (i + 1) ** 0.6;
   return (rng) => {
     const x = rng() * s;
     let lo = 0;

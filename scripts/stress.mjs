@@ -96,7 +96,9 @@ try {
       WRANGLER_SEND_METRICS: "false",
       ...(promtool ? { PROMTOOL: promtool } : {}),
     };
-    const run = await sh(values.command, dir, env, log).finally(() => hog.forEach((h) => h.kill("SIGKILL")));
+    const run = await sh(values.command, dir, env, log).finally(() => {
+      for (const h of hog) h.kill("SIGKILL");
+    });
     const r = {
       run: i,
       hog: hog.length,

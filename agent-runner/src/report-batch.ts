@@ -106,12 +106,13 @@ export class OutcomeBatcher implements Outcomes {
       batch.map((p) => p.item),
     );
     if (r.kind === "ok" && r.value.items.length === batch.length) {
-      batch.forEach((p, i) => p.resolve(answerOf(r.value.items[i] as ReportAnswer["items"][number])));
+      for (const [i, p] of batch.entries()) p.resolve(answerOf(r.value.items[i] as ReportAnswer["items"][number]));
       return;
     }
-    if (r.kind === "network") return void batch.forEach((p) => p.resolve(r));
-    if (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status >= 500))
-      return void batch.forEach((p) => p.resolve(r));
+    if (r.kind === "network" || (r.kind === "http" && (r.status === 401 || r.status === 403 || r.status >= 500))) {
+      for (const p of batch) p.resolve(r);
+      return;
+    }
     // 404 (no such route, or this runner is unknown there), 400/413 (a body it will not take), 405,
     // or an answer that does not match: every report on its own, as the single calls.
     if (r.kind === "http" && r.status === 404 && r.message === "no such route") this.unsupported = true;

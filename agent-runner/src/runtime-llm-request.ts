@@ -200,6 +200,6 @@ export function parseChatRequest(raw: unknown): ParsedChat {
       message: `unknown field${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (the accepted fields are listed in docs/runtime-api.md)`,
       param: unknown[0] as string,
     };
-  const param = first && first.path.length ? first.path.join(".") : null;
+  const param = first?.path.length ? first.path.join(".") : null;
   return { kind: "refused", message: `invalid chat completion request: ${z.prettifyError(p.error)}`, param };
 }

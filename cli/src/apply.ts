@@ -31,7 +31,8 @@ export function parseAgentsFile(text: string, source: string): AgentDoc[] {
   const list = Array.isArray(docs) ? docs : [docs];
   for (const [i, doc] of list.entries()) {
     const where = list.length > 1 ? `${source} (document ${i + 1})` : source;
-    if (doc.errors.length) throw new CliError(`${where}: ${doc.errors[0]!.message}`, EXIT.usage);
+    const [error] = doc.errors;
+    if (error) throw new CliError(`${where}: ${error.message}`, EXIT.usage);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     const items = Array.isArray(value) ? value : isList(value) ? value.items : [value];

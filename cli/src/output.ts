@@ -31,7 +31,10 @@ export class Out {
     this.io.stderr.write(`${s}\n`);
   }
   table(headers: string[], rows: (string | number | undefined | null)[][]): void {
-    if (rows.length === 0) return this.line("(none)");
+    if (rows.length === 0) {
+      this.line("(none)");
+      return;
+    }
     const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? "-" : String(c))))];
     const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
     for (const r of cells)

@@ -1,4 +1,5 @@
 // Reading vitest's console output (the default and verbose reporters), for scripts/stress.mjs.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour escapes is the point.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** The failed tests a vitest run printed: " FAIL  file > suite > test" lines, and "×" lines of the verbose reporter. */

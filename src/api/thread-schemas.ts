@@ -65,15 +65,10 @@ export const PutThreadWrites = z
       .array(
         z.strictObject({
           channel: z.string().min(1).max(THREAD_LIMITS.channel),
-          idx: z
-            .number()
-            .int()
-            .min(-1_000_000)
-            .max(1_000_000)
-            .openapi({
-              description:
-                "the write's index in the task; a second write at an index is ignored, except a negative one (LangGraph's special channels), which replaces",
-            }),
+          idx: z.number().int().min(-1_000_000).max(1_000_000).openapi({
+            description:
+              "the write's index in the task; a second write at an index is ignored, except a negative one (LangGraph's special channels), which replaces",
+          }),
           value: TypedValue,
         }),
       )

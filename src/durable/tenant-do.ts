@@ -1438,7 +1438,8 @@ export class TenantDO extends DurableObject<Env> {
       )
       .one();
     const first = settled.event_seq - events.length + 1;
-    events.forEach((e, i) => this.events.appendAt(row.id, first + i, now, e.type, e.actor, e.state, e.details));
+    for (const [i, e] of events.entries())
+      this.events.appendAt(row.id, first + i, now, e.type, e.actor, e.state, e.details);
     if (wakeAt !== null) this.noteDue(wakeAt);
     const st = this.sched();
     if (row.state === "queued") st.onDequeued(row.id);

@@ -49,7 +49,7 @@ export function tokensAt(b: BucketState, now: number): number {
 }
 
 function advance(b: BucketState, now: number): { now: number; tokens: number } {
-  const last = now < b.last ? now : b.last;
+  const last = Math.min(now, b.last);
   const tokens = Math.min(b.burst, b.tokens + tokensFromDuration(b.rate, now - last));
   return { now, tokens };
 }

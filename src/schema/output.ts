@@ -32,6 +32,7 @@ const META = {
     oneOf: schemaList,
     not: { $ref: "#" },
     if: { $ref: "#" },
+    // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword, not a thenable.
     then: { $ref: "#" },
     else: { $ref: "#" },
     minimum: { type: "number" },

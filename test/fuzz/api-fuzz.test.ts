@@ -95,22 +95,20 @@ function deep(depth: number): string {
 
 const jsonBody = fc.oneof(
   fc.json({ maxDepth: 4 }),
-  fc
-    .jsonValue({ maxDepth: 3 })
-    .map((v) =>
-      JSON.stringify({
-        epoch: v,
-        leases: v,
-        agent: v,
-        input: v,
-        scopes: v,
-        state: v,
-        result: v,
-        tokens: v,
-        decision: v,
-        action: v,
-      }),
-    ),
+  fc.jsonValue({ maxDepth: 3 }).map((v) =>
+    JSON.stringify({
+      epoch: v,
+      leases: v,
+      agent: v,
+      input: v,
+      scopes: v,
+      state: v,
+      result: v,
+      tokens: v,
+      decision: v,
+      action: v,
+    }),
+  ),
   fc
     .record({ epoch: fc.oneof(fc.integer(), fc.double(), fc.constant(1)), result: fc.jsonValue({ maxDepth: 2 }) })
     .map((v) => JSON.stringify(v)),

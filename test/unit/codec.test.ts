@@ -112,7 +112,7 @@ describe("encodeState / decodeState", () => {
           status: pick(r, ["pending", "ok", "error"] as const),
           started_at_ms: int(r, 1, 2 ** 40),
         }));
-      if (r() < 0.5) s.reasoning = text(r, 200) + "x";
+      if (r() < 0.5) s.reasoning = `${text(r, 200)}x`;
       if (r() < 0.5) s.cursor = { step: int(r, 0, 1000), sub_step: int(r, 0, 10) };
       if (r() < 0.4) s.app_state = { k: text(r, 50), n: int(r, -5, 5), list: [r() < 0.5, null] };
       else if (r() < 0.3)

@@ -7,10 +7,9 @@ import { describe, expect, it } from "vitest";
 import { discoverGpus, GpuAllocator, gpuEnv, parseNvidiaSmi } from "../../agent-runner/src/gpu.js";
 
 /** `nvidia-smi --query-gpu=index,uuid,memory.total --format=csv,noheader,nounits` on a two-GPU host. */
-export const CSV =
-  "0, GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000, 16384\n1, GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111, 8192\n";
+const CSV = "0, GPU-5f1c2a8e-0000-4b5e-9c1d-000000000000, 16384\n1, GPU-8a7b6c5d-1111-4e3f-8a2b-111111111111, 8192\n";
 
-export function standInNvidiaSmi(csv = CSV): string {
+function standInNvidiaSmi(csv = CSV): string {
   const dir = mkdtempSync(join(tmpdir(), "fake-nvidia-"));
   // Answers only the exact query the runner makes, like the real tool would.
   writeFileSync(

@@ -14,7 +14,7 @@ describe("authentication", () => {
     expectError(await call("GET", "/v1/tasks", null), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", "not-a-key"), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", f.read.replace("oos.", "xyz.")), 401, "unauthorized");
-    expectError(await call("GET", "/v1/tasks", f.read + "0"), 401, "unauthorized");
+    expectError(await call("GET", "/v1/tasks", `${f.read}0`), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", f.read.toUpperCase()), 401, "unauthorized");
     expectError(await call("GET", "/v1/tasks", wrongSecret(f.read)), 401, "unauthorized");
     expectError(

@@ -201,15 +201,13 @@ describe("POST /v1/runners/{id}/report", () => {
     await ok(
       report(f, runnerId, [
         ...echo.slice(0, 5).map((l) => ({ task_id: l.task.id, epoch: l.epoch, outcome: "complete", result: null })),
-        ...echo
-          .slice(5)
-          .map((l) => ({
-            task_id: l.task.id,
-            epoch: l.epoch,
-            outcome: "fail",
-            error: { code: "boom", message: "x" },
-            retryable: false,
-          })),
+        ...echo.slice(5).map((l) => ({
+          task_id: l.task.id,
+          epoch: l.epoch,
+          outcome: "fail",
+          error: { code: "boom", message: "x" },
+          retryable: false,
+        })),
       ]),
     );
     const text = (await call("GET", "/metrics", f.read)).body as string;

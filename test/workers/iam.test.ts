@@ -23,7 +23,7 @@ import {
 
 const keyId = (key: string): string => key.split(".")[2] as string;
 
-async function runnerWith(f: Fixture, key: string, name: string): Promise<{ id: string; credential: string }> {
+async function runnerWith(_f: Fixture, key: string, name: string): Promise<{ id: string; credential: string }> {
   const r = await ok(call("POST", "/v1/runners", key, { name, capacity: { cpu: 1000 } }), 201);
   return { id: r.runner.id, credential: r.credential.key };
 }

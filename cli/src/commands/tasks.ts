@@ -18,7 +18,10 @@ const taskRow = (t: Task) => [
 const TASK_HEADERS = ["ID", "AGENT", "STATE", "PRIORITY", "ATTEMPTS", "INSTANCE", "CREATED"];
 
 function printTask(ctx: Ctx, t: Task): void {
-  if (ctx.json) return ctx.out.data({ task: t });
+  if (ctx.json) {
+    ctx.out.data({ task: t });
+    return;
+  }
   ctx.out.line(`task ${t.id}`);
   const rows: [string, unknown][] = [
     ["agent", t.agent],

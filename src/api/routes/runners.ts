@@ -35,12 +35,10 @@ runners.openapi(
       201: json(
         z.object({
           runner: Runner,
-          credential: z
-            .object({ id: z.string(), key: z.string() })
-            .openapi({
-              description:
-                "A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on.",
-            }),
+          credential: z.object({ id: z.string(), key: z.string() }).openapi({
+            description:
+              "A runner key bound to this runner (shown once): it leases, heartbeats and reports only as this runner. Use it from now on.",
+          }),
         }),
         "The registered runner and its own credential",
       ),

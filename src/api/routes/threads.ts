@@ -298,12 +298,10 @@ threads.openapi(
     let more = false;
     for (let i = 0; i < ids.length; i += FAN_OUT) {
       const pages = await Promise.all(
-        ids
-          .slice(i, i + FAN_OUT)
-          .map(async (threadId) => ({
-            threadId,
-            page: unwrap(await threadStub(c.env, tenantId, threadId).threadList(query)),
-          })),
+        ids.slice(i, i + FAN_OUT).map(async (threadId) => ({
+          threadId,
+          page: unwrap(await threadStub(c.env, tenantId, threadId).threadList(query)),
+        })),
       );
       for (const { threadId, page } of pages) {
         more ||= page.more;

@@ -210,7 +210,7 @@ export class Quotas {
     const diff = used - r.tokens;
     for (const p of parts(r)) {
       const row = this.bucketRow(p.bucket);
-      if (!row || row.kind !== "llm_tokens") continue;
+      if (row?.kind !== "llm_tokens") continue;
       this.store(row, diff < 0 ? refund(toState(row), now, -diff) : charge(toState(row), now, diff), now, diff);
     }
     const tenant = this.tenantQuota();
