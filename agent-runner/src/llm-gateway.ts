@@ -53,15 +53,6 @@ export class LlmGateway {
     private readonly log: Logger,
   ) {}
 
-  /** The runner's control-plane client (the runtime API audits its refusals through it). */
-  get controlPlane(): ControlPlane {
-    return this.cp;
-  }
-
-  get logger(): Logger {
-    return this.log;
-  }
-
   async handle(task: LlmTask, raw: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const cfg = this.cfg;
     if (!cfg)

@@ -11,6 +11,7 @@ import { ControlPlane } from "./control.js";
 import { checkHealth, resolveCommand, type CheckProvider, type RunnerHealth } from "./health.js";
 import { OpsServer, RunnerMetrics } from "./ops.js";
 import { RuntimeApi } from "./runtime-api.js";
+import { RuntimeDenials } from "./runtime-denials.js";
 import { StartError, TaskRun } from "./task-run.js";
 import { resolveAgentUser } from "./agent-user.js";
 import { AgentIdentities } from "./identity.js";
@@ -78,6 +79,7 @@ export class AgentRunner {
   ) {
     this.cp = new ControlPlane(cfg.control_plane.url, cfg.control_plane.key);
     this.api.llm = new LlmGateway(cfg.llm, this.cp, log);
+    this.api.denials = new RuntimeDenials((task, details) => this.cp.reportRuntimeDenied(task, details), { log });
     this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
     this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
     this.paths = runnerPaths(cfg.work_dir, cfg.name);

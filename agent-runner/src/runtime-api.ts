@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { AgentStateJson } from "../../src/api/schemas.js";
 import { AgentStateBody } from "../../src/api/state-schema.js";
 import type { Duplex } from "node:stream";
-import { RuntimeDenials } from "./runtime-denials.js";
+import type { RuntimeDenials } from "./runtime-denials.js";
 import { checkTarget, isThreadRoute, threadsUpstream } from "./runtime-routes.js";
 import { readRaw, threadsLocalPath } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
@@ -55,10 +55,11 @@ const ApprovalBody = z.strictObject({
 export class RuntimeApi {
   private readonly server: Server;
   private readonly tasks = new Map<string, TaskHandle>();
-  private gateway: LlmGateway | null = null;
+  /** POST /llm/v1/chat/completions goes here (set by the runner). */
+  llm: LlmGateway | null = null;
   /** POST /tools/{name} goes here (set by the runner). */
   tools: ToolGateway | null = null;
-  /** Refused requests are audited here, batched (runtime.denied); set with the LLM gateway when not set before. */
+  /** Refused requests are audited here, batched (runtime.denied); set by the runner. */
   denials: RuntimeDenials | null = null;
 
   constructor() {
@@ -98,20 +99,6 @@ export class RuntimeApi {
         }),
       );
     });
-  }
-
-  /** POST /llm/v1/chat/completions goes here (set by the runner). */
-  get llm(): LlmGateway | null {
-    return this.gateway;
-  }
-
-  set llm(g: LlmGateway | null) {
-    this.gateway = g;
-    // The runner builds the gateway with its control-plane client; denials are audited through the same one.
-    if (g && !this.denials)
-      this.denials = new RuntimeDenials((task, details) => g.controlPlane.reportRuntimeDenied(task, details), {
-        log: g.logger,
-      });
   }
 
   async listen(host: string, port: number): Promise<string> {
