@@ -15,15 +15,13 @@
 // | ev=[task events appended since the task's previous line: type@actor-kind>state(details)].
 // Ids and times never appear.
 //
-// Time: the tenant's clock (clockOffsetMs, as helpers.advance moves it) is set at the start
+// Time: the tenant's clock is set (with helpers.advance, which may move it back) at the start
 // of each step to the scenario's own clock, which moves 1 s per step plus what the step says,
 // so the wall time a loaded machine takes between steps never reaches a deadline: every
 // deadline here is a minute or more, far above the real time one step takes. Because the
 // clock moves before each step, "upd=moved" means the step wrote updated_at, "upd=same" not.
 import { describe, expect, it } from "vitest";
-import { runInDurableObject } from "cloudflare:test";
-import type { TenantDO } from "../../src/durable/tenant-do.js";
-import { call, fireAlarm, fixture, parked, putAgent, registerRunner, tenantDO, type Fixture, type Reply } from "./helpers.js";
+import { advance, call, fireAlarm, fixture, parked, putAgent, registerRunner, type Fixture, type Reply } from "./helpers.js";
 
 const TTL = 600_000; // leases outlive every clock jump unless a scenario sets its own
 const STEP_MS = 1000;
@@ -42,6 +40,8 @@ class Scenario {
   private checkpoints = 0;
   /** The scenario's clock: the tenant's time at the last step's start. */
   private clock: number | null = null;
+  /** How far advance() has moved the tenant's clock from the wall clock (a new tenant starts at 0). */
+  private offset = 0;
 
   constructor(
     readonly name: string,
@@ -83,10 +83,11 @@ class Scenario {
 
   /** Sets the tenant's clock to the scenario's, moved on by 1 s and `ms`. */
   async tick(ms = 0): Promise<void> {
-    await runInDurableObject(tenantDO(this.f.admin), (o: TenantDO) => {
-      this.clock = (this.clock ?? Date.now() + o.clockOffsetMs) + STEP_MS + ms;
-      o.clockOffsetMs = this.clock - Date.now();
-    });
+    // Only through helpers.advance(), the clock the other suites move too.
+    this.clock = (this.clock ?? Date.now()) + STEP_MS + ms;
+    const by = this.clock - (Date.now() + this.offset);
+    await advance(this.f.admin, by);
+    this.offset += by;
   }
 
   /** Runs one step (after moving the clock on, by `ms` more than a step) and records the answer and each named task. */
