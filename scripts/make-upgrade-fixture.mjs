@@ -31,14 +31,20 @@ const work = mkdtempSync(join(tmpdir(), "officeos-upgrade-fixture-"));
 const state = join(work, "state");
 let cp;
 try {
-  cp = await startControlPlane({ persistTo: state, adminToken: TOKEN, log: process.env.DEBUG ? (s) => process.stderr.write(s) : undefined });
+  cp = await startControlPlane({
+    persistTo: state,
+    adminToken: TOKEN,
+    log: process.env.DEBUG ? (s) => process.stderr.write(s) : undefined,
+  });
   log("control plane at", cp.url);
   const t = await bootstrapTenant(cp.url, TOKEN, "upgrade-v1");
   const admin = api(cp.url, t.adminKey);
   const submitter = api(cp.url, t.submitKey);
   const runner = api(cp.url, t.runnerKey);
 
-  await admin("PUT", "/v1/agents/work", { retry: { max_attempts: 3, backoff: { initial_ms: BACKOFF_MS, max_ms: BACKOFF_MS, multiplier: 1, jitter: 0 } } });
+  await admin("PUT", "/v1/agents/work", {
+    retry: { max_attempts: 3, backoff: { initial_ms: BACKOFF_MS, max_ms: BACKOFF_MS, multiplier: 1, jitter: 0 } },
+  });
   await admin("PUT", "/v1/agents/gated", { retry: { max_attempts: 3 } });
   await admin("PUT", "/v1/agents/crm", { retry: { max_attempts: 1 } });
 
@@ -47,14 +53,17 @@ try {
   const runnerId = reg.runner.id;
   const tasks = {};
   const leases = {};
-  const submit = async (name, body) => (tasks[name] = (await submitter("POST", "/v1/tasks", { idempotency_key: `fixture-${name}`, ...body })).task.id);
+  const submit = async (name, body) =>
+    (tasks[name] = (await submitter("POST", "/v1/tasks", { idempotency_key: `fixture-${name}`, ...body })).task.id);
   const leaseOne = async (name) => {
     const { leases: got } = await runner("POST", `/v1/runners/${runnerId}/lease`, { max_tasks: 1, wait_ms: 0 });
-    if (got.length !== 1 || got[0].task.id !== tasks[name]) throw new Error(`expected to lease ${name}, got ${JSON.stringify(got.map((l) => l.task.id))}`);
+    if (got.length !== 1 || got[0].task.id !== tasks[name])
+      throw new Error(`expected to lease ${name}, got ${JSON.stringify(got.map((l) => l.task.id))}`);
     leases[name] = { epoch: got[0].epoch, lease_token: got[0].lease_token, lease_id: got[0].lease_id };
     return leases[name];
   };
-  const underLease = (name, method, path, body) => runner(method, path, { epoch: leases[name].epoch, ...body }, { "officeos-lease-token": leases[name].lease_token });
+  const underLease = (name, method, path, body) =>
+    runner(method, path, { epoch: leases[name].epoch, ...body }, { "officeos-lease-token": leases[name].lease_token });
 
   // succeeded
   await submit("succeeded", { agent: "work", input: { n: "succeeded" } });
@@ -64,12 +73,17 @@ try {
   // escalated: its only attempt failed
   await submit("escalated", { agent: "crm", input: { account: 1 } });
   await leaseOne("escalated");
-  await underLease("escalated", "POST", `/v1/tasks/${tasks.escalated}/fail`, { error: { code: "crm_down", message: "502" } });
+  await underLease("escalated", "POST", `/v1/tasks/${tasks.escalated}/fail`, {
+    error: { code: "crm_down", message: "502" },
+  });
 
   // awaiting_approval: parked at a gate
   await submit("awaiting_approval", { agent: "gated", input: { to: "a@x" } });
   await leaseOne("awaiting_approval");
-  await underLease("awaiting_approval", "POST", `/v1/tasks/${tasks.awaiting_approval}/approval`, { gate: "send-email", message: "Send 3 emails?" });
+  await underLease("awaiting_approval", "POST", `/v1/tasks/${tasks.awaiting_approval}/approval`, {
+    gate: "send-email",
+    message: "Send 3 emails?",
+  });
 
   // A LangGraph thread: a checkpoint and its child (AgentDO of the thread).
   const b64 = (s) => Buffer.from(s).toString("base64");
@@ -79,7 +93,9 @@ try {
     metadata: { type: "json", data: b64(JSON.stringify({ step })) },
     metadata_json: { step, source: "loop" },
     channel_versions: { messages: step },
-    blobs: [{ channel: "messages", version: step, value: { type: "json", data: b64(JSON.stringify([`message ${step}`])) } }],
+    blobs: [
+      { channel: "messages", version: step, value: { type: "json", data: b64(JSON.stringify([`message ${step}`])) } },
+    ],
   });
   const thread = "upgrade-thread";
   await submitter("PUT", `/v1/threads/${thread}/checkpoints/c1`, cpBody(null, 1));
@@ -94,16 +110,26 @@ try {
   await leaseOne("retry_wait");
   await leaseOne("running");
   await leaseOne("leased");
-  await runner("POST", `/v1/runners/${runnerId}/heartbeat`, { leases: [{ task_id: tasks.running, epoch: leases.running.epoch, lease_token: leases.running.lease_token }] });
+  await runner("POST", `/v1/runners/${runnerId}/heartbeat`, {
+    leases: [{ task_id: tasks.running, epoch: leases.running.epoch, lease_token: leases.running.lease_token }],
+  });
   // Two task checkpoints (a full one, then a delta): the newest must come back with its seq.
-  await underLease("running", "PUT", `/v1/tasks/${tasks.running}/checkpoint`, { state: { messages: [{ role: "user", content: "hi" }], cursor: { step: 1 } } });
-  await underLease("running", "PUT", `/v1/tasks/${tasks.running}/checkpoint`, { state: { cursor: { step: 2 }, app_state: { json: { total: 12 } } } });
+  await underLease("running", "PUT", `/v1/tasks/${tasks.running}/checkpoint`, {
+    state: { messages: [{ role: "user", content: "hi" }], cursor: { step: 1 } },
+  });
+  await underLease("running", "PUT", `/v1/tasks/${tasks.running}/checkpoint`, {
+    state: { cursor: { step: 2 }, app_state: { json: { total: 12 } } },
+  });
   const taskCheckpoint = await runner("GET", `/v1/tasks/${tasks.running}/checkpoint`);
-  await underLease("retry_wait", "POST", `/v1/tasks/${tasks.retry_wait}/fail`, { error: { code: "tool_error", message: "the CRM answered 502" }, retryable: true });
+  await underLease("retry_wait", "POST", `/v1/tasks/${tasks.retry_wait}/fail`, {
+    error: { code: "tool_error", message: "the CRM answered 502" },
+    retryable: true,
+  });
 
   const views = {};
   for (const [name, id] of Object.entries(tasks)) views[name] = (await submitter("GET", `/v1/tasks/${id}`)).task;
-  for (const [name, v] of Object.entries(views)) if (v.state !== name) throw new Error(`task ${name} is ${v.state} before the stop`);
+  for (const [name, v] of Object.entries(views))
+    if (v.state !== name) throw new Error(`task ${name} is ${v.state} before the stop`);
 
   await cp.stop();
   cp = undefined;
@@ -141,11 +167,15 @@ try {
     }
   }
   for (const [name, id] of Object.entries(tasks)) {
-    if (stored[id]?.state !== name) throw new Error(`task ${name} is stored as ${stored[id]?.state ?? "nothing"}: a deadline passed before the stop; run again`);
+    if (stored[id]?.state !== name)
+      throw new Error(
+        `task ${name} is stored as ${stored[id]?.state ?? "nothing"}: a deadline passed before the stop; run again`,
+      );
   }
 
   const manifest = {
-    about: "Written by scripts/make-upgrade-fixture.mjs; loaded by test/e2e/upgrade.test.ts. Test-only keys of a throwaway tenant.",
+    about:
+      "Written by scripts/make-upgrade-fixture.mjs; loaded by test/e2e/upgrade.test.ts. Test-only keys of a throwaway tenant.",
     written_at: new Date().toISOString(),
     admin_token: TOKEN,
     tenant_id: t.tenant.id,
@@ -166,7 +196,10 @@ try {
 
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  cpSync(state, join(OUT, "state"), { recursive: true, filter: (src) => !src.endsWith("-shm") && !src.endsWith("-wal") });
+  cpSync(state, join(OUT, "state"), {
+    recursive: true,
+    filter: (src) => !src.endsWith("-shm") && !src.endsWith("-wal"),
+  });
   writeFileSync(join(OUT, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   let bytes = 0;
   const size = (d) => {
