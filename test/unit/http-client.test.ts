@@ -29,7 +29,7 @@ beforeAll(async () => {
         res.write("only part");
         return void setTimeout(() => res.destroy(), 20);
       }
-      if (req.url === "/limited" || req.url === "/v1/quotas/reservations") {
+      if (req.url === "/v1/threads/limited/checkpoints" || req.url === "/v1/quotas/reservations") {
         res.writeHead(429, { "content-type": "application/json", "retry-after": "3" });
         return res.end(JSON.stringify({ error: { code: "rate_limited", message: "slow down" } }));
       }
@@ -106,7 +106,7 @@ describe("http-client request", () => {
 describe("ControlPlane over the client", () => {
   it("turns an error answer into a typed result, and a refused reservation's Retry-After into milliseconds", async () => {
     const cp = new ControlPlane(base.href, "k");
-    const r = await cp.forward("GET", "/limited", undefined, {});
+    const r = await cp.forward("GET", "/v1/threads/limited/checkpoints", undefined, {});
     expect(r).toMatchObject({ kind: "http", status: 429, code: "rate_limited", message: "slow down" });
     const q = await cp.reserveLlm({ task_id: "t", epoch: 1, tokens: 10 });
     expect(q).toEqual({ kind: "rate_limited", retryAfterMs: 3000, message: "slow down" });
@@ -114,7 +114,13 @@ describe("ControlPlane over the client", () => {
 
   it("turns an unreachable control plane into a network result", async () => {
     const cp = new ControlPlane("http://127.0.0.1:9/", "k");
-    const r = await cp.forward("GET", "/v1/x", undefined, {});
+    const r = await cp.forward("GET", "/v1/threads/x/checkpoints", undefined, {});
     expect(r.kind).toBe("network");
+  });
+
+  it("forwards only thread routes, whatever it is asked", async () => {
+    const cp = new ControlPlane(base.href, "k");
+    for (const path of ["/v1/runners", "/v1/keys", "/v1/threads/../runners", "/v1/threads/a/../../keys", "/limited"])
+      expect(await cp.forward("GET", path, undefined, {})).toMatchObject({ kind: "http", status: 400 });
   });
 });
