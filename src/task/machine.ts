@@ -44,11 +44,27 @@ function refused(row: TaskLife, reason: RefusalReason, detail?: Record<string, u
   return detail === undefined ? { kind: "refused", reason, state: row.state, epoch: row.epoch } : { kind: "refused", reason, state: row.state, epoch: row.epoch, detail };
 }
 
+/** The lease fence alone: the epoch is the task's and, when named, the runner its holder. */
+function fence(row: TaskLife, epoch: number, runnerId: string | undefined): Refusal | null {
+  // The fence comes first, whatever the state: a call from an old lease learns that its lease is gone.
+  if (row.epoch !== epoch) return refused(row, "stale_epoch");
+  if (runnerId !== undefined && row.runner_id !== runnerId) return refused(row, "not_holder");
+  return null;
+}
+
+/**
+ * For lease-fenced calls that change no state (an LLM reservation, usage, a checkpoint's seq):
+ * null when `epoch` is the live lease's, else the refusal a fenced event would get in this state.
+ */
+export function leaseHeld(row: TaskLife, epoch: number, runnerId?: string): Refusal | null {
+  const c = cell(row.state, "release");
+  return fence(row, epoch, runnerId) ?? ("refuse" in c ? refused(row, c.refuse) : null);
+}
+
 export function transition(row: TaskLife, ev: LifecycleEvent, nowMs: number): TransitionResult {
   if (isFenced(ev)) {
-    // The fence comes first, whatever the state: a call from an old lease learns that its lease is gone.
-    if (row.epoch !== ev.epoch) return refused(row, "stale_epoch");
-    if (ev.runnerId !== undefined && row.runner_id !== ev.runnerId) return refused(row, "not_holder");
+    const stale = fence(row, ev.epoch, ev.runnerId);
+    if (stale) return stale;
   }
   const c = cell(row.state, ev.kind);
   if ("refuse" in c) return refused(row, c.refuse);
