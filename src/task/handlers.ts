@@ -11,6 +11,10 @@ type Handler<K extends EventKind> = (row: TaskLife, ev: EventOf<K>, nowMs: numbe
 const TIMEOUT_ACTOR = "system:timeout";
 const runnerActor = (row: TaskLife): string => `runner:${row.runner_id ?? "?"}`;
 const stay = (row: TaskLife, fields: Fields = {}, events: LogEntry[] = []): Step => ({ to: row.state, fields, events, effects: [] });
+/** A clock event ends the attempt (or the task) as a failure the retry policy reads. */
+function timedOut(row: TaskLife, code: string, message: string, retryable: boolean, nowMs: number, rand: number): Step {
+  return settle(row, { kind: "failed", error: { code, message }, retryable }, nowMs, SYSTEM, rand);
+}
 const notDue = (at: number | null, nowMs: number): Handled | null => (at === null || at > nowMs ? { refuse: "not_due", detail: { due_at: at } } : null);
 
 function answerGate(row: TaskLife, gate: string, decision: "approve" | "reject", comment: string | undefined, actor: string, nowMs: number): Step {
@@ -30,39 +34,52 @@ export const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     const attempt = row.attempts + 1;
     return {
       to: "leased",
-      fields: { attempts: attempt, runner_id: ev.runnerId, lease_id: ev.leaseId, epoch: ev.epoch, lease_expires_at: expires, attempt_deadline_at: attemptDeadline, started_at: row.started_at ?? nowMs },
+      fields: {
+        attempts: attempt,
+        runner_id: ev.runnerId,
+        lease_id: ev.leaseId,
+        epoch: ev.epoch,
+        lease_expires_at: expires,
+        attempt_deadline_at: attemptDeadline,
+        started_at: row.started_at ?? nowMs,
+      },
       events: [{ type: "leased", actor: `runner:${ev.runnerId}`, state: "leased", details: { runner: ev.runnerId, epoch: ev.epoch, attempt } }],
       effects: [{ kind: "observe_schedule_to_start", seconds: Math.max(0, nowMs - (row.queued_at ?? row.created_at)) / 1000 }],
     };
   },
   heartbeat: (row, ev, nowMs) => {
     const lease_expires_at = nowMs + ev.leaseTtlMs;
-    if (row.state === "leased") return { to: "running", fields: { lease_expires_at }, events: [{ type: "running", actor: `runner:${ev.runnerId}`, state: "running" }], effects: [] };
-    return stay(row, { lease_expires_at });
+    if (row.state !== "leased") return stay(row, { lease_expires_at });
+    return { to: "running", fields: { lease_expires_at }, events: [{ type: "running", actor: `runner:${ev.runnerId}`, state: "running" }], effects: [] };
   },
-  checkpoint: (row) => (row.state === "leased" ? { to: "running", fields: {}, events: [{ type: "running", actor: runnerActor(row), state: "running" }], effects: [] } : stay(row)),
+  checkpoint: (row) =>
+    row.state === "leased" ? { to: "running", fields: {}, events: [{ type: "running", actor: runnerActor(row), state: "running" }], effects: [] } : stay(row),
   complete: (row, ev, nowMs) => {
-    const outcome = ev.outputProblem === null
-      ? ({ kind: "succeeded", result: ev.result } as const)
-      : ({ kind: "failed", error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${ev.outputProblem}` }, retryable: true } as const);
+    const invalid = { code: "invalid_output", message: `result does not match the agent's output_schema: ${ev.outputProblem ?? ""}` };
+    const outcome = ev.outputProblem === null ? ({ kind: "succeeded", result: ev.result } as const) : ({ kind: "failed", error: invalid, retryable: true } as const);
     return settle(row, outcome, nowMs, runnerActor(row), ev.rand);
   },
   fail: (row, ev, nowMs) => settle(row, { kind: "failed", error: ev.error, retryable: ev.retryable }, nowMs, runnerActor(row), ev.rand),
   release: (row, _ev, nowMs) => settle(row, { kind: "released" }, nowMs, runnerActor(row), 0),
   expire: (row, ev, nowMs) =>
-    notDue(row.lease_expires_at, nowMs) ?? settle(row, { kind: "failed", error: { code: "lease_expired", message: `runner ${row.runner_id ?? "?"} stopped heartbeating` }, retryable: true }, nowMs, SYSTEM, ev.rand),
+    notDue(row.lease_expires_at, nowMs) ?? timedOut(row, "lease_expired", `runner ${row.runner_id ?? "?"} stopped heartbeating`, true, nowMs, ev.rand),
   attempt_timeout: (row, ev, nowMs) =>
     notDue(row.attempt_deadline_at, nowMs) ??
-    settle(row, { kind: "failed", error: { code: "attempt_timeout", message: `attempt ${row.attempts} ran past its ${policyOf(row).timeouts.attempt_ms ?? 0} ms limit` }, retryable: true }, nowMs, SYSTEM, ev.rand),
+    timedOut(row, "attempt_timeout", `attempt ${row.attempts} ran past its ${policyOf(row).timeouts.attempt_ms ?? 0} ms limit`, true, nowMs, ev.rand),
   task_timeout: (row, ev, nowMs) =>
-    notDue(row.deadline_at, nowMs) ??
-    settle(row, { kind: "failed", error: { code: "task_timeout", message: `task ran past its ${policyOf(row).timeouts.task_ms ?? 0} ms limit` }, retryable: false }, nowMs, SYSTEM, ev.rand),
+    notDue(row.deadline_at, nowMs) ?? timedOut(row, "task_timeout", `task ran past its ${policyOf(row).timeouts.task_ms ?? 0} ms limit`, false, nowMs, ev.rand),
   approval_asked: (row, ev, nowMs) => {
     const decided = decisionsOf(row)[ev.gate];
     if (decided) return { to: row.state, fields: {}, events: [], effects: [{ kind: "gate_decided", decision: decided }] };
     const timeoutMs = policyOf(row).approvals.timeout_ms;
     const deadline = timeoutMs !== null ? nowMs + timeoutMs : null;
-    const pending = { gate: ev.gate, ...(ev.message !== undefined ? { message: ev.message } : {}), ...(ev.details !== undefined ? { details: ev.details } : {}), requested_at: iso(nowMs), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) };
+    const pending = {
+      gate: ev.gate,
+      ...(ev.message !== undefined ? { message: ev.message } : {}),
+      ...(ev.details !== undefined ? { details: ev.details } : {}),
+      requested_at: iso(nowMs),
+      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
+    };
     return {
       to: "awaiting_approval",
       // The attempt ends without being charged: the gate is the agent's, not a failure.
@@ -106,7 +123,8 @@ export const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   escalation_deadline: (row, _ev, nowMs) => {
     const due = notDue(row.wake_at, nowMs);
     if (due) return due;
-    if (policyOf(row).escalation.on_timeout === "fail") return endParked(row, "failed", { error: { code: "escalation_timeout", message: "nobody acted on the escalation in time" } }, TIMEOUT_ACTOR);
+    const error = { code: "escalation_timeout", message: "nobody acted on the escalation in time" };
+    if (policyOf(row).escalation.on_timeout === "fail") return endParked(row, "failed", { error }, TIMEOUT_ACTOR);
     return endParked(row, "cancelled", {}, TIMEOUT_ACTOR);
   },
   retry_wake: (row, _ev, nowMs) => notDue(row.wake_at, nowMs) ?? requeue("requeued", SYSTEM, undefined),
@@ -114,7 +132,8 @@ export const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     // A person's retry grants a fresh round of attempts, on any runner.
     const fields: Fields = { max_attempts: row.attempts + policyOf(row).retry.max_attempts, avoid_runners: "[]", error: null };
     if (ev.input !== undefined) fields.input = ev.input;
-    return requeue("escalation_retried", ev.actor, { comment: ev.comment, input_edited: ev.input !== undefined || undefined, state_edited: ev.stateEdited === true || undefined }, fields);
+    const details = { comment: ev.comment, input_edited: ev.input !== undefined || undefined, state_edited: ev.stateEdited === true || undefined };
+    return requeue("escalation_retried", ev.actor, details, fields);
   },
   person_resolve: (row, ev) => withComment(endParked(row, "succeeded", { result: ev.result }, ev.actor, "resolved"), ev.actor, ev.comment),
   person_cancel: (row, ev) => withComment(endParked(row, "cancelled", {}, ev.actor), ev.actor, ev.comment),

@@ -9,7 +9,8 @@ export function invariantProblems(r: TaskLife): string[] {
     if (!ok) bad.push(`${r.state}: ${what}`);
   };
   const leaseless = r.lease_id === null && r.lease_expires_at === null && r.attempt_deadline_at === null && r.preempt_requested === 0;
-  if (holdsRunner(r.state)) need(r.lease_id !== null && r.runner_id !== null && r.epoch !== null && r.lease_expires_at !== null, "holds a lease (lease_id, runner_id, epoch, lease_expires_at)");
+  const leased = r.lease_id !== null && r.runner_id !== null && r.epoch !== null && r.lease_expires_at !== null;
+  if (holdsRunner(r.state)) need(leased, "holds a lease (lease_id, runner_id, epoch, lease_expires_at)");
   else need(leaseless, "holds no lease (lease_id, lease_expires_at, attempt_deadline_at NULL, preempt_requested 0)");
   need((r.gate !== null) === (r.state === "awaiting_approval"), "a pending gate exactly while awaiting approval");
   need(r.wake_at === null || inGroup("parked", r.state), "wake_at only in a parked state");

@@ -50,7 +50,8 @@ function holding(self: "leased" | "running"): StateRows {
 }
 
 function final(): StateRows {
-  return { ...all(["lease", ...FENCED_EVENTS, ...TIMER_EVENTS, "approval_decided", ...PERSON_EVENTS, "cancel", "preempt_request", "preempt_withdraw"], no("final")), submit: no("already_submitted") };
+  const rest = ["lease", ...FENCED_EVENTS, ...TIMER_EVENTS, "approval_decided", ...PERSON_EVENTS, "cancel", "preempt_request", "preempt_withdraw"] as const;
+  return { ...all(rest, no("final")), submit: no("already_submitted") };
 }
 
 export const TABLE: { readonly [S in TaskState]: StateRows } = {
