@@ -4,8 +4,7 @@
 // outcomeEvents() wrote, in the same order.
 import type { Actor, Effect, LogEntry, Metric } from "./events.js";
 import { iso, policyOf, type Fields, type LifeError, type TaskLife } from "./row.js";
-import { nextState } from "./retry.js";
-import { toPolicy } from "./retry.js";
+import { nextState, toPolicy } from "./retry.js";
 import { holdsRunner, isFinal, type TaskState } from "./states.js";
 
 export const SYSTEM: Actor = "system";
