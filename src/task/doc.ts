@@ -16,7 +16,9 @@ export function transitionTableMarkdown(): string {
 }
 
 export function entryTableMarkdown(): string {
-  const rows = TASK_STATES.map((s) => `| ${s} | ${ENTRY[s].sets.join(", ") || "—"} | ${ENTRY[s].clears.join(", ") || "—"} |`);
+  const rows = TASK_STATES.map(
+    (s) => `| ${s} | ${ENTRY[s].sets.join(", ") || "—"} | ${ENTRY[s].clears.join(", ") || "—"} |`,
+  );
   return ["| entering | sets | clears |", "|---|---|---|", ...rows].join("\n");
 }
 

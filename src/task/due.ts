@@ -7,7 +7,10 @@ import type { LifecycleEvent } from "./events.js";
 import type { TaskLife } from "./row.js";
 import { holdsRunner, inGroup } from "./states.js";
 
-type TimerEvent = Extract<LifecycleEvent, { kind: "expire" | "attempt_timeout" | "task_timeout" | "retry_wake" | "approval_deadline" | "escalation_deadline" }>;
+type TimerEvent = Extract<
+  LifecycleEvent,
+  { kind: "expire" | "attempt_timeout" | "task_timeout" | "retry_wake" | "approval_deadline" | "escalation_deadline" }
+>;
 
 const passed = (at: number | null, nowMs: number): boolean => at !== null && at <= nowMs;
 

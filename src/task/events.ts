@@ -57,13 +57,25 @@ export type LifecycleEvent =
   | { kind: "task_timeout"; rand: number }
   | ({ kind: "approval_asked"; gate: string; message?: string | undefined; details?: unknown } & Fenced)
   /** A person's answer; with `gate` on a task not at a gate yet, it is kept for when it gets there. */
-  | { kind: "approval_decided"; decision: "approve" | "reject"; gate?: string | undefined; comment?: string | undefined; actor: Actor }
+  | {
+      kind: "approval_decided";
+      decision: "approve" | "reject";
+      gate?: string | undefined;
+      comment?: string | undefined;
+      actor: Actor;
+    }
   | { kind: "approval_deadline" }
   | { kind: "escalation_deadline" }
   /** retry_wait is over: back to the queue. */
   | { kind: "retry_wake" }
   /** A person's retry of an escalated task, with edited input (JSON text) or an edited state (written with a fresh epoch first). */
-  | { kind: "person_retry"; input?: string | undefined; stateEdited?: boolean | undefined; comment?: string | undefined; actor: Actor }
+  | {
+      kind: "person_retry";
+      input?: string | undefined;
+      stateEdited?: boolean | undefined;
+      comment?: string | undefined;
+      actor: Actor;
+    }
   | { kind: "person_resolve"; result: string; comment?: string | undefined; actor: Actor }
   | { kind: "person_cancel"; comment?: string | undefined; actor: Actor }
   /** POST /v1/tasks/{id}/cancel. */

@@ -41,7 +41,9 @@ type FencedEvent = Extract<LifecycleEvent, { epoch: number; kind: (typeof FENCED
 const isFenced = (ev: LifecycleEvent): ev is FencedEvent => (FENCED_EVENTS as readonly EventKind[]).includes(ev.kind);
 
 function refused(row: TaskLife, reason: RefusalReason, detail?: Record<string, unknown>): Refusal {
-  return detail === undefined ? { kind: "refused", reason, state: row.state, epoch: row.epoch } : { kind: "refused", reason, state: row.state, epoch: row.epoch, detail };
+  return detail === undefined
+    ? { kind: "refused", reason, state: row.state, epoch: row.epoch }
+    : { kind: "refused", reason, state: row.state, epoch: row.epoch, detail };
 }
 
 /** The lease fence alone: the epoch is the task's and, when named, the runner its holder. */
@@ -68,11 +70,18 @@ export function transition(row: TaskLife, ev: LifecycleEvent, nowMs: number): Tr
   }
   const c = cell(row.state, ev.kind);
   if ("refuse" in c) return refused(row, c.refuse);
-  const handler = HANDLERS[ev.kind] as (row: TaskLife, ev: LifecycleEvent, nowMs: number) => ReturnType<(typeof HANDLERS)[EventKind]>;
+  const handler = HANDLERS[ev.kind] as (
+    row: TaskLife,
+    ev: LifecycleEvent,
+    nowMs: number,
+  ) => ReturnType<(typeof HANDLERS)[EventKind]>;
   const step = handler(row, ev, nowMs);
   if ("refuse" in step) return refused(row, step.refuse, step.detail);
   // A handler reaching a state its cell does not list is a bug in this folder, not an outcome.
-  if (!c.to.includes(step.to)) throw new Error(`task machine: ${ev.kind} from ${row.state} reached ${step.to}, not in the table (${c.to.join(", ")})`);
+  if (!c.to.includes(step.to))
+    throw new Error(
+      `task machine: ${ev.kind} from ${row.state} reached ${step.to}, not in the table (${c.to.join(", ")})`,
+    );
   return complete(row, step, nowMs);
 }
 
@@ -107,7 +116,12 @@ function complete(row: TaskLife, step: Step, nowMs: number): Transition {
   return { kind: "ok", from, to, guard: { state: from, epoch: row.epoch }, fields: out, events: step.events, effects };
 }
 
-const DEADLINE_COLUMNS = ["lease_expires_at", "attempt_deadline_at", "wake_at", "deadline_at"] as const satisfies readonly Column[];
+const DEADLINE_COLUMNS = [
+  "lease_expires_at",
+  "attempt_deadline_at",
+  "wake_at",
+  "deadline_at",
+] as const satisfies readonly Column[];
 
 /** The row as the transition leaves it (what the guarded UPDATE writes). */
 export function apply(row: TaskLife, t: Transition): TaskLife {
@@ -154,7 +168,16 @@ export function create(t: NewTask, nowMs: number): { row: TaskLife; events: LogE
     escalation: null,
     policy: JSON.stringify(t.policy),
   };
-  const effects: Effect[] = [{ kind: "enqueue" }, { kind: "wake_polls" }, { kind: "consider_preemption" }, count("officeos_tasks_submitted_total", { agent: t.agent })];
+  const effects: Effect[] = [
+    { kind: "enqueue" },
+    { kind: "wake_polls" },
+    { kind: "consider_preemption" },
+    count("officeos_tasks_submitted_total", { agent: t.agent }),
+  ];
   if (deadline !== null) effects.push({ kind: "deadline", at: deadline });
-  return { row, events: [{ type: "submitted", actor: t.actor, state: "queued", details: { priority: t.priority } }], effects };
+  return {
+    row,
+    events: [{ type: "submitted", actor: t.actor, state: "queued", details: { priority: t.priority } }],
+    effects,
+  };
 }

@@ -72,11 +72,15 @@ export function nextState(s: AttemptState, end: AttemptEnd, policy: Policy = DEF
       return { ...same, state: "queued", attempts: Math.max(0, s.attempts - 1) };
     case "failed": {
       if (policy.escalateOn.includes(end.code)) return { ...same, state: "escalated" };
-      const retries = end.retryable && (policy.retryOn === null || policy.retryOn.includes(end.code) || IMMEDIATE_RETRY_CODES.includes(end.code));
+      const retries =
+        end.retryable &&
+        (policy.retryOn === null || policy.retryOn.includes(end.code) || IMMEDIATE_RETRY_CODES.includes(end.code));
       if (!retries) return { ...same, state: "failed" };
-      if (s.attempts >= s.maxAttempts) return { ...same, state: policy.onExhausted === "fail" ? "failed" : "escalated" };
+      if (s.attempts >= s.maxAttempts)
+        return { ...same, state: policy.onExhausted === "fail" ? "failed" : "escalated" };
       // Retry, preferring another runner than the one that just failed it.
-      if (policy.differentRunner && s.runnerId !== null && !same.avoidRunners.includes(s.runnerId)) same.avoidRunners.push(s.runnerId);
+      if (policy.differentRunner && s.runnerId !== null && !same.avoidRunners.includes(s.runnerId))
+        same.avoidRunners.push(s.runnerId);
       if (IMMEDIATE_RETRY_CODES.includes(end.code)) return { ...same, state: "queued" };
       const delayMs = backoffMs(policy.backoff, s.attempts, rand);
       return delayMs > 0 ? { ...same, state: "retry_wait", delayMs } : { ...same, state: "queued" };
@@ -88,7 +92,12 @@ export function nextState(s: AttemptState, end: AttemptEnd, policy: Policy = DEF
 export function toPolicy(r: LifeRetry): Policy {
   return {
     maxAttempts: r.max_attempts,
-    backoff: { initialMs: r.backoff.initial_ms, maxMs: Math.max(r.backoff.max_ms, 0), multiplier: r.backoff.multiplier, jitter: r.backoff.jitter },
+    backoff: {
+      initialMs: r.backoff.initial_ms,
+      maxMs: Math.max(r.backoff.max_ms, 0),
+      multiplier: r.backoff.multiplier,
+      jitter: r.backoff.jitter,
+    },
     retryOn: r.retry_on,
     escalateOn: r.escalate_on,
     onExhausted: r.on_exhausted,

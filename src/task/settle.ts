@@ -23,7 +23,11 @@ export interface Step {
   effects: Effect[];
 }
 
-const FAILURE_LOG = { lease_expired: "lease_expired", attempt_timeout: "attempt_timeout", invalid_output: "invalid_output" } as const;
+const FAILURE_LOG = {
+  lease_expired: "lease_expired",
+  attempt_timeout: "attempt_timeout",
+  invalid_output: "invalid_output",
+} as const;
 
 export function count(metric: Metric, labels: Record<string, string>): Effect {
   return { kind: "count", metric, labels };
@@ -32,8 +36,15 @@ export function count(metric: Metric, labels: Record<string, string>): Effect {
 export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Actor, rand: number): Step {
   const policy = policyOf(row);
   const next = nextState(
-    { attempts: row.attempts, maxAttempts: row.max_attempts, runnerId: row.runner_id, avoidRunners: JSON.parse(row.avoid_runners) as string[] },
-    outcome.kind === "failed" ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code } : { kind: outcome.kind },
+    {
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      runnerId: row.runner_id,
+      avoidRunners: JSON.parse(row.avoid_runners) as string[],
+    },
+    outcome.kind === "failed"
+      ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code }
+      : { kind: outcome.kind },
     toPolicy(policy.retry),
     rand,
   );
@@ -45,7 +56,11 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
   if (to === "escalated" && outcome.kind === "failed") {
     const deadline = policy.escalation.timeout_ms !== null ? nowMs + policy.escalation.timeout_ms : null;
     fields.wake_at = deadline;
-    fields.escalation = JSON.stringify({ reason: outcome.error, escalated_at: iso(nowMs), ...(deadline !== null ? { deadline_at: iso(deadline) } : {}) });
+    fields.escalation = JSON.stringify({
+      reason: outcome.error,
+      escalated_at: iso(nowMs),
+      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
+    });
   }
   const events: LogEntry[] = [];
   const effects: Effect[] = [];
@@ -72,11 +87,20 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
       // A task deadline ends the task itself: its own event below says so.
       if (wasHolding && code !== "task_timeout") {
         const type = code in FAILURE_LOG ? FAILURE_LOG[code as keyof typeof FAILURE_LOG] : "attempt_failed";
-        log(type, actor, null, { code, message: outcome.error.message, retryable: outcome.retryable, runner, attempt: row.attempts });
+        log(type, actor, null, {
+          code,
+          message: outcome.error.message,
+          retryable: outcome.retryable,
+          runner,
+          attempt: row.attempts,
+        });
       }
       if (to === "retry_wait") {
         effects.push(count("officeos_retries_total", agent));
-        log("retry_scheduled", SYSTEM, to, { delay_ms: next.delayMs ?? 0, not_before: iso(nowMs + (next.delayMs ?? 0)) });
+        log("retry_scheduled", SYSTEM, to, {
+          delay_ms: next.delayMs ?? 0,
+          not_before: iso(nowMs + (next.delayMs ?? 0)),
+        });
       } else if (to === "queued") {
         effects.push(count("officeos_retries_total", agent));
         log("requeued", SYSTEM, to);
@@ -93,13 +117,29 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
 
 /** Back to the queue from a parked state (retry wait over, approval answered, a person's retry). */
 export function requeue(type: LogEntry["type"], actor: Actor, details: LogEntry["details"], fields: Fields = {}): Step {
-  return { to: "queued", fields, events: [details === undefined ? { type, actor, state: "queued" } : { type, actor, state: "queued", details }], effects: [] };
+  return {
+    to: "queued",
+    fields,
+    events: [details === undefined ? { type, actor, state: "queued" } : { type, actor, state: "queued", details }],
+    effects: [],
+  };
 }
 
 /** A parked task (escalated) ends without running again; `type` defaults to the state's name. */
-export function endParked(row: TaskLife, to: "succeeded" | "failed" | "cancelled", value: { result?: string; error?: LifeError }, actor: Actor, type?: LogEntry["type"]): Step {
+export function endParked(
+  row: TaskLife,
+  to: "succeeded" | "failed" | "cancelled",
+  value: { result?: string; error?: LifeError },
+  actor: Actor,
+  type?: LogEntry["type"],
+): Step {
   const fields: Fields = {};
   if (to === "succeeded") fields.result = value.result ?? "null";
   if (to === "failed") fields.error = JSON.stringify(value.error ?? null);
-  return { to, fields, events: [{ type: type ?? to, actor, state: to }], effects: [count("officeos_tasks_finished_total", { agent: row.agent, state: to })] };
+  return {
+    to,
+    fields,
+    events: [{ type: type ?? to, actor, state: to }],
+    effects: [count("officeos_tasks_finished_total", { agent: row.agent, state: to })],
+  };
 }

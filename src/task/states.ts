@@ -11,7 +11,17 @@
 // person, which is what "parked" means. The metrics already counted it that
 // way: `officeos_tasks_finished_total` never had an `escalated` sample.
 
-export const TASK_STATES = ["queued", "retry_wait", "leased", "running", "awaiting_approval", "escalated", "succeeded", "failed", "cancelled"] as const;
+export const TASK_STATES = [
+  "queued",
+  "retry_wait",
+  "leased",
+  "running",
+  "awaiting_approval",
+  "escalated",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** No event leaves these (the table has no row out of them). */

@@ -15,11 +15,30 @@ const to = (...states: TaskState[]): Cell => ({ to: states });
 const no = (reason: RefusalReason): Cell => ({ refuse: reason });
 
 /** Events that carry a lease epoch. */
-export const FENCED_EVENTS = ["heartbeat", "checkpoint", "complete", "fail", "release", "approval_asked"] as const satisfies readonly EventKind[];
-export const PERSON_EVENTS = ["person_retry", "person_resolve", "person_cancel"] as const satisfies readonly EventKind[];
-export const TIMER_EVENTS = ["expire", "attempt_timeout", "task_timeout", "approval_deadline", "escalation_deadline", "retry_wake"] as const satisfies readonly EventKind[];
+export const FENCED_EVENTS = [
+  "heartbeat",
+  "checkpoint",
+  "complete",
+  "fail",
+  "release",
+  "approval_asked",
+] as const satisfies readonly EventKind[];
+export const PERSON_EVENTS = [
+  "person_retry",
+  "person_resolve",
+  "person_cancel",
+] as const satisfies readonly EventKind[];
+export const TIMER_EVENTS = [
+  "expire",
+  "attempt_timeout",
+  "task_timeout",
+  "approval_deadline",
+  "escalation_deadline",
+  "retry_wake",
+] as const satisfies readonly EventKind[];
 
-const all = <K extends EventKind>(events: readonly K[], cell: Cell): Record<K, Cell> => Object.fromEntries(events.map((e) => [e, cell])) as Record<K, Cell>;
+const all = <K extends EventKind>(events: readonly K[], cell: Cell): Record<K, Cell> =>
+  Object.fromEntries(events.map((e) => [e, cell])) as Record<K, Cell>;
 
 /** How an attempt can end: the retry decision picks among these. */
 const ENDED = ["queued", "retry_wait", "failed", "escalated"] as const;
@@ -50,7 +69,16 @@ function holding(self: "leased" | "running"): StateRows {
 }
 
 function final(): StateRows {
-  const rest = ["lease", ...FENCED_EVENTS, ...TIMER_EVENTS, "approval_decided", ...PERSON_EVENTS, "cancel", "preempt_request", "preempt_withdraw"] as const;
+  const rest = [
+    "lease",
+    ...FENCED_EVENTS,
+    ...TIMER_EVENTS,
+    "approval_decided",
+    ...PERSON_EVENTS,
+    "cancel",
+    "preempt_request",
+    "preempt_withdraw",
+  ] as const;
   return { ...all(rest, no("final")), submit: no("already_submitted") };
 }
 
@@ -144,10 +172,27 @@ const ENDS: readonly Column[] = [...LEASE, "gate", "wake_at"];
  * holder, and the fence the next lease must beat); `escalation` stays on the
  * final states that end an escalation (decided change (a)).
  */
-export const ENTRY: { readonly [S in TaskState]: { readonly sets: readonly Column[]; readonly clears: readonly Column[] } } = {
+export const ENTRY: {
+  readonly [S in TaskState]: { readonly sets: readonly Column[]; readonly clears: readonly Column[] };
+} = {
   queued: { sets: ["queued_at", "updated_at"], clears: [...ENDS, "escalation"] },
-  retry_wait: { sets: ["wake_at", "attempts", "avoid_runners", "updated_at"], clears: [...LEASE, "gate", "escalation"] },
-  leased: { sets: ["runner_id", "lease_id", "epoch", "lease_expires_at", "attempt_deadline_at", "attempts", "started_at", "updated_at"], clears: [] },
+  retry_wait: {
+    sets: ["wake_at", "attempts", "avoid_runners", "updated_at"],
+    clears: [...LEASE, "gate", "escalation"],
+  },
+  leased: {
+    sets: [
+      "runner_id",
+      "lease_id",
+      "epoch",
+      "lease_expires_at",
+      "attempt_deadline_at",
+      "attempts",
+      "started_at",
+      "updated_at",
+    ],
+    clears: [],
+  },
   // Decided change (b): a heartbeat moves updated_at as a checkpoint does.
   running: { sets: ["updated_at"], clears: [] },
   awaiting_approval: { sets: ["gate", "wake_at", "attempts", "updated_at"], clears: LEASE },

@@ -17,7 +17,8 @@ describe("docs/lifecycle.md", () => {
   it("shows the groups, the transition table and the entry rules exactly as the data has them", () => {
     let text = readFileSync(DOC, "utf8");
     if (process.env.UPDATE_LIFECYCLE_DOC === "1") {
-      for (const [name, gen] of Object.entries(GENERATED)) text = text.replace(block(name), () => `<!-- ${name}:begin -->\n${gen()}\n<!-- ${name}:end -->`);
+      for (const [name, gen] of Object.entries(GENERATED))
+        text = text.replace(block(name), () => `<!-- ${name}:begin -->\n${gen()}\n<!-- ${name}:end -->`);
       writeFileSync(DOC, text);
     }
     for (const [name, gen] of Object.entries(GENERATED)) {

@@ -16,7 +16,14 @@ describe("planEffects", () => {
     const plan = planEffects(committed);
     expect(plan.wakePolls).toBe(true);
     expect(plan.considerPreemption).toBe(true);
-    expect(plan.perTask.map((p) => `${p.taskId}:${p.effect.kind}`)).toEqual(["t1:free", "t1:enqueue", "t2:free", "t2:enqueue", "t3:free", "t3:enqueue"]);
+    expect(plan.perTask.map((p) => `${p.taskId}:${p.effect.kind}`)).toEqual([
+      "t1:free",
+      "t1:enqueue",
+      "t2:free",
+      "t2:enqueue",
+      "t3:free",
+      "t3:enqueue",
+    ]);
   });
 
   it("keeps the earliest deadline and nothing call-wide when nothing was freed or queued", () => {

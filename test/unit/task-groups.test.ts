@@ -6,11 +6,24 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TaskState as ApiTaskState } from "../../src/api/schemas.js";
 import type { EventType } from "../../src/durable/tenant/events.js";
-import { ACTIVE_STATES, FINAL_STATES as OLD_FINAL, PARKED_STATES as OLD_PARKED, type TaskRow } from "../../src/durable/tenant/rows.js";
+import {
+  ACTIVE_STATES,
+  FINAL_STATES as OLD_FINAL,
+  PARKED_STATES as OLD_PARKED,
+  type TaskRow,
+} from "../../src/durable/tenant/rows.js";
 import type { LogType } from "../../src/task/events.js";
 import { LOG_TYPES } from "../../src/task/events.js";
 import type { TaskLife } from "../../src/task/row.js";
-import { FINAL_STATES, HOLDS_RUNNER_STATES, PARKED_STATES, sqlList, TASK_STATES, TIMED_STATES, WAITS_ON_PERSON_STATES } from "../../src/task/states.js";
+import {
+  FINAL_STATES,
+  HOLDS_RUNNER_STATES,
+  PARKED_STATES,
+  sqlList,
+  TASK_STATES,
+  TIMED_STATES,
+  WAITS_ON_PERSON_STATES,
+} from "../../src/task/states.js";
 
 // Compile-time agreement (npm run typecheck): a stored row is a lifecycle row, and the log types are the same set.
 const rowIsLife = (r: TaskRow): TaskLife => r;
@@ -35,12 +48,17 @@ describe("state groups", () => {
   });
   it("every state is in exactly one of queued, holds-a-runner, parked, final", () => {
     for (const s of TASK_STATES) {
-      const n = [["queued"], HOLDS_RUNNER_STATES, PARKED_STATES, FINAL_STATES].filter((g) => (g as readonly string[]).includes(s)).length;
+      const n = [["queued"], HOLDS_RUNNER_STATES, PARKED_STATES, FINAL_STATES].filter((g) =>
+        (g as readonly string[]).includes(s),
+      ).length;
       expect(n, s).toBe(1);
     }
   });
   it("timed is every state that is neither final nor waiting on a person", () => {
-    const expected = TASK_STATES.filter((s) => !(FINAL_STATES as readonly string[]).includes(s) && !(WAITS_ON_PERSON_STATES as readonly string[]).includes(s));
+    const expected = TASK_STATES.filter(
+      (s) =>
+        !(FINAL_STATES as readonly string[]).includes(s) && !(WAITS_ON_PERSON_STATES as readonly string[]).includes(s),
+    );
     expect(sorted(TIMED_STATES)).toEqual(sorted(expected));
   });
   it("the event log's types are listed once here, with no duplicates", () => {

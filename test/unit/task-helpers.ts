@@ -11,9 +11,20 @@ export const T0 = 1_700_000_000_000;
 /** Later than every deadline the sample policy sets. */
 export const LATE = T0 + 365 * 24 * 3600_000;
 
-export function policy(over: Partial<LifePolicy["retry"]> = {}, rest: Partial<Omit<LifePolicy, "retry">> = {}): LifePolicy {
+export function policy(
+  over: Partial<LifePolicy["retry"]> = {},
+  rest: Partial<Omit<LifePolicy, "retry">> = {},
+): LifePolicy {
   return {
-    retry: { max_attempts: 3, backoff: { initial_ms: 1000, max_ms: 60_000, multiplier: 2, jitter: 0.2 }, retry_on: null, escalate_on: [], on_exhausted: "escalate", different_runner: true, ...over },
+    retry: {
+      max_attempts: 3,
+      backoff: { initial_ms: 1000, max_ms: 60_000, multiplier: 2, jitter: 0.2 },
+      retry_on: null,
+      escalate_on: [],
+      on_exhausted: "escalate",
+      different_runner: true,
+      ...over,
+    },
     timeouts: { attempt_ms: 60_000, task_ms: 3_600_000 },
     approvals: { timeout_ms: 600_000, on_timeout: "escalate" },
     escalation: { timeout_ms: 86_400_000, on_timeout: "fail" },
@@ -93,7 +104,9 @@ export function eventFor(kind: EventKind, row: TaskLife): LifecycleEvent {
     case "approval_asked":
       return { kind, epoch, runnerId, gate: "fresh-gate" };
     case "approval_decided":
-      return row.state === "awaiting_approval" ? { kind, decision: "approve", actor: "key:k" } : { kind, decision: "approve", gate: "later-gate", actor: "key:k" };
+      return row.state === "awaiting_approval"
+        ? { kind, decision: "approve", actor: "key:k" }
+        : { kind, decision: "approve", gate: "later-gate", actor: "key:k" };
     case "expire":
     case "attempt_timeout":
     case "task_timeout":

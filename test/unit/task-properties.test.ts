@@ -18,23 +18,53 @@ import { isFinal } from "../../src/task/states.js";
 import { TABLE } from "../../src/task/table.js";
 import { T0 } from "./task-helpers.js";
 
-const GUARD_REASONS = ["stale_epoch", "not_holder", "not_due", "gate_mismatch", "gate_required", "already_decided", "epoch_not_increasing"];
+const GUARD_REASONS = [
+  "stale_epoch",
+  "not_holder",
+  "not_due",
+  "gate_mismatch",
+  "gate_required",
+  "already_decided",
+  "epoch_not_increasing",
+];
 
 const arbPolicy: fc.Arbitrary<LifePolicy> = fc.record({
   retry: fc.record({
     max_attempts: fc.integer({ min: 1, max: 4 }),
-    backoff: fc.record({ initial_ms: fc.constantFrom(0, 1000), max_ms: fc.constant(60_000), multiplier: fc.constant(2), jitter: fc.constantFrom(0, 0.5) }),
+    backoff: fc.record({
+      initial_ms: fc.constantFrom(0, 1000),
+      max_ms: fc.constant(60_000),
+      multiplier: fc.constant(2),
+      jitter: fc.constantFrom(0, 0.5),
+    }),
     retry_on: fc.constantFrom(null, ["boom"], ["other"]),
     escalate_on: fc.constantFrom([], ["fatal"], ["task_timeout"]),
     on_exhausted: fc.constantFrom("escalate" as const, "fail" as const),
     different_runner: fc.boolean(),
   }),
-  timeouts: fc.record({ attempt_ms: fc.integer({ min: 1000, max: 120_000 }), task_ms: fc.integer({ min: 10_000, max: 3_600_000 }) }, { requiredKeys: [] }),
-  approvals: fc.record({ timeout_ms: fc.constantFrom(null, 60_000), on_timeout: fc.constantFrom("cancel" as const, "escalate" as const, "approve" as const, "reject" as const) }),
-  escalation: fc.record({ timeout_ms: fc.constantFrom(null, 60_000), on_timeout: fc.constantFrom("cancel" as const, "fail" as const) }),
+  timeouts: fc.record(
+    { attempt_ms: fc.integer({ min: 1000, max: 120_000 }), task_ms: fc.integer({ min: 10_000, max: 3_600_000 }) },
+    { requiredKeys: [] },
+  ),
+  approvals: fc.record({
+    timeout_ms: fc.constantFrom(null, 60_000),
+    on_timeout: fc.constantFrom("cancel" as const, "escalate" as const, "approve" as const, "reject" as const),
+  }),
+  escalation: fc.record({
+    timeout_ms: fc.constantFrom(null, 60_000),
+    on_timeout: fc.constantFrom("cancel" as const, "fail" as const),
+  }),
 });
 
-const arbMove = fc.record({ pick: fc.nat(1000), wild: fc.nat(3), variant: fc.nat(59), dtMs: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 40_000 }) }, { weight: 1, arbitrary: fc.constant(4_000_000) }) });
+const arbMove = fc.record({
+  pick: fc.nat(1000),
+  wild: fc.nat(3),
+  variant: fc.nat(59),
+  dtMs: fc.oneof(
+    { weight: 9, arbitrary: fc.integer({ min: 0, max: 40_000 }) },
+    { weight: 1, arbitrary: fc.constant(4_000_000) },
+  ),
+});
 type Move = { pick: number; wild: number; variant: number; dtMs: number };
 
 /** Mostly an event the row's state accepts (so sequences go deep), one in four any event at all. */
@@ -62,7 +92,13 @@ function eventOf(m: Move, row: TaskLife, epochCounter: { n: number }): Lifecycle
       return { kind };
     case "lease": {
       if (v % 6 !== 0) epochCounter.n += 1;
-      return { kind: "lease", runnerId: v % 2 === 0 ? "run_a" : "run_b", leaseId: `lease_${epochCounter.n}`, epoch: epochCounter.n, leaseTtlMs: 30_000 };
+      return {
+        kind: "lease",
+        runnerId: v % 2 === 0 ? "run_a" : "run_b",
+        leaseId: `lease_${epochCounter.n}`,
+        epoch: epochCounter.n,
+        leaseTtlMs: 30_000,
+      };
     }
     case "heartbeat":
       return { kind: "heartbeat", epoch, runnerId, leaseTtlMs: 30_000 };
@@ -71,19 +107,36 @@ function eventOf(m: Move, row: TaskLife, epochCounter: { n: number }): Lifecycle
     case "complete":
       return { kind: "complete", epoch, result: '"r"', outputProblem: v % 4 === 0 ? "missing field" : null, rand };
     case "fail":
-      return { kind: "fail", epoch, runnerId, error: { code: ["boom", "fatal", "other"][v % 3] ?? "boom", message: "x" }, retryable: v % 2 === 0, rand };
+      return {
+        kind: "fail",
+        epoch,
+        runnerId,
+        error: { code: ["boom", "fatal", "other"][v % 3] ?? "boom", message: "x" },
+        retryable: v % 2 === 0,
+        rand,
+      };
     case "release":
       return { kind: "release", epoch };
     case "approval_asked":
       return { kind: "approval_asked", epoch, gate };
     case "approval_decided":
-      return { kind: "approval_decided", decision: v % 2 === 0 ? "approve" : "reject", gate: v % 4 === 0 ? undefined : gate, actor: "key:k" };
+      return {
+        kind: "approval_decided",
+        decision: v % 2 === 0 ? "approve" : "reject",
+        gate: v % 4 === 0 ? undefined : gate,
+        actor: "key:k",
+      };
     case "expire":
     case "attempt_timeout":
     case "task_timeout":
       return { kind, rand };
     case "person_retry":
-      return { kind: "person_retry", actor: "key:k", stateEdited: v % 2 === 0, ...(v % 3 === 0 ? { input: '{"edited":true}' } : {}) };
+      return {
+        kind: "person_retry",
+        actor: "key:k",
+        stateEdited: v % 2 === 0,
+        ...(v % 3 === 0 ? { input: '{"edited":true}' } : {}),
+      };
     case "person_resolve":
       return { kind: "person_resolve", actor: "key:k", result: '"fixed"', ...(v % 2 === 0 ? { comment: "done" } : {}) };
     case "person_cancel":
@@ -119,7 +172,8 @@ describe("the task machine over random event sequences", () => {
           const next = apply(row, t);
           expect(invariantProblems(next), `${row.state} --${ev.kind}--> ${next.state}`).toEqual([]);
           if (row.epoch !== null) expect(next.epoch).not.toBeNull();
-          if (next.epoch !== row.epoch && row.epoch !== null) expect(next.epoch ?? -Infinity).toBeGreaterThan(row.epoch);
+          if (next.epoch !== row.epoch && row.epoch !== null)
+            expect(next.epoch ?? -Infinity).toBeGreaterThan(row.epoch);
           if (ev.kind === "person_retry") personRetries++;
           expect(next.attempts).toBeLessThanOrEqual(policy.retry.max_attempts * (1 + personRetries));
           expect(next.max_attempts).toBeLessThanOrEqual(policy.retry.max_attempts * (1 + personRetries));

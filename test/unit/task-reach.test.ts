@@ -12,12 +12,21 @@ import { eventFor, policy, T0 } from "./task-helpers.js";
 
 const POLICIES: LifePolicy[] = [
   policy({ max_attempts: 2 }),
-  policy({ max_attempts: 2, backoff: { initial_ms: 0, max_ms: 0, multiplier: 2, jitter: 0 }, on_exhausted: "fail" }, {
-    approvals: { timeout_ms: 1000, on_timeout: "approve" },
-    escalation: { timeout_ms: 1000, on_timeout: "cancel" },
-  }),
-  policy({ max_attempts: 2, retry_on: ["other"], escalate_on: ["task_timeout", "fatal"] }, { approvals: { timeout_ms: 1000, on_timeout: "cancel" } }),
-  policy({ max_attempts: 1 }, { approvals: { timeout_ms: 1000, on_timeout: "reject" }, escalation: { timeout_ms: 1000, on_timeout: "cancel" } }),
+  policy(
+    { max_attempts: 2, backoff: { initial_ms: 0, max_ms: 0, multiplier: 2, jitter: 0 }, on_exhausted: "fail" },
+    {
+      approvals: { timeout_ms: 1000, on_timeout: "approve" },
+      escalation: { timeout_ms: 1000, on_timeout: "cancel" },
+    },
+  ),
+  policy(
+    { max_attempts: 2, retry_on: ["other"], escalate_on: ["task_timeout", "fatal"] },
+    { approvals: { timeout_ms: 1000, on_timeout: "cancel" } },
+  ),
+  policy(
+    { max_attempts: 1 },
+    { approvals: { timeout_ms: 1000, on_timeout: "reject" }, escalation: { timeout_ms: 1000, on_timeout: "cancel" } },
+  ),
 ];
 
 /** Every variant of an event worth trying on this row. */
@@ -28,7 +37,11 @@ function variants(kind: EventKind, row: TaskLife): LifecycleEvent[] {
     case "complete":
       return [base, { kind, epoch, result: "1", outputProblem: "bad", rand: 0 }];
     case "fail":
-      return ["boom", "fatal", "other"].flatMap((code) => [true, false].map((retryable): LifecycleEvent => ({ kind, epoch, error: { code, message: "" }, retryable, rand: 0 })));
+      return ["boom", "fatal", "other"].flatMap((code) =>
+        [true, false].map(
+          (retryable): LifecycleEvent => ({ kind, epoch, error: { code, message: "" }, retryable, rand: 0 }),
+        ),
+      );
     case "approval_asked":
       return [base, { kind, epoch, gate: "ahead" }];
     case "approval_decided":
@@ -52,7 +65,17 @@ function timeFor(kind: EventKind, row: TaskLife, now: number): number {
 }
 
 const keyOf = (r: TaskLife): string =>
-  JSON.stringify([r.state, r.attempts, r.max_attempts, r.approvals, r.epoch !== null, r.preempt_requested, r.policy, r.wake_at !== null, r.escalation !== null]);
+  JSON.stringify([
+    r.state,
+    r.attempts,
+    r.max_attempts,
+    r.approvals,
+    r.epoch !== null,
+    r.preempt_requested,
+    r.policy,
+    r.wake_at !== null,
+    r.escalation !== null,
+  ]);
 
 describe("every target the table lists is reachable", () => {
   it("by a breadth-first walk from a submit", () => {

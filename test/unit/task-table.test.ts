@@ -48,8 +48,11 @@ describe("the transition table", () => {
           if (t.to !== s) {
             expect(t.fields.state).toBe(t.to);
             expect(t.fields.updated_at).toBe(LATE);
-            for (const col of ENTRY[t.to].sets) expect(Object.keys(t.fields), `${s} → ${t.to} sets ${col}`).toContain(col);
-            for (const col of ENTRY[t.to].clears) if (!ENTRY[t.to].sets.includes(col)) expect(after[col], `${s} → ${t.to} clears ${col}`).toBe(col === "preempt_requested" ? 0 : null);
+            for (const col of ENTRY[t.to].sets)
+              expect(Object.keys(t.fields), `${s} → ${t.to} sets ${col}`).toContain(col);
+            for (const col of ENTRY[t.to].clears)
+              if (!ENTRY[t.to].sets.includes(col))
+                expect(after[col], `${s} → ${t.to} clears ${col}`).toBe(col === "preempt_requested" ? 0 : null);
             expect(t.events.length, "a state change is logged").toBeGreaterThan(0);
             expect(t.events.some((ev) => ev.state === t.to)).toBe(true);
           }
