@@ -5,6 +5,7 @@ import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { isIntegerResource, RESOURCE_MAX } from "../../src/api/limits.js";
 
 const ResourceName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
 const Name = z
@@ -94,7 +95,15 @@ export const RunnerConfigSchema = z
   .strictObject({
     control_plane: z.strictObject({ url: z.url(), key: z.string().min(1) }),
     name: Name.default(() => hostname().replace(/[^A-Za-z0-9._:-]/g, "-") || "runner"),
-    capacity: z.record(ResourceName, z.number().nonnegative()).default({ cpu: 1000, memory_mb: 1024 }),
+    // As the control plane takes them (src/api/schemas.ts Resources): at most 2^53, whole units for cpu, gpu and *_mb.
+    capacity: z
+      .record(ResourceName, z.number().nonnegative().max(RESOURCE_MAX))
+      .superRefine((r, ctx) => {
+        for (const [k, v] of Object.entries(r))
+          if (isIntegerResource(k) && !Number.isInteger(v))
+            ctx.addIssue({ code: "custom", path: [k], message: `${k} is counted in whole units: an integer` });
+      })
+      .default({ cpu: 1000, memory_mb: 1024 }),
     labels: z.record(z.string().min(1), z.string()).default({}),
     capabilities: z.array(z.string().min(1)).default([]),
     /** Only agents that tolerate every taint may run here (a `pci` runner that runs payment agents and nothing else). */

@@ -16,3 +16,12 @@ export const LIMITS = {
   /** Values in any JSON body (a 1 MiB body cannot exceed it; checkpoint bodies can). */
   jsonNodes: 1_000_000,
 } as const;
+
+/**
+ * The largest value of one resource kind: 2^53, so that a value is an exact
+ * integer and the sum over every runner of a tenant (at most OFFICEOS_MAX_RUNNERS)
+ * stays finite; two runners at 1.7e308 once summed to Infinity and zeroed DRF shares.
+ */
+export const RESOURCE_MAX = 2 ** 53;
+/** Kinds counted in whole units (millicores, MB, GPUs): integers only. */
+export const isIntegerResource = (kind: string): boolean => kind === "cpu" || kind === "gpu" || kind.endsWith("_mb");

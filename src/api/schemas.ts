@@ -1,7 +1,7 @@
 // zod schemas for every body the API takes or gives. Types come from z.infer;
 // the OpenAPI document is generated from these same schemas.
 import { z } from "@hono/zod-openapi";
-import { LIMITS } from "./limits.js";
+import { isIntegerResource, LIMITS, RESOURCE_MAX } from "./limits.js";
 import { Message, ONE_APP_STATE, oneAppState, stateFields as plainStateFields, ToolCall } from "./state-schema.js";
 
 export { Message, ToolCall };
@@ -23,14 +23,7 @@ const Name = z
 export const Scope = z.enum(["admin", "submit", "runner", "read"]).openapi("Scope");
 export type Scope = z.infer<typeof Scope>;
 
-/**
- * The largest value of one resource kind: 2^53, so that a value is an exact
- * integer and the sum over every runner of a tenant (at most OFFICEOS_MAX_RUNNERS)
- * stays finite; two runners at 1.7e308 once summed to Infinity and zeroed DRF shares.
- */
-export const RESOURCE_MAX = 2 ** 53;
-/** Kinds counted in whole units (millicores, MB, GPUs): integers only. */
-export const isIntegerResource = (kind: string): boolean => kind === "cpu" || kind === "gpu" || kind.endsWith("_mb");
+export { isIntegerResource, RESOURCE_MAX };
 
 /** Resource vector: cpu (millicores), memory_mb, gpu_memory_mb, or any custom kind. */
 export const Resources = z

@@ -32,6 +32,16 @@ describe("runner config", () => {
     if (r.kind === "error") expect(r.message).toContain("heartbeat_interval_ms");
   });
 
+  it("takes capacities as the control plane does: whole units for cpu, gpu and *_mb, at most 2^53", () => {
+    for (const capacity of [{ cpu: 0.5 }, { memory_mb: 1.5 }, { gpu: 1.1 }, { llm_tpm: 2 ** 53 + 2 }]) {
+      const r = parseConfig({ ...base, capacity });
+      expect(r.kind).toBe("error");
+      if (r.kind === "error") expect(r.message).toContain(`capacity.${Object.keys(capacity)[0]}`);
+    }
+    const ok = parseConfig({ ...base, capacity: { cpu: 1500, memory_mb: 2048, llm_tpm: 0.5 } });
+    expect(ok.kind).toBe("ok");
+  });
+
   it("needs at least one agent and a control plane", () => {
     expect(parseConfig({ ...base, agents: {} }).kind).toBe("error");
     expect(parseConfig({ agents: base.agents }).kind).toBe("error");
