@@ -114,8 +114,13 @@ describe("chaos", () => {
         if (Date.now() - started > DEADLINE_MS) throw new Error(`chaos run over its bound: ${done}/${TASKS} succeeded`);
         if (done !== last.done) last = { done, at: Date.now() };
         else if (Date.now() - last.at > 120_000) {
-          const t = (await submit<{ task: unknown }>("GET", `/v1/tasks/${ids[0]}`)).task;
-          throw new Error(`no task finished for 2 minutes (${done}/${TASKS}); the first task: ${JSON.stringify(t)}`);
+          // Name the tasks that are not done, with their state, runner and error: that is where to look.
+          const open: unknown[] = [];
+          for (const id of ids) {
+            const t = (await submit<{ task: { state: string } }>("GET", `/v1/tasks/${id}`)).task;
+            if (t.state !== "succeeded" && open.length < 5) open.push(t);
+          }
+          throw new Error(`no task finished for 2 minutes (${done}/${TASKS}); not succeeded: ${JSON.stringify(open)}`);
         }
         await new Promise((r) => setTimeout(r, 1500 + rand() * 1500));
         if (++ticks % 5 === 0)
