@@ -10,7 +10,7 @@
 //   file       each node appends a line `node=<name> attempt=<n>` when it runs (a side effect tests count)
 //   llm_url    an OpenAI-compatible base URL (…/v1); default: the runner's gateway, $OFFICEOS_RUNTIME_API/llm/v1
 //   gate_file  wait_for_approval waits until this file exists (a person's approval, or a test's signal)
-import { appendFile, access, chmod } from "node:fs/promises";
+import { appendFile, access } from "node:fs/promises";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { OfficeOSSaver } from "../../integrations/langgraph/index.js";
 import { AgentError, readTaskToken, runAgent, type JsonValue } from "../sdk/index.js";
@@ -43,11 +43,10 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     throw new AgentError("bad_input", "input needs {topic: string, file: string}", false);
   const runtime = process.env.OFFICEOS_RUNTIME_API ?? "";
   const llmUrl = (ctx.input.llm_url ?? `${runtime}/llm/v1`).replace(/\/+$/, "");
-  // Each attempt runs as a uid of its own: the file is left writable for the next one (chmod only works for its creator).
+  // Each attempt runs as a uid of its own: the file is created 0666 in one open() (umask 0), so the next can append.
+  process.umask(0);
   const mark = (node: string) =>
-    appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`).then(() =>
-      chmod(file, 0o666).catch(() => undefined),
-    );
+    appendFile(file, `node=${node} attempt=${ctx.task.attempt} pid=${process.pid}\n`, { mode: 0o666 });
 
   const graph = new StateGraph(State)
     .addNode("make_plan", async (s) => {

@@ -7,7 +7,7 @@
 // checkpoints completion (cursor {step: i + 1}). A resume at sub_step 1
 // finishes that step's effect; a resume at sub_step 0 starts the next step.
 // No finished step runs again.
-import { appendFile, chmod, readFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import { runAgent, AgentError, type JsonValue } from "../sdk/index.js";
 
 interface Input {
@@ -26,10 +26,14 @@ interface Input {
   hang_at_step?: number;
 }
 
-/** Appends a line; each attempt runs as a uid of its own, so the file is left writable for the next (chmod only works for its creator). */
+/**
+ * Appends a line. Each attempt runs as a uid of its own, so the file must be writable by the next one:
+ * it is created 0666 in the same open() (umask 0 for this process), never chmod-ed afterwards, which an
+ * attempt killed between the two would leave undone, locking every later attempt out.
+ */
+process.umask(0);
 async function appendShared(file: string, line: string): Promise<void> {
-  await appendFile(file, line);
-  await chmod(file, 0o666).catch(() => undefined);
+  await appendFile(file, line, { mode: 0o666 });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
