@@ -3629,6 +3629,7 @@ export interface components {
             id: string;
             /** @description Start of the last minute the key was used in */
             last_used_at?: string;
+            name?: string;
             revoked_at?: string;
             runner_id?: string;
             scopes: components["schemas"]["Scope"][];

@@ -71,4 +71,6 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   // DRF's third tie-break, least recently leased (src/drf/share.ts compareRanked): each agent's
   // latest lease in one tenant-wide sequence, so the rotation survives the object's eviction.
   `CREATE TABLE agent_leases (agent TEXT PRIMARY KEY, last_lease INTEGER NOT NULL) WITHOUT ROWID;`,
+  // CreateKey.name, a note for people reading GET /v1/keys (NULL on older keys).
+  `ALTER TABLE api_keys ADD COLUMN name TEXT;`,
 ];
