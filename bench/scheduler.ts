@@ -158,7 +158,7 @@ function makeRunners(n: number, agents: AgentSpec[], rng: () => number): RunnerV
 
 function makeAccounts(agents: AgentSpec[], capacity: Resources, rng: () => number): Map<string, Account> {
   const m = new Map<string, Account>();
-  for (const a of agents) {
+  for (const [i, a] of agents.entries()) {
     const holds = rng() < 0.7;
     const allocated: Resources = holds
       ? {
@@ -166,7 +166,12 @@ function makeAccounts(agents: AgentSpec[], capacity: Resources, rng: () => numbe
           memory_mb: Math.round(((capacity.memory_mb ?? 0) / agents.length) * 2 * rng()),
         }
       : {};
-    m.set(a.name, { weight: int(rng, 1, 4), allocated, running: holds ? int(rng, 1, 50) : 0 });
+    m.set(a.name, {
+      weight: int(rng, 1, 4),
+      allocated,
+      running: holds ? int(rng, 1, 50) : 0,
+      lastLease: holds ? i + 1 : 0,
+    });
   }
   return m;
 }

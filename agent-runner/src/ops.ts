@@ -1,10 +1,13 @@
-// The runner's own operations endpoint on a local port: `/healthz` (is this
-// process alive and in touch with the control plane), `/readyz` (its last
-// self-check) and `/metrics` (Prometheus, with prom-client's process metrics).
+// The runner's own operations endpoint on a local port: `/livez` (this process
+// answers; `/healthz` is its alias), `/readyz` (in touch with the control
+// plane, taking work, its self-check passes; see probes.ts) and `/metrics`
+// (Prometheus, with prom-client's process metrics).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { RunnerHealth } from "./health.js";
+import { liveness, readiness, type OpsState } from "./probes.js";
+
+export type { OpsState } from "./probes.js";
 
 export class RunnerMetrics {
   readonly registry = new Registry();
@@ -58,15 +61,6 @@ export class RunnerMetrics {
   }
 }
 
-export interface OpsState {
-  phase: string;
-  runnerId: string;
-  /** Milliseconds since the control plane last answered; null before it ever did. */
-  sinceContactMs: number | null;
-  contactLimitMs: number;
-  health: RunnerHealth | null;
-}
-
 export class OpsServer {
   private readonly server: Server;
 
@@ -80,22 +74,13 @@ export class OpsServer {
       };
       if (req.method !== "GET") return json(405, { error: { code: "method_not_allowed", message: "GET only" } });
       const s = state();
-      if (path === "/healthz") {
-        const alive = s.phase !== "stopped" && (s.sinceContactMs === null || s.sinceContactMs <= s.contactLimitMs);
-        return json(alive ? 200 : 503, {
-          status: alive ? "ok" : "unhealthy",
-          phase: s.phase,
-          runner_id: s.runnerId || null,
-          since_contact_ms: s.sinceContactMs,
-        });
+      if (path === "/livez" || path === "/healthz") {
+        const p = liveness(s);
+        return json(p.status, p.body);
       }
       if (path === "/readyz") {
-        const ready = s.phase === "ready" && s.health?.ready === true;
-        return json(ready ? 200 : 503, {
-          status: ready ? "ready" : "not_ready",
-          phase: s.phase,
-          checks: s.health?.checks ?? [],
-        });
+        const p = readiness(s);
+        return json(p.status, p.body);
       }
       if (path === "/metrics") {
         metrics.registry

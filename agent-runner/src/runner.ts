@@ -142,7 +142,10 @@ export class AgentRunner {
         health: this.health,
       }));
       this.opsUrl = await this.ops.listen(this.cfg.ops.host, this.cfg.ops.port);
-      this.log.info({ ops: this.opsUrl }, "ops endpoint up (/healthz /readyz /metrics)");
+      this.log.info(
+        { ops: this.opsUrl, probes: ["/livez", "/healthz", "/readyz"] },
+        "ops endpoint up (/healthz /readyz /metrics)",
+      );
     }
     await this.refreshHealth(true);
     await this.register();
@@ -253,6 +256,7 @@ export class AgentRunner {
       });
       if (r.kind === "ok") {
         this.runnerId = r.value.runner.id;
+        this.lastContactAt = Date.now();
         this.phase = { kind: "ready", runnerId: this.runnerId };
         this.log.info(
           { runner_id: this.runnerId, runtime_api: this.runtimeUrl, agents: Object.keys(this.cfg.agents) },

@@ -16,6 +16,44 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The Worker is up (an alias of /livez) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
                 /** @description The Worker is up */
                 200: {
                     headers: {
@@ -108,7 +146,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Storage answers */
+                /** @description Storage (and Redis, when configured) answers */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -116,20 +154,28 @@ export interface paths {
                     content: {
                         "application/json": {
                             checks: {
-                                [key: string]: string;
+                                [key: string]: "ok" | "failed";
                             };
                             /** @enum {string} */
                             status: "ready";
                         };
                     };
                 };
-                /** @description Missing or invalid key */
+                /** @description A check failed: `message` names each failed check as `[-]<check> failed`; the reason is withheld (it is in the Worker's log) */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Error"];
+                        "application/json": {
+                            checks: {
+                                [key: string]: "ok" | "failed";
+                            };
+                            /** @example [-]storage failed */
+                            message: string;
+                            /** @enum {string} */
+                            status: "not_ready";
+                        };
                     };
                 };
             };
@@ -3583,6 +3629,7 @@ export interface components {
             id: string;
             /** @description Start of the last minute the key was used in */
             last_used_at?: string;
+            name?: string;
             revoked_at?: string;
             runner_id?: string;
             scopes: components["schemas"]["Scope"][];

@@ -2,7 +2,7 @@
 // nothing here fetches: the routes load data and pass it in.
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import type { Agent, Runner, SchedulerView, Task, TaskEvent, TaskError } from "../api/schemas.js";
+import type { Agent, QuotaBucketView, Runner, SchedulerView, Task, TaskEvent, TaskError } from "../api/schemas.js";
 import type { Flash } from "./session.js";
 
 export type H = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -482,15 +482,8 @@ export function runnersView(d: { now: number; runners: Loaded<Runner[]> }): H {
   return html`<h1>Runners <span class="live-status" id="live-status"></span></h1>${body}`;
 }
 
-export interface QuotaBucket {
-  scope?: unknown;
-  agent?: unknown;
-  kind?: unknown;
-  rate?: unknown;
-  burst?: unknown;
-  level?: unknown;
-  throttled?: unknown;
-}
+/** A bucket as GET /v1/quotas answers it (src/api/schemas.ts QuotaBucketView). */
+export type QuotaBucket = QuotaBucketView;
 
 const cell = (v: unknown): string =>
   v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -534,13 +527,15 @@ export function agentsView(d: {
       quotas = html`<section class="card" id="quotas"><h2>Quotas</h2>${
         d.quotas.data.length === 0
           ? html`<p class="empty">No quotas set.</p>`
-          : html`<table><thead><tr><th>scope</th><th>agent</th><th>kind</th><th class="num">rate</th><th class="num">burst</th><th>level</th><th>state</th></tr></thead><tbody>${d.quotas.data.map(
+          : html`<table><thead><tr><th>scope</th><th>key</th><th>kind</th><th class="num">rate / min</th><th class="num">burst</th><th>level</th><th>state</th></tr></thead><tbody>${d.quotas.data.map(
               (b) => {
-                const level = typeof b.level === "number" ? b.level : undefined;
-                const burst = typeof b.burst === "number" ? b.burst : undefined;
-                return html`<tr><td>${cell(b.scope)}</td><td>${cell(b.agent)}</td><td>${cell(b.kind)}</td><td class="num">${cell(b.rate)}</td><td class="num">${cell(b.burst)}</td>
-                <td>${level !== undefined && burst !== undefined && burst > 0 ? html`<div class="bar"><meter min="0" max="${burst}" value="${Math.max(0, Math.min(level, burst))}"></meter><span>${Math.round(level)}</span></div>` : cell(b.level)}</td>
-                <td>${b.throttled === true ? html`<span class="badge failed">throttled</span>` : html`<span class="badge ready">ok</span>`}</td></tr>`;
+                const { level, burst } = b;
+                // The tenant's own bucket has the empty key.
+                const key = b.key === "" ? html`<span class="muted">tenant</span>` : cell(b.key);
+                // `throttled` counts the reservations this bucket refused (429).
+                return html`<tr data-bucket="${`${b.scope}:${b.key}:${b.kind}`}"><td>${cell(b.scope)}</td><td>${key}</td><td>${cell(b.kind)}</td><td class="num">${cell(b.rate_per_minute)}</td><td class="num">${cell(burst)}</td>
+                <td>${burst > 0 ? html`<div class="bar"><meter min="0" max="${burst}" value="${Math.max(0, Math.min(level, burst))}"></meter><span>${Math.round(level)}</span></div>` : cell(level)}</td>
+                <td>${b.throttled > 0 ? html`<span class="badge failed">throttled ${b.throttled}</span>` : html`<span class="badge ready">ok</span>`}</td></tr>`;
               },
             )}</tbody></table>`
       }</section>`;

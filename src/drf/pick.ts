@@ -9,14 +9,15 @@
 //      runner is held for it (nothing else is backfilled) until it does;
 //   3. strict priority classes, highest first; within a class, agents in
 //      weighted-DRF order (lowest dominant share, then fewest running, then
-//      name); within an agent, the oldest task that fits.
+//      least recently leased, then name: see compareRanked); within an agent,
+//      the oldest task that fits.
 // Why nothing starves: a task that fits some runner ages into (2), where it
 // outranks every class; each runner it fits then stops taking other work,
 // so the first of them to free enough room runs it.
 import type { Resources } from "../api/schemas.js";
 import { fitsResources, fitsStatically, type RunnerShape } from "../scheduler/fit.js";
 import type { PlacementGroup, QueueIndex, QueuedTask } from "./queue-index.js";
-import { compareRanked, dominantShare, type Account, type Ranked } from "./share.js";
+import { compareRanked, rankAgent, type Account, type Ranked } from "./share.js";
 import { MinHeap } from "./heap.js";
 
 export interface RunnerView {
@@ -75,17 +76,7 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
   const ranked = new Map<string, Ranked>();
   const rankOf = (agent: string): Ranked => {
     let r = ranked.get(agent);
-    if (!r) {
-      const acc = ctx.accounts.get(agent);
-      ranked.set(
-        agent,
-        (r = {
-          agent,
-          share: acc ? dominantShare(acc.allocated, ctx.capacity, acc.weight).share : 0,
-          running: acc?.running ?? 0,
-        }),
-      );
-    }
+    if (!r) ranked.set(agent, (r = rankAgent(agent, ctx.accounts.get(agent), ctx.capacity)));
     return r;
   };
   for (const cls of index.classesDesc()) {

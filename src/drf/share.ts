@@ -8,8 +8,13 @@ export interface Account {
   weight: number;
   /** Sum of the resources of the agent's active leases. */
   allocated: Resources;
-  /** Number of active leases (second tie-breaker, as in Mesos' DRF sorter). */
+  /** Number of active leases (second tie-breaker). */
   running: number;
+  /**
+   * The tenant-wide lease sequence number of the agent's latest lease; 0 if it was never leased
+   * (third tie-breaker: least recently leased first, see compareRanked).
+   */
+  lastLease: number;
 }
 
 export interface Share {
@@ -39,12 +44,34 @@ export interface Ranked {
   agent: string;
   share: number;
   running: number;
+  lastLease: number;
 }
 
-/** The total order: lower share first, then fewer running, then name. */
+export function rankAgent(agent: string, acc: Account | undefined, capacity: Resources): Ranked {
+  return {
+    agent,
+    share: acc ? dominantShare(acc.allocated, capacity, acc.weight).share : 0,
+    running: acc?.running ?? 0,
+    lastLease: acc?.lastLease ?? 0,
+  };
+}
+
+/**
+ * The total order: lower share first, then fewer running, then least recently leased (never
+ * leased first), then name.
+ *
+ * Why "least recently leased" and not Mesos' tie-break: Mesos' DRF sorter breaks equal shares on
+ * the number of allocations ever made to a client, a count that is never decremented, so a client
+ * added later (or one that sat idle) has the lowest count and wins every tie until it has caught up
+ * with the others: a burst of a, a, a … for the newcomer. Ordering by the sequence number of each
+ * agent's latest lease instead alternates equal agents from the first tie (a, b, a, b …), a
+ * newcomer goes first once and then takes its turn in the rotation, and the state is one number per
+ * agent that never has to be rebalanced. The name comes last only so that the order is total.
+ */
 export function compareRanked(a: Ranked, b: Ranked): number {
   if (a.share !== b.share) return a.share < b.share ? -1 : 1;
   if (a.running !== b.running) return a.running - b.running;
+  if (a.lastLease !== b.lastLease) return a.lastLease - b.lastLease;
   return a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0;
 }
 
@@ -54,13 +81,6 @@ export function rankAgents(
   capacity: Resources,
 ): Ranked[] {
   const out: Ranked[] = [];
-  for (const agent of agents) {
-    const acc = accounts.get(agent);
-    out.push({
-      agent,
-      share: acc ? dominantShare(acc.allocated, capacity, acc.weight).share : 0,
-      running: acc?.running ?? 0,
-    });
-  }
+  for (const agent of agents) out.push(rankAgent(agent, accounts.get(agent), capacity));
   return out.sort(compareRanked);
 }

@@ -19,8 +19,8 @@ describe("DRF sums at the resource bound", () => {
     expect(s.resource).toBe("cpu");
     expect(s.share).toBeCloseTo(1 / runners, 12);
     const accounts = new Map<string, Account>([
-      ["big", { weight: 1, allocated: { cpu: RESOURCE_MAX * 10 }, running: 10 }],
-      ["small", { weight: 1, allocated: { cpu: RESOURCE_MAX }, running: 1 }],
+      ["big", { weight: 1, allocated: { cpu: RESOURCE_MAX * 10 }, running: 10, lastLease: 1 }],
+      ["small", { weight: 1, allocated: { cpu: RESOURCE_MAX }, running: 1, lastLease: 2 }],
     ]);
     const ranked = rankAgents(["big", "small"], accounts, capacity);
     expect(ranked.map((r) => r.agent)).toEqual(["small", "big"]);

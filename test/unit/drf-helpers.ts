@@ -38,11 +38,16 @@ export function runner(
   return { id, shape: s, free: free ?? { ...s.capacity }, heldFor };
 }
 
-export const account = (weight = 1, allocated: Resources = {}, running = 0): Account => ({
+export const account = (weight = 1, allocated: Resources = {}, running = 0, lastLease = 0): Account => ({
   weight,
   allocated,
   running,
+  lastLease,
 });
+
+/** The next number of the tenant-wide lease sequence: one past the latest lease of any agent. */
+export const nextLease = (accounts: ReadonlyMap<string, Account>): number =>
+  1 + Math.max(0, ...[...accounts.values()].map((a) => a.lastLease));
 
 export function ctx(over: Partial<PickContext> = {}): PickContext {
   return {
@@ -62,7 +67,7 @@ export function subtract(a: Resources, b: Resources): Resources {
   return out;
 }
 
-/** Apply a pick: dequeue, charge the agent's account, take the room on the runner. */
+/** Apply a pick: dequeue, charge the agent's account (and stamp its latest lease), take the room on the runner. */
 export function apply(index: QueueIndex, accounts: Map<string, Account>, r: RunnerView, t: QueuedTask): void {
   index.remove(t.id);
   const acc = accounts.get(t.agent) ?? account();
@@ -70,6 +75,7 @@ export function apply(index: QueueIndex, accounts: Map<string, Account>, r: Runn
     weight: acc.weight,
     allocated: addResources(acc.allocated, t.req.resources),
     running: acc.running + 1,
+    lastLease: nextLease(accounts),
   });
   r.free = subtract(r.free, t.req.resources);
 }

@@ -33,7 +33,7 @@ describe("pick: weighted DRF, the paper's allocation", () => {
       order.push(p.task.id);
       apply(q, accounts, r, p.task);
     }
-    // 1. A 0 = B 0, both 0 running: name, a. A <1,4>: max(1/9, 4/18) = 2/9.
+    // 1. A 0 = B 0, both 0 running, neither ever leased: name, a. A <1,4>: max(1/9, 4/18) = 2/9.
     // 2. B 0 < 2/9: b. B <3,1>: max(3/9, 1/18) = 1/3.
     // 3. A 2/9 < 1/3: a. A <2,8>: 8/18 = 4/9.
     // 4. B 1/3 < 4/9: b. B <6,2>: 6/9 = 2/3.
@@ -42,8 +42,9 @@ describe("pick: weighted DRF, the paper's allocation", () => {
     expect(order).toEqual(["a0", "b0", "a1", "b1", "a2"]);
     expect(pick(q, r, c)).toEqual({ kind: "none" });
     expect(r.free).toEqual({ cpu: 0, mem: 4 });
-    expect(accounts.get("a")).toEqual({ weight: 1, allocated: { cpu: 3, mem: 12 }, running: 3 });
-    expect(accounts.get("b")).toEqual({ weight: 1, allocated: { cpu: 6, mem: 2 }, running: 2 });
+    // Lease numbers 1…5 went a, b, a, b, a: a's latest is 5, b's 4.
+    expect(accounts.get("a")).toEqual({ weight: 1, allocated: { cpu: 3, mem: 12 }, running: 3, lastLease: 5 });
+    expect(accounts.get("b")).toEqual({ weight: 1, allocated: { cpu: 6, mem: 2 }, running: 2, lastLease: 4 });
   });
 
   it("gives a weight-2 agent twice the cpu of a weight-1 agent", () => {
@@ -106,15 +107,24 @@ describe("pick: strict priority, DRF within a class, FIFO within an agent", () =
     expect(picked(pick(q, r, c))).toBe("a1");
   });
 
-  it("breaks equal shares by fewer running, then by name", () => {
-    // b and c both 2/8 = 1/4; b runs 2 leases, c runs 1 → c. Then equal running too → name.
+  it("breaks equal shares by fewer running, then by least recently leased, then by name", () => {
+    // b and c both 2/8 = 1/4; b runs 2 leases, c runs 1 → c, though c's last lease (9) is newer than b's (4).
     const accounts = new Map<string, Account>([
-      ["b", account(1, { cpu: 2 }, 2)],
-      ["c", account(1, { cpu: 2 }, 1)],
+      ["b", account(1, { cpu: 2 }, 2, 4)],
+      ["c", account(1, { cpu: 2 }, 1, 9)],
     ]);
     const q = queue(task("b", 1, { agent: "b" }), task("c", 2, { agent: "c" }));
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("c");
-    accounts.set("c", account(1, { cpu: 2 }, 2));
+    // Equal running too: b's last lease (4) is older than c's (9) → b.
+    accounts.set("c", account(1, { cpu: 2 }, 2, 9));
+    expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("b");
+    // c leased longer ago than b → c, though b comes first in the alphabet.
+    accounts.set("c", account(1, { cpu: 2 }, 2, 3));
+    expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("c");
+    // Never leased (0) goes first; with both at 0 only the name is left → b.
+    accounts.set("b", account(1, { cpu: 2 }, 2, 0));
+    expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("b");
+    accounts.set("c", account(1, { cpu: 2 }, 2, 0));
     expect(picked(pick(q, runner("r", { capacity: cap }), ctx({ accounts, capacity: cap })))).toBe("b");
   });
 

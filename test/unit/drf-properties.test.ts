@@ -2,7 +2,8 @@
 // "runner r asks for work" and "an active lease completes":
 //   a. no runner is ever over capacity, and no instance runs twice at once;
 //   b. the choice is the one the definitions give, checked by brute force over
-//      every queued task: strict priority, then weighted DRF, then FIFO.
+//      every queued task: strict priority, then weighted DRF (ties: fewer
+//      running, least recently leased, name), then FIFO.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Pick, PickContext, RunnerView } from "../../src/drf/pick.js";
@@ -82,7 +83,7 @@ describe("pick properties", () => {
     );
   }, 20_000);
 
-  it("b. strict priority, then the first agent by (share, running, name), then the lowest seq, among tasks that fit now", () => {
+  it("b. strict priority, then the first agent by (share, running, last lease, name), then the lowest seq, among tasks that fit now", () => {
     let picks = 0;
     fc.assert(
       fc.property(arbWorld, (w) => {
@@ -104,19 +105,20 @@ describe("pick properties", () => {
             const top = Math.max(...ok.map((t) => t.priority));
             if (x.priority !== top) expect(`${x.id} priority ${x.priority}`).toBe(`priority ${top}`);
             const same = ok.filter((t) => t.priority === x.priority);
-            // The first agent by (share, running, name), compared as a tuple, not with compareRanked.
-            const key = (agent: string): [number, number, string] => [
+            // The first agent by (share, running, last lease, name), compared as a tuple, not with compareRanked.
+            const key = (agent: string): [number, number, number, string] => [
               shareByDefinition(c.accounts.get(agent), c.capacity),
               c.accounts.get(agent)?.running ?? 0,
+              c.accounts.get(agent)?.lastLease ?? 0,
               agent,
             ];
-            const first = [...new Set(same.map((t) => t.agent))]
-              .map(key)
-              .reduce((m, k) =>
-                k[0] < m[0] || (k[0] === m[0] && (k[1] < m[1] || (k[1] === m[1] && k[2] < m[2]))) ? k : m,
-              );
-            if (x.agent !== first[2])
-              expect(`${x.agent} ${JSON.stringify(key(x.agent))}`).toBe(`${first[2]} ${JSON.stringify(first)}`);
+            const before = (k: readonly (number | string)[], m: readonly (number | string)[]): boolean => {
+              for (let i = 0; i < k.length; i++) if (k[i] !== m[i]) return (k[i] as number) < (m[i] as number);
+              return false;
+            };
+            const first = [...new Set(same.map((t) => t.agent))].map(key).reduce((m, k) => (before(k, m) ? k : m));
+            if (x.agent !== first[3])
+              expect(`${x.agent} ${JSON.stringify(key(x.agent))}`).toBe(`${first[3]} ${JSON.stringify(first)}`);
             const oldest = Math.min(...same.filter((t) => t.agent === x.agent).map((t) => t.seq));
             if (x.seq !== oldest) expect(x.seq).toBe(oldest);
           },

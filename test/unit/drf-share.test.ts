@@ -1,4 +1,4 @@
-// drf/share: weighted dominant share and the total order share → running → name,
+// drf/share: weighted dominant share and the total order share → running → least recently leased → name,
 // against the worked example of the DRF paper (Ghodsi et al., NSDI 2011, §4).
 import { describe, expect, it } from "vitest";
 import { compareRanked, dominantShare, rankAgents, type Account } from "../../src/drf/share.js";
@@ -58,16 +58,20 @@ describe("dominantShare", () => {
 });
 
 describe("compareRanked and rankAgents", () => {
-  it("orders by share, then running, then name", () => {
-    const r = (agent: string, share: number, running: number) => ({ agent, share, running });
-    // Lower share first, whatever running and name say.
-    expect(compareRanked(r("z", 0.1, 9), r("a", 0.2, 0))).toBeLessThan(0);
-    // Equal share: fewer running first.
-    expect(compareRanked(r("z", 0.5, 1), r("a", 0.5, 2))).toBeLessThan(0);
-    // Equal share and running: by name.
-    expect(compareRanked(r("a", 0.5, 2), r("b", 0.5, 2))).toBeLessThan(0);
-    expect(compareRanked(r("b", 0.5, 2), r("a", 0.5, 2))).toBeGreaterThan(0);
-    expect(compareRanked(r("a", 0.5, 2), r("a", 0.5, 2))).toBe(0);
+  it("orders by share, then running, then least recently leased, then name", () => {
+    const r = (agent: string, share: number, running: number, lastLease = 0) => ({ agent, share, running, lastLease });
+    // Lower share first, whatever running, last lease and name say.
+    expect(compareRanked(r("z", 0.1, 9, 9), r("a", 0.2, 0, 0))).toBeLessThan(0);
+    // Equal share: fewer running first, whatever the last lease says.
+    expect(compareRanked(r("z", 0.5, 1, 9), r("a", 0.5, 2, 1))).toBeLessThan(0);
+    // Equal share and running: the older last lease first, whatever the name says.
+    expect(compareRanked(r("z", 0.5, 2, 3), r("a", 0.5, 2, 4))).toBeLessThan(0);
+    // Never leased (0) before any lease.
+    expect(compareRanked(r("z", 0, 0, 0), r("a", 0, 0, 1))).toBeLessThan(0);
+    // Equal in all three: by name.
+    expect(compareRanked(r("a", 0.5, 2, 4), r("b", 0.5, 2, 4))).toBeLessThan(0);
+    expect(compareRanked(r("b", 0.5, 2, 4), r("a", 0.5, 2, 4))).toBeGreaterThan(0);
+    expect(compareRanked(r("a", 0.5, 2, 4), r("a", 0.5, 2, 4))).toBe(0);
   });
 
   it("ranks agents from their accounts; an agent with no account holds nothing", () => {
@@ -82,17 +86,26 @@ describe("compareRanked and rankAgents", () => {
     const ranked = rankAgents(["a", "b", "c", "d"], accounts, cluster);
     // d: 0 (no account), c: 1/3, b: 2/3 with 2 running, a: 2/3 with 3 running.
     expect(ranked.map((x) => x.agent)).toEqual(["d", "c", "b", "a"]);
-    expect(ranked[0]).toEqual({ agent: "d", share: 0, running: 0 });
+    expect(ranked[0]).toEqual({ agent: "d", share: 0, running: 0, lastLease: 0 });
     expect(ranked[1]?.share).toBe(1 / 3);
   });
 
   it("does not depend on the order the agents are given in", () => {
     const accounts = new Map<string, Account>([
-      ["x", account(1, { cpu: 1 }, 1)],
-      ["y", account(1, { cpu: 1 }, 1)],
+      ["x", account(1, { cpu: 1 }, 1, 5)],
+      ["y", account(1, { cpu: 1 }, 1, 5)],
     ]);
-    // Both 1/9 with 1 running: name decides, x before y, from either input order.
+    // Both 1/9 with 1 running, last lease 5 (not possible in a tenant, but the order must be total): name decides.
     expect(rankAgents(["y", "x"], accounts, cluster).map((x) => x.agent)).toEqual(["x", "y"]);
     expect(rankAgents(["x", "y"], accounts, cluster).map((x) => x.agent)).toEqual(["x", "y"]);
+  });
+
+  it("equal agents: the one leased less recently goes first, not the first in the alphabet", () => {
+    // Both 1/9 with 1 running; a's latest lease is number 7, b's number 6: b.
+    const accounts = new Map<string, Account>([
+      ["a", account(1, { cpu: 1 }, 1, 7)],
+      ["b", account(1, { cpu: 1 }, 1, 6)],
+    ]);
+    expect(rankAgents(["a", "b"], accounts, cluster).map((x) => x.agent)).toEqual(["b", "a"]);
   });
 });

@@ -14,7 +14,7 @@ import {
   freeResources,
   type RunnerShape,
 } from "../../src/scheduler/fit.js";
-import { account, req, shape, subtract } from "./drf-helpers.js";
+import { account, nextLease, req, shape, subtract } from "./drf-helpers.js";
 
 export interface SimLease {
   task: QueuedTask;
@@ -115,6 +115,7 @@ export class Sim {
       weight: acc.weight,
       allocated: addResources(acc.allocated, t.req.resources),
       running: acc.running + 1,
+      lastLease: nextLease(this.accounts),
     });
     this.leases.push({ task: t, runnerId, endMs: this.nowMs + (this.durations.get(t.id) ?? 1) });
   }
@@ -132,6 +133,7 @@ export class Sim {
       weight: acc.weight,
       allocated: subtract(acc.allocated, l.task.req.resources),
       running: acc.running - 1,
+      lastLease: acc.lastLease,
     });
   }
 }

@@ -158,6 +158,32 @@ describe("dashboard", () => {
     expect(agents.text.includes('id="quotas"')).toBe(hasQuotas);
   });
 
+  it("the quota table shows each bucket's key, rate per minute and how often it throttled", async () => {
+    const q = await fixture();
+    const { id, epoch } = await leasedTask(q, "chat");
+    // After leasedTask, which registers the agent without a quota.
+    await ok(call("PUT", "/v1/agents/chat", q.admin, { quota: { llm_tpm: 60, llm_tokens_burst: 100 } }));
+    const reserve = () => call("POST", "/v1/quotas/reservations", q.runner, { task_id: id, epoch, tokens: 100 });
+    expect((await reserve()).status).toBe(201);
+    // The bucket is empty now: two refusals.
+    expect((await reserve()).status).toBe(429);
+    expect((await reserve()).status).toBe(429);
+    const s = await signIn(q.admin);
+    const page = await get("/dashboard/agents", s.cookie);
+    const row = /<tr data-bucket="agent:chat:llm_tokens">([\s\S]*?)<\/tr>/.exec(page.text)?.[1];
+    if (!row) throw new Error(`no agent:chat:llm_tokens row in\n${page.text}`);
+    const cells = [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) =>
+      (m[1] ?? "").replace(/<[^>]+>/g, "").trim(),
+    );
+    // scope, key, kind, rate / min, burst, level, state.
+    expect(cells[0]).toBe("agent");
+    expect(cells[1]).toBe("chat");
+    expect(cells[2]).toBe("llm_tokens");
+    expect(cells[3]).toBe("60");
+    expect(cells[4]).toBe("100");
+    expect(cells[6]).toBe("throttled 2");
+  });
+
   it("a refresh fetches only the live region", async () => {
     const s = await signIn(f.admin);
     const frag = await get("/dashboard/approvals", s.cookie, { "x-dashboard-fragment": "1" });

@@ -22,6 +22,7 @@ type Scope = "admin" | "submit" | "runner" | "read";
 /** Who may call each operation; "public" needs no key, "operator" the operator token. */
 const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "GET /healthz": "public",
+  "GET /livez": "public",
   "GET /readyz": "public",
   "GET /openapi.json": "public",
   "POST /v1/tenants": "operator",

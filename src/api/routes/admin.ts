@@ -3,18 +3,20 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, unwrap } from "../errors.js";
 import { bearer, tenantStub, type AppEnv } from "../context.js";
 import { body, errors, json, security } from "../openapi.js";
+import { NotReadyBody, ReadyBody, readiness } from "../probes.js";
 import { CreateTenant, TenantCreated } from "../schemas.js";
 import { formatKey, newKeyId, newSecret, newTenantId, sha256Hex, timingSafeEqual } from "../../auth/keys.js";
 
 export const admin = new OpenAPIHono<AppEnv>();
 
-admin.openapi(
-  createRoute({
-    method: "get",
-    path: "/healthz",
-    responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker is up") },
-  }),
-  (c) => c.json({ status: "ok" as const }, 200),
+const Live = z.object({ status: z.literal("ok") });
+const liveRoute = (path: "/livez" | "/healthz", description: string) =>
+  createRoute({ method: "get", path, responses: { 200: json(Live, description) } });
+
+// Liveness: the Worker answers. Nothing else, by the Kubernetes convention (see probes.ts).
+admin.openapi(liveRoute("/livez", "The Worker is up"), (c) => c.json({ status: "ok" as const }, 200));
+admin.openapi(liveRoute("/healthz", "The Worker is up (an alias of /livez)"), (c) =>
+  c.json({ status: "ok" as const }, 200),
 );
 
 admin.openapi(
@@ -22,17 +24,18 @@ admin.openapi(
     method: "get",
     path: "/readyz",
     responses: {
-      200: json(z.object({ status: z.literal("ready"), checks: z.record(z.string(), z.string()) }), "Storage answers"),
-      503: errors[401],
+      200: json(ReadyBody, "Storage (and Redis, when configured) answers"),
+      503: json(
+        NotReadyBody,
+        "A check failed: `message` names each failed check as `[-]<check> failed`; the reason is withheld (it is in the Worker's log)",
+      ),
     },
   }),
   async (c) => {
-    try {
-      await tenantStub(c.env, "_readyz").ping();
-    } catch (e) {
-      throw new ApiError("unavailable", `durable object storage unreachable: ${(e as Error).message}`);
-    }
-    return c.json({ status: "ready" as const, checks: { storage: "ok" } }, 200);
+    const r = await readiness(c.env);
+    return r.ready
+      ? c.json({ status: "ready" as const, checks: r.checks }, 200)
+      : c.json({ status: "not_ready" as const, checks: r.checks, message: r.message }, 503);
   },
 );
 

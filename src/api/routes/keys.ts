@@ -13,6 +13,8 @@ export const keys = new OpenAPIHono<AppEnv>();
 export const KeyView = z
   .object({
     id: z.string(),
+    /** The name given when the key was created (CreateKey.name), if any. */
+    name: z.string().optional(),
     scopes: z.array(Scope),
     state: z.enum(["active", "expired", "revoked"]),
     created_at: z.string(),
@@ -79,12 +81,11 @@ keys.openapi(
       throw new ApiError("bad_request", "expires_at is not a time");
     const key = { tenantId: caller.tenantId, keyId: newKeyId(), secret: newSecret() };
     const created = unwrap(
-      await caller.tenant.createKey(
-        key.keyId,
-        await sha256Hex(key.secret),
-        b.scopes,
-        expiresAt !== undefined ? { expires_at: expiresAt } : {},
-      ),
+      await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), b.scopes, {
+        ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+        // Stored once TenantDO.createKey hands opts.name to keyring.create (see keyring.ts).
+        ...(b.name !== undefined ? { name: b.name } : {}),
+      }),
     );
     return c.json({ ...created, key: formatKey(key) }, 201);
   },

@@ -22,6 +22,8 @@ export type KeyRow = {
   runner_id: string | null;
   created_by: string | null;
   last_used_at: number | null;
+  /** NULL on keys made before names were stored, and on keys created without one. */
+  name: string | null;
 };
 
 export interface KeyInfo {
@@ -33,6 +35,7 @@ export interface KeyInfo {
 
 export interface KeyView {
   id: string;
+  name?: string;
   scopes: Scope[];
   created_at: string;
   created_by?: string;
@@ -166,11 +169,11 @@ export class Keyring {
     hash: string,
     scopes: Scope[],
     now: number,
-    opts: { expiresAt?: number | null; runnerId?: string | null; createdBy?: string | null } = {},
+    opts: { expiresAt?: number | null; runnerId?: string | null; createdBy?: string | null; name?: string | null } = {},
   ): KeyInfo {
     const uniq = [...new Set(scopes)].sort();
     this.sql.exec(
-      "INSERT INTO api_keys (id, hash, scopes, created_at, expires_at, runner_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO api_keys (id, hash, scopes, created_at, expires_at, runner_id, created_by, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       id,
       hash,
       JSON.stringify(uniq),
@@ -178,6 +181,7 @@ export class Keyring {
       opts.expiresAt ?? null,
       opts.runnerId ?? null,
       opts.createdBy ?? null,
+      opts.name ?? null,
     );
     this.reload(id);
     this.audit.append(now, "key.created", opts.createdBy ?? "system", id, {
@@ -238,6 +242,7 @@ export class Keyring {
       created_at: new Date(r.created_at).toISOString(),
       state: r.revoked_at !== null ? "revoked" : r.expires_at !== null && r.expires_at <= now ? "expired" : "active",
     };
+    if (r.name) v.name = r.name;
     if (r.created_by) v.created_by = r.created_by;
     if (r.expires_at !== null) v.expires_at = new Date(r.expires_at).toISOString();
     if (r.revoked_at !== null) v.revoked_at = new Date(r.revoked_at).toISOString();

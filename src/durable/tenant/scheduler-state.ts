@@ -1,7 +1,9 @@
 // The TenantDO's in-memory view for scheduling, derived from its SQLite rows
 // and kept in step by the same code paths that write them: the queue index,
 // per-agent DRF accounts, per-runner allocations, busy instances and active
-// leases. Rebuilt from storage whenever the object starts.
+// leases. Rebuilt from storage whenever the object starts. It writes one
+// thing itself: each agent's latest lease sequence number (agent_leases),
+// in onLeased, so every lease path keeps DRF's tie-break in step.
 import type { Resources } from "../../api/schemas.js";
 import { QueueIndex, type QueuedTask } from "../../drf/queue-index.js";
 import type { Account } from "../../drf/share.js";
@@ -37,6 +39,8 @@ const NO_RUNNERS: readonly string[] = Object.freeze([]);
 const negate = (r: Resources): Resources => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, -v]));
 
 export class SchedulerState {
+  /** The tenant-wide lease sequence: the highest Account.lastLease given so far. */
+  private leaseSeq = 0;
   readonly index = new QueueIndex();
   readonly accounts = new Map<string, Account>();
   readonly busy = new Set<string>();
@@ -53,8 +57,14 @@ export class SchedulerState {
   /** Ready runners and their summed capacity, for one instant (time stands still within a turn). */
   private readyMemo: { at: number; list: { row: RunnerRow; shape: RunnerShape }[]; capacity: Resources } | null = null;
 
+  private constructor(private readonly sql: SqlLike) {}
+
   static load(sql: SqlLike): SchedulerState {
-    const s = new SchedulerState();
+    const s = new SchedulerState(sql);
+    for (const l of sql.exec<{ agent: string; last_lease: number }>("SELECT * FROM agent_leases").toArray()) {
+      s.account(l.agent).lastLease = l.last_lease;
+      if (l.last_lease > s.leaseSeq) s.leaseSeq = l.last_lease;
+    }
     for (const a of sql.exec<AgentRow>("SELECT * FROM agents").toArray()) {
       const stored = storedAgent(a);
       s.setWeight(a.name, stored.weight);
@@ -64,8 +74,7 @@ export class SchedulerState {
     s.tenantCap = tq ? ((JSON.parse(tq) as { concurrent_runs?: number }).concurrent_runs ?? null) : null;
     for (const r of sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) s.upsertRunner(r);
     for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued'").toArray()) s.onQueued(t);
-    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray())
-      s.onLeased(t);
+    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray()) s.track(t);
     return s;
   }
 
@@ -86,7 +95,7 @@ export class SchedulerState {
 
   account(agent: string): Account {
     let a = this.accounts.get(agent);
-    if (!a) this.accounts.set(agent, (a = { weight: 1, allocated: {}, running: 0 }));
+    if (!a) this.accounts.set(agent, (a = { weight: 1, allocated: {}, running: 0, lastLease: 0 }));
     return a;
   }
 
@@ -155,7 +164,20 @@ export class SchedulerState {
     this.index.remove(taskId);
   }
 
+  /** A task was just leased (once per grant): track it and move its agent to the back of the tie-break. */
   onLeased(row: TaskRow): void {
+    this.track(row);
+    const seq = ++this.leaseSeq;
+    this.account(row.agent).lastLease = seq;
+    this.sql.exec(
+      "INSERT INTO agent_leases (agent, last_lease) VALUES (?, ?) ON CONFLICT (agent) DO UPDATE SET last_lease = excluded.last_lease",
+      row.agent,
+      seq,
+    );
+  }
+
+  /** A leased or running task joins the in-memory view (a new lease, or one found at load). */
+  private track(row: TaskRow): void {
     this.index.remove(row.id);
     const resources = requirementsOf(row).resources;
     const info: ActiveLeaseInfo = {

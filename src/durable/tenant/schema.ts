@@ -68,4 +68,9 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   // Dashboard sessions (src/durable/tenant/sessions.ts): id = SHA-256 of the cookie's secret.
   `CREATE TABLE dashboard_sessions (id TEXT PRIMARY KEY, key_id TEXT NOT NULL, sealed BLOB NOT NULL, iv BLOB NOT NULL,
      created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);`,
+  // DRF's third tie-break, least recently leased (src/drf/share.ts compareRanked): each agent's
+  // latest lease in one tenant-wide sequence, so the rotation survives the object's eviction.
+  `CREATE TABLE agent_leases (agent TEXT PRIMARY KEY, last_lease INTEGER NOT NULL) WITHOUT ROWID;`,
+  // CreateKey.name, a note for people reading GET /v1/keys (NULL on older keys).
+  `ALTER TABLE api_keys ADD COLUMN name TEXT;`,
 ];
