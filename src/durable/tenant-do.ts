@@ -350,7 +350,7 @@ export class TenantDO extends DurableObject<Env> {
     keyId: string,
     keyHash: string,
     scopes: Scope[],
-    opts: { expires_at?: number; runner_id?: string } = {},
+    opts: { expires_at?: number; runner_id?: string; name?: string } = {},
     actor = SYSTEM,
   ): Result<{ id: string; scopes: Scope[]; expires_at?: string; runner_id?: string }> {
     const now = this.now();
@@ -369,6 +369,7 @@ export class TenantDO extends DurableObject<Env> {
     const k = this.keyring.create(keyId, keyHash, scopes, now, {
       expiresAt: opts.expires_at ?? null,
       runnerId: opts.runner_id ?? null,
+      name: opts.name ?? null,
       createdBy: actor,
     });
     return ok({

@@ -26,5 +26,10 @@ describe("key names", () => {
 
   // Through POST /v1/keys this needs TenantDO.createKey to pass opts.name on to keyring.create
   // (tenant-do.ts is being rewritten elsewhere; the route already sends it).
-  it.todo("POST /v1/keys {name} → GET /v1/keys shows the name");
+  it("POST /v1/keys {name} → GET /v1/keys shows the name", async () => {
+    const f = await fixture();
+    const made = await ok(call("POST", "/v1/keys", f.admin, { scopes: ["read"], name: "grafana reader" }), 201);
+    const { keys } = await ok(call("GET", "/v1/keys", f.admin));
+    expect(keys.find((k: any) => k.id === made.id)).toMatchObject({ name: "grafana reader", scopes: ["read"] });
+  });
 });

@@ -83,7 +83,6 @@ keys.openapi(
     const created = unwrap(
       await caller.tenant.createKey(key.keyId, await sha256Hex(key.secret), b.scopes, {
         ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
-        // Stored once TenantDO.createKey hands opts.name to keyring.create (see keyring.ts).
         ...(b.name !== undefined ? { name: b.name } : {}),
       }),
     );
