@@ -42,6 +42,9 @@ import { nextState } from "../scheduler/outcome.js";
 import { render, type Family } from "../metrics/prometheus.js";
 import { OutputCheck, outputSchemaProblem } from "../schema/output.js";
 import { EventLog, type EventType } from "./tenant/events.js";
+import { TaskStore } from "./tenant/task-store.js";
+import { EffectBatch, type EffectPorts } from "./tenant/effects-runner.js";
+import { transition } from "../task/machine.js";
 import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
@@ -148,6 +151,7 @@ export class TenantDO extends DurableObject<Env> {
   clockOffsetMs = 0;
   starvationMs = STARVATION_MS;
   private readonly events: EventLog;
+  private readonly store: TaskStore;
   private readonly counters: Counters;
   /** Earliest deadline of any kind (lease, attempt, task, wake); -Infinity: not known yet. */
   private dueAt = -Infinity;
@@ -168,6 +172,7 @@ export class TenantDO extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     migrate(this.sql, TENANT_MIGRATIONS);
     this.events = new EventLog(this.sql);
+    this.store = new TaskStore(this.sql, this.events);
     this.counters = new Counters(this.sql);
     this.audit = new AuditLog(this.sql);
     this.keyring = new Keyring(this.sql, this.audit, rateLimitsFrom(env as unknown as Record<string, unknown>));
@@ -605,30 +610,22 @@ export class TenantDO extends DurableObject<Env> {
     const expires = now + runner.lease_ttl_ms;
     const cancel: string[] = [];
     const preempt: string[] = [];
+    const batch = new EffectBatch();
     this.ctx.storage.transactionSync(() => {
       for (const l of leases) {
-        const started = this.sql
-          .exec(
-            "UPDATE tasks SET state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state = 'leased' RETURNING id",
-            l.task_id,
-            runnerId,
-            l.epoch,
-          )
-          .toArray();
-        if (started.length > 0) this.events.append(l.task_id, now, "running", `runner:${runnerId}`, "running");
-        const row = this.sql
-          .exec<{ preempt_requested: number }>(
-            `UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL} RETURNING preempt_requested`,
-            expires,
-            l.task_id,
-            runnerId,
-            l.epoch,
-          )
-          .toArray()[0];
-        if (!row) cancel.push(l.task_id);
-        else if (row.preempt_requested) preempt.push(l.task_id);
+        const row = this.store.load(l.task_id);
+        const ev = { kind: "heartbeat", runnerId, epoch: l.epoch, leaseTtlMs: runner.lease_ttl_ms } as const;
+        const t = row && transition(row, ev, now);
+        const after = t?.kind === "ok" ? this.store.commit(l.task_id, t, now) : null;
+        if (!after || t?.kind !== "ok") {
+          cancel.push(l.task_id);
+          continue;
+        }
+        batch.add(l.task_id, t.effects);
+        if (after.preempt_requested) preempt.push(l.task_id);
       }
     });
+    batch.run(this.effectPorts(now));
     this.maybePreempt(now);
     return ok({ expires_at: iso(expires), cancel, preempt });
   }
@@ -759,8 +756,12 @@ export class TenantDO extends DurableObject<Env> {
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
     if (r.value.state === "leased") {
-      this.sql.exec("UPDATE tasks SET state = 'running', updated_at = ? WHERE id = ?", now, taskId);
-      this.events.append(taskId, now, "running", `runner:${r.value.runner_id ?? "?"}`, "running");
+      const t = transition(r.value, { kind: "checkpoint", epoch }, now);
+      if (t.kind === "ok" && this.store.commit(taskId, t, now)) {
+        const batch = new EffectBatch();
+        batch.add(taskId, t.effects);
+        batch.run(this.effectPorts(now));
+      }
     }
     return ok({ instance: r.value.instance });
   }
@@ -1796,6 +1797,29 @@ export class TenantDO extends DurableObject<Env> {
       w.resolve(ok([]));
     }
     this.waiters = this.waiters.filter((x) => x.runnerId !== runnerId);
+  }
+
+  /** How the effects of a call's transitions reach the scheduler index, the metrics, the alarm and parked polls. */
+  private effectPorts(now: number): EffectPorts {
+    const st = this.sched();
+    const row = (id: string): TaskRow => this.store.load(id) as TaskRow;
+    return {
+      perTask: (taskId, e) => {
+        if (e.kind === "enqueue") st.onQueued(row(taskId));
+        else if (e.kind === "dequeue") st.onDequeued(taskId);
+        else if (e.kind === "allocate") st.onLeased(row(taskId));
+        else if (e.kind === "free") st.onEnded(taskId);
+        else if (e.kind === "count") this.counters.inc(e.metric, e.labels);
+        else if (e.kind === "observe_schedule_to_start")
+          this.counters.observe("officeos_schedule_to_start_seconds", LATENCY_BUCKETS, e.seconds, {
+            agent: row(taskId).agent,
+          });
+        // gate_decided: the caller answers the agent with the decision.
+      },
+      noteDue: (at) => this.noteDue(at),
+      wakePolls: () => this.pump(now),
+      considerPreemption: () => this.maybePreempt(now),
+    };
   }
 
   private scheduleAlarm(at: number): void {
