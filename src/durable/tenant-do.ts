@@ -1471,41 +1471,19 @@ export class TenantDO extends DurableObject<Env> {
   private wakeParked(now: number): void {
     const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE wake_at <= ? ORDER BY wake_at, seq", now).toArray();
     for (const row of rows) {
-      const policy = taskPolicy(row);
-      if (row.state === "retry_wait") this.requeue(row, now, SYSTEM, "requeued");
-      else if (row.state === "awaiting_approval") {
-        const gate = JSON.parse(row.gate ?? "{}") as { gate?: string };
-        const onTimeout = policy.approvals.on_timeout;
-        if (onTimeout === "approve" || onTimeout === "reject")
-          this.answerGate(
-            row,
-            gate.gate ?? "",
-            { decision: onTimeout, comment: "approval deadline passed" },
-            "system:timeout",
-            now,
-          );
-        else if (onTimeout === "cancel") this.settleNow(row, { kind: "cancel", actor: "system:timeout" }, now);
-        else
-          this.escalate(
-            row,
-            { code: "approval_timeout", message: `nobody answered gate "${gate.gate ?? ""}" in time` },
-            now,
-          );
-      } else if (row.state === "escalated") {
-        if (policy.escalation.on_timeout === "fail")
-          this.endParked(
-            row,
-            "failed",
-            { code: "escalation_timeout", message: "nobody acted on the escalation in time" },
-            now,
-            "system:timeout",
-          );
-        else this.endParked(row, "cancelled", null, now, "system:timeout");
-      } else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
+      const ev: LifecycleEvent | null =
+        row.state === "retry_wait"
+          ? { kind: "retry_wake" }
+          : row.state === "awaiting_approval"
+            ? { kind: "approval_deadline" }
+            : row.state === "escalated"
+              ? { kind: "escalation_deadline" }
+              : null;
+      if (ev) this.settleNow(row, ev, now);
+      else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
     }
   }
 
-  /** Back to the queue from a parked state (retry wait over, approval answered, a person's retry). */
   private requeue(
     row: TaskRow,
     now: number,
@@ -1526,28 +1504,6 @@ export class TenantDO extends DurableObject<Env> {
     this.sched().onQueued(this.taskRow(row.id) as TaskRow);
     this.pump(now);
     this.maybePreempt(now);
-  }
-
-  private escalate(row: TaskRow, reason: TaskError, now: number): void {
-    const policy = taskPolicy(row);
-    const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
-    const escalation = JSON.stringify({
-      reason,
-      escalated_at: iso(now),
-      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
-    });
-    this.sql.exec(
-      "UPDATE tasks SET state = 'escalated', gate = NULL, wake_at = ?, escalation = ?, error = ?, updated_at = ? WHERE id = ?",
-      deadline,
-      escalation,
-      JSON.stringify(reason),
-      now,
-      row.id,
-    );
-    this.counters.inc("officeos_escalations_total", { agent: row.agent });
-    this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
-    if (deadline !== null) this.noteDue(deadline);
-    this.retainParked(row.instance, deadline, now);
   }
 
   /**
