@@ -963,28 +963,20 @@ export class TenantDO extends DurableObject<Env> {
     if (!row) return fail("not_found", `task "${taskId}" not found`);
     if (row.state !== "escalated") return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
     const comment = a.comment;
-    if (a.action === "resolve")
-      this.endParked(row, "succeeded", (a.result ?? null) as JsonValue, now, actor, "resolved");
-    else if (a.action === "cancel") this.endParked(row, "cancelled", null, now, actor);
-    else {
-      // A person's retry grants a fresh round of attempts, on any runner.
-      const more = taskPolicy(row).retry.max_attempts;
-      this.requeue(
-        row,
-        now,
-        actor,
-        "escalation_retried",
-        { comment, input_edited: a.input !== undefined || undefined, state_edited: a.state !== undefined || undefined },
-        {
-          max_attempts: row.attempts + more,
-          avoid_runners: "[]",
-          error: null,
-          ...(a.input !== undefined ? { input: JSON.stringify(a.input) } : {}),
-        },
-      );
-    }
-    if (comment !== undefined && a.action !== "retry")
-      this.events.append(taskId, now, "resolved", actor, null, { comment });
+    const ev: LifecycleEvent =
+      a.action === "resolve"
+        ? { kind: "person_resolve", result: JSON.stringify(a.result ?? null), comment, actor }
+        : a.action === "cancel"
+          ? { kind: "person_cancel", comment, actor }
+          : {
+              kind: "person_retry",
+              input: a.input !== undefined ? JSON.stringify(a.input) : undefined,
+              stateEdited: a.state !== undefined || undefined,
+              comment,
+              actor,
+            };
+    if (!this.settleNow(row, ev, now))
+      return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
     return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
@@ -1523,29 +1515,6 @@ export class TenantDO extends DurableObject<Env> {
         () => undefined,
       ),
     );
-  }
-
-  /** A parked task (awaiting approval, escalated) ends without running again. */
-  private endParked(
-    row: TaskRow,
-    state: "succeeded" | "failed" | "cancelled",
-    errorOrResult: TaskError | JsonValue | null,
-    now: number,
-    actor: Actor,
-    type?: EventType,
-  ): void {
-    const result = state === "succeeded" ? JSON.stringify(errorOrResult ?? null) : row.result;
-    const error = state === "failed" ? JSON.stringify(errorOrResult) : row.error;
-    this.sql.exec(
-      "UPDATE tasks SET state = ?, result = ?, error = ?, gate = NULL, wake_at = NULL, updated_at = ? WHERE id = ?",
-      state,
-      result,
-      error,
-      now,
-      row.id,
-    );
-    this.events.append(row.id, now, type ?? state, actor, state);
-    this.counters.inc("officeos_tasks_finished_total", { agent: row.agent, state });
   }
 
   private tryLease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
