@@ -38,10 +38,13 @@ import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { dominantShare } from "../drf/share.js";
 import type { Requirements } from "../scheduler/fit.js";
-import { nextState } from "../scheduler/outcome.js";
 import { render, type Family } from "../metrics/prometheus.js";
 import { OutputCheck, outputSchemaProblem } from "../schema/output.js";
 import { EventLog, type EventType } from "./tenant/events.js";
+import { TaskStore } from "./tenant/task-store.js";
+import { EffectBatch, type EffectPorts } from "./tenant/effects-runner.js";
+import { transition } from "../task/machine.js";
+import type { LifecycleEvent } from "../task/events.js";
 import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
@@ -65,7 +68,6 @@ import {
   agentView,
   mergeRetry,
   taskPolicy,
-  toPolicy,
   requirementsOf,
   iso,
   normalizeAgentSpec,
@@ -125,13 +127,6 @@ const ACTIVE_SQL = "('leased', 'running')";
 /** States a task deadline applies to: not final, and not waiting on a person. */
 const TIMED_SQL = "('queued', 'retry_wait', 'leased', 'running')";
 const DEFAULT_LEASE_TTL_MS = 30_000;
-/** An event settle() writes, its seq taken in the same UPDATE as the transition. */
-interface PendingEvent {
-  type: EventType;
-  actor: string;
-  state: string | null;
-  details?: Record<string, JsonValue | undefined> | undefined;
-}
 /** A runner unseen this long is deleted when another registers, and its credentials revoked (pruneRunners). */
 export const RUNNER_RETENTION_MS = 24 * 3600_000;
 /** A task queued this long outranks every priority class where it fits (see drf/pick.ts). */
@@ -148,6 +143,7 @@ export class TenantDO extends DurableObject<Env> {
   clockOffsetMs = 0;
   starvationMs = STARVATION_MS;
   private readonly events: EventLog;
+  private readonly store: TaskStore;
   private readonly counters: Counters;
   /** Earliest deadline of any kind (lease, attempt, task, wake); -Infinity: not known yet. */
   private dueAt = -Infinity;
@@ -168,6 +164,7 @@ export class TenantDO extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     migrate(this.sql, TENANT_MIGRATIONS);
     this.events = new EventLog(this.sql);
+    this.store = new TaskStore(this.sql, this.events);
     this.counters = new Counters(this.sql);
     this.audit = new AuditLog(this.sql);
     this.keyring = new Keyring(this.sql, this.audit, rateLimitsFrom(env as unknown as Record<string, unknown>));
@@ -606,30 +603,22 @@ export class TenantDO extends DurableObject<Env> {
     const expires = now + runner.lease_ttl_ms;
     const cancel: string[] = [];
     const preempt: string[] = [];
+    const batch = new EffectBatch();
     this.ctx.storage.transactionSync(() => {
       for (const l of leases) {
-        const started = this.sql
-          .exec(
-            "UPDATE tasks SET state = 'running' WHERE id = ? AND runner_id = ? AND epoch = ? AND state = 'leased' RETURNING id",
-            l.task_id,
-            runnerId,
-            l.epoch,
-          )
-          .toArray();
-        if (started.length > 0) this.events.append(l.task_id, now, "running", `runner:${runnerId}`, "running");
-        const row = this.sql
-          .exec<{ preempt_requested: number }>(
-            `UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND runner_id = ? AND epoch = ? AND state IN ${ACTIVE_SQL} RETURNING preempt_requested`,
-            expires,
-            l.task_id,
-            runnerId,
-            l.epoch,
-          )
-          .toArray()[0];
-        if (!row) cancel.push(l.task_id);
-        else if (row.preempt_requested) preempt.push(l.task_id);
+        const row = this.store.load(l.task_id);
+        const ev = { kind: "heartbeat", runnerId, epoch: l.epoch, leaseTtlMs: runner.lease_ttl_ms } as const;
+        const t = row && transition(row, ev, now);
+        const after = t?.kind === "ok" ? this.store.commit(l.task_id, t, now) : null;
+        if (!after || t?.kind !== "ok") {
+          cancel.push(l.task_id);
+          continue;
+        }
+        batch.add(l.task_id, t.effects);
+        if (after.preempt_requested) preempt.push(l.task_id);
       }
     });
+    batch.run(this.effectPorts(now));
     this.maybePreempt(now);
     return ok({ expires_at: iso(expires), cancel, preempt });
   }
@@ -750,7 +739,7 @@ export class TenantDO extends DurableObject<Env> {
     if (!row) return fail("not_found", `task "${id}" not found`);
     if (FINAL_STATES.includes(row.state) && row.state !== "escalated")
       return fail("conflict", `task is already ${row.state}`);
-    this.settle(row, { kind: "cancelled" }, now, actor);
+    if (!this.settleNow(row, { kind: "cancel", actor }, now)) return fail("conflict", `task is already ${row.state}`);
     return ok(taskView(this.taskRow(id) as TaskRow));
   }
 
@@ -760,8 +749,12 @@ export class TenantDO extends DurableObject<Env> {
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
     if (r.value.state === "leased") {
-      this.sql.exec("UPDATE tasks SET state = 'running', updated_at = ? WHERE id = ?", now, taskId);
-      this.events.append(taskId, now, "running", `runner:${r.value.runner_id ?? "?"}`, "running");
+      const t = transition(r.value, { kind: "checkpoint", epoch }, now);
+      if (t.kind === "ok" && this.store.commit(taskId, t, now)) {
+        const batch = new EffectBatch();
+        batch.add(taskId, t.effects);
+        batch.run(this.effectPorts(now));
+      }
     }
     return ok({ instance: r.value.instance });
   }
@@ -864,8 +857,9 @@ export class TenantDO extends DurableObject<Env> {
     this.tick(now);
     if (!this.runnerRow(runnerId)) return fail("not_found", `runner "${runnerId}" not found`);
     this.touchRunner(runnerId, now);
-    const answers = this.batched(() =>
-      items.map((it) => {
+    const batch = new EffectBatch();
+    const answers = this.batched(() => {
+      const out = items.map((it) => {
         const held = this.sql
           .exec<{ runner_id: string | null; epoch: number | null }>(
             "SELECT runner_id, epoch FROM tasks WHERE id = ?",
@@ -879,13 +873,23 @@ export class TenantDO extends DurableObject<Env> {
           const usage = it.outcome !== "release" ? it.usage : undefined;
           const u = usage ? this.recordUsage(it.task_id, it.epoch, usage) : ok(null);
           if (u.kind === "error") r = u;
-          else if (it.outcome === "complete") r = this.complete(it.task_id, it.epoch, it.result ?? null);
-          else if (it.outcome === "fail") r = this.fail(it.task_id, it.epoch, it.error, it.retryable ?? true);
-          else r = this.release(it.task_id, it.epoch);
+          else if (it.outcome === "complete")
+            r = this.finish(it.task_id, it.epoch, { kind: "succeeded", result: it.result ?? null }, batch);
+          else if (it.outcome === "fail")
+            r = this.finish(
+              it.task_id,
+              it.epoch,
+              { kind: "failed", error: it.error, retryable: it.retryable ?? true },
+              batch,
+            );
+          else r = this.finish(it.task_id, it.epoch, { kind: "released" }, batch);
         }
         return { task_id: it.task_id, ...itemAnswer(r, (task) => ({ status: 200, task })) };
-      }),
-    );
+      });
+      // The effects of every item once, after the last (parked polls and preemption after batched()).
+      batch.run(this.effectPorts(this.now()));
+      return out;
+    });
     return ok({ items: answers });
   }
 
@@ -960,28 +964,20 @@ export class TenantDO extends DurableObject<Env> {
     if (!row) return fail("not_found", `task "${taskId}" not found`);
     if (row.state !== "escalated") return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
     const comment = a.comment;
-    if (a.action === "resolve")
-      this.endParked(row, "succeeded", (a.result ?? null) as JsonValue, now, actor, "resolved");
-    else if (a.action === "cancel") this.endParked(row, "cancelled", null, now, actor);
-    else {
-      // A person's retry grants a fresh round of attempts, on any runner.
-      const more = taskPolicy(row).retry.max_attempts;
-      this.requeue(
-        row,
-        now,
-        actor,
-        "escalation_retried",
-        { comment, input_edited: a.input !== undefined || undefined, state_edited: a.state !== undefined || undefined },
-        {
-          max_attempts: row.attempts + more,
-          avoid_runners: "[]",
-          error: null,
-          ...(a.input !== undefined ? { input: JSON.stringify(a.input) } : {}),
-        },
-      );
-    }
-    if (comment !== undefined && a.action !== "retry")
-      this.events.append(taskId, now, "resolved", actor, null, { comment });
+    const ev: LifecycleEvent =
+      a.action === "resolve"
+        ? { kind: "person_resolve", result: JSON.stringify(a.result ?? null), comment, actor }
+        : a.action === "cancel"
+          ? { kind: "person_cancel", comment, actor }
+          : {
+              kind: "person_retry",
+              input: a.input !== undefined ? JSON.stringify(a.input) : undefined,
+              stateEdited: a.state !== undefined || undefined,
+              comment,
+              actor,
+            };
+    if (!this.settleNow(row, ev, now))
+      return fail("conflict", `task is ${row.state}, not escalated`, { state: row.state });
     return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
@@ -1335,23 +1331,29 @@ export class TenantDO extends DurableObject<Env> {
 
   // ---- internals -------------------------------------------------------------
 
-  private finish(taskId: string, epoch: number, outcome: Outcome): Result<Task> {
+  /** Ends an attempt; with `batch` (a report) its effects wait for the end of the call, and the answer is the row as settled. */
+  private finish(taskId: string, epoch: number, outcome: Outcome, batch?: EffectBatch): Result<Task> {
     const now = this.now();
     const r = this.activeLease(taskId, epoch, now);
     if (r.kind === "error") return r;
-    let end = outcome;
-    if (end.kind === "succeeded") {
-      const problem = this.outputProblem(r.value.agent, end.result);
-      if (problem)
-        end = {
-          kind: "failed",
-          error: { code: "invalid_output", message: `result does not match the agent's output_schema: ${problem}` },
-          retryable: true,
-        };
-    }
-    const settled = this.settle(r.value, end, now, `runner:${r.value.runner_id ?? "?"}`);
-    // In a batch pump() waits for the end, so the settled row is still the task as it is.
-    return ok(taskView(this.inBatch ? settled : (this.taskRow(taskId) as TaskRow)));
+    const ev: LifecycleEvent =
+      outcome.kind === "succeeded"
+        ? {
+            kind: "complete",
+            epoch,
+            result: JSON.stringify(outcome.result),
+            outputProblem: this.outputProblem(r.value.agent, outcome.result),
+            rand: Math.random(),
+          }
+        : outcome.kind === "failed"
+          ? { kind: "fail", epoch, error: outcome.error, retryable: outcome.retryable, rand: Math.random() }
+          : { kind: "release", epoch };
+    const own = batch ?? new EffectBatch();
+    const settled = this.settle(r.value, ev, now, own);
+    if (!settled) return fail("conflict", `task is already ${r.value.state}`, { state: r.value.state });
+    if (batch) return ok(taskView(settled));
+    own.run(this.effectPorts(now));
+    return ok(taskView(this.taskRow(taskId) as TaskRow));
   }
 
   /** Why a result breaks its agent's output schema, or null when it conforms (or there is none). */
@@ -1381,146 +1383,36 @@ export class TenantDO extends DurableObject<Env> {
     return ok(row);
   }
 
-  /** Ends an attempt (or a queued or parked task) and applies the next state the pure core decides. */
-  /** Returns the row as settled (before pump() may lease it again). */
-  private settle(row: TaskRow, outcome: Outcome, now: number, actor: Actor): TaskRow {
-    const policy = taskPolicy(row);
-    const next = nextState(
-      {
-        attempts: row.attempts,
-        maxAttempts: row.max_attempts,
-        runnerId: row.runner_id,
-        avoidRunners: JSON.parse(row.avoid_runners) as string[],
-      },
-      outcome.kind === "failed"
-        ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code }
-        : { kind: outcome.kind },
-      toPolicy(policy.retry),
-      Math.random(),
-    );
-    const result = outcome.kind === "succeeded" ? JSON.stringify(outcome.result) : row.result;
-    const error = outcome.kind === "failed" ? JSON.stringify(outcome.error) : row.error;
-    let wakeAt: number | null = null;
-    let escalation: string | null = null;
-    if (next.state === "retry_wait") wakeAt = now + (next.delayMs ?? 0);
-    if (next.state === "escalated") {
-      const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
-      if (deadline !== null) wakeAt = deadline;
-      this.retainParked(row.instance, deadline, now);
-      const reason: TaskError =
-        outcome.kind === "failed"
-          ? outcome.error
-          : { code: "retries_exhausted", message: `all ${row.max_attempts} attempts failed` };
-      escalation = JSON.stringify({
-        reason,
-        escalated_at: iso(now),
-        ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
-      });
-    }
-    const events = this.outcomeEvents(row, outcome, next.state, next.delayMs, actor, now);
-    // One statement: the new state, the events' seqs taken, the row read back.
-    const settled = this.sql
-      .exec<TaskRow>(
-        `UPDATE tasks SET state = ?, attempts = ?, result = ?, error = ?, avoid_runners = ?, lease_id = NULL, lease_expires_at = NULL, attempt_deadline_at = NULL,
-           preempt_requested = 0, gate = NULL, wake_at = ?, escalation = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, updated_at = ?,
-           event_seq = event_seq + ? WHERE id = ? RETURNING *`,
-        next.state,
-        next.attempts,
-        result,
-        error,
-        JSON.stringify(next.avoidRunners),
-        wakeAt,
-        escalation,
-        next.state,
-        now,
-        now,
-        events.length,
-        row.id,
-      )
-      .one();
-    const first = settled.event_seq - events.length + 1;
-    for (const [i, e] of events.entries())
-      this.events.appendAt(row.id, first + i, now, e.type, e.actor, e.state, e.details);
-    if (wakeAt !== null) this.noteDue(wakeAt);
-    const st = this.sched();
-    if (row.state === "queued") st.onDequeued(row.id);
-    else if (ACTIVE_STATES.includes(row.state)) st.onEnded(row.id);
-    if (next.state === "queued") st.onQueued(settled);
-    // Freed capacity, a requeued task or an unblocked instance can serve a parked poll.
-    this.pump(now);
+  /**
+   * Commits one lifecycle event of a task through the machine (load → transition → commit);
+   * its effects go into `batch`, which the caller runs once at the end of its call.
+   * The row as committed, or null when the machine refused the event.
+   */
+  private settle(row: TaskRow, ev: LifecycleEvent, now: number, batch: EffectBatch): TaskRow | null {
+    const t = transition(row, ev, now);
+    if (t.kind === "refused") return null;
+    const settled = this.store.commit(row.id, t, now);
+    if (!settled) return null;
+    if (t.to === "escalated" && t.from !== "escalated") this.retainParked(row.instance, settled.wake_at, now);
+    batch.add(row.id, t.effects);
     return settled;
   }
 
-  /** The events of one settled outcome, in order (written by settle()), and its counters. */
-  private outcomeEvents(
-    row: TaskRow,
-    outcome: Outcome,
-    state: TaskState,
-    delayMs: number | undefined,
-    actor: Actor,
-    now: number,
-  ): PendingEvent[] {
-    const events: PendingEvent[] = [];
-    const append = (type: EventType, by: string, st: string | null, details?: Record<string, JsonValue | undefined>) =>
-      events.push({ type, actor: by, state: st, details });
-    const agent = { agent: row.agent };
-    const runner = row.runner_id ?? undefined;
-    switch (outcome.kind) {
-      case "succeeded":
-        append("succeeded", actor, state);
-        break;
-      case "cancelled":
-        append("cancelled", actor, state);
-        break;
-      case "released":
-        append("released", actor, state, { runner });
-        break;
-      case "failed": {
-        const code = outcome.error.code;
-        const type: EventType =
-          code === "lease_expired"
-            ? "lease_expired"
-            : code === "attempt_timeout"
-              ? "attempt_timeout"
-              : code === "invalid_output"
-                ? "invalid_output"
-                : "attempt_failed";
-        if (code === "lease_expired") this.counters.inc("officeos_lease_expiries_total", agent);
-        if (ACTIVE_STATES.includes(row.state)) this.counters.inc("officeos_attempts_failed_total", { ...agent, code });
-        // A task deadline ends the task itself: its own event below says so.
-        if (ACTIVE_STATES.includes(row.state) && code !== "task_timeout") {
-          append(type, actor, null, {
-            code,
-            message: outcome.error.message,
-            retryable: outcome.retryable,
-            runner,
-            attempt: row.attempts,
-          });
-        }
-        if (state === "retry_wait") {
-          this.counters.inc("officeos_retries_total", agent);
-          append("retry_scheduled", SYSTEM, state, { delay_ms: delayMs ?? 0, not_before: iso(now + (delayMs ?? 0)) });
-        } else if (state === "queued") {
-          this.counters.inc("officeos_retries_total", agent);
-          append("requeued", SYSTEM, state);
-        } else if (state === "escalated") {
-          this.counters.inc("officeos_escalations_total", agent);
-          append("escalated", SYSTEM, state, { code, attempts: row.attempts });
-        } else if (state === "failed")
-          append(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, state, { code });
-        break;
-      }
-    }
-    if (state === "succeeded" || state === "failed" || state === "cancelled")
-      this.counters.inc("officeos_tasks_finished_total", { ...agent, state });
-    return events;
+  /** settle() for a call that commits one transition: its effects run at once. */
+  private settleNow(row: TaskRow, ev: LifecycleEvent, now: number): TaskRow | null {
+    const batch = new EffectBatch();
+    const settled = this.settle(row, ev, now, batch);
+    batch.run(this.effectPorts(now));
+    return settled;
   }
 
   /** Everything time-driven, run lazily on each request and by the alarm; cheap until something is due. */
   private tick(now: number): void {
     if (now < this.dueAt) return;
-    this.expireLeases(now);
-    this.timeoutTasks(now);
+    const batch = new EffectBatch();
+    this.expireLeases(now, batch);
+    this.timeoutTasks(now, batch);
+    batch.run(this.effectPorts(now));
     this.wakeParked(now);
     const st = this.sched();
     if ([...st.budgetSpent.values()].some((until) => until <= now)) this.refreshBudgets(now);
@@ -1544,7 +1436,7 @@ export class TenantDO extends DurableObject<Env> {
     this.scheduleAlarm(at);
   }
 
-  private expireLeases(now: number): void {
+  private expireLeases(now: number, batch: EffectBatch): void {
     const rows = this.sql
       .exec<TaskRow>(
         `SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} AND (lease_expires_at <= ? OR attempt_deadline_at <= ?) ORDER BY lease_expires_at, seq`,
@@ -1557,74 +1449,34 @@ export class TenantDO extends DurableObject<Env> {
         row.attempt_deadline_at !== null &&
         row.attempt_deadline_at <= now &&
         !(row.lease_expires_at !== null && row.lease_expires_at <= now);
-      const error: TaskError = timedOut
-        ? {
-            code: "attempt_timeout",
-            message: `attempt ${row.attempts} ran past its ${taskPolicy(row).timeouts.attempt_ms ?? 0} ms limit`,
-          }
-        : { code: "lease_expired", message: `runner ${row.runner_id ?? "?"} stopped heartbeating` };
-      this.settle(row, { kind: "failed", error, retryable: true }, now, SYSTEM);
+      this.settle(row, { kind: timedOut ? "attempt_timeout" : "expire", rand: Math.random() }, now, batch);
     }
   }
 
-  private timeoutTasks(now: number): void {
+  private timeoutTasks(now: number, batch: EffectBatch): void {
     const rows = this.sql
       .exec<TaskRow>(`SELECT * FROM tasks WHERE deadline_at <= ? AND state IN ${TIMED_SQL}`, now)
       .toArray();
-    for (const row of rows) {
-      const ms = taskPolicy(row).timeouts.task_ms ?? 0;
-      this.settle(
-        row,
-        {
-          kind: "failed",
-          error: { code: "task_timeout", message: `task ran past its ${ms} ms limit` },
-          retryable: false,
-        },
-        now,
-        SYSTEM,
-      );
-    }
+    for (const row of rows) this.settle(row, { kind: "task_timeout", rand: Math.random() }, now, batch);
   }
 
   /** Retry waits that are over, and approval or escalation deadlines that passed. */
   private wakeParked(now: number): void {
     const rows = this.sql.exec<TaskRow>("SELECT * FROM tasks WHERE wake_at <= ? ORDER BY wake_at, seq", now).toArray();
     for (const row of rows) {
-      const policy = taskPolicy(row);
-      if (row.state === "retry_wait") this.requeue(row, now, SYSTEM, "requeued");
-      else if (row.state === "awaiting_approval") {
-        const gate = JSON.parse(row.gate ?? "{}") as { gate?: string };
-        const onTimeout = policy.approvals.on_timeout;
-        if (onTimeout === "approve" || onTimeout === "reject")
-          this.answerGate(
-            row,
-            gate.gate ?? "",
-            { decision: onTimeout, comment: "approval deadline passed" },
-            "system:timeout",
-            now,
-          );
-        else if (onTimeout === "cancel") this.settle(row, { kind: "cancelled" }, now, "system:timeout");
-        else
-          this.escalate(
-            row,
-            { code: "approval_timeout", message: `nobody answered gate "${gate.gate ?? ""}" in time` },
-            now,
-          );
-      } else if (row.state === "escalated") {
-        if (policy.escalation.on_timeout === "fail")
-          this.endParked(
-            row,
-            "failed",
-            { code: "escalation_timeout", message: "nobody acted on the escalation in time" },
-            now,
-            "system:timeout",
-          );
-        else this.endParked(row, "cancelled", null, now, "system:timeout");
-      } else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
+      const ev: LifecycleEvent | null =
+        row.state === "retry_wait"
+          ? { kind: "retry_wake" }
+          : row.state === "awaiting_approval"
+            ? { kind: "approval_deadline" }
+            : row.state === "escalated"
+              ? { kind: "escalation_deadline" }
+              : null;
+      if (ev) this.settleNow(row, ev, now);
+      else this.sql.exec("UPDATE tasks SET wake_at = NULL WHERE id = ?", row.id);
     }
   }
 
-  /** Back to the queue from a parked state (retry wait over, approval answered, a person's retry). */
   private requeue(
     row: TaskRow,
     now: number,
@@ -1647,28 +1499,6 @@ export class TenantDO extends DurableObject<Env> {
     this.maybePreempt(now);
   }
 
-  private escalate(row: TaskRow, reason: TaskError, now: number): void {
-    const policy = taskPolicy(row);
-    const deadline = policy.escalation.timeout_ms !== null ? now + policy.escalation.timeout_ms : null;
-    const escalation = JSON.stringify({
-      reason,
-      escalated_at: iso(now),
-      ...(deadline !== null ? { deadline_at: iso(deadline) } : {}),
-    });
-    this.sql.exec(
-      "UPDATE tasks SET state = 'escalated', gate = NULL, wake_at = ?, escalation = ?, error = ?, updated_at = ? WHERE id = ?",
-      deadline,
-      escalation,
-      JSON.stringify(reason),
-      now,
-      row.id,
-    );
-    this.counters.inc("officeos_escalations_total", { agent: row.agent });
-    this.events.append(row.id, now, "escalated", SYSTEM, "escalated", { code: reason.code });
-    if (deadline !== null) this.noteDue(deadline);
-    this.retainParked(row.instance, deadline, now);
-  }
-
   /**
    * A task parked (approval gate, escalation): its instance's spilled checkpoints must
    * outlive the wait, so the AgentDO keeps them past the deadline, or without expiry
@@ -1686,29 +1516,6 @@ export class TenantDO extends DurableObject<Env> {
         () => undefined,
       ),
     );
-  }
-
-  /** A parked task (awaiting approval, escalated) ends without running again. */
-  private endParked(
-    row: TaskRow,
-    state: "succeeded" | "failed" | "cancelled",
-    errorOrResult: TaskError | JsonValue | null,
-    now: number,
-    actor: Actor,
-    type?: EventType,
-  ): void {
-    const result = state === "succeeded" ? JSON.stringify(errorOrResult ?? null) : row.result;
-    const error = state === "failed" ? JSON.stringify(errorOrResult) : row.error;
-    this.sql.exec(
-      "UPDATE tasks SET state = ?, result = ?, error = ?, gate = NULL, wake_at = NULL, updated_at = ? WHERE id = ?",
-      state,
-      result,
-      error,
-      now,
-      row.id,
-    );
-    this.events.append(row.id, now, type ?? state, actor, state);
-    this.counters.inc("officeos_tasks_finished_total", { agent: row.agent, state });
   }
 
   private tryLease(runner: RunnerRow, maxTasks: number, now: number): LeaseGrant[] {
@@ -1797,6 +1604,29 @@ export class TenantDO extends DurableObject<Env> {
       w.resolve(ok([]));
     }
     this.waiters = this.waiters.filter((x) => x.runnerId !== runnerId);
+  }
+
+  /** How the effects of a call's transitions reach the scheduler index, the metrics, the alarm and parked polls. */
+  private effectPorts(now: number): EffectPorts {
+    const st = this.sched();
+    const row = (id: string): TaskRow => this.store.load(id) as TaskRow;
+    return {
+      perTask: (taskId, e) => {
+        if (e.kind === "enqueue") st.onQueued(row(taskId));
+        else if (e.kind === "dequeue") st.onDequeued(taskId);
+        else if (e.kind === "allocate") st.onLeased(row(taskId));
+        else if (e.kind === "free") st.onEnded(taskId);
+        else if (e.kind === "count") this.counters.inc(e.metric, e.labels);
+        else if (e.kind === "observe_schedule_to_start")
+          this.counters.observe("officeos_schedule_to_start_seconds", LATENCY_BUCKETS, e.seconds, {
+            agent: row(taskId).agent,
+          });
+        // gate_decided: the caller answers the agent with the decision.
+      },
+      noteDue: (at) => this.noteDue(at),
+      wakePolls: () => this.pump(now),
+      considerPreemption: () => this.maybePreempt(now),
+    };
   }
 
   private scheduleAlarm(at: number): void {

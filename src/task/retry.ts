@@ -1,7 +1,7 @@
-// The retry decision, beside the machine that applies it. A copy of
-// src/scheduler/outcome.ts made so src/task/ is whole on its own; when the
-// TenantDO is wired to src/task/, outcome.ts becomes a re-export of this file.
-// Until then test/unit/task-retry.test.ts checks both decide alike.
+// The retry decision, beside the machine that applies it: a pure decision from
+// the task's attempts, its retry policy and how the attempt ended. No clock and
+// no randomness of its own: `rand` in [0, 1) is passed in. Its one home;
+// src/scheduler/outcome.ts re-exports it.
 import type { LifeRetry } from "./row.js";
 
 export type AttemptEnd =

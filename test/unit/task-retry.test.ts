@@ -1,5 +1,5 @@
-// src/task/retry.ts is a copy of src/scheduler/outcome.ts until outcome.ts
-// re-exports it: over random states, ends, policies and draws both decide alike.
+// src/task/retry.ts is the retry decision; src/scheduler/outcome.ts re-exports it. The
+// stored-policy conversion (rows.ts toPolicy) and the machine's agree over random inputs.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nextState as oldNext, type AttemptEnd, type Policy } from "../../src/scheduler/outcome.js";
