@@ -14,7 +14,9 @@ import type {
   TaskState,
   TaskUsage,
 } from "../../api/schemas.js";
-import { DEFAULT_POLICY, type Policy } from "../../scheduler/outcome.js";
+import { DEFAULT_POLICY } from "../../scheduler/outcome.js";
+import type { LifeRetry } from "../../task/row.js";
+import { toPolicy } from "../../task/retry.js";
 import {
   freeResources,
   type MatchExpression,
@@ -167,14 +169,8 @@ export function runnerView(r: RunnerRow, allocated: Resources, activeLeases: num
   return view;
 }
 
-export interface StoredRetry {
-  max_attempts: number;
-  backoff: { initial_ms: number; max_ms: number; multiplier: number; jitter: number };
-  retry_on: string[] | null;
-  escalate_on: string[];
-  on_exhausted: "escalate" | "fail";
-  different_runner: boolean;
-}
+/** The stored (snake_case) retry policy: the lifecycle core's own shape (src/task/row.ts). */
+export type StoredRetry = LifeRetry;
 
 export interface StoredTimeouts {
   attempt_ms?: number;
@@ -240,21 +236,8 @@ const DEFAULT_RETRY: StoredRetry = {
   different_runner: true,
 };
 
-export function toPolicy(r: StoredRetry): Policy {
-  return {
-    maxAttempts: r.max_attempts,
-    backoff: {
-      initialMs: r.backoff.initial_ms,
-      maxMs: Math.max(r.backoff.max_ms, 0),
-      multiplier: r.backoff.multiplier,
-      jitter: r.backoff.jitter,
-    },
-    retryOn: r.retry_on,
-    escalateOn: r.escalate_on,
-    onExhausted: r.on_exhausted,
-    differentRunner: r.different_runner,
-  };
-}
+/** The stored policy as the retry decision reads it: one definition, in the lifecycle core. */
+export { toPolicy };
 
 export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
   const out: StoredAgent = {
