@@ -300,37 +300,57 @@ export class TaskCgroup {
   /** Kills whatever is left in the cgroup (a fork bomb included) and removes it. */
   async destroy(): Promise<void> {
     if (this.setup.mode === "rlimit") return;
-    if (this.setup.mode === "cgroup-v2")
-      await writeFile(join(this.dirs.v2 as string, "cgroup.kill"), "1").catch(() => undefined);
-    const dirs = this.distinctDirs();
-    for (let round = 0; round < 200; round++) {
-      let left = 0;
-      for (const d of dirs) {
-        const pids = (await readFile(join(d, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean);
-        left += pids.length;
-        for (const p of pids) {
-          try {
-            process.kill(Number(p), "SIGKILL");
-          } catch {
-            /* already gone */
-          }
-        }
-      }
-      if (left === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const d of dirs) {
-      for (let i = 0; i < 100; i++) {
-        try {
-          await rmdir(d);
-          break;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOENT") break;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-    }
+    await killAndRemove(this.distinctDirs(), this.setup.mode === "cgroup-v2");
   }
+}
+
+/**
+ * Kills every process in these cgroup dirs (cgroup.kill first on v2) until they are empty, then removes
+ * them; true when all are gone. Shared by a task's own cleanup and the sweep of a dead predecessor's.
+ */
+async function killAndRemove(dirs: readonly string[], v2: boolean): Promise<boolean> {
+  if (v2) for (const d of dirs) await writeFile(join(d, "cgroup.kill"), "1").catch(() => undefined);
+  for (let round = 0; round < 200; round++) {
+    let left = 0;
+    for (const d of dirs) {
+      const pids = (await readFile(join(d, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean);
+      left += pids.length;
+      for (const p of pids) {
+        try {
+          process.kill(Number(p), "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    if (left === 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  let removed = true;
+  for (const d of dirs) {
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = await rmdir(d).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => err.code === "ENOENT",
+      );
+      if (!gone) await new Promise((r) => setTimeout(r, 20));
+    }
+    removed &&= gone;
+  }
+  return removed;
+}
+
+/** This runner's task cgroups under each parent: the child dirs named `<prefix>…`. */
+async function ownedCgroupDirs(setup: CgroupSetup, prefix: string): Promise<string[]> {
+  if (setup.mode === "rlimit") return [];
+  const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
+  const out: string[] = [];
+  for (const p of parents) {
+    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory() && e.name.startsWith(prefix)) out.push(join(p, e.name));
+  }
+  return out;
 }
 
 /**
@@ -339,23 +359,15 @@ export class TaskCgroup {
  * only succeeds on a cgroup with no processes, so a live one is never touched.
  */
 export async function sweepStale(setup: CgroupSetup, prefix: string): Promise<number> {
-  if (setup.mode === "rlimit") return 0;
-  const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
   let n = 0;
-  for (const p of parents) {
-    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (
-        e.isDirectory() &&
-        e.name.startsWith(prefix) &&
-        (await rmdir(join(p, e.name)).then(
-          () => true,
-          () => false,
-        ))
+  for (const dir of await ownedCgroupDirs(setup, prefix))
+    if (
+      await rmdir(dir).then(
+        () => true,
+        () => false,
       )
-        n++;
-    }
-  }
+    )
+      n++;
   return n;
 }
 
@@ -366,39 +378,8 @@ export async function sweepStale(setup: CgroupSetup, prefix: string): Promise<nu
  * under the same parent, have another prefix and are never touched.
  */
 export async function sweepOwned(setup: CgroupSetup, prefix: string): Promise<number> {
-  if (setup.mode === "rlimit") return 0;
-  const parents = setup.mode === "cgroup-v2" ? [setup.parent] : [...new Set(Object.values(setup.parents))];
   let n = 0;
-  for (const p of parents) {
-    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isDirectory() || !e.name.startsWith(prefix)) continue;
-      const dir = join(p, e.name);
-      if (setup.mode === "cgroup-v2") await writeFile(join(dir, "cgroup.kill"), "1").catch(() => undefined);
-      for (let round = 0; round < 100; round++) {
-        const pids = (await readFile(join(dir, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean);
-        if (pids.length === 0) break;
-        for (const pid of pids) {
-          try {
-            process.kill(Number(pid), "SIGKILL");
-          } catch {
-            /* gone */
-          }
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (let i = 0; i < 50; i++) {
-        const ok = await rmdir(dir).then(
-          () => true,
-          (err: NodeJS.ErrnoException) => err.code === "ENOENT",
-        );
-        if (ok) {
-          n++;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-  }
+  for (const dir of await ownedCgroupDirs(setup, prefix))
+    if (await killAndRemove([dir], setup.mode === "cgroup-v2")) n++;
   return n;
 }
