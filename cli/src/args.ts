@@ -4,6 +4,12 @@
 // so a typo in an option fails with the command's usage instead of being ignored.
 import { parseArgs } from "node:util";
 import { CliError, EXIT } from "./errors.js";
+import { closest } from "./suggest.js";
+
+const guess = (word: string, candidates: readonly string[]): string => {
+  const c = closest(word, candidates);
+  return c === undefined ? "" : `did you mean "${c}"? `;
+};
 
 type Opt = { type: "string" | "boolean"; short?: string; multiple?: boolean; help: string; value?: string };
 
@@ -15,7 +21,8 @@ export const GLOBAL_OPTIONS = {
     help: "profile in ~/.officeos/config.json (env OFFICEOS_PROFILE; default: the current one)",
     value: "NAME",
   },
-  json: { type: "boolean", help: "machine-readable JSON on stdout" },
+  output: { type: "string", short: "o", help: "table (default), wide, json or yaml", value: "FORMAT" },
+  json: { type: "boolean", help: "machine-readable JSON on stdout (the same as -o json)" },
   help: { type: "boolean", short: "h", help: "show help" },
 } as const satisfies Record<string, Opt>;
 
@@ -43,9 +50,13 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     words: ["keys", "create"],
     args: [],
-    options: { scopes: { type: "string", help: "comma-separated: admin,submit,runner,read", value: "LIST" } },
+    options: {
+      scopes: { type: "string", help: "comma-separated: admin,submit,runner,read", value: "LIST" },
+      name: { type: "string", help: "a name kept with the key, shown by get keys", value: "NAME" },
+    },
     summary: "create an API key (admin)",
   },
+  { words: ["keys", "revoke"], args: ["key_id"], options: {}, summary: "revoke a key: it stops working at once" },
   {
     words: ["apply"],
     args: [],
@@ -72,9 +83,41 @@ export const COMMANDS: readonly CommandDef[] = [
       instance: { type: "string", help: "continue a named agent instance", value: "NAME" },
       "idempotency-key": { type: "string", help: "submitting again with it returns the same task", value: "KEY" },
       wait: { type: "boolean", help: "wait until the task ends; exit code follows its outcome" },
+      timeout: {
+        type: "string",
+        help: "with --wait: give up after this long (30s, 5m, 1h; exit 8)",
+        value: "DURATION",
+      },
     },
     summary: "submit a task",
   },
+  {
+    words: ["get"],
+    args: ["noun", "name?"],
+    options: {
+      state: { type: "string", help: "tasks: only this state", value: "STATE" },
+      agent: { type: "string", help: "tasks: only this agent", value: "NAME" },
+      limit: { type: "string", help: "tasks: at most N a page (1..500)", value: "N" },
+      cursor: { type: "string", help: "tasks: the page after this cursor (printed with each page)", value: "CURSOR" },
+      all: { type: "boolean", help: "tasks: every page" },
+    },
+    summary: "list tasks|runners|agents|keys|approvals|escalations, or show one by name (-o wide|json|yaml)",
+  },
+  {
+    words: ["describe"],
+    args: ["noun", "name"],
+    options: {},
+    summary: "a task (attempts, events, usage, error), a runner or an agent in detail",
+  },
+  { words: ["cancel"], args: ["task_id"], options: {}, summary: "cancel a task" },
+  {
+    words: ["retry"],
+    args: ["task_id"],
+    options: { input: { ...input, help: "replace the task's input, then retry" }, comment },
+    summary: "retry a task that waits for a person (escalated)",
+  },
+  { words: ["drain"], args: ["noun", "id"], options: {}, summary: "drain runner <id>: no new leases; running finish" },
+  { words: ["completion"], args: ["shell"], options: {}, summary: "print the bash or zsh completion script" },
   {
     words: ["tasks", "list"],
     args: [],
@@ -154,13 +197,20 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     if (pos.length === 0 || pos[0] === "help") return pos[1] ? { kind: "help", topic: pos[1] } : { kind: "help" };
     const group = COMMANDS.filter((c) => c.words[0] === pos[0]);
     if (first.values.help === true && group.length) return { kind: "help", topic: pos[0] };
-    if (group.length)
+    if (group.length) {
+      const seconds = group.flatMap((c) => (c.words[1] === undefined ? [] : [c.words[1]]));
       throw new CliError(
-        `unknown command "${pos.slice(0, 2).join(" ")}"; ${pos[0]} takes: ${group.map((c) => c.words[1]).join(", ")}`,
+        `unknown command "${pos.slice(0, 2).join(" ")}"; ${guess(pos[1] ?? "", seconds)}${pos[0]} takes: ${seconds.join(", ")}`,
         EXIT.usage,
         `officeos ${pos[0]} --help`,
       );
-    throw new CliError(`unknown command "${pos[0]}"`, EXIT.usage, "officeos --help lists the commands");
+    }
+    const firsts = [...new Set(COMMANDS.map((c) => c.words[0] ?? ""))];
+    throw new CliError(
+      `unknown command "${pos[0]}"${guess(pos[0] ?? "", firsts).replace(/^(.+) $/, "; $1")}`,
+      EXIT.usage,
+      "officeos --help lists the commands",
+    );
   }
   if (first.values.help === true) return { kind: "help", command };
   let parsed;
@@ -231,7 +281,8 @@ export function mainHelp(topic?: string): string {
     ...optLines(GLOBAL_OPTIONS),
     "",
     "exit codes: 0 ok · 1 task did not succeed · 2 usage · 3 no URL/key configured · 4 key refused (401/403)",
-    "            5 not found (404) · 6 other API error · 7 control plane unreachable · 130 interrupted",
+    "            5 not found (404) · 6 other API error · 7 control plane unreachable · 8 timed out waiting",
+    "            130 interrupted",
     "",
     "`officeos <command> --help` shows a command's options. Docs: docs/cli.md.",
   ].join("\n");

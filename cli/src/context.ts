@@ -3,7 +3,24 @@
 import { createClient, type OfficeOSClient } from "../../client/src/index.js";
 import type { Values } from "./args.js";
 import { requireKey, requireUrl, type Target } from "./config.js";
-import { Out, Progress, type Io } from "./output.js";
+import { CliError, EXIT } from "./errors.js";
+import { FORMATS, type Format, Out, Progress, type Io } from "./output.js";
+import { didYouMean } from "./suggest.js";
+
+/** `-o FORMAT`, or `--json`; a table when neither is given. */
+export function formatOf(values: Values): Format {
+  const o = values.output;
+  if (typeof o === "string") {
+    if (!(FORMATS as readonly string[]).includes(o))
+      throw new CliError(
+        `unknown output format "${o}".${didYouMean(o, FORMATS)}`,
+        EXIT.usage,
+        `-o ${FORMATS.join("|")}`,
+      );
+    return o as Format;
+  }
+  return values.json === true ? "json" : "table";
+}
 
 export class Ctx {
   readonly out: Out;
@@ -17,12 +34,16 @@ export class Ctx {
     readonly target: Target,
     readonly configFile: string,
   ) {
-    this.out = new Out(io, values.json === true);
+    this.out = new Out(io, formatOf(values));
     this.progress = new Progress(io.stderr);
   }
 
+  /** Machine output (JSON or YAML) rather than tables. */
   get json(): boolean {
-    return this.values.json === true;
+    return this.out.json;
+  }
+  get wide(): boolean {
+    return this.out.format === "wide";
   }
   str(name: string): string | undefined {
     const v = this.values[name];

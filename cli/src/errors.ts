@@ -18,6 +18,8 @@ export const EXIT = {
   api: 6,
   /** No HTTP answer: connection refused, DNS, TLS, timeout. */
   unreachable: 7,
+  /** `submit --wait --timeout`: the task had not ended in time (it goes on running). */
+  timeout: 8,
   /** Interrupted (Ctrl-C). */
   interrupted: 130,
 } as const;
@@ -43,10 +45,18 @@ export interface Explained {
   json: { error: { code: string; message: string; status?: number; details?: unknown } };
 }
 
+const SUGGESTION = Symbol("suggestion");
+/** Adds a "did you mean" to an API error before it is explained (it leads the hint). */
+export function withSuggestion<E extends Error>(e: E, suggestion: string): E {
+  return Object.assign(e, { [SUGGESTION]: suggestion });
+}
+const suggestionOf = (e: unknown): string =>
+  typeof e === "object" && e !== null && SUGGESTION in e ? String((e as Record<symbol, unknown>)[SUGGESTION]) : "";
+
 /** Turns any failure into what the user sees; `url` names the control plane for hints. */
 export function explain(e: unknown, url: string | undefined): Explained {
   if (e instanceof CliError) {
-    const code = e.exitCode === EXIT.config ? "config" : "usage";
+    const code = e.exitCode === EXIT.config ? "config" : e.exitCode === EXIT.timeout ? "timeout" : "usage";
     return {
       message: e.message,
       ...(e.hint ? { hint: e.hint } : {}),
@@ -89,7 +99,7 @@ export function explain(e: unknown, url: string | undefined): Explained {
       const hint =
         e.message === "no such route"
           ? `the control plane at ${url ?? "this URL"} does not serve this route; is it an older version?`
-          : notFoundHint(e.message);
+          : [suggestionOf(e), notFoundHint(e.message)].filter(Boolean).join(" ");
       return { ...base, exitCode: EXIT.notFound, ...(hint ? { hint } : {}) };
     }
     if (e.status === 429 && e.retryAfter)

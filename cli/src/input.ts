@@ -54,3 +54,15 @@ export function intArg(flag: string, raw: string | undefined, min: number, max: 
     throw new CliError(`--${flag} must be an integer from ${min} to ${max}, got "${raw}"`, EXIT.usage);
   return n;
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `--timeout 30s|5m|1h|250ms` (a bare number is seconds) in milliseconds; undefined when not given. */
+export function durationArg(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const ms = m ? Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 7 * 24 * 3_600_000)
+    throw new CliError(`--${flag} must be a duration such as 30s, 5m or 1h (at most 7 days), not "${raw}"`, EXIT.usage);
+  return Math.round(ms);
+}

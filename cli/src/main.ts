@@ -7,27 +7,36 @@ import { EXIT, explain } from "./errors.js";
 import type { Io } from "./output.js";
 import * as ops from "./commands/ops.js";
 import * as setup from "./commands/setup.js";
+import * as kube from "./commands/get.js";
 import * as tasks from "./commands/tasks.js";
+import * as verbs from "./commands/verbs.js";
 
 const HANDLERS: Record<string, Handler> = {
   login: setup.login,
   "tenants create": setup.tenantsCreate,
   "keys create": setup.keysCreate,
+  "keys revoke": verbs.keysRevoke,
+  get: kube.get,
+  describe: kube.describe,
+  cancel: verbs.cancel,
+  retry: verbs.retry,
+  drain: verbs.drain,
+  completion: verbs.completion,
   apply: setup.apply,
-  "agents list": setup.agentsList,
-  "agents get": setup.agentsGet,
+  "agents list": kube.getAs("agents"),
+  "agents get": kube.getAs("agents", "name"),
   submit: tasks.submit,
-  "tasks list": tasks.tasksList,
-  "tasks get": tasks.tasksGet,
-  "tasks cancel": tasks.tasksCancel,
+  "tasks list": kube.getAs("tasks"),
+  "tasks get": kube.getAs("tasks", "task_id"),
+  "tasks cancel": verbs.cancel,
   watch: tasks.watch,
-  "runners list": ops.runnersList,
+  "runners list": kube.getAs("runners"),
   scheduler: ops.scheduler,
-  "escalations list": ops.escalationsList,
+  "escalations list": kube.getAs("escalations"),
   "escalations retry": ops.escalationsRetry,
   "escalations resolve": ops.escalationsResolve,
   "escalations cancel": ops.escalationsCancel,
-  "approvals list": ops.approvalsList,
+  "approvals list": kube.getAs("approvals"),
   "approvals approve": ops.approvalsApprove,
   "approvals reject": ops.approvalsReject,
 };
@@ -36,7 +45,11 @@ declare const OFFICEOS_VERSION: string | undefined;
 const version = typeof OFFICEOS_VERSION === "string" ? OFFICEOS_VERSION : "dev";
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const json = argv.includes("--json");
+  // Errors are JSON on stdout when the output asked for is data (--json, -o json, -o yaml).
+  const o = argv.findIndex((a) => a === "-o" || a === "--output");
+  const asked =
+    o >= 0 ? argv[o + 1] : argv.find((a) => a.startsWith("--output=") || a.startsWith("-o="))?.split("=")[1];
+  const json = argv.includes("--json") || asked === "json" || asked === "yaml";
   let url: string | undefined;
   try {
     const p = parseCommandLine(argv);

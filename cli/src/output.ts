@@ -1,6 +1,7 @@
 // What the CLI prints: tables for people, JSON for scripts, and a spinner with
 // the elapsed time on long waits, on stderr and only when stderr is a terminal.
 import type { Writable } from "node:stream";
+import { stringify as toYaml } from "yaml";
 
 export interface Io {
   stdout: Writable;
@@ -11,21 +12,29 @@ export interface Io {
   signal: AbortSignal;
 }
 
+/** `-o`: tables for people (`wide` adds columns), JSON or YAML for scripts. */
+export const FORMATS = ["table", "wide", "json", "yaml"] as const;
+export type Format = (typeof FORMATS)[number];
+
 export class Out {
   constructor(
     readonly io: Io,
-    readonly json: boolean,
+    readonly format: Format,
   ) {}
+  /** JSON or YAML: data, not tables. */
+  get json(): boolean {
+    return this.format === "json" || this.format === "yaml";
+  }
   line(s = ""): void {
     this.io.stdout.write(`${s}\n`);
   }
-  /** Pretty JSON under --json. */
+  /** Pretty JSON under `-o json` (or --json), a YAML document under `-o yaml`. */
   data(v: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+    this.io.stdout.write(this.format === "yaml" ? toYaml(v) : `${JSON.stringify(v, null, 2)}\n`);
   }
-  /** One JSON value per line (NDJSON), for streams such as watch. */
+  /** One JSON value per line (NDJSON), for streams such as watch; under `-o yaml`, one document each. */
   record(v: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(v)}\n`);
+    this.io.stdout.write(this.format === "yaml" ? `---\n${toYaml(v)}` : `${JSON.stringify(v)}\n`);
   }
   note(s: string): void {
     this.io.stderr.write(`${s}\n`);

@@ -108,7 +108,8 @@ export function createClient(opts: ClientOptions) {
     try {
       out = await p;
     } catch (e) {
-      if ((e as Error)?.name === "AbortError") throw e;
+      // An abort (Ctrl-C, or a deadline from AbortSignal.timeout) is the caller's, not the network's.
+      if ((e as Error)?.name === "AbortError" || (e as Error)?.name === "TimeoutError") throw e;
       throw new OfficeOSUnreachable(baseUrl, e);
     }
     if (out.response.ok) return out.data as T;
@@ -158,7 +159,11 @@ export function createClient(opts: ClientOptions) {
         ),
     },
     keys: {
-      create: (scopes: Scope[]) => call(raw.POST("/v1/keys", { body: { scopes } })),
+      create: (scopes: Scope[], opts: { name?: string } = {}) =>
+        call(raw.POST("/v1/keys", { body: { scopes, ...(opts.name ? { name: opts.name } : {}) } })),
+      list: () => call(raw.GET("/v1/keys")),
+      /** Revokes a key by id: it stops working at once. */
+      revoke: (id: string) => call(raw.DELETE("/v1/keys/{id}", path(id))),
     },
     agents: {
       put: (name: string, spec: AgentSpec) =>
@@ -190,6 +195,8 @@ export function createClient(opts: ClientOptions) {
     runners: {
       list: () => call(raw.GET("/v1/runners")),
       get: (id: string) => call(raw.GET("/v1/runners/{id}", path(id))),
+      /** No new leases; running ones end normally. */
+      drain: (id: string) => call(raw.DELETE("/v1/runners/{id}", path(id))),
     },
     scheduler: () => call(raw.GET("/v1/scheduler")),
     escalations: {

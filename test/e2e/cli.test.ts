@@ -306,3 +306,139 @@ describe("officeos approvals (issue #6)", () => {
     expect(Array.isArray(r.approvals)).toBe(true);
   });
 });
+
+describe("officeos get, describe and the verbs (issue #19)", () => {
+  /** An agent no runner offers: its tasks stay queued. */
+  const IDLE = "no-runner-agent";
+  beforeAll(async () => {
+    const file = join(s.dir, "idle.yaml");
+    writeFileSync(file, `kind: Agent\nname: ${IDLE}\nspec:\n  resources: {cpu: 100, memory_mb: 64}\n`);
+    ok(await cli(["apply", "-f", file], env));
+  });
+
+  it("get prints one table per noun, more columns with -o wide, the API's answer with -o json and yaml", async () => {
+    const id = ok(await cli(["submit", "echo", "--input", '{"x": 1}', "--wait"], env)).stdout.split("\n")[0] ?? "";
+    const taskId = /^task (\S+)/.exec(id)?.[1] ?? "";
+    expect(taskId).toMatch(/^task_/);
+    const table = ok(await cli(["get", "task", taskId], env)).stdout;
+    expect(table).toMatch(
+      new RegExp(`^ID\\s+AGENT\\s+STATE\\s+ATTEMPTS\\s+CREATED\\n${taskId}\\s+echo\\s+succeeded\\s+1/`),
+    );
+    expect(ok(await cli(["get", "task", taskId, "-o", "wide"], env)).stdout).toMatch(
+      /^ID.*PRIORITY\s+INSTANCE\s+RUNNER/,
+    );
+    const api = (await (
+      await fetch(`${url}/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as {
+      task: { id: string; state: string };
+    };
+    const asJson = JSON.parse(ok(await cli(["get", "tasks", taskId, "-o", "json"], env)).stdout);
+    expect(asJson).toEqual(api);
+    const { parse } = await import("yaml");
+    expect(parse(ok(await cli(["get", "t", taskId, "-o", "yaml"], env)).stdout)).toEqual(api);
+    // The older forms print the same table.
+    expect(ok(await cli(["tasks", "get", taskId], env)).stdout).toBe(table);
+    expect(ok(await cli(["get", "agents"], env)).stdout).toMatch(/^NAME\s+WEIGHT\s+RESOURCES/);
+    expect(ok(await cli(["get", "runners"], env)).stdout).toMatch(/\bcli-runner\s+ready\b/);
+  });
+
+  it("describe task shows its attempts with runner and outcome, and its events", async () => {
+    const r = ok(await cli(["submit", "py-steps", "--input", '{"steps": 2}', "--wait"], env)).stdout;
+    const taskId = /^task (\S+)/.exec(r)?.[1] ?? "";
+    const out = ok(await cli(["describe", "task", taskId], env)).stdout;
+    expect(out).toMatch(new RegExp(`^task ${taskId}\\n  agent: +py-steps\\n  state: +succeeded\\n`));
+    expect(out).toMatch(
+      /\nattempts:\n#\s+RUNNER\s+LEASED\s+STARTED AFTER\s+RAN\s+OUTCOME\n1\s+run_\S+\s+\S+\s+\S+\s+\S+\s+succeeded\n/,
+    );
+    expect(out).toMatch(/\nevents:\nSEQ\s+AT\s+TYPE[^\n]*\n1\s+\S+\s+submitted/);
+    const data = JSON.parse(ok(await cli(["describe", "task", taskId, "--json"], env)).stdout) as {
+      attempts: { attempt: number; outcome: string }[];
+    };
+    expect(data.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: "succeeded" })]);
+  });
+
+  it("pages through tasks with --limit and --cursor, or all of them with --all", async () => {
+    for (let i = 0; i < 3; i++) ok(await cli(["submit", IDLE, "--input", `{"i": ${i}}`], env));
+    const page = async (args: string[]) =>
+      JSON.parse(ok(await cli(["get", "tasks", "--agent", IDLE, "-o", "json", ...args], env)).stdout) as {
+        tasks: { id: string }[];
+        next_cursor?: string;
+      };
+    const first = await page(["--limit", "2"]);
+    expect(first.tasks).toHaveLength(2);
+    expect(first.next_cursor).toBeTruthy();
+    const second = await page(["--limit", "2", "--cursor", first.next_cursor ?? ""]);
+    const all = await page(["--limit", "2", "--all"]);
+    expect(all.tasks.map((t) => t.id)).toEqual([...first.tasks, ...second.tasks].map((t) => t.id));
+    expect(all.tasks.length).toBeGreaterThanOrEqual(3);
+    expect(all.next_cursor).toBeUndefined();
+    const table = await cli(["get", "tasks", "--agent", IDLE, "--limit", "1"], env);
+    expect(table.stderr).toMatch(/^more: officeos get tasks --cursor \S+ --limit 1 \(or --all\)/);
+  });
+
+  it("submit --wait --timeout gives up with exit 8 and the task goes on; cancel ends it", async () => {
+    const r = await cli(["submit", IDLE, "--wait", "--timeout", "1s"], env);
+    expect(r.code, r.stderr).toBe(8);
+    expect(r.stderr).toMatch(
+      /^submitted (\S+); waiting for it to end\nerror: task \S+ had not ended after 1s \(queued\); it goes on\n/,
+    );
+    const taskId = /^submitted (\S+);/.exec(r.stderr)?.[1] ?? "";
+    expect(ok(await cli(["cancel", taskId], env)).stdout).toBe(`task ${taskId} cancelled\n`);
+    const retry = await cli(["retry", taskId], env);
+    expect(retry.code).toBe(6);
+    expect(retry.stderr).toMatch(/only an escalated task can be retried\nhint: submit it again/);
+  });
+
+  it("retry sends an escalated task back to work", async () => {
+    const r = await cli(
+      ["submit", "py-steps", "--input", '{"fail": true, "retryable": true}', "--wait", "--json"],
+      env,
+    );
+    const { task } = JSON.parse(r.stdout) as { task: { id: string; state: string } };
+    expect(task.state).toBe("escalated");
+    const after = JSON.parse(ok(await cli(["retry", task.id, "--comment", "once more", "-o", "json"], env)).stdout) as {
+      task: { state: string };
+    };
+    expect(after.task.state).not.toBe("escalated");
+  });
+
+  it("drain runner stops new leases; keys create --name, get keys and keys revoke", async () => {
+    const runnerKey = (
+      JSON.parse(ok(await cli(["keys", "create", "--scopes", "runner", "--json"], env)).stdout) as { key: string }
+    ).key;
+    const reg = (await (
+      await fetch(`${url}/v1/runners`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${runnerKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "to-drain", capacity: { cpu: 1000, memory_mb: 512 } }),
+      })
+    ).json()) as { runner: { id: string } };
+    expect(ok(await cli(["drain", "runner", reg.runner.id], env)).stdout).toMatch(
+      /^runner run_\S+ \(to-drain\) draining:/,
+    );
+    expect((await cli(["drain", "task", reg.runner.id], env)).code).toBe(2);
+
+    const made = JSON.parse(
+      ok(await cli(["keys", "create", "--scopes", "read", "--name", "ci-reader", "--json"], env)).stdout,
+    ) as {
+      key: string;
+      id: string;
+    };
+    expect(ok(await cli(["get", "keys"], env)).stdout).toMatch(
+      new RegExp(`\\n${made.id}\\s+ci-reader\\s+read\\s+active`),
+    );
+    ok(await cli(["keys", "revoke", made.id], env));
+    const refused = await cli(["get", "agents"], { OFFICEOS_URL: url, OFFICEOS_KEY: made.key });
+    expect(refused.code).toBe(4);
+    expect(ok(await cli(["get", "keys", "-o", "json"], env)).stdout).toMatch(/"state": "revoked"/);
+  });
+
+  it("misspelt nouns and agents get a suggestion", async () => {
+    const noun = await cli(["get", "runnrs"], env);
+    expect(noun.code).toBe(2);
+    expect(noun.stderr).toMatch(/^error: unknown resource "runnrs". Did you mean "runners"\?/);
+    const agent = await cli(["submit", "ehco"], env);
+    expect(agent.code).toBe(5);
+    expect(agent.stderr).toMatch(/\nhint: Did you mean "echo"\? `officeos agents list`/);
+  });
+});

@@ -5,29 +5,6 @@ import { EXIT } from "../errors.js";
 import { jsonArg } from "../input.js";
 import { brief } from "../output.js";
 
-/** Times come as ISO strings (or, from older contracts, epoch milliseconds). */
-const iso = (t: number | string | undefined) =>
-  t === undefined ? undefined : typeof t === "number" ? new Date(t).toISOString() : t;
-
-export const runnersList: Handler = async (ctx) => {
-  const r = await ctx.client.runners.list();
-  if (ctx.json) ctx.out.data(r);
-  else
-    ctx.out.table(
-      ["ID", "NAME", "STATE", "LEASES", "CAPACITY", "ALLOCATED", "LAST SEEN"],
-      r.runners.map((x) => [
-        x.id,
-        x.name,
-        x.state,
-        x.active_leases,
-        brief(x.capacity, 40),
-        brief(x.allocated, 40),
-        x.last_seen_at,
-      ]),
-    );
-  return EXIT.ok;
-};
-
 export const scheduler: Handler = async (ctx) => {
   const r = await ctx.client.scheduler();
   if (ctx.json) ctx.out.data(r);
@@ -46,23 +23,6 @@ export const scheduler: Handler = async (ctx) => {
       ]),
     );
   }
-  return EXIT.ok;
-};
-
-export const escalationsList: Handler = async (ctx) => {
-  const r = await ctx.client.escalations.list();
-  if (ctx.json) ctx.out.data(r);
-  else
-    ctx.out.table(
-      ["TASK", "AGENT", "ATTEMPTS", "REASON", "ESCALATED"],
-      r.escalations.map((e) => [
-        e.task.id,
-        e.task.agent,
-        e.task.attempts,
-        `${e.reason.code}: ${brief(e.reason.message, 60)}`,
-        iso(e.escalated_at),
-      ]),
-    );
   return EXIT.ok;
 };
 
@@ -90,24 +50,6 @@ const escalationAction =
 export const escalationsRetry = escalationAction("retry");
 export const escalationsResolve = escalationAction("resolve");
 export const escalationsCancel = escalationAction("cancel");
-
-export const approvalsList: Handler = async (ctx) => {
-  const r = await ctx.client.approvals.list();
-  if (ctx.json) ctx.out.data(r);
-  else
-    ctx.out.table(
-      ["TASK", "AGENT", "GATE", "MESSAGE", "REQUESTED", "DEADLINE"],
-      r.approvals.map((a) => [
-        a.task.id,
-        a.task.agent,
-        a.gate,
-        brief(a.message ?? "", 60) || "-",
-        iso(a.requested_at),
-        iso(a.deadline_at),
-      ]),
-    );
-  return EXIT.ok;
-};
 
 const decide =
   (decision: "approve" | "reject"): Handler =>

@@ -5,7 +5,6 @@ import { readProfiles, requireKey, requireUrl, tenantOfKey, writeProfiles } from
 import type { Handler } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { readAll, readFileText } from "../input.js";
-import { brief } from "../output.js";
 
 const SCOPES: readonly Scope[] = ["admin", "submit", "runner", "read"];
 
@@ -62,36 +61,13 @@ export const keysCreate: Handler = async (ctx) => {
       EXIT.usage,
       `scopes: ${SCOPES.join(", ")}`,
     );
-  const r = await ctx.client.keys.create(scopes as Scope[]);
+  const name = ctx.str("name");
+  const r = await ctx.client.keys.create(scopes as Scope[], name ? { name } : {});
   if (ctx.json) ctx.out.data(r);
   else {
     ctx.out.line(`key ${r.id} (${r.scopes.join(", ")}): ${r.key}`);
     ctx.out.note("keep the key secret; it is shown once.");
   }
-  return EXIT.ok;
-};
-
-export const agentsList: Handler = async (ctx) => {
-  const r = await ctx.client.agents.list();
-  if (ctx.json) ctx.out.data(r);
-  else
-    ctx.out.table(
-      ["NAME", "WEIGHT", "RESOURCES", "CAPABILITIES", "MAX ATTEMPTS", "UPDATED"],
-      r.agents.map((a) => [
-        a.name,
-        a.weight,
-        brief(a.resources, 40),
-        a.capabilities.join(",") || "-",
-        a.retry.max_attempts,
-        a.updated_at,
-      ]),
-    );
-  return EXIT.ok;
-};
-
-export const agentsGet: Handler = async (ctx) => {
-  const a = await ctx.client.agents.get(ctx.arg("name"));
-  ctx.out.data(a);
   return EXIT.ok;
 };
 

@@ -1,21 +1,12 @@
 // submit, tasks, watch.
 import type { Task, TaskEvent } from "../../../client/src/index.js";
 import type { Ctx, Handler } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
-import { intArg, jsonArg } from "../input.js";
+import { CliError, EXIT, withSuggestion } from "../errors.js";
+import { durationArg, intArg, jsonArg } from "../input.js";
+import { didYouMean } from "../suggest.js";
+import { OfficeOSError } from "../../../client/src/index.js";
 import { brief, shortTime } from "../output.js";
 import { followTask } from "../watch.js";
-
-const taskRow = (t: Task) => [
-  t.id,
-  t.agent,
-  t.state,
-  t.priority,
-  `${t.attempts}/${t.max_attempts}`,
-  t.instance,
-  t.created_at,
-];
-const TASK_HEADERS = ["ID", "AGENT", "STATE", "PRIORITY", "ATTEMPTS", "INSTANCE", "CREATED"];
 
 function printTask(ctx: Ctx, t: Task): void {
   if (ctx.json) {
@@ -49,7 +40,9 @@ export const submit: Handler = async (ctx) => {
   const priority = intArg("priority", ctx.str("priority"), -1000, 1000);
   const instance = ctx.str("instance");
   const idem = ctx.str("idempotency-key");
-  const { task } = await ctx.client.tasks.submit({
+  const timeoutMs = durationArg("timeout", ctx.str("timeout"));
+  if (timeoutMs !== undefined && !ctx.flag("wait")) throw new CliError("--timeout needs --wait", EXIT.usage);
+  const { task } = await submitOrSuggest(ctx, {
     agent: ctx.arg("agent"),
     ...(input !== undefined ? { input: input as Task["input"] } : {}),
     ...(priority !== undefined ? { priority } : {}),
@@ -62,36 +55,24 @@ export const submit: Handler = async (ctx) => {
     return EXIT.ok;
   }
   if (!ctx.json) ctx.out.note(`submitted ${task.id}; waiting for it to end`);
-  const done = await follow(ctx, task.id, 0, false);
+  const done = await follow(ctx, task.id, 0, false, timeoutMs);
   printTask(ctx, done);
   return outcome(done);
 };
 
-export const tasksList: Handler = async (ctx) => {
-  const limit = intArg("limit", ctx.str("limit"), 1, 500);
-  const state = ctx.str("state");
-  const agent = ctx.str("agent");
-  const r = await ctx.client.tasks.list({
-    ...(state ? { state: state as Task["state"] } : {}),
-    ...(agent ? { agent } : {}),
-    ...(limit ? { limit } : {}),
-  });
-  if (ctx.json) ctx.out.data(r);
-  else ctx.out.table(TASK_HEADERS, r.tasks.map(taskRow));
-  return EXIT.ok;
-};
-
-export const tasksGet: Handler = async (ctx) => {
-  printTask(ctx, (await ctx.client.tasks.get(ctx.arg("task_id"))).task);
-  return EXIT.ok;
-};
-
-export const tasksCancel: Handler = async (ctx) => {
-  const { task } = await ctx.client.tasks.cancel(ctx.arg("task_id"));
-  if (ctx.json) ctx.out.data({ task });
-  else ctx.out.line(`task ${task.id} ${task.state}`);
-  return EXIT.ok;
-};
+/** Submits; an unknown agent gets "did you mean" from the agents the tenant has. */
+async function submitOrSuggest(ctx: Ctx, body: Parameters<Ctx["client"]["tasks"]["submit"]>[0]) {
+  try {
+    return await ctx.client.tasks.submit(body);
+  } catch (e) {
+    if (!(e instanceof OfficeOSError) || e.status !== 404 || !e.message.startsWith("agent ")) throw e;
+    const names = await ctx.client.agents.list().then(
+      (r) => r.agents.map((a) => a.name),
+      () => [] as string[],
+    );
+    throw withSuggestion(e, didYouMean(body.agent, names).trim());
+  }
+}
 
 export const watch: Handler = async (ctx) => {
   const after = intArg("after", ctx.str("after"), 0, Number.MAX_SAFE_INTEGER) ?? 0;
@@ -119,22 +100,36 @@ function eventLine(e: TaskEvent): string {
 }
 
 /** Follows a task with a spinner; prints its events when `print` (as NDJSON under --json). */
-async function follow(ctx: Ctx, id: string, after: number, print: boolean): Promise<Task> {
+async function follow(ctx: Ctx, id: string, after: number, print: boolean, timeoutMs?: number): Promise<Task> {
   if (!id) throw new CliError("missing task id", EXIT.usage);
+  const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const signal = timer ? AbortSignal.any([ctx.io.signal, timer]) : ctx.io.signal;
+  let last = "";
   try {
-    return await followTask(ctx.client, id, after, ctx.io.signal, {
+    return await followTask(ctx.client, id, after, signal, {
       onEvent: (e) => {
         if (!print) return;
         ctx.progress.clear();
         if (ctx.json) ctx.out.record(e);
         else ctx.out.line(eventLine(e));
       },
-      onState: (s) => ctx.progress.set(`${id} ${s.replace(/_/g, " ")}`),
+      onState: (s) => {
+        last = s;
+        ctx.progress.set(`${id} ${s.replace(/_/g, " ")}`);
+      },
       onNote: (n) => {
         ctx.progress.clear();
         ctx.out.note(n);
       },
     });
+  } catch (e) {
+    if (timer?.aborted && !ctx.io.signal.aborted)
+      throw new CliError(
+        `task ${id} had not ended after ${ctx.str("timeout")}${last ? ` (${last})` : ""}; it goes on`,
+        EXIT.timeout,
+        `officeos watch ${id} follows it; officeos describe task ${id} says where it is`,
+      );
+    throw e;
   } finally {
     ctx.progress.stop();
   }
