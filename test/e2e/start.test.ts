@@ -92,3 +92,31 @@ it("npm start serves /healthz and shows the local runner ready", async () => {
   }
   expect(child.exitCode).toBe(0);
 });
+
+it("npm start with its port taken exits 1, says so, and leaves no process behind", async () => {
+  const { createServer } = await import("node:net");
+  const squatter = createServer();
+  const port = await freePort();
+  await new Promise<void>((r) => squatter.listen(port, "127.0.0.1", () => r()));
+  try {
+    const child = spawn(process.execPath, [join(ROOT, "scripts/start.mjs")], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        OFFICEOS_PORT: String(port),
+        OFFICEOS_HOME: mkdtempSync(join(tmpdir(), "officeos-busy-")),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toBe(
+      `npm start: port ${port} on 127.0.0.1 is already in use (another npm start?). Stop it, or choose another: OFFICEOS_PORT=8788 npm start\n`,
+    );
+    expect(cmdlines().filter((p) => p.text.includes(`--port ${port}`))).toEqual([]);
+  } finally {
+    squatter.close();
+  }
+});
