@@ -139,7 +139,10 @@ function capacityWait(
     resource = first.k;
     holder = first.top;
     const most = holder.have[resource] ?? 0;
-    message = `needs ${resource} ${first.want}${scope === "free" ? " free" : ""}; the most any ready runner that fits otherwise has ${amount} is ${most} (${holder.r.name})`;
+    message =
+      scope === "free"
+        ? `needs ${resource} ${first.want} free; the most free on a ready runner that fits is ${most} (${holder.r.name})`
+        : `needs ${resource} ${first.want}; the largest ready runner that fits otherwise has ${most} in all (${holder.r.name})`;
   } else {
     holder = [...rows].sort(
       (a, b) => a.short.length - b.short.length || (a.r.view.id < b.r.view.id ? -1 : 1),

@@ -123,7 +123,7 @@ describe("waitingOf() over SchedulerState", () => {
     st.onQueued(row);
     expect(explain(st, row)).toMatchObject({
       reason: "insufficient_capacity",
-      message: "needs cpu 500 free; the most any ready runner that fits otherwise has free is 200 (box-r1)",
+      message: "needs cpu 500 free; the most free on a ready runner that fits is 200 (box-r1)",
       details: { resource: "cpu", requested: 500, largest: 200, runner: "r1", scope: "free" },
     });
     st.setCap("triage", 1);

@@ -168,7 +168,7 @@ describe("waiting(): a queued task", () => {
     const w = waiting(asQueued(t), s);
     expect(w?.reason).toBe("insufficient_capacity");
     expect(w?.message).toBe(
-      "needs gpu_memory_mb 80000; the most any ready runner that fits otherwise has in all is 40000 (r2)",
+      "needs gpu_memory_mb 80000; the largest ready runner that fits otherwise has 40000 in all (r2)",
     );
     expect(w?.details).toEqual({
       resource: "gpu_memory_mb",
@@ -186,7 +186,7 @@ describe("waiting(): a queued task", () => {
       runner("r2", { capacity: { cpu: 4000 } }, { free: { cpu: 1500 } }),
     ]);
     const w = waiting(asQueued(t), s);
-    expect(w?.message).toBe("needs cpu 2000 free; the most any ready runner that fits otherwise has free is 1500 (r2)");
+    expect(w?.message).toBe("needs cpu 2000 free; the most free on a ready runner that fits is 1500 (r2)");
     expect(w?.details).toMatchObject({ resource: "cpu", largest: 1500, runner: "r2", scope: "free" });
   });
 
@@ -205,7 +205,7 @@ describe("waiting(): a queued task", () => {
     const t = queuedTask({ req: req({ resources: { cpu: 2000 } }) });
     const s = snapshot([runner("r1", { capacity: { cpu: 4000 } }, { free: { cpu: 0 }, heldFor: "t1" })], {}, [t]);
     expect(waiting(asQueued(t), s)?.message).toBe(
-      "needs cpu 2000 free; the most any ready runner that fits otherwise has free is 0 (r1); r1 is held for this task",
+      "needs cpu 2000 free; the most free on a ready runner that fits is 0 (r1); r1 is held for this task",
     );
   });
 
