@@ -4,13 +4,19 @@
 import { describe, expect, it } from "vitest";
 import { SchedulerState } from "../../src/durable/tenant/scheduler-state.js";
 import { runnerState, type RunnerRow, type TaskRow } from "../../src/durable/tenant/rows.js";
+import type { Task } from "../../src/api/schemas.js";
+import { TaskWaiting } from "../../src/api/waiting-schema.js";
+import type { Waiting } from "../../src/scheduler/waiting.js";
 import { waitingOf, type SchedulerSource, type TaskRowLike } from "../../src/scheduler/waiting-source.js";
 
 // Compile-time: the TenantDO passes these as they are.
 const _st: (s: SchedulerState) => SchedulerSource<RunnerRow> = (s) => s;
 const _row: (r: TaskRow) => TaskRowLike = (r) => r;
+// …and puts the answer in the task view as it is.
+const _view: (w: Waiting) => Task["waiting"] = (w) => w;
 void _st;
 void _row;
+void _view;
 
 const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
 const STARVATION_MS = 10 * 60_000;
@@ -96,6 +102,9 @@ describe("waitingOf() over SchedulerState", () => {
       details: { capabilities: ["crm-api"], runner: "r1" },
       since: new Date(NOW - 30_000).toISOString(),
     });
+
+    // The API schema takes the answer as it is.
+    expect(TaskWaiting.safeParse(explain(st, row)).success).toBe(true);
 
     st.upsertRunner(runnerRow("r2", { capabilities: '["crm-api"]', last_seen_at: NOW - 120_000 }));
     expect(explain(st, row)).toMatchObject({
