@@ -4048,7 +4048,7 @@ export interface components {
             };
             message: string;
             /** @enum {string} */
-            reason: "no_runner_registered" | "runners_not_ready" | "no_runner_offers_agent" | "missing_capability" | "no_runner_matches_selector" | "taint_not_tolerated" | "insufficient_capacity" | "no_runner_fits" | "budget_spent" | "agent_at_concurrency_cap" | "instance_busy" | "held_for_starving_task" | "held_for_preempting_task" | "backoff" | "awaiting_approval" | "escalated";
+            reason: "no_runner_registered" | "runners_not_ready" | "no_runner_offers_agent" | "missing_capability" | "no_runner_matches_selector" | "taint_not_tolerated" | "insufficient_capacity" | "no_runner_polling" | "no_runner_fits" | "budget_spent" | "agent_at_concurrency_cap" | "instance_busy" | "held_for_starving_task" | "held_for_preempting_task" | "backoff" | "awaiting_approval" | "escalated";
             since?: string;
         };
         TenantCreated: {

@@ -168,6 +168,21 @@ function capacityWait(
   };
 }
 
+/** Runners that would take the task but are not asking for work now. */
+export function notPollingWait(idle: readonly FleetRunner[]): Found {
+  const named = nameList(
+    idle.map((r) => (r.activeLeases === undefined ? r.name : `${r.name} (${r.activeLeases} running)`)),
+  );
+  return {
+    reason: "no_runner_polling",
+    message: `${plural(idle.length, "runner", "runners")} ${named} would take it but ${plural(idle.length, "is", "are")} not asking for work now; a runner asks only while it has a free slot (its max_concurrent), and its next lease request takes this task`,
+    details: {
+      runner: (idle[0] as FleetRunner).view.id,
+      runners: idle.slice(0, DETAILED).map((r) => r.view.id),
+    },
+  };
+}
+
 /** Every ready runner that fits is claimed by another task first (pick.ts's claimant). */
 export function claimWait(
   claimed: readonly { r: FleetRunner; by: QueuedTask; starving: boolean }[],

@@ -24,7 +24,7 @@ export interface SchedulerSource<R extends RunnerRowLike = RunnerRowLike> {
   caps: ReadonlyMap<string, number>;
   tenantCap: number | null;
   accounts: ReadonlyMap<string, { running: number }>;
-  active: { readonly size: number };
+  active: { readonly size: number; values(): Iterable<{ runnerId: string }> };
   budgetSpent: ReadonlyMap<string, number>;
   allocatedOn(runnerId: string): Resources;
 }
@@ -47,18 +47,23 @@ export function snapshotFrom<R extends RunnerRowLike>(
   readinessOf: (row: R) => RunnerReadiness,
   nowMs: number,
   starvationMs: number,
+  polling?: ReadonlySet<string>,
 ): SchedulerSnapshot {
+  const leases = new Map<string, number>();
+  for (const a of st.active.values()) leases.set(a.runnerId, (leases.get(a.runnerId) ?? 0) + 1);
   const runners = [...st.runners.values()]
     .sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
     .map(({ row, shape }) => ({
       view: { id: row.id, shape, free: freeResources(shape.capacity, st.allocatedOn(row.id)), heldFor: row.held_for },
       name: row.name,
       state: readinessOf(row),
+      activeLeases: leases.get(row.id) ?? 0,
     }));
   return {
     runners,
     index: st.index,
     busyInstances: st.busy,
+    ...(polling ? { polling } : {}),
     limits: {
       caps: st.caps,
       tenantCap: st.tenantCap,
@@ -111,6 +116,8 @@ export function waitingOf<R extends RunnerRowLike>(
   readinessOf: (row: R) => RunnerReadiness,
   nowMs: number,
   starvationMs: number,
+  /** Runners with a lease request parked now (the TenantDO's waiters); see SchedulerSnapshot.polling. */
+  polling?: ReadonlySet<string>,
 ): Waiting | null {
   if (
     row.state !== "queued" &&
@@ -119,5 +126,5 @@ export function waitingOf<R extends RunnerRowLike>(
     row.state !== "escalated"
   )
     return null;
-  return waiting(waitingTaskFrom(row, queued), snapshotFrom(st, readinessOf, nowMs, starvationMs));
+  return waiting(waitingTaskFrom(row, queued), snapshotFrom(st, readinessOf, nowMs, starvationMs, polling));
 }

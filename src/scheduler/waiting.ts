@@ -15,7 +15,7 @@ import type { QueuedTask } from "../drf/queue-index.js";
 import { fitsResources, fitsStatically } from "./fit.js";
 import { explainStatic, missSize, rankOf, type StaticMiss } from "./fit-explain.js";
 import { capBlock, type RunLimits } from "./run-limits.js";
-import { claimWait, describeStatic, notReadyWait, shortWait } from "./waiting-messages.js";
+import { claimWait, describeStatic, notPollingWait, notReadyWait, shortWait } from "./waiting-messages.js";
 
 /** Every reason, once. Later work adds its own (a version no runner offers, children not finished). */
 export const WAITING_REASONS = [
@@ -26,6 +26,7 @@ export const WAITING_REASONS = [
   "no_runner_matches_selector",
   "taint_not_tolerated",
   "insufficient_capacity",
+  "no_runner_polling",
   "no_runner_fits",
   "budget_spent",
   "agent_at_concurrency_cap",
@@ -55,6 +56,8 @@ export interface FleetRunner {
   view: RunnerView;
   name: string;
   state: RunnerReadiness;
+  /** Leases it holds now (named in no_runner_polling). */
+  activeLeases?: number;
 }
 
 export interface WaitingTask {
@@ -79,6 +82,12 @@ export interface SchedulerSnapshot {
   /** The queue, for holds and starving tasks' claims. */
   index: ClaimIndex;
   busyInstances: ReadonlySet<string>;
+  /**
+   * Runners with a lease request waiting in the object now (TenantDO's parked long-polls). A runner
+   * asks only while it has a free slot (its max_concurrent), so a runner that fits and has room but
+   * is not asking is likely full. Absent: every ready runner counts as asking.
+   */
+  polling?: ReadonlySet<string>;
   limits: RunLimits;
   nowMs: number;
   starvationMs: number;
@@ -201,6 +210,7 @@ function queuedWait(t: QueuedTask, s: SchedulerSnapshot): Found | null {
   // 3. Each runner that fits: a prior claim on it, or its free resources (as pick() decides).
   const ctx = pickContextOf(s);
   const short: { r: FleetRunner; heldForThis: boolean }[] = [];
+  const idle: FleetRunner[] = [];
   const claimed: { r: FleetRunner; by: QueuedTask; starving: boolean }[] = [];
   for (const r of fitting) {
     if (avoids(t, r.view, ctx)) continue; // it goes to another runner that fits
@@ -210,9 +220,11 @@ function queuedWait(t: QueuedTask, s: SchedulerSnapshot): Found | null {
       claimed.push({ r, by: first, starving });
       continue;
     }
-    if (fitsResources(t.req.resources, r.view.free)) return null;
-    short.push({ r, heldForThis: first?.id === t.id });
+    if (!fitsResources(t.req.resources, r.view.free)) short.push({ r, heldForThis: first?.id === t.id });
+    else if (s.polling === undefined || s.polling.has(r.view.id)) return null;
+    else idle.push(r);
   }
+  if (idle.length > 0) return notPollingWait(idle);
   if (short.length > 0) return shortWait(t, short);
   return claimWait(claimed, s.starvationMs);
 }

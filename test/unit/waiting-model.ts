@@ -53,6 +53,8 @@ export interface World {
   target: Labels;
   others: ModelTask[];
   busy: string[];
+  /** Runners with a lease request parked now; null: the snapshot does not say (every ready runner asks). */
+  polling: string[] | null;
   caps: Record<string, number>;
   running: Record<string, number>;
   tenantCap: number | null;
@@ -106,6 +108,7 @@ export function snapshotOf(w: World): SchedulerSnapshot {
     runners,
     index: indexOf(w),
     busyInstances: new Set(w.busy),
+    ...(w.polling === null ? {} : { polling: new Set(w.polling) }),
     limits: {
       caps: new Map(Object.entries(w.caps)),
       tenantCap: w.tenantCap,
@@ -148,7 +151,9 @@ export function placedNow(w: World): boolean {
       (w.caps[agent] !== undefined && (w.running[agent] ?? 0) >= (w.caps[agent] as number)),
   };
   const index = indexOf(w);
-  return ready.some((r) => {
+  // Only a runner that asks for work is given any.
+  const asking = ready.filter((r) => w.polling === null || w.polling.includes(r.id));
+  return asking.some((r) => {
     const p = pick(index, viewOf(r), ctx);
     return p.kind === "task" && p.task.id === w.task.id;
   });
@@ -264,6 +269,7 @@ export const arbWorld: fc.Arbitrary<World> = fc
     nOthers: fc.integer({ min: 0, max: 2 }),
     others: fc.tuple(arbOther(0), arbOther(1)),
     busy: fc.subarray(INSTANCES, { maxLength: 1 }),
+    polling: fc.oneof(fc.constant(null), fc.subarray(RUNNER_IDS)),
     caps: fc.oneof(
       { weight: 3, arbitrary: fc.constant({}) },
       fc.record({ a: fc.integer({ min: 0, max: 2 }), b: fc.integer({ min: 0, max: 2 }) }, { requiredKeys: [] }),
@@ -297,6 +303,7 @@ export const arbWorld: fc.Arbitrary<World> = fc
       },
       others: g.others.slice(0, g.nOthers),
       busy: g.busy,
+      polling: g.polling,
       caps: g.caps,
       running: g.running,
       tenantCap: g.tenantCap,

@@ -87,6 +87,9 @@ function supply(w0: World, x: Waiting): World {
       } else r.used[k] = Math.max(0, (r.capacity[k] ?? 0) - want);
       break;
     }
+    case "no_runner_polling":
+      w.polling = [...(w.polling ?? []), need(runner).id];
+      break;
     case "budget_spent":
       w.budget = w.budget.filter((k) => k !== (d.scope === "tenant" ? "" : w.task.agent));
       break;

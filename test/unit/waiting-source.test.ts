@@ -140,6 +140,13 @@ describe("waitingOf() over SchedulerState", () => {
     st.setCap("triage", undefined);
     st.onEnded("task_0");
     expect(explain(st, row)).toBeNull();
+    // With the parked long-polls given: r1 has room, but has not asked.
+    const idle = waitingOf(row, st.queued(row), st, (r) => runnerState(r, NOW), NOW, STARVATION_MS, new Set());
+    expect(idle?.reason).toBe("no_runner_polling");
+    expect(idle?.message).toMatch(/^runner box-r1 \(0 running\) would take it but is not asking for work now/);
+    expect(
+      waitingOf(row, st.queued(row), st, (r) => runnerState(r, NOW), NOW, STARVATION_MS, new Set(["r1"])),
+    ).toBeNull();
   });
 
   it("parked rows: since is when the gate was requested; a running task is not waiting", () => {

@@ -222,6 +222,21 @@ describe("waiting(): a queued task", () => {
     expect(waiting(asQueued(t), snapshot([runner("r1", { capacity: { cpu: 4000 } })]))).toBeNull();
   });
 
+  it("no_runner_polling: the runner that would take it is not asking for work (its slots are full)", () => {
+    const t = asQueued(queuedTask());
+    const busy = runner("r1", {}, { name: "box-1" });
+    busy.activeLeases = 8;
+    const w = waiting(t, snapshot([busy], { polling: new Set() }));
+    expect(w).toEqual({
+      reason: "no_runner_polling",
+      message:
+        "runner box-1 (8 running) would take it but is not asking for work now; a runner asks only while it has a free slot (its max_concurrent), and its next lease request takes this task",
+      details: { runner: "r1", runners: ["r1"] },
+      since: new Date(QUEUED_AT).toISOString(),
+    });
+    expect(waiting(t, snapshot([busy], { polling: new Set(["r1"]) }))).toBeNull();
+  });
+
   it("budget_spent: the agent's, then the tenant's, with the reset time", () => {
     const until = NOW + 3_600_000;
     const t = asQueued(queuedTask());

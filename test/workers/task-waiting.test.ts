@@ -29,6 +29,7 @@ interface Inside {
   sched(): SchedulerState;
   taskRow(id: string): TaskRow | undefined;
   starvationMs: number;
+  waiters: { runnerId: string }[];
 }
 
 async function waitingNow(f: Fixture, id: string): Promise<Waiting | null> {
@@ -38,7 +39,8 @@ async function waitingNow(f: Fixture, id: string): Promise<Waiting | null> {
     const row = d.taskRow(id);
     if (!row) throw new Error(`no task ${id}`);
     const st = d.sched();
-    return waitingOf(row, st.queued(row), st, (r: RunnerRow) => runnerState(r, now), now, d.starvationMs);
+    const polling = new Set(d.waiters.map((w) => w.runnerId));
+    return waitingOf(row, st.queued(row), st, (r: RunnerRow) => runnerState(r, now), now, d.starvationMs, polling);
   });
 }
 
@@ -56,8 +58,12 @@ describe("task.waiting for tasks submitted through the API", () => {
     expect(WAITING_REASONS).toContain(w?.reason);
     expect(Date.parse(w?.since ?? "")).toBe(Date.parse(t.created_at));
 
+    // A runner that could take it, but has not asked for work yet.
     const r2 = await registerRunner(f, { name: "box-2", capacity: { cpu: 1000 }, capabilities: ["crm-api"] });
-    expect(await waitingNow(f, t.id)).toBeNull();
+    expect(await waitingNow(f, t.id)).toMatchObject({
+      reason: "no_runner_polling",
+      details: { runner: r2, runners: [r2] },
+    });
     const [l] = await lease(f, r2, { max_tasks: 1 });
     expect(l.task.id).toBe(t.id);
     expect(await waitingNow(f, t.id)).toBeNull(); // leased: not waiting
