@@ -4013,6 +4013,7 @@ export interface components {
             timeouts?: components["schemas"]["Timeouts"];
             updated_at: string;
             usage?: components["schemas"]["TaskUsage"];
+            waiting?: components["schemas"]["TaskWaiting"];
         };
         TaskError: {
             code: string;
@@ -4040,6 +4041,15 @@ export interface components {
             enforcement?: "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
             peak_memory_mb?: number;
             pids_denied?: number;
+        };
+        TaskWaiting: {
+            details?: {
+                [key: string]: Record<string, unknown> | unknown[] | string | number | boolean | null;
+            };
+            message: string;
+            /** @enum {string} */
+            reason: "no_runner_registered" | "runners_not_ready" | "no_runner_offers_agent" | "missing_capability" | "no_runner_matches_selector" | "taint_not_tolerated" | "insufficient_capacity" | "no_runner_polling" | "no_runner_fits" | "budget_spent" | "agent_at_concurrency_cap" | "instance_busy" | "held_for_starving_task" | "held_for_preempting_task" | "backoff" | "awaiting_approval" | "escalated";
+            since?: string;
         };
         TenantCreated: {
             api_key: string;

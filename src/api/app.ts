@@ -1,7 +1,9 @@
 // The HTTP surface: routing, authentication, validation. No business logic.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { ApiError, toErrorResponse, toJson } from "./errors.js";
+import { bodyRoutes, expectedTypes, type RegistryDefinition, unsupportedMediaType } from "./media-type.js";
 import type { AppEnv } from "./context.js";
 import { LIMITS } from "./schemas.js";
 import { jsonShapeProblem } from "./json-shape.js";
@@ -83,10 +85,22 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
+  // A person who types the host into a browser lands on the dashboard (it asks them to sign in).
+  app.get("/", (c) => c.redirect("/dashboard", 302));
+
+  let routesWithBodies: ReturnType<typeof bodyRoutes> | null = null;
   app.notFound(() => {
     throw new ApiError("not_found", "no such route");
   });
-  app.onError((err, c) => {
+  app.onError((e, c) => {
+    let err = e;
+    if (err instanceof HTTPException && err.status === 415) {
+      routesWithBodies ??= bodyRoutes(app.openAPIRegistry.definitions as RegistryDefinition[]);
+      err = unsupportedMediaType(
+        expectedTypes(routesWithBodies, c.req.method, c.req.path),
+        c.req.header("content-type"),
+      );
+    }
     const { status, body, headers } = toErrorResponse(err);
     if (status >= 500 && !(err instanceof ApiError))
       console.error(

@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { isIntegerResource, LIMITS, RESOURCE_MAX } from "./limits.js";
 import { Message, ONE_APP_STATE, oneAppState, stateFields as plainStateFields, ToolCall } from "./state-schema.js";
+import { TaskWaiting } from "./waiting-schema.js";
 
 export { Message, ToolCall };
 
@@ -427,6 +428,8 @@ export const Task = z
       .optional(),
     /** Compute the last attempt used, as its runner measured it. */
     usage: TaskUsage.optional(),
+    /** Not running: why (queued, retry wait, awaiting approval, escalated); on GET /v1/tasks/{id} only. */
+    waiting: TaskWaiting.optional(),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -50,27 +50,62 @@ const STARVING_SCAN = 1024;
 /** Bound on the remembered static fits per placement group. */
 const FIT_CACHE = 4096;
 
-export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): Pick {
-  const eligible = (t: QueuedTask): boolean =>
+/** What claimant() reads of the queue (QueueIndex has it). */
+export interface ClaimIndex {
+  get(id: string): QueuedTask | undefined;
+  oldest(limit: number): Iterable<QueuedTask>;
+}
+
+/**
+ * Could this runner take the task, its free resources aside: static fit, its instance idle, its agent
+ * under its caps, and not a runner it failed on while another could run it. The one definition of
+ * eligibility: pick() and the explanation of why a task waits (src/scheduler/waiting.ts) both use it.
+ */
+export function eligibleOn(t: QueuedTask, runner: RunnerView, ctx: PickContext): boolean {
+  return (
     fitsStatically(t.agent, t.req, runner.shape) &&
     !ctx.busyInstances.has(t.instance) &&
     !ctx.atCap?.(t.agent) &&
-    !(t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id));
+    !avoids(t, runner, ctx)
+  );
+}
 
+/** The task failed on this runner and another ready runner could run it: it goes there instead. */
+export function avoids(t: QueuedTask, runner: RunnerView, ctx: PickContext): boolean {
+  return t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id);
+}
+
+/** A task waiting longer than the starvation bound. */
+export function isStarving(t: QueuedTask, ctx: { nowMs: number; starvationMs: number }): boolean {
+  return ctx.nowMs - t.queuedAtMs >= ctx.starvationMs;
+}
+
+/**
+ * The task that has first claim on the runner, ahead of every priority class: the task it is held
+ * for, or else the oldest eligible starving task. It takes the runner if it fits its free
+ * resources; otherwise the runner is held for it and takes nothing else. Null: no claim.
+ */
+export function claimant(index: ClaimIndex, runner: RunnerView, ctx: PickContext): QueuedTask | null {
   if (runner.heldFor !== null) {
     const t = index.get(runner.heldFor);
-    if (t && eligible(t))
-      return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
+    if (t && eligibleOn(t, runner, ctx)) return t;
   }
-
   // Every starving task, not a fixed number of the oldest: starving tasks that
   // cannot run here (instance busy, labels of other runners, fit nowhere) would
   // hide one that can, and it would starve behind a stream of higher classes.
   for (const t of index.oldest(STARVING_SCAN)) {
-    if (ctx.nowMs - t.queuedAtMs < ctx.starvationMs) break;
-    if (!eligible(t)) continue;
-    return fitsResources(t.req.resources, runner.free) ? { kind: "task", task: t } : { kind: "held", taskId: t.id };
+    if (!isStarving(t, ctx)) break;
+    if (eligibleOn(t, runner, ctx)) return t;
   }
+  return null;
+}
+
+export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): Pick {
+  const first = claimant(index, runner, ctx);
+  if (first)
+    return fitsResources(first.req.resources, runner.free)
+      ? { kind: "task", task: first }
+      : { kind: "held", taskId: first.id };
 
   // Accounts do not change during one decision: each agent's share is computed once.
   const ranked = new Map<string, Ranked>();
@@ -89,8 +124,7 @@ export function pick(index: QueueIndex, runner: RunnerView, ctx: PickContext): P
       for (const group of (cls.agents.get(agent) as Map<string, PlacementGroup>).values()) {
         if (!fitsResources(group.req.resources, runner.free) || !staticFit(group, runner)) continue;
         for (const t of group.tasks.oldest(SCAN)) {
-          if (ctx.busyInstances.has(t.instance) || (t.avoid.includes(runner.id) && ctx.otherRunnerFits(t, runner.id)))
-            continue;
+          if (ctx.busyInstances.has(t.instance) || avoids(t, runner, ctx)) continue;
           if (!best || t.seq < best.seq) best = t;
           break;
         }
