@@ -5,7 +5,7 @@ import { pick, type PickContext, type RunnerView } from "../../drf/pick.js";
 import { planPreemption, type ActiveLease } from "../../drf/preempt.js";
 import { dominantShare, rankAgents } from "../../drf/share.js";
 import { fitsStatically, freeResources } from "../../scheduler/fit.js";
-import type { LeaseGrant } from "../tenant-do.js";
+import type { LeaseGrant } from "./leasing.js";
 import type { RunnerRow, TaskRow } from "./rows.js";
 import type { SchedulerState } from "./scheduler-state.js";
 
