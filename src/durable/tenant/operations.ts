@@ -55,11 +55,12 @@ const byReservation = (args: readonly unknown[]): RunnerTarget => {
   return id === null ? null : { reservation: id };
 };
 
-const key: Operation = { caller: "key" };
-const runnerCall = (runner: (args: readonly unknown[]) => RunnerTarget): Operation => ({ caller: "key", runner });
+const key = { caller: "key" } as const satisfies Operation;
+const runnerCall = (runner: (args: readonly unknown[]) => RunnerTarget) =>
+  ({ caller: "key", runner }) as const satisfies Operation;
 
 /** Every public method of TenantDO (the type says an entry must name one). */
-export const OPERATIONS: { readonly [K in keyof TenantDO]?: Operation } = {
+export const OPERATIONS = {
   // The tenant, its keys and sessions, the audit log.
   init: { caller: "worker" },
   authenticate: { caller: "worker" },
@@ -162,9 +163,14 @@ export const OPERATIONS: { readonly [K in keyof TenantDO]?: Operation } = {
   settleLlm: runnerCall(byReservation),
   cancelLlm: runnerCall(byReservation),
   metrics: key,
-};
+} as const satisfies { readonly [K in keyof TenantDO]?: Operation };
 
 export type OperationName = keyof typeof OPERATIONS & string;
+
+/** The operations a tenant key may call: the Worker's keyed stub (src/api/context.ts) offers only these. */
+export type KeyedOperationName = {
+  [K in OperationName]: (typeof OPERATIONS)[K] extends { caller: "key" } ? K : never;
+}[OperationName];
 
 /** The entry of a keyed operation, or undefined when `name` is none (or not callable with a key). */
 export function keyedOperation(name: string): Operation | undefined {
