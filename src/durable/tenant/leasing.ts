@@ -93,8 +93,12 @@ export class Leasing {
   }
 
   private placement(): Placement {
-    return new Placement(this.t.sql, this.t.sched(), this.t.starvationMs, (row, runner, now) =>
-      this.grant(row, runner, now),
+    return new Placement(
+      this.t.sql,
+      this.t.sched(),
+      this.t.starvationMs,
+      (row, runner, now) => this.grant(row, runner, now),
+      (row, on) => this.t.settle(row, { kind: on ? "preempt_request" : "preempt_withdraw" }, this.t.now()),
     );
   }
 
