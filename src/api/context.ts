@@ -6,6 +6,7 @@ import { parseKey, sha256Hex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import type { TenantDO } from "../durable/tenant-do.js";
 import type { AgentDO } from "../durable/agent-do.js";
+import type { KeyedOperationName } from "../durable/tenant/operations.js";
 
 /**
  * A Durable Object as the Worker calls it: every public method, async. Values
@@ -25,11 +26,14 @@ export interface Caller {
   scopes: Scope[];
   /** The runner a runner credential is bound to (POST /v1/runners issues them). */
   runnerId: string | null;
-  /** The tenant's object, every call checked there against this key (see `keyedStub`). */
-  tenant: Remote<TenantDO>;
+  /** The tenant's object, every call checked there against this key (see `keyedStub`): its keyed operations only. */
+  tenant: KeyedTenant;
   /** True until a call of this request reached the TenantDO (which checked the key). */
   readonly unverified: boolean;
 }
+
+/** The TenantDO as a tenant key reaches it: the operations its table marks keyed (tenant/operations.ts). */
+export type KeyedTenant = Remote<Pick<TenantDO, KeyedOperationName>>;
 
 export type AppEnv = { Bindings: Env; Variables: { caller: Caller } };
 
@@ -89,8 +93,8 @@ function keyedStub(
   raw: string,
   auth: { keyId: string; hash: string; charge: boolean },
   state: { unverified: boolean },
-): Remote<TenantDO> {
-  return new Proxy({} as Remote<TenantDO>, {
+): KeyedTenant {
+  return new Proxy({} as KeyedTenant, {
     get(_t, name) {
       if (typeof name !== "string" || name === "then") return undefined;
       return async (...args: unknown[]) => {

@@ -13,7 +13,7 @@ import type { Actor, Effect, EventKind, LifecycleEvent, LogEntry, RefusalReason 
 import { HANDLERS } from "./handlers.js";
 import type { Column, Fields, LifePolicy, TaskLife } from "./row.js";
 import { count, type Step } from "./settle.js";
-import { holdsRunner, type TaskState } from "./states.js";
+import { holdsRunner, inGroup, type TaskState } from "./states.js";
 import { cell, ENTRY, FENCED_EVENTS } from "./table.js";
 
 export interface Transition {
@@ -100,7 +100,8 @@ function complete(row: TaskLife, step: Step, nowMs: number): Transition {
   Object.assign(fields, step.fields);
   const out = fields as Fields;
   if (to !== from) {
-    if (from === "queued" && to !== "leased") effects.push({ kind: "dequeue" });
+    // Leaving the queue other than by a lease: a runner held for the task is free again (decided change d).
+    if (from === "queued" && to !== "leased") effects.push({ kind: "dequeue" }, { kind: "wake_polls" });
     if (to === "leased" && out.runner_id) effects.push({ kind: "allocate", runnerId: out.runner_id });
     if (holdsRunner(from) && !holdsRunner(to)) {
       if (row.runner_id !== null) effects.push({ kind: "free", runnerId: row.runner_id });
@@ -111,6 +112,11 @@ function complete(row: TaskLife, step: Step, nowMs: number): Transition {
   for (const col of DEADLINE_COLUMNS) {
     const at = out[col];
     if (typeof at === "number") effects.push({ kind: "deadline", at });
+  }
+  // Back in a timed state (an approval, a person's retry): the task deadline applies again, and may
+  // have passed while a person decided; the tick must look (decided change c).
+  if (to !== from && inGroup("timed", to) && !inGroup("timed", from) && out.deadline_at === undefined) {
+    if (row.deadline_at !== null) effects.push({ kind: "deadline", at: row.deadline_at });
   }
   effects.push(...step.effects);
   return { kind: "ok", from, to, guard: { state: from, epoch: row.epoch }, fields: out, events: step.events, effects };

@@ -1,136 +1,17 @@
-// What the TenantDO checks on a call that a tenant key makes through the
-// Worker (TenantDO.authed): which methods a key may reach at all, which runner
-// a runner key may act as, and which calls leave a line in the audit log.
-import type { JsonValue } from "../../api/errors.js";
-import type { AuditType } from "./audit.js";
+// The control-plane rules a runner key's call is held to (issue 15) and the
+// per-tenant caps. Which methods a key may reach, which runner a call acts as
+// and which calls are audited are in the operations table (operations.ts).
+import { KEYED_OPERATIONS } from "./operations.js";
 
 /**
- * Methods the Worker calls on behalf of a tenant key. Anything else is refused.
- * (Called on the stub directly, never through `authed`: init, authenticate, and the
- * dashboard's openSession/endSession, which the session id itself proves.)
+ * Methods a tenant key may reach through `authed`, derived from the operations
+ * table (operations.ts), which also says how each names its runner and what it audits.
  */
-export const KEYED_METHODS = new Set([
-  "ping",
-  "putAgent",
-  "getAgent",
-  "listAgents",
-  "registerRunner",
-  "getRunner",
-  "listRunners",
-  "drainRunner",
-  "lease",
-  "heartbeat",
-  "submit",
-  "submitBatch",
-  "report",
-  "getTask",
-  "listTasks",
-  "cancel",
-  "checkLease",
-  "recordCheckpoint",
-  "scheduler",
-  "taskInstance",
-  "complete",
-  "fail",
-  "release",
-  "taskEvents",
-  "listEscalations",
-  "escalationEpoch",
-  "actOnEscalation",
-  "requestApproval",
-  "listApprovals",
-  "decide",
-  "metrics",
-  "putTenantQuota",
-  "getQuotas",
-  "reserveLlm",
-  "settleLlm",
-  "cancelLlm",
-  "recordUsage",
-  "createKey",
-  "listKeys",
-  "revokeKey",
-  "listAudit",
-  "recordAudit",
-  "leaseSecret",
-  "createSession",
-]);
-
-/** Where a call names the runner it acts as: directly (first argument), through the task it reports on, or through the LLM reservation it took. */
-export type RunnerTarget = { runner: string } | { task: string } | { reservation: string } | null;
-
-export function runnerTarget(method: string, args: readonly unknown[]): RunnerTarget {
-  const first = args[0];
-  switch (method) {
-    case "lease":
-    case "heartbeat":
-    case "report":
-    case "drainRunner":
-      return typeof first === "string" ? { runner: first } : null;
-    case "complete":
-    case "fail":
-    case "release":
-    case "checkLease":
-    case "requestApproval":
-    case "recordUsage":
-    case "recordCheckpoint":
-      return typeof first === "string" ? { task: first } : null;
-    case "settleLlm":
-    case "cancelLlm":
-      return typeof first === "string" ? { reservation: first } : null;
-    case "reserveLlm": {
-      const t = (first as { task_id?: unknown } | null)?.task_id;
-      return typeof t === "string" ? { task: t } : null;
-    }
-    default:
-      return null;
-  }
-}
-
-/** The audit line a successful call leaves, if any. */
-export function auditOf(
-  method: string,
-  args: readonly unknown[],
-  value: unknown,
-): { type: AuditType; subject: string | null; details?: Record<string, JsonValue | undefined> } | null {
-  switch (method) {
-    case "putAgent":
-      return { type: "agent.put", subject: String(args[0]), details: { spec: args[1] as JsonValue } };
-    case "putTenantQuota":
-      return { type: "quota.put", subject: null, details: { quota: args[0] as JsonValue } };
-    case "actOnEscalation": {
-      const a = args[1] as { action?: string; comment?: string; input?: unknown; state?: unknown };
-      return {
-        type: "escalation.action",
-        subject: String(args[0]),
-        details: {
-          action: a.action,
-          comment: a.comment,
-          input_edited: a.input !== undefined || undefined,
-          state_edited: a.state !== undefined || undefined,
-        },
-      };
-    }
-    case "decide": {
-      const d = args[1] as { decision?: string; gate?: string; comment?: string };
-      return {
-        type: "approval.decision",
-        subject: String(args[0]),
-        details: { decision: d.decision, gate: d.gate, comment: d.comment },
-      };
-    }
-    case "registerRunner": {
-      const r = value as { id?: string; name?: string };
-      return { type: "runner.registered", subject: r.id ?? null, details: { name: r.name } };
-    }
-    default:
-      return null;
-  }
-}
+export const KEYED_METHODS: ReadonlySet<string> = KEYED_OPERATIONS;
 
 // ---- control-plane rules for runner keys (issue 15) ----
-// Named so that a refusal says which rule it met, and so that the lifecycle
-// redesign can carry them into its operations table. Each is proven by a test
+// Named so that a refusal says which rule it met; dispatch.ts applies them to
+// every keyed call of a runner key, beside the operations table's ownership. Each is proven by a test
 // in test/workers/control-rules.test.ts.
 
 /** How long after its lease ended a runner may still audit a task: tool-call lines are sent without waiting for them. */

@@ -5,7 +5,7 @@ import { pick, type PickContext, type RunnerView } from "../../drf/pick.js";
 import { planPreemption, type ActiveLease } from "../../drf/preempt.js";
 import { dominantShare, rankAgents } from "../../drf/share.js";
 import { fitsStatically, freeResources } from "../../scheduler/fit.js";
-import type { LeaseGrant } from "../tenant-do.js";
+import type { LeaseGrant } from "./leasing.js";
 import type { RunnerRow, TaskRow } from "./rows.js";
 import type { SchedulerState } from "./scheduler-state.js";
 
@@ -18,6 +18,8 @@ export class Placement {
     private readonly st: SchedulerState,
     private readonly starvationMs: number,
     private readonly grant: (row: TaskRow, runner: RunnerRow, now: number) => LeaseGrant,
+    /** Sets or withdraws a lease's preemption request (the machine's preempt_request / preempt_withdraw). */
+    private readonly flag: (row: TaskRow, on: boolean) => void,
   ) {}
 
   private taskRow(id: string): TaskRow | undefined {
@@ -68,10 +70,13 @@ export class Placement {
     const runnerId = this.st.holds.get(taskId);
     if (runnerId === undefined) return;
     this.holdRunner(runnerId, null);
-    this.sql.exec(
-      "UPDATE tasks SET preempt_requested = 0 WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')",
-      runnerId,
-    );
+    const flagged = this.sql
+      .exec<TaskRow>(
+        "SELECT * FROM tasks WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')",
+        runnerId,
+      )
+      .toArray();
+    for (const row of flagged) this.flag(row, false);
   }
 
   holdRunner(runnerId: string, taskId: string | null): void {
@@ -125,7 +130,10 @@ export class Placement {
               });
             const plan = planPreemption(t, runners, leases);
             if (!plan) continue;
-            for (const v of plan.victims) this.sql.exec("UPDATE tasks SET preempt_requested = 1 WHERE id = ?", v);
+            for (const v of plan.victims) {
+              const row = this.taskRow(v);
+              if (row) this.flag(row, true);
+            }
             this.holdRunner(plan.runnerId, t.id);
             return;
           }

@@ -1,0 +1,83 @@
+// Agents: their specs (stored normalised), the parsed-spec cache, the output
+// schema check of a result, and each agent's quota for the budgets.
+import { fail, ok, type Result } from "../../api/errors.js";
+import type { Agent, AgentSpec } from "../../api/schemas.js";
+import { OutputCheck, outputSchemaProblem } from "../../schema/output.js";
+import type { Tenant } from "./context.js";
+import { agentView, normalizeAgentSpec, storedAgent, type AgentRow, type StoredAgent } from "./rows.js";
+
+export class Agents {
+  /** Parsed agent specs by name (see get()); put() drops an entry when it writes the row. */
+  private readonly cache = new Map<string, { row: AgentRow; stored: StoredAgent }>();
+  private readonly validators = new Map<string, { spec: string; check: OutputCheck }>();
+
+  constructor(private readonly t: Tenant) {}
+
+  put(name: string, spec: AgentSpec): Result<Agent> {
+    const stored = normalizeAgentSpec(spec);
+    if (stored.output_schema !== undefined) {
+      const bad = outputSchemaProblem(stored.output_schema);
+      if (bad) return fail("bad_request", `output_schema is not a usable JSON Schema: ${bad}`);
+    }
+    if (stored.retry.backoff.max_ms < stored.retry.backoff.initial_ms)
+      return fail("bad_request", "retry.backoff.max_ms must be at least retry.backoff.initial_ms");
+    const now = this.t.now();
+    this.t.sql.exec(
+      "INSERT INTO agents (name, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+      name,
+      JSON.stringify(stored),
+      now,
+    );
+    this.cache.delete(name);
+    this.t.sched().setWeight(name, stored.weight);
+    this.t.sched().setCap(name, stored.quota.concurrent_runs);
+    this.t.refreshBudgets(now);
+    this.t.fx.wakePolls();
+    return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
+  }
+
+  view(name: string): Result<Agent> {
+    const row = this.get(name)?.row;
+    return row ? ok(agentView(row)) : fail("not_found", `agent "${name}" is not registered`);
+  }
+
+  list(): Result<Agent[]> {
+    return ok(this.t.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY name").toArray().map(agentView));
+  }
+
+  /** An agent's row and its parsed spec, read once and kept until put() writes the row again. */
+  get(name: string): { row: AgentRow; stored: StoredAgent } | undefined {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    const row = this.t.sql.exec<AgentRow>("SELECT * FROM agents WHERE name = ?", name).toArray()[0];
+    if (!row) return undefined;
+    const entry = { row, stored: storedAgent(row) };
+    this.cache.set(name, entry);
+    return entry;
+  }
+
+  /** Every agent's quota, by name, through the parsed-spec cache. */
+  quotas(): { name: string; quota: StoredAgent["quota"] }[] {
+    return this.t.sql
+      .exec<{ name: string }>("SELECT name FROM agents ORDER BY name")
+      .toArray()
+      .flatMap((r) => {
+        const a = this.get(r.name);
+        return a ? [{ name: r.name, quota: a.stored.quota }] : [];
+      });
+  }
+
+  /** Why a result breaks its agent's output schema, or null when it conforms (or there is none). */
+  outputProblem(agentName: string, result: unknown): string | null {
+    const a = this.get(agentName);
+    if (!a) return null;
+    let v = this.validators.get(agentName);
+    if (!v || v.spec !== a.row.spec) {
+      const schema = a.stored.output_schema;
+      if (schema === undefined) return null;
+      v = { spec: a.row.spec, check: new OutputCheck(schema as object) };
+      this.validators.set(agentName, v);
+    }
+    return v.check.problem(result);
+  }
+}

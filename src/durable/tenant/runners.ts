@@ -1,0 +1,117 @@
+// Runners: registration (capped, with the unseen ones pruned), their views,
+// draining, and the long-poll for work (leasing.ts parks and serves it).
+import { fail, ok, type Result } from "../../api/errors.js";
+import type { RegisterRunner, Runner } from "../../api/schemas.js";
+import { randomHex } from "../../auth/keys.js";
+import { SYSTEM, type Tenant } from "./context.js";
+import type { LeaseGrant } from "./leasing.js";
+import { runnerState, runnerView, type RunnerRow } from "./rows.js";
+
+const DEFAULT_LEASE_TTL_MS = 30_000;
+/** A runner unseen this long is deleted when another registers, and its credentials revoked (prune). */
+export const RUNNER_RETENTION_MS = 24 * 3600_000;
+
+export class Runners {
+  constructor(private readonly t: Tenant) {}
+
+  register(body: RegisterRunner): Result<Runner> {
+    const t = this.t;
+    const now = t.now();
+    this.prune(now);
+    const count = t.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runners").one().n;
+    if (count >= t.caps.runners)
+      return fail(
+        "conflict",
+        `the tenant has ${count} runners, its cap (OFFICEOS_MAX_RUNNERS = ${t.caps.runners}): drain and remove one first`,
+        { cap: "OFFICEOS_MAX_RUNNERS", limit: t.caps.runners },
+      );
+    const id = `run_${randomHex(8)}`;
+    const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
+    t.sql.exec(
+      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at, health) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      id,
+      body.name,
+      JSON.stringify(body.capacity),
+      JSON.stringify(body.labels ?? {}),
+      JSON.stringify([...new Set(body.capabilities ?? [])].sort()),
+      agents,
+      JSON.stringify(body.taints ?? []),
+      body.lease_ttl_ms ?? DEFAULT_LEASE_TTL_MS,
+      now,
+      now,
+      body.health !== undefined ? JSON.stringify(body.health) : null,
+    );
+    t.sched().upsertRunner(t.runnerRow(id) as RunnerRow);
+    return this.view(id);
+  }
+
+  /**
+   * Deletes runners unseen for RUNNER_RETENTION_MS (dead, or drained and gone) that hold no lease,
+   * and revokes the credentials bound to them. Runs when a runner registers, the only call that adds
+   * rows, so a fleet whose runners restart under new ids keeps a bounded table (and scheduler index).
+   */
+  private prune(now: number): void {
+    const t = this.t;
+    t.deadlines.tick(now); // expired leases are requeued first, so a dead runner holds none
+    const gone = t.sql
+      .exec<{ id: string }>(
+        "SELECT id FROM runners WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.runner_id = runners.id AND tasks.state IN ('leased', 'running'))",
+        now - RUNNER_RETENTION_MS,
+      )
+      .toArray();
+    for (const { id } of gone) {
+      t.sql.exec("DELETE FROM runners WHERE id = ?", id);
+      t.sched().removeRunner(id);
+      t.leasing.drop(id);
+      t.keyring.revokeBoundTo(id, now, SYSTEM);
+    }
+  }
+
+  view(id: string): Result<Runner> {
+    const row = this.t.runnerRow(id);
+    if (!row) return fail("not_found", `runner "${id}" not found`);
+    const { allocated, count } = this.t.allocation(id);
+    return ok(runnerView(row, allocated, count, this.t.now()));
+  }
+
+  list(): Result<Runner[]> {
+    const now = this.t.now();
+    const rows = this.t.sql.exec<RunnerRow>("SELECT * FROM runners ORDER BY registered_at, id").toArray();
+    return ok(
+      rows.map((r) => {
+        const { allocated, count } = this.t.allocation(r.id);
+        return runnerView(r, allocated, count, now);
+      }),
+    );
+  }
+
+  drain(id: string): Result<Runner> {
+    const t = this.t;
+    if (!t.runnerRow(id)) return fail("not_found", `runner "${id}" not found`);
+    t.sql.exec("UPDATE runners SET draining = 1, held_for = NULL WHERE id = ?", id);
+    t.sched().upsertRunner(t.runnerRow(id) as RunnerRow);
+    t.leasing.drop(id);
+    return this.view(id);
+  }
+
+  /**
+   * Long-poll for work. Answers at once with what fits; otherwise parks until
+   * a fitting task arrives (submit, requeue, freed capacity) or `waitMs` passes.
+   */
+  lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
+    const t = this.t;
+    const first = t.fx.call((now): Result<LeaseGrant[]> | "not_ready" => {
+      t.deadlines.tick(now);
+      const runner = t.runnerRow(runnerId);
+      if (!runner) return fail("not_found", `runner "${runnerId}" not found`);
+      if (runner.draining) return fail("conflict", `runner "${runnerId}" is draining`);
+      t.touchRunner(runnerId, now);
+      // A runner whose self-check fails gets no work; it waits out the poll so as not to spin.
+      if (runnerState(runner, now) === "not_ready") return "not_ready";
+      return ok(t.counters.batch(() => t.leasing.tryLease(runner, maxTasks, now)));
+    });
+    if (first === "not_ready") return new Promise((resolve) => setTimeout(() => resolve(ok([])), waitMs));
+    if (first.kind === "error" || first.value.length > 0 || waitMs === 0) return Promise.resolve(first);
+    return t.leasing.park(runnerId, maxTasks, waitMs);
+  }
+}
