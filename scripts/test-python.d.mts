@@ -1,4 +1,4 @@
-/** The Python SDK's virtualenv (.venv-sdk). */
-export const VENV: string;
-/** Makes (or reuses, while sdk/python/pyproject.toml and the interpreter are unchanged) .venv-sdk; answers its python. */
-export function ensureVenv(): string;
+/** One virtualenv per framework (.venv-sdk, .venv-openai-agents, .venv-crewai). */
+export const FRAMEWORKS: Record<"sdk" | "openai-agents" | "crewai", { dir: string; packages: string[] }>;
+/** Makes (or reuses, while its packages, sdk/python/pyproject.toml and the interpreter are unchanged) a venv; answers its python. */
+export function ensureVenv(name?: "sdk" | "openai-agents" | "crewai"): string;

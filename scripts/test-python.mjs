@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { AGENT_PYTHON, skipWithout } from "./lib/prereqs.mjs";
 import { ROOT } from "./lib/stack.mjs";
 
-export const VENV = join(ROOT, ".venv-sdk");
 const SDK = join(ROOT, "sdk/python");
 const EXTRAS = "dev,langgraph,conformance";
 
@@ -31,29 +30,43 @@ function must(cmd, args, opts) {
   }
 }
 
-/** What the venv was made from: when it changes, the venv is made again. */
-function stamp() {
+/** One virtualenv per framework: their dependency trees pin ranges that can clash (CrewAI's most of all). */
+export const FRAMEWORKS = {
+  sdk: { dir: ".venv-sdk", packages: ["-e", `${SDK}[${EXTRAS}]`] },
+  "openai-agents": { dir: ".venv-openai-agents", packages: ["-e", `${SDK}[openai]`, "openai-agents==0.24.0"] },
+  crewai: { dir: ".venv-crewai", packages: ["-e", SDK, "crewai==1.15.30"] },
+};
+
+/** What a venv was made from: when it changes, the venv is made again. */
+function stamp(packages) {
   const py = spawnSync(AGENT_PYTHON, ["-c", "import sys; print(sys.version)"], { encoding: "utf8" }).stdout;
   return createHash("sha256")
     .update(readFileSync(join(SDK, "pyproject.toml")))
     .update(py)
-    .update(EXTRAS)
+    .update(packages.join(" "))
     .digest("hex");
 }
 
-/** Makes (or reuses) .venv-sdk and answers its python. */
-export function ensureVenv() {
-  const py = join(VENV, "bin/python");
-  const mark = join(VENV, ".officeos-stamp");
-  const want = stamp();
+/**
+ * Makes (or reuses) the virtualenv of `name` (a key of FRAMEWORKS) from Debian's python3, readable by every
+ * user (agents run as unprivileged users), and answers its python.
+ */
+export function ensureVenv(name = "sdk") {
+  const { dir, packages } = FRAMEWORKS[name];
+  const venv = join(ROOT, dir);
+  const py = join(venv, "bin/python");
+  const mark = join(venv, ".officeos-stamp");
+  const want = stamp(packages);
   if (existsSync(py) && existsSync(mark) && readFileSync(mark, "utf8") === want) return py;
   const started = Date.now();
-  rmSync(VENV, { recursive: true, force: true });
-  must(AGENT_PYTHON, ["-m", "venv", VENV]);
-  must(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", `${SDK}[${EXTRAS}]`]);
-  must("chmod", ["-R", "a+rX", VENV]);
+  rmSync(venv, { recursive: true, force: true });
+  must(AGENT_PYTHON, ["-m", "venv", venv]);
+  must(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...packages]);
+  must("chmod", ["-R", "a+rX", venv]);
   writeFileSync(mark, want);
-  console.log(`test-python: made ${VENV} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `test-python: made ${dir} (${packages.filter((p) => p !== "-e").join(" ")}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return py;
 }
 

@@ -68,6 +68,8 @@ class _Base:
         #: The state of the instance's last checkpoint, or ``None`` on a fresh start.
         self.restored: AgentState | None = cp["state"] if cp else None
         self.restored_seq: int | None = cp["seq"] if cp else None
+        #: The state as last saved by this process (at first, the restored one): what a checkpoint replaces.
+        self.state: dict[str, Any] = dict(cp["state"]) if cp else {}
         #: Set when the runner asks the agent to stop (drain): checkpoint and return soon.
         self.stopping = LIFECYCLE.stopping
         #: The runner's OpenAI-compatible gateway, for any OpenAI-compatible library; the key is the task token.
@@ -109,7 +111,9 @@ class Context(_Base):
         """Saves the whole state (``cursor=3`` is ``{"step": 3}``); returns its sequence number once durable."""
         state = _state(_cursor(cursor), messages, tool_calls, reasoning, app_state, metadata)
         with LIFECYCLE.call():
-            return self.runtime.checkpoint(state)
+            seq = self.runtime.checkpoint(state)
+        self.state = state
+        return seq
 
     def progress(self, note: str | None = None) -> None:
         """Tells the runner the agent is alive."""
@@ -149,7 +153,9 @@ class AsyncContext(_Base):
     ) -> int:
         state = _state(_cursor(cursor), messages, tool_calls, reasoning, app_state, metadata)
         with LIFECYCLE.call():
-            return await self.runtime.checkpoint(state)
+            seq = await self.runtime.checkpoint(state)
+        self.state = state
+        return seq
 
     async def progress(self, note: str | None = None) -> None:
         with LIFECYCLE.call():

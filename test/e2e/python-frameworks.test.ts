@@ -1,0 +1,87 @@
+// Python agent frameworks under a real runner, each in its own virtualenv (their dependency trees clash), each
+// against the fake OpenAI-compatible upstream through the runner's gateway, their tokens charged to the agent's
+// quota: an OpenAI Agents SDK agent with a function tool (the Responses API, its conversation in the instance's
+// checkpoints), and a CrewAI crew (chat completions through LiteLLM).
+import { join } from "node:path";
+import { beforeAll, afterAll, describe, expect, it } from "vitest";
+import { skipWithout } from "../../scripts/lib/prereqs.mjs";
+import { ROOT, startRunner } from "../../scripts/lib/stack.mjs";
+import { ensureVenv } from "../../scripts/test-python.mjs";
+import { COMPLETION_TOKENS, PROMPT_TOKENS, startFakeOpenAi, type FakeOpenAi } from "./fake-openai.js";
+import { finished, useStack } from "./helpers.js";
+
+const noPython = skipWithout("python3") || skipWithout("python3-venv");
+// Made before the stack starts: pip blocks this process, which would stall the control plane's connections.
+const agentsPython = noPython ? "" : ensureVenv("openai-agents");
+const s = useStack("python-frameworks");
+const LLM_KEY = "sk-upstream-frameworks";
+const EXAMPLES = join(ROOT, "sdk/python/examples");
+
+let llm: FakeOpenAi;
+beforeAll(async () => {
+  if (noPython) return;
+  llm = await startFakeOpenAi(LLM_KEY);
+  await s.admin("PUT", "/v1/agents/py-openai-agents", {
+    resources: { cpu: 250, memory_mb: 512 },
+    quota: { llm_tpm: 600, llm_tokens_burst: 5000 },
+  });
+  const runner = startRunner({
+    dir: s.dir,
+    name: "py-frameworks",
+    url: s.cp.url,
+    key: s.runnerKey,
+    agents: {
+      "py-openai-agents": { command: [agentsPython, join(EXAMPLES, "openai_agents_agent.py")] },
+    },
+    extra: { lease_wait_ms: 5000, llm: { base_url: llm.url, api_key: LLM_KEY, default_max_tokens: 64 } },
+    log: (l: string) => process.env.PY_DEBUG && console.log(l),
+  });
+  s.runners.push(runner);
+  await runner.waitForLog((e) => e.msg === "runner ready");
+});
+afterAll(async () => {
+  await llm?.close();
+});
+
+async function tokensOf(agent: string): Promise<number | undefined> {
+  const q = await s.submit<{ buckets: { scope: string; key: string; kind: string; granted: number }[] }>(
+    "GET",
+    "/v1/quotas",
+  );
+  return q.buckets.find((x) => x.scope === "agent" && x.key === agent && x.kind === "llm_tokens")?.granted;
+}
+
+describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
+  it("an OpenAI Agents SDK agent calls its tool through the Responses API and finishes; tokens charged", async () => {
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "py-openai-agents",
+      input: { question: "Where is order 42?", model: "fake-1" },
+    });
+    const t = await finished(s.submit, task.id, 120_000);
+    expect(t.state, JSON.stringify(t.error)).toBe("succeeded");
+    // The model asked for the tool, got its output, and answered with it.
+    expect(t.result.answer).toBe("the tool said: order 42: shipped on Monday");
+    const calls = llm.others.filter((c) => c.path === "/v1/responses");
+    expect(calls).toHaveLength(2);
+    for (const c of calls) {
+      expect(c.authorization).toBe(`Bearer ${LLM_KEY}`);
+      expect(c.body.store).toBe(false);
+      expect(c.body.tools.map((x: { name: string }) => x.name)).toEqual(["lookup_order"]);
+    }
+    // The conversation is in the instance's checkpoint (OfficeOSSession): question, call, output, answer.
+    const cp = await s.submit<{ state: { app_state: { openai_agents_session: { type?: string }[] } } }>(
+      "GET",
+      `/v1/tasks/${task.id}/checkpoint`,
+    );
+    const items = cp.state.app_state.openai_agents_session;
+    expect(items.map((i) => i.type ?? "message")).toEqual([
+      "message",
+      "function_call",
+      "function_call_output",
+      "message",
+    ]);
+    expect(t.result.session_items).toBe(4);
+    // Two calls of 20 prompt + 10 output tokens each, settled as reported.
+    expect(await tokensOf("py-openai-agents")).toBe(2 * (PROMPT_TOKENS + COMPLETION_TOKENS));
+  });
+});
