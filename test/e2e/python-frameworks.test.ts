@@ -13,6 +13,7 @@ import { finished, useStack } from "./helpers.js";
 const noPython = skipWithout("python3") || skipWithout("python3-venv");
 // Made before the stack starts: pip blocks this process, which would stall the control plane's connections.
 const agentsPython = noPython ? "" : ensureVenv("openai-agents");
+const crewPython = noPython ? "" : ensureVenv("crewai");
 const s = useStack("python-frameworks");
 const LLM_KEY = "sk-upstream-frameworks";
 const EXAMPLES = join(ROOT, "sdk/python/examples");
@@ -25,6 +26,10 @@ beforeAll(async () => {
     resources: { cpu: 250, memory_mb: 512 },
     quota: { llm_tpm: 600, llm_tokens_burst: 5000 },
   });
+  await s.admin("PUT", "/v1/agents/py-crewai", {
+    resources: { cpu: 250, memory_mb: 768 },
+    quota: { llm_tpm: 600, llm_tokens_burst: 5000 },
+  });
   const runner = startRunner({
     dir: s.dir,
     name: "py-frameworks",
@@ -32,6 +37,7 @@ beforeAll(async () => {
     key: s.runnerKey,
     agents: {
       "py-openai-agents": { command: [agentsPython, join(EXAMPLES, "openai_agents_agent.py")] },
+      "py-crewai": { command: [crewPython, join(EXAMPLES, "crewai_crew.py")] },
     },
     extra: { lease_wait_ms: 5000, llm: { base_url: llm.url, api_key: LLM_KEY, default_max_tokens: 64 } },
     log: (l: string) => process.env.PY_DEBUG && console.log(l),
@@ -83,5 +89,24 @@ describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
     expect(t.result.session_items).toBe(4);
     // Two calls of 20 prompt + 10 output tokens each, settled as reported.
     expect(await tokensOf("py-openai-agents")).toBe(2 * (PROMPT_TOKENS + COMPLETION_TOKENS));
+  });
+
+  it("a CrewAI crew finishes with its model calls through the gateway; tokens charged", async () => {
+    const before = llm.calls.length;
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "py-crewai",
+      input: { topic: "LangGraph", model: "fake-2" },
+    });
+    const t = await finished(s.submit, task.id, 180_000);
+    expect(t.state, JSON.stringify(t.error)).toBe("succeeded");
+    const words = Array.from({ length: COMPLETION_TOKENS }, (_, i) => `w${i} `).join("");
+    expect(t.result).toEqual({ output: words, tasks: 1 });
+    const calls = llm.calls.slice(before);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    for (const c of calls) {
+      expect(c.authorization).toBe(`Bearer ${LLM_KEY}`);
+      expect(c.body.model).toBe("fake-2");
+    }
+    expect(await tokensOf("py-crewai")).toBe(calls.length * (PROMPT_TOKENS + COMPLETION_TOKENS));
   });
 });
