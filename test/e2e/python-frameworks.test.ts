@@ -2,6 +2,7 @@
 // against the fake OpenAI-compatible upstream through the runner's gateway, their tokens charged to the agent's
 // quota: an OpenAI Agents SDK agent with a function tool (the Responses API, its conversation in the instance's
 // checkpoints), and a CrewAI crew (chat completions through LiteLLM).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { skipWithout } from "../../scripts/lib/prereqs.mjs";
@@ -17,6 +18,13 @@ const crewPython = noPython ? "" : ensureVenv("crewai");
 const s = useStack("python-frameworks");
 const LLM_KEY = "sk-upstream-frameworks";
 const EXAMPLES = join(ROOT, "sdk/python/examples");
+const AUDIT = join(ROOT, "test/e2e/python/audit_connect.py");
+/** Every name lookup and connection the agent made (audit_connect.py); each must be the runner, on loopback. */
+const connections = (agent: string) => {
+  const f = join(s.dir, `${agent}.connections`);
+  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
+};
+const elsewhere = (agent: string) => connections(agent).filter((l) => !/'(127\.0\.0\.1|localhost)'/.test(l));
 
 let llm: FakeOpenAi;
 beforeAll(async () => {
@@ -36,8 +44,17 @@ beforeAll(async () => {
     url: s.cp.url,
     key: s.runnerKey,
     agents: {
-      "py-openai-agents": { command: [agentsPython, join(EXAMPLES, "openai_agents_agent.py")] },
-      "py-crewai": { command: [crewPython, join(EXAMPLES, "crewai_crew.py")] },
+      "py-openai-agents": {
+        command: [
+          agentsPython,
+          AUDIT,
+          join(s.dir, "py-openai-agents.connections"),
+          join(EXAMPLES, "openai_agents_agent.py"),
+        ],
+      },
+      "py-crewai": {
+        command: [crewPython, AUDIT, join(s.dir, "py-crewai.connections"), join(EXAMPLES, "crewai_crew.py")],
+      },
     },
     extra: { lease_wait_ms: 5000, llm: { base_url: llm.url, api_key: LLM_KEY, default_max_tokens: 64 } },
     log: (l: string) => process.env.PY_DEBUG && console.log(l),
@@ -89,6 +106,9 @@ describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
     expect(t.result.session_items).toBe(4);
     // Two calls of 20 prompt + 10 output tokens each, settled as reported.
     expect(await tokensOf("py-openai-agents")).toBe(2 * (PROMPT_TOKENS + COMPLETION_TOKENS));
+    // No phoning home: the SDK's trace exporter is off, so the runner's runtime API is all the agent reached.
+    expect(connections("py-openai-agents").length).toBeGreaterThan(0);
+    expect(elsewhere("py-openai-agents")).toEqual([]);
   });
 
   it("a CrewAI crew finishes with its model calls through the gateway; tokens charged", async () => {
@@ -108,5 +128,8 @@ describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
       expect(c.body.model).toBe("fake-2");
     }
     expect(await tokensOf("py-crewai")).toBe(calls.length * (PROMPT_TOKENS + COMPLETION_TOKENS));
+    // No phoning home: CrewAI's telemetry and tracing are off.
+    expect(connections("py-crewai").length).toBeGreaterThan(0);
+    expect(elsewhere("py-crewai")).toEqual([]);
   });
 });
