@@ -82,3 +82,15 @@ _names = itertools.count(1)
 def tenant(worker: Worker) -> str:
     """An admin key of a tenant of this test's own."""
     return worker.new_tenant(f"py-{os.getpid()}-{next(_names)}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true a skip is a failure (a missing prerequisite must fail the run, never hide a test)."""
+    if os.environ.get("CI") not in ("true", "1"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+    if skipped:
+        if reporter is not None:
+            reporter.write_line(f"CI=true: {skipped} test(s) skipped, which fails the run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -24,7 +24,13 @@ def rt() -> Iterator[FakeRuntime]:
 
 
 def start(
-    rt: FakeRuntime, tmp_path: Path, body: str, *, token_file: bool = True, env: dict[str, str] | None = None
+    rt: FakeRuntime,
+    tmp_path: Path,
+    body: str,
+    *,
+    token_file: bool = True,
+    env: dict[str, str] | None = None,
+    stdin: bool = False,
 ) -> subprocess.Popen[str]:
     script = tmp_path / "agent.py"
     script.write_text(textwrap.dedent(body))
@@ -40,7 +46,12 @@ def start(
         e["OFFICEOS_TASK_TOKEN"] = rt.token
     e.update(env or {})
     return subprocess.Popen(
-        [sys.executable, str(script)], env=e, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, str(script)],
+        env=e,
+        text=True,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -330,3 +341,59 @@ def test_no_phoning_home_switches_are_set_for_the_frameworks(rt: FakeRuntime, tm
     assert rt.of("POST /result")[0].body == {
         "result": {"OPENAI_AGENTS_DISABLE_TRACING": "1", "CREWAI_DISABLE_TELEMETRY": "true"}
     }
+
+
+ASYNC_STEPS = """
+    from officeos import run_agent
+
+    async def main(ctx):
+        for i in range(ctx.input["n"]):
+            await ctx.checkpoint(cursor=i + 1)
+            await ctx.progress(f"step {i + 1}")
+        return "done"
+
+    run_agent(main)
+"""
+
+
+def test_async_sigterm_lets_the_checkpoint_in_flight_land_then_exits_143(rt: FakeRuntime, tmp_path: Path) -> None:
+    rt.hold("PUT /checkpoint")
+    p = start(rt, tmp_path, ASYNC_STEPS)
+    assert rt.arrived["PUT /checkpoint"].wait(30), "the agent never checkpointed"
+    p.send_signal(signal.SIGTERM)
+    with pytest.raises(subprocess.TimeoutExpired):
+        p.wait(timeout=0.5)
+    rt.release("PUT /checkpoint")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 143, out + err
+    assert len(rt.of("PUT /checkpoint")) == 1
+    assert rt.of("POST /progress") == [] and rt.of("POST /result") == []
+
+
+def test_runner_gone_exits_137_when_stdin_closes(rt: FakeRuntime, tmp_path: Path) -> None:
+    p = start(
+        rt,
+        tmp_path,
+        """
+        import time
+        from officeos import run_agent
+
+        def main(ctx):
+            ctx.progress("ready")
+            time.sleep(120)
+
+        run_agent(main)
+        """,
+        env={"OFFICEOS_WATCH_STDIN": "1"},
+        stdin=True,
+    )
+    import time
+
+    deadline = time.monotonic() + 30
+    while not rt.of("POST /progress") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert p.stdin is not None
+    p.stdin.close()
+    p.wait(timeout=30)
+    assert p.returncode == 137
+    assert rt.of("POST /result") == [] and rt.of("POST /error") == []
