@@ -142,3 +142,27 @@ def test_keys_and_scopes_are_typed_refusals(worker: Worker, tenant: str) -> None
     read_only.list()
     with pytest.raises(Forbidden):
         read_only.submit("py-echo", None)
+
+
+async def test_async_client_the_same_calls(worker: Worker, tenant: str) -> None:
+    from officeos import AsyncClient
+
+    async with AsyncClient(worker.url, tenant) as oc:
+        agent = await oc.put_agent("py-async", {"retry": {"max_attempts": 1, "on_exhausted": "escalate"}})
+        assert agent["name"] == "py-async"
+        assert [a["name"] for a in await oc.list_agents()] == ["py-async"]
+        t = await oc.submit("py-async", {"x": 2}, idempotency_key="ak-1")
+        assert (await oc.submit("py-async", {"x": 2}, idempotency_key="ak-1"))["id"] == t["id"]
+        assert (await oc.get(t["id"]))["input"] == {"x": 2}
+        assert [x["id"] async for x in oc.iter_tasks(agent="py-async")] == [t["id"]]
+        assert await oc.checkpoint(t["id"]) is None
+        runner = Runner(worker, tenant)
+        lease = runner.lease()
+        runner.under(lease, "POST", "fail", {"error": {"code": "boom", "message": "x"}, "retryable": True})
+        assert (await oc.wait(t["id"], timeout=30))["state"] == "escalated"
+        assert [e["task"]["id"] for e in (await oc.escalations())["escalations"]] == [t["id"]]
+        done = await oc.escalation_action(t["id"], "cancel", comment="no")
+        assert done["state"] == "cancelled"
+        assert (await oc.events(t["id"]))["events"]
+        with pytest.raises(NotFound):
+            await oc.get("nope")

@@ -4,6 +4,7 @@ checkpoint savers (``officeos.langgraph``)."""
 from ._env import read_task_token
 from ._types import AgentState, GateDecision, JsonValue, Task
 from .agent import AsyncContext, Context, run_agent
+from .async_client import AsyncClient
 from .client import Client
 from .errors import (
     AgentError,
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AgentError",
     "AgentState",
+    "AsyncClient",
     "AsyncContext",
     "AsyncRuntimeClient",
     "BadRequest",

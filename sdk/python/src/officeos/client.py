@@ -68,6 +68,54 @@ def _p(v: str) -> str:
     return quote(v, safe="")
 
 
+def _submit_body(
+    agent: str,
+    input: JsonValue,
+    priority: int | None,
+    instance: str | None,
+    idempotency_key: str | None,
+    node_selector: Mapping[str, str] | None,
+    retry: Mapping[str, Any] | None,
+    timeouts: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"agent": agent, "input": input}
+    for k, v in (
+        ("priority", priority),
+        ("instance", instance),
+        ("idempotency_key", idempotency_key),
+        ("node_selector", node_selector),
+        ("retry", retry),
+        ("timeouts", timeouts),
+    ):
+        if v is not None:
+            body[k] = dict(v) if isinstance(v, Mapping) else v
+    return body
+
+
+def _decide_body(decision: str, comment: str | None, gate: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"decision": decision}
+    if comment is not None:
+        body["comment"] = comment
+    if gate is not None:
+        body["gate"] = gate
+    return body
+
+
+def _escalation_body(
+    action: str, input: JsonValue, result: JsonValue, state: Mapping[str, Any] | None, comment: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"action": action}
+    if input is not None:
+        body["input"] = input
+    if result is not None:
+        body["result"] = result
+    if state is not None:
+        body["state"] = dict(state)
+    if comment is not None:
+        body["comment"] = comment
+    return body
+
+
 class Client:
     """Blocking client of the control plane. ``Client.from_env()`` reads ``OFFICEOS_URL`` and ``OFFICEOS_API_KEY``.
 
@@ -114,17 +162,7 @@ class Client:
         timeouts: Mapping[str, Any] | None = None,
     ) -> Task:
         """Submits a task (201), or answers the one already submitted with ``idempotency_key`` (200)."""
-        body: dict[str, Any] = {"agent": agent, "input": input}
-        for k, v in (
-            ("priority", priority),
-            ("instance", instance),
-            ("idempotency_key", idempotency_key),
-            ("node_selector", node_selector),
-            ("retry", retry),
-            ("timeouts", timeouts),
-        ):
-            if v is not None:
-                body[k] = dict(v) if isinstance(v, Mapping) else v
+        body = _submit_body(agent, input, priority, instance, idempotency_key, node_selector, retry, timeouts)
         # With an idempotency key a second try cannot make a second task.
         return cast(Task, self._call("submit", body=body, idempotent=idempotency_key is not None)["task"])
 
@@ -204,11 +242,7 @@ class Client:
         comment: str | None = None,
         gate: str | None = None,
     ) -> Task:
-        body: dict[str, Any] = {"decision": decision}
-        if comment is not None:
-            body["comment"] = comment
-        if gate is not None:
-            body["gate"] = gate
+        body = _decide_body(decision, comment, gate)
         return cast(Task, self._call("decide", {"task_id": task_id}, body=body)["task"])
 
     def escalations(self) -> EscalationList:
@@ -225,15 +259,7 @@ class Client:
         comment: str | None = None,
     ) -> Task:
         """Retry (optionally with new input or state), resolve with a result, or cancel an escalated task."""
-        body: dict[str, Any] = {"action": action}
-        if input is not None:
-            body["input"] = input
-        if result is not None:
-            body["result"] = result
-        if state is not None:
-            body["state"] = dict(state)
-        if comment is not None:
-            body["comment"] = comment
+        body = _escalation_body(action, input, result, state, comment)
         return cast(Task, self._call("escalation_action", {"task_id": task_id}, body=body)["task"])
 
     # ---- agents ----
