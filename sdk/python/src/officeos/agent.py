@@ -224,8 +224,9 @@ def run_agent(fn: Callable[[Any], Any]) -> NoReturn:
         code = asyncio.run(_run_async(cast(Callable[[AsyncContext], Awaitable[Any]], fn)))
     else:
         code = _run_sync(cast(Callable[[Context], Any], fn))
-    hard_exit(code)
-    raise AssertionError("unreachable")
+    # A normal interpreter exit (atexit handlers and buffered output run); only a drain or a dead runner leaves
+    # at once (hard_exit), as the TypeScript SDK does.
+    sys.exit(code)
 
 
 def _run_sync(fn: Callable[[Context], Any]) -> int:
