@@ -2,6 +2,9 @@
 // against the fake OpenAI-compatible upstream through the runner's gateway, their tokens charged to the agent's
 // quota: an OpenAI Agents SDK agent with a function tool (the Responses API, its conversation in the instance's
 // checkpoints), and a CrewAI crew (chat completions through LiteLLM).
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
@@ -131,5 +134,32 @@ describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
     // No phoning home: CrewAI's telemetry and tracing are off.
     expect(connections("py-crewai").length).toBeGreaterThan(0);
     expect(elsewhere("py-crewai")).toEqual([]);
+  });
+
+  it("without no_phoning_home the Agents SDK's exporter posts traces with the task's key; with it, nothing", async () => {
+    // The exporter's endpoint is pointed at this listener, on loopback, in place of the vendor's.
+    const posts: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      posts.push(req.headers.authorization);
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces/ingest`;
+    const probe = async (quiet: boolean) => {
+      const child = spawn(agentsPython, [join(ROOT, "test/e2e/python/trace_probe.py")], {
+        env: { PATH: process.env.PATH ?? "", HOME: s.dir, PROBE_ENDPOINT: endpoint, OFFICEOS_QUIET: quiet ? "1" : "0" },
+        stdio: "ignore",
+      });
+      return new Promise<number | null>((r) => child.once("exit", r));
+    };
+    try {
+      expect(await probe(false)).toBe(0);
+      expect(posts).toEqual(["Bearer sk-task-token"]);
+      expect(await probe(true)).toBe(0);
+      expect(posts).toHaveLength(1);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
