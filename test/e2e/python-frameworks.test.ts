@@ -114,6 +114,21 @@ describe.skipIf(noPython)("Python frameworks on OfficeOS", () => {
     expect(elsewhere("py-openai-agents")).toEqual([]);
   });
 
+  it("streamed (Runner.run_streamed): the same answer through the gateway's SSE, tokens charged", async () => {
+    const before = llm.others.length;
+    const spent = (await tokensOf("py-openai-agents")) ?? 0;
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
+      agent: "py-openai-agents",
+      input: { question: "Where is order 42?", model: "fake-1", stream: true },
+    });
+    const t = await finished(s.submit, task.id, 120_000);
+    expect(t.state, JSON.stringify(t.error)).toBe("succeeded");
+    expect(t.result.answer).toBe("the tool said: order 42: shipped on Monday");
+    const calls = llm.others.slice(before).filter((c) => c.path === "/v1/responses");
+    expect(calls.map((c) => c.body.stream)).toEqual([true, true]);
+    expect(await tokensOf("py-openai-agents")).toBe(spent + 2 * (PROMPT_TOKENS + COMPLETION_TOKENS));
+  });
+
   it("a CrewAI crew finishes with its model calls through the gateway; tokens charged", async () => {
     const before = llm.calls.length;
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {

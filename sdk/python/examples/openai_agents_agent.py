@@ -3,7 +3,7 @@ the agent's token quota), a function tool, and the conversation kept in the inst
 (``OfficeOSSession``), so a retry or the next task on the same instance continues it. The SDK's trace exporter is
 off: nothing is posted to the vendor.
 
-Input: {"question": str, "model": str}. Needs ``pip install officeos[openai] openai-agents`` in the agent's venv.
+Input: {"question": str, "model": str, "stream": bool}. Needs ``pip install officeos[openai] openai-agents`` in the agent's venv.
 """
 
 from __future__ import annotations
@@ -37,8 +37,14 @@ async def main(ctx: AsyncContext) -> dict[str, Any]:
         tools=[lookup_order],
         model=ctx.input.get("model", "gpt-4.1-mini"),
     )
-    result = await Runner.run(agent, ctx.input["question"], session=session)
-    return {"answer": result.final_output, "session_items": len(await session.get_items())}
+    if ctx.input.get("stream"):
+        streamed = Runner.run_streamed(agent, ctx.input["question"], session=session)
+        async for _event in streamed.stream_events():
+            pass
+        answer = streamed.final_output
+    else:
+        answer = (await Runner.run(agent, ctx.input["question"], session=session)).final_output
+    return {"answer": answer, "session_items": len(await session.get_items())}
 
 
 if __name__ == "__main__":
