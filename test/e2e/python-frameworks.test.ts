@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { skipWithout } from "../../scripts/lib/prereqs.mjs";
@@ -23,10 +23,10 @@ const LLM_KEY = "sk-upstream-frameworks";
 const EXAMPLES = join(ROOT, "sdk/python/examples");
 const AUDIT = join(ROOT, "test/e2e/python/audit_connect.py");
 /** Every name lookup and connection the agent made (audit_connect.py); each must be the runner, on loopback. */
-const connections = (agent: string) => {
-  const f = join(s.dir, `${agent}.connections`);
-  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
-};
+const connections = (agent: string) =>
+  readdirSync(s.dir)
+    .filter((f) => f.startsWith(`${agent}.connections.`))
+    .flatMap((f) => readFileSync(join(s.dir, f), "utf8").trim().split("\n").filter(Boolean));
 const elsewhere = (agent: string) => connections(agent).filter((l) => !/'(127\.0\.0\.1|localhost)'/.test(l));
 
 let llm: FakeOpenAi;

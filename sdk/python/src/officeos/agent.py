@@ -188,10 +188,12 @@ def _watch_stdin() -> None:
     """The runner died (its end of our stdin closed): stop at once, another runner takes over."""
 
     def watch() -> None:
+        # The raw descriptor, not sys.stdin: a daemon thread blocked in a buffered read aborts the interpreter
+        # at shutdown ("could not acquire lock for <stdin>").
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(0, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         hard_exit(EXIT_RUNNER_GONE)
 
@@ -224,9 +226,11 @@ def run_agent(fn: Callable[[Any], Any]) -> NoReturn:
         code = asyncio.run(_run_async(cast(Callable[[AsyncContext], Awaitable[Any]], fn)))
     else:
         code = _run_sync(cast(Callable[[Context], Any], fn))
-    # A normal interpreter exit (atexit handlers and buffered output run); only a drain or a dead runner leaves
-    # at once (hard_exit), as the TypeScript SDK does.
-    sys.exit(code)
+    # Leave at once once the runner has the outcome, as the TypeScript SDK does (process.exit): a framework's
+    # non-daemon thread or exit hook (a telemetry flush) must not keep the process, or phone home, after it.
+    # Standard streams are flushed; atexit handlers do not run.
+    hard_exit(code)
+    raise AssertionError("unreachable")
 
 
 def _run_sync(fn: Callable[[Context], Any]) -> int:
