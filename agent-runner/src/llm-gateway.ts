@@ -1,50 +1,189 @@
-// The runner's LLM gateway: POST /llm/v1/chat/completions on the runtime API,
-// OpenAI-compatible, streamed (SSE) or not. Before a call goes upstream it
-// reserves its estimated tokens (prompt estimate + n × max_tokens; the body is
-// validated strictly, runtime-llm-request.ts) and one request
-// from the control plane, which holds the buckets; an empty bucket answers the
-// agent 429 with Retry-After and the upstream is never called. Afterwards the
-// reservation is settled with the real `usage` (streaming: the usage chunk,
-// which the gateway asks for; else a count). The upstream URL and key live in
-// the runner's config and never reach the agent.
+// The runner's LLM gateway on the runtime API, OpenAI-compatible:
+//   POST /llm/v1/chat/completions   chat, streamed (SSE) or not
+//   POST /llm/v1/responses          the Responses API (the OpenAI Agents SDK's default), streamed or not
+//   POST /llm/v1/embeddings
+//   GET  /llm/v1/models
+// Each POST is validated strictly (runtime-llm-request.ts, runtime-llm-responses.ts)
+// and metered the same way (llm-proxy.ts): its most expensive case is reserved
+// from the control plane's buckets before it goes upstream (an empty bucket
+// answers 429 with Retry-After and the upstream is never called), and the
+// reservation is settled with the upstream's reported usage, or a count. The
+// upstream URL and key live in the runner's config and never reach the agent.
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { RunnerConfig } from "./config.js";
 import type { ControlPlane } from "./control.js";
+import {
+  type LlmConfig,
+  type LlmTask,
+  openAiError,
+  type ProxyCall,
+  proxy,
+  type Seen,
+  type Usage,
+  upstreamHeaders,
+} from "./llm-proxy.js";
 import { estimateRequestPromptTokens, parseChatRequest, reservationTokens } from "./runtime-llm-request.js";
+import {
+  estimateEmbeddingTokens,
+  estimateResponsesPromptTokens,
+  parseEmbeddingsRequest,
+  parseResponsesRequest,
+} from "./runtime-llm-responses.js";
 
 export { estimatePromptTokens } from "./runtime-llm-request.js";
+export type { LlmTask } from "./llm-proxy.js";
 
-export interface LlmTask {
-  taskId: string;
-  epoch: number;
-  agent: string;
+export type LlmRouteKind = "llm_chat" | "llm_responses" | "llm_embeddings" | "llm_models";
+
+type Refusal = { kind: "refused"; message: string; param: string | null };
+type Built = { kind: "ok"; call: ProxyCall } | Refusal;
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** The Responses API's usage ({input_tokens, output_tokens, total_tokens}) in the names a settlement takes. */
+function responsesUsage(u: unknown): Usage | null {
+  const o = obj(u);
+  const input = num(o.input_tokens);
+  const output = num(o.output_tokens);
+  const total = num(o.total_tokens) ?? (input ?? 0) + (output ?? 0);
+  if (input === undefined && output === undefined && num(o.total_tokens) === undefined) return null;
+  return { prompt_tokens: input, completion_tokens: output, total_tokens: total };
 }
 
-type LlmConfig = NonNullable<RunnerConfig["llm"]>;
-
-interface Usage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens: number;
+function outputChars(response: unknown): number {
+  let n = 0;
+  const output = obj(response).output;
+  for (const item of Array.isArray(output) ? output : []) {
+    const content = obj(item).content;
+    for (const p of Array.isArray(content) ? content : []) {
+      const text = obj(p).text;
+      if (typeof text === "string") n += text.length;
+    }
+    const args = obj(item).arguments;
+    if (typeof args === "string") n += args.length;
+  }
+  return n;
 }
 
-/** OpenAI's error body. */
-function openAiError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  type: string,
-  code: string,
-  headers: Record<string, string> = {},
-  param: string | null = null,
-): void {
-  const text = JSON.stringify({ error: { message, type, param, code } });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+export function chatCall(raw: unknown, cfg: LlmConfig): Built {
+  const p = parseChatRequest(raw);
+  if (p.kind === "refused") return p;
+  const req = p.request;
+  const body: Record<string, unknown> = { ...req };
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? cfg.default_max_tokens;
+  // The reservation is bounded by max_tokens, so the upstream must be bounded by it too.
+  if (req.max_completion_tokens === undefined && req.max_tokens === undefined) body.max_tokens = maxTokens;
+  if (!body.model && cfg.default_model) body.model = cfg.default_model;
+  const stream = req.stream === true;
+  const wantsUsage = req.stream_options?.include_usage === true;
+  if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
+  type Choice = { message?: { content?: string }; delta?: { content?: string } };
+  const chars = (choices: unknown, key: "message" | "delta") =>
+    (Array.isArray(choices) ? (choices as Choice[]) : []).reduce((n, c) => n + (c[key]?.content?.length ?? 0), 0);
+  return {
+    kind: "ok",
+    call: {
+      path: "/chat/completions",
+      body,
+      stream,
+      tokens: reservationTokens(req, maxTokens),
+      prompt: estimateRequestPromptTokens(req),
+      fromJson: (j) => {
+        const o = obj(j);
+        return {
+          usage: (o.usage as Usage | undefined) ?? null,
+          model: o.model as string | undefined,
+          chars: chars(o.choices, "message"),
+        };
+      },
+      fromEvent: (d): Seen => {
+        const o = obj(d);
+        const usage = (o.usage as Usage | null | undefined) ?? null;
+        const choices = Array.isArray(o.choices) ? o.choices : [];
+        // The usage-only chunk was asked for by us, not by the agent: it does not see it.
+        return {
+          usage,
+          model: o.model as string | undefined,
+          chars: chars(choices, "delta"),
+          hide: !!usage && !wantsUsage && choices.length === 0,
+        };
+      },
+    },
+  };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export function responsesCall(raw: unknown, cfg: LlmConfig): Built {
+  const p = parseResponsesRequest(raw);
+  if (p.kind === "refused") return p;
+  const req = p.request;
+  const body: Record<string, unknown> = { ...req };
+  const maxTokens = req.max_output_tokens ?? cfg.default_max_tokens;
+  // Bounded upstream as the reservation is (reasoning tokens count within max_output_tokens).
+  body.max_output_tokens = maxTokens;
+  if (!body.model && cfg.default_model) body.model = cfg.default_model;
+  // Nothing stored in the runner's upstream account, whatever the upstream's default is.
+  body.store = false;
+  const prompt = estimateResponsesPromptTokens(req);
+  return {
+    kind: "ok",
+    call: {
+      path: "/responses",
+      body,
+      stream: req.stream === true,
+      tokens: prompt + maxTokens,
+      prompt,
+      fromJson: (j) => ({
+        usage: responsesUsage(obj(j).usage),
+        model: obj(j).model as string | undefined,
+        chars: outputChars(j),
+      }),
+      fromEvent: (d): Seen => {
+        const o = obj(d);
+        const type = o.type;
+        // response.completed, .incomplete and .failed carry the whole response with its usage.
+        if (typeof type === "string" && /^response\.(completed|incomplete|failed)$/.test(type)) {
+          const r = obj(o.response);
+          return { usage: responsesUsage(r.usage), model: r.model as string | undefined, chars: 0 };
+        }
+        const delta = o.delta;
+        return { chars: typeof delta === "string" && /\.delta$/.test(String(type)) ? delta.length : 0 };
+      },
+    },
+  };
+}
+
+export function embeddingsCall(raw: unknown, _cfg: LlmConfig): Built {
+  const p = parseEmbeddingsRequest(raw);
+  if (p.kind === "refused") return p;
+  const body: Record<string, unknown> = { ...p.request };
+  const prompt = estimateEmbeddingTokens(p.request);
+  return {
+    kind: "ok",
+    call: {
+      path: "/embeddings",
+      body,
+      stream: false,
+      tokens: prompt,
+      prompt,
+      fromJson: (j) => {
+        const u = obj(obj(j).usage);
+        const input = num(u.prompt_tokens);
+        const total = num(u.total_tokens) ?? input;
+        return {
+          usage:
+            total === undefined ? null : { prompt_tokens: input ?? total, completion_tokens: 0, total_tokens: total },
+          model: obj(j).model as string | undefined,
+          chars: 0,
+        };
+      },
+      fromEvent: () => ({ chars: 0 }),
+    },
+  };
+}
+
+const BUILD = { llm_chat: chatCall, llm_responses: responsesCall, llm_embeddings: embeddingsCall } as const;
 
 export class LlmGateway {
   constructor(
@@ -53,7 +192,13 @@ export class LlmGateway {
     private readonly log: Logger,
   ) {}
 
-  async handle(task: LlmTask, raw: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  async handle(
+    task: LlmTask,
+    raw: unknown,
+    res: ServerResponse,
+    signal: AbortSignal,
+    kind: LlmRouteKind = "llm_chat",
+  ): Promise<void> {
     const cfg = this.cfg;
     if (!cfg)
       return openAiError(
@@ -63,72 +208,31 @@ export class LlmGateway {
         "server_error",
         "llm_not_configured",
       );
-    const p = parseChatRequest(raw);
-    if (p.kind === "refused")
-      return openAiError(res, 400, p.message, "invalid_request_error", "invalid_request", {}, p.param);
-    const req = p.request;
-    // What goes upstream is the parsed body (known fields only), never the agent's object.
-    const body: Record<string, unknown> = { ...req };
-    const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? cfg.default_max_tokens;
-    // The reservation is bounded by max_tokens, so the upstream must be bounded by it too.
-    if (req.max_completion_tokens === undefined && req.max_tokens === undefined) body.max_tokens = maxTokens;
-    if (!body.model && cfg.default_model) body.model = cfg.default_model;
-    const stream = req.stream === true;
-    const wantsUsage = req.stream_options?.include_usage === true;
-    if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
-    const prompt = estimateRequestPromptTokens(req);
-    const tokens = reservationTokens(req, maxTokens);
-    const log = this.log.child({ task_id: task.taskId, llm: true });
+    if (kind === "llm_models") return this.models(cfg, res, signal);
+    const built = BUILD[kind](raw, cfg);
+    if (built.kind === "refused")
+      return openAiError(res, 400, built.message, "invalid_request_error", "invalid_request", {}, built.param);
+    return proxy(cfg, this.cp, this.log.child({ task_id: task.taskId, llm: true }), task, built.call, res, signal);
+  }
 
-    const r = await this.cp.reserveLlm({
-      task_id: task.taskId,
-      epoch: task.epoch,
-      tokens,
-      requests: 1,
-      max_wait_ms: cfg.max_wait_ms,
-    });
-    if (r.kind === "rate_limited") {
-      log.info({ tokens, n: req.n ?? 1, retry_after_ms: r.retryAfterMs }, "llm call throttled");
-      return openAiError(res, 429, `token quota exhausted: ${r.message}`, "tokens", "rate_limit_exceeded", {
-        "retry-after": String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))),
+  /** The upstream's model list (free: nothing is reserved); the configured default model when the upstream has none. */
+  private async models(cfg: LlmConfig, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const own = () => {
+      const ids = cfg.default_model ? [cfg.default_model] : [];
+      const text = JSON.stringify({
+        object: "list",
+        data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "officeos-runner" })),
       });
-    }
-    if (r.kind === "network")
-      return openAiError(res, 503, `control plane unreachable: ${r.message}`, "server_error", "unavailable");
-    if (r.kind === "http") {
-      if (r.status === 409 || r.status === 404)
-        return openAiError(
-          res,
-          409,
-          "the lease on this task is no longer held by this runner",
-          "invalid_request_error",
-          "lease_lost",
-        );
-      return openAiError(
-        res,
-        r.status === 400 ? 400 : 502,
-        r.message,
-        r.status === 400 ? "invalid_request_error" : "server_error",
-        r.code,
-      );
-    }
-    const reservation = r.value;
-    if (reservation.delay_ms > 0) await sleep(reservation.delay_ms);
-
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.end(text);
+    };
     let upstream: Response;
     try {
-      upstream = await fetch(`${cfg.base_url.replace(/\/$/, "")}/chat/completions`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(cfg.api_key ? { authorization: `Bearer ${cfg.api_key}` } : {}),
-          ...cfg.headers,
-        },
-        body: JSON.stringify(body),
+      upstream = await fetch(`${cfg.base_url.replace(/\/$/, "")}/models`, {
+        headers: upstreamHeaders(cfg),
         signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeout_ms)]),
       });
     } catch (e) {
-      await this.cp.cancelLlm(reservation.reservation_id);
       return openAiError(
         res,
         502,
@@ -137,99 +241,9 @@ export class LlmGateway {
         "upstream_unreachable",
       );
     }
-    if (!upstream.ok) {
-      // The upstream refused the call: no tokens were spent.
-      const text = await upstream.text().catch(() => "");
-      await this.cp.cancelLlm(reservation.reservation_id);
-      const headers: Record<string, string> = {
-        "content-type": upstream.headers.get("content-type") ?? "application/json",
-      };
-      const ra = upstream.headers.get("retry-after");
-      if (ra) headers["retry-after"] = ra;
-      res.writeHead(upstream.status, headers);
-      res.end(text);
-      return;
-    }
-
-    let usage: Usage | null = null;
-    let completionChars = 0;
-    let model: string | undefined = typeof body.model === "string" ? body.model : undefined;
-    try {
-      if (!stream) {
-        const text = await upstream.text();
-        const json = JSON.parse(text) as {
-          usage?: Usage;
-          model?: string;
-          choices?: { message?: { content?: string } }[];
-        };
-        usage = json.usage ?? null;
-        model = json.model ?? model;
-        for (const c of json.choices ?? []) completionChars += c.message?.content?.length ?? 0;
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-        res.end(text);
-      } else {
-        res.writeHead(200, {
-          "content-type": "text/event-stream",
-          "cache-control": "no-cache",
-          connection: "keep-alive",
-        });
-        const decoder = new TextDecoder();
-        let buf = "";
-        const onEvent = (ev: string) => {
-          const data = ev
-            .split(/\r?\n/)
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5).trimStart())
-            .join("\n");
-          if (data && data !== "[DONE]") {
-            try {
-              const chunk = JSON.parse(data) as {
-                usage?: Usage | null;
-                model?: string;
-                choices?: { delta?: { content?: string } }[];
-              };
-              if (chunk.usage) usage = chunk.usage;
-              model = chunk.model ?? model;
-              for (const c of chunk.choices ?? []) completionChars += c.delta?.content?.length ?? 0;
-              // The usage-only chunk was asked for by us, not by the agent: it does not see it.
-              if (chunk.usage && !wantsUsage && (chunk.choices ?? []).length === 0) return;
-            } catch {
-              /* not JSON: pass it on untouched */
-            }
-          }
-          res.write(`${ev}\n\n`);
-        };
-        for await (const part of upstream.body as unknown as AsyncIterable<Uint8Array>) {
-          buf += decoder.decode(part, { stream: true });
-          let i: number;
-          while ((i = buf.search(/\r?\n\r?\n/)) >= 0) {
-            const ev = buf.slice(0, i);
-            buf = buf.slice(i).replace(/^\r?\n\r?\n/, "");
-            onEvent(ev);
-          }
-        }
-        if (buf.trim()) onEvent(buf);
-        res.end();
-      }
-    } catch (e) {
-      log.warn({ err: (e as Error).message }, "llm call broke off");
-      if (!res.headersSent)
-        openAiError(res, 502, `upstream answer broke off: ${(e as Error).message}`, "server_error", "upstream_error");
-      else res.destroy();
-    } finally {
-      const final: Usage = usage ?? {
-        prompt_tokens: prompt,
-        completion_tokens: Math.ceil(completionChars / 4),
-        total_tokens: prompt + Math.ceil(completionChars / 4),
-      };
-      const int = (n: number | undefined) =>
-        typeof n === "number" && Number.isFinite(n) ? Math.max(0, Math.round(n)) : undefined;
-      const clean: Usage = { total_tokens: int(final.total_tokens) ?? 0 };
-      if (int(final.prompt_tokens) !== undefined) clean.prompt_tokens = int(final.prompt_tokens) as number;
-      if (int(final.completion_tokens) !== undefined) clean.completion_tokens = int(final.completion_tokens) as number;
-      const s = await this.cp.settleLlm(reservation.reservation_id, clean, model);
-      if (s.kind !== "ok") log.warn({ reservation: reservation.reservation_id, err: s.message }, "llm settle failed");
-      log.info({ reserved: reservation.tokens, used: clean.total_tokens, counted: usage === null, stream }, "llm call");
-    }
+    const text = await upstream.text().catch(() => "");
+    if (upstream.status === 404 || upstream.status === 405) return own();
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    res.end(text);
   }
 }

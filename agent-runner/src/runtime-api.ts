@@ -55,7 +55,7 @@ const ApprovalBody = z.strictObject({
 export class RuntimeApi {
   private readonly server: Server;
   private readonly tasks = new Map<string, TaskHandle>();
-  /** POST /llm/v1/chat/completions goes here (set by the runner). */
+  /** POST /llm/v1/chat/completions, /responses, /embeddings and GET /llm/v1/models go here (set by the runner). */
   llm: LlmGateway | null = null;
   /** POST /tools/{name} goes here (set by the runner). */
   tools: ToolGateway | null = null;
@@ -206,13 +206,16 @@ export class RuntimeApi {
           return send(res, 400, { error: { code: "bad_request", message: "invalid result", details: p.error.issues } });
         return reply(res, await task.result(p.data.result ?? null));
       }
-      case "llm_chat": {
+      case "llm_chat":
+      case "llm_responses":
+      case "llm_embeddings":
+      case "llm_models": {
         const who = task.identity?.();
         if (!this.llm || !who)
           return send(res, 404, { error: { code: "not_found", message: "no LLM gateway on this runner" } });
         const gone = new AbortController();
         res.once("close", () => gone.abort());
-        return this.llm.handle(who, body.value, res, gone.signal);
+        return this.llm.handle(who, body.value, res, gone.signal, route.kind);
       }
       case "error": {
         const p = ErrorBody.safeParse(body.value);

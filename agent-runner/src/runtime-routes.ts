@@ -17,6 +17,9 @@ export type RuntimeRoute =
   | { kind: "error" }
   | { kind: "approval" }
   | { kind: "llm_chat" }
+  | { kind: "llm_responses" }
+  | { kind: "llm_embeddings" }
+  | { kind: "llm_models" }
   | { kind: "tool"; name: string }
   | { kind: "thread_list"; threadId: string; query: ThreadQuery }
   | { kind: "thread_get"; threadId: string; checkpointId: string; query: ThreadQuery }
@@ -90,6 +93,9 @@ export const ROUTE_TABLE: readonly TableRow[] = [
   { shape: ["error"], methods: { POST: noQuery({ kind: "error" }) } },
   { shape: ["approval"], methods: { POST: noQuery({ kind: "approval" }) } },
   { shape: ["llm", "v1", "chat", "completions"], methods: { POST: noQuery({ kind: "llm_chat" }) } },
+  { shape: ["llm", "v1", "responses"], methods: { POST: noQuery({ kind: "llm_responses" }) } },
+  { shape: ["llm", "v1", "embeddings"], methods: { POST: noQuery({ kind: "llm_embeddings" }) } },
+  { shape: ["llm", "v1", "models"], methods: { GET: noQuery({ kind: "llm_models" }) } },
   { shape: ["tools", "{tool}"], methods: { POST: (p, q) => noQuery({ kind: "tool", name: p.tool as string })(p, q) } },
   {
     shape: ["threads", "{thread}"],

@@ -2,6 +2,7 @@
 // for a missing piece: under CI=true it is a failure that names it (CI must install it, see .ci/run);
 // elsewhere the tests that need it skip, loudly. `npm test` checks them all first
 // (scripts/check-prereqs.mjs), and each suite asks again for what it uses.
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
@@ -88,6 +89,15 @@ export const PREREQS = [
     install: "apt-get install -y python3 (Debian's, at /usr/bin/python3)",
     check: () =>
       executableByOthers(AGENT_PYTHON) ? null : `${AGENT_PYTHON} is missing or not executable by other users`,
+  },
+  {
+    name: "python3-venv",
+    for: "the Python SDK's suite (npm run test:python), which makes a virtualenv from /usr/bin/python3",
+    install: "apt-get install -y python3-venv",
+    check: () => {
+      const r = spawnSync(AGENT_PYTHON, ["-c", "import ensurepip, venv"], { stdio: "ignore" });
+      return r.status === 0 ? null : `${AGENT_PYTHON} -m venv cannot work here (no ensurepip: Debian's python3-venv)`;
+    },
   },
   {
     name: "bwrap",

@@ -66,6 +66,9 @@ describe("checkTarget accepts the table", () => {
     ["POST", "/error", { kind: "error" }],
     ["POST", "/approval", { kind: "approval" }],
     ["POST", "/llm/v1/chat/completions", { kind: "llm_chat" }],
+    ["POST", "/llm/v1/responses", { kind: "llm_responses" }],
+    ["POST", "/llm/v1/embeddings", { kind: "llm_embeddings" }],
+    ["GET", "/llm/v1/models", { kind: "llm_models" }],
     ["POST", "/tools/search.v2", { kind: "tool", name: "search.v2" }],
     [
       "GET",
