@@ -1,47 +1,11 @@
-// task.waiting over fleets and tasks made through the API, computed inside the
-// live TenantDO exactly as docs/waiting.md's wiring does (waitingOf over its own
-// row and SchedulerState). Until GET /v1/tasks/{id} carries `waiting` (the lead
-// wires it after the TenantDO split), `waitingNow` reads it from inside the
-// object; after, it becomes `(await getTask(f, id)).waiting ?? null`.
-import { runInDurableObject } from "cloudflare:test";
+// task.waiting over fleets and tasks made through the API: GET /v1/tasks/{id} carries it (docs/waiting.md),
+// computed in the live TenantDO from its own row and SchedulerState.
 import { describe, expect, it } from "vitest";
-import { runnerState, type RunnerRow, type TaskRow } from "../../src/durable/tenant/rows.js";
-import type { SchedulerState } from "../../src/durable/tenant/scheduler-state.js";
-import type { TenantDO } from "../../src/durable/tenant-do.js";
 import { type Waiting, WAITING_REASONS } from "../../src/scheduler/waiting.js";
-import { waitingOf } from "../../src/scheduler/waiting-source.js";
-import {
-  call,
-  type Fixture,
-  fixture,
-  getTask,
-  lease,
-  ok,
-  putAgent,
-  registerRunner,
-  submit,
-  tenantDO,
-} from "./helpers.js";
-
-/** The TenantDO members the wiring reads (private today). */
-interface Inside {
-  now(): number;
-  sched(): SchedulerState;
-  taskRow(id: string): TaskRow | undefined;
-  starvationMs: number;
-  waiters: { runnerId: string }[];
-}
+import { call, type Fixture, fixture, getTask, lease, ok, putAgent, registerRunner, submit } from "./helpers.js";
 
 async function waitingNow(f: Fixture, id: string): Promise<Waiting | null> {
-  return runInDurableObject(tenantDO(f.admin), (o: TenantDO) => {
-    const d = o as unknown as Inside;
-    const now = d.now();
-    const row = d.taskRow(id);
-    if (!row) throw new Error(`no task ${id}`);
-    const st = d.sched();
-    const polling = new Set(d.waiters.map((w) => w.runnerId));
-    return waitingOf(row, st.queued(row), st, (r: RunnerRow) => runnerState(r, now), now, d.starvationMs, polling);
-  });
+  return ((await getTask(f, id)) as { waiting?: Waiting }).waiting ?? null;
 }
 
 describe("task.waiting for tasks submitted through the API", () => {

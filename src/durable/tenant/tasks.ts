@@ -9,7 +9,8 @@ import { create } from "../../task/machine.js";
 import type { Requirements } from "../../scheduler/fit.js";
 import type { Actor, Tenant } from "./context.js";
 import type { EventType } from "./events.js";
-import { mergeRetry, stableStringify, taskView, type TaskPolicy, type TaskRow } from "./rows.js";
+import { waitingOf } from "../../scheduler/waiting-source.js";
+import { mergeRetry, runnerState, stableStringify, taskView, type TaskPolicy, type TaskRow } from "./rows.js";
 
 export interface TaskListQuery {
   state?: TaskState | undefined;
@@ -124,10 +125,18 @@ export class Tasks {
     return ok({ task: taskView(row), created: true });
   }
 
+  /** One task, with `waiting` (why it is not running, docs/waiting.md) computed for it alone. */
   get(id: string): Result<Task> {
-    this.t.deadlines.tick(this.t.now());
+    const now = this.t.now();
+    this.t.deadlines.tick(now);
     const row = this.t.taskRow(id);
-    return row ? ok(taskView(row)) : fail("not_found", `task "${id}" not found`);
+    if (!row) return fail("not_found", `task "${id}" not found`);
+    const view = taskView(row);
+    const st = this.t.sched();
+    const polling = new Set(this.t.leasing.waiters.map((w) => w.runnerId));
+    const waiting = waitingOf(row, st.queued(row), st, (r) => runnerState(r, now), now, this.t.starvationMs, polling);
+    if (waiting) view.waiting = waiting;
+    return ok(view);
   }
 
   list(q: TaskListQuery): Result<{ tasks: Task[]; next_cursor?: string }> {
