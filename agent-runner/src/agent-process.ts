@@ -17,6 +17,8 @@ import type { TaskCgroup } from "./cgroup.js";
 import type { Identity } from "./identity.js";
 import { removeTaskDir } from "./runner-state.js";
 import { sandboxArgv, type Isolation } from "./sandbox.js";
+import type { BwrapPolicy } from "./sandbox-bwrap.js";
+import { seccompProgram } from "./seccomp.js";
 import { emptyDirAs, signalUid } from "./uid-claims.js";
 
 export const TOKEN_FILE_NAME = ".officeos-task-token";
@@ -67,6 +69,16 @@ export interface SpawnPlan {
   taskRoot: string;
   workDir: string;
   cgroup: TaskCgroup | null;
+  /** bwrap: the mount policy, the runtime socket and port for the forwarder, the task's device nodes. */
+  sandbox?:
+    | {
+        policy: BwrapPolicy;
+        runtimeSocket: string;
+        runtimePort: number;
+        devices: readonly (readonly [string, string])[];
+      }
+    | null
+    | undefined;
 }
 
 export class AgentProcess {
@@ -77,10 +89,35 @@ export class AgentProcess {
 
   static spawn(p: SpawnPlan): AgentProcess {
     const drop = p.id && isRoot() ? { uid: p.id.uid, gid: p.id.gid } : null;
-    let [cmd, args] = sandboxArgv(p.iso, { drop, workRoot: p.taskRoot, workDir: p.workDir }, p.cmd, p.args);
+    const seccomp = p.iso.kind === "bwrap" ? seccompProgram() : null;
+    const sb = p.sandbox;
+    let [cmd, args] = sandboxArgv(
+      p.iso,
+      {
+        drop,
+        workRoot: p.taskRoot,
+        workDir: p.workDir,
+        cwd: p.cwd,
+        policy: sb?.policy,
+        runtimeSocket: sb?.runtimeSocket ?? null,
+        runtimePort: sb?.runtimePort,
+        devices: sb?.devices,
+        seccomp: seccomp !== null,
+      },
+      p.cmd,
+      p.args,
+    );
     if (p.cgroup) [cmd, args] = p.cgroup.wrap(cmd, args);
-    // A process group of its own: SIGTERM reaches the whole tree, not just the wrapper.
-    const child = spawn(cmd, args, { cwd: p.cwd, env: p.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    // A process group of its own: SIGTERM reaches the whole tree, not just the wrapper. bwrap reads its
+    // seccomp program from fd 3 (SECCOMP_FD) before it starts the agent.
+    const child = spawn(cmd, args, {
+      cwd: p.cwd,
+      env: p.env,
+      stdio: ["pipe", "pipe", "pipe", seccomp ? "pipe" : "ignore"],
+      detached: true,
+    });
+    const fd3 = child.stdio[3];
+    if (seccomp && fd3 && "end" in fd3) fd3.end(seccomp);
     return new AgentProcess(child, p);
   }
 
@@ -102,6 +139,9 @@ export class AgentProcess {
         /* group gone */
       }
     }
+    // In the bwrap sandbox everything lives in the task's pid namespace and dies with its init: a SIGTERM
+    // goes to the process group alone (the forwarder, in a session of its own, must outlive it).
+    if (signal !== "SIGKILL" && this.plan.iso.kind === "bwrap") return;
     await this.plan.cgroup?.signalAll(signal).catch(() => 0);
     if (this.plan.id?.own && isRoot()) await signalUid(this.plan.id.uid, signal);
   }

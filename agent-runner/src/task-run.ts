@@ -9,7 +9,6 @@
 // tree ends (SIGTERM, kill_grace_ms, SIGKILL); `done` — and so the runner's
 // slot — settles only when the tree is gone and its uid cleaned (identity.ts).
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import { encodeDelta, encodeState } from "../../src/checkpoint/codec.js";
@@ -20,12 +19,15 @@ import type { CallResult, ControlPlane } from "./control.js";
 import type { Outcomes } from "./report-batch.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
-import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
-import { gpuEnv, type GpuAllocator } from "./gpu.js";
+import type { CgroupSetup, TaskCgroup, TaskUsage } from "./cgroup.js";
+import type { GpuAllocator } from "./gpu.js";
 import type { Identity } from "./identity.js";
 import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
-import { AgentProcess, prepareTaskDir, removeWorkDir, tokenInEnv } from "./agent-process.js";
+import { AgentProcess, removeWorkDir } from "./agent-process.js";
+import { exitReport, sendWithRetries } from "./task-exit.js";
+import { spawnTaskAgent, type TaskSandbox, type Took } from "./task-spawn.js";
+export { StartError } from "./task-spawn.js";
 import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
@@ -60,16 +62,8 @@ export interface TaskRunDeps {
   revoke?: (() => void) | undefined;
   /** Tools the agent's spec allows (the tool gateway checks them). */
   tools?: readonly string[] | undefined;
-}
-
-/** A task this runner cannot start with what it has free (GPU fragmentation). */
-export class StartError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+  /** The bwrap sandbox's policy and runtime socket (when the isolation is bwrap). */
+  sandbox?: TaskSandbox | null | undefined;
 }
 
 const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -139,53 +133,32 @@ export class TaskRun implements TaskHandle {
   }
 
   private async spawnAgent(): Promise<void> {
-    const { agent, runtimeUrl, workRoot } = this.deps;
-    const id = this.deps.identity ?? null;
-    this.workDir = join(workRoot, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`);
-    const tokenFile = await prepareTaskDir(this.workDir, this.token, id);
-    const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
-    const resources = this.lease.resources ?? {};
-    const gpus = this.deps.gpus;
-    let pinned: Record<string, string> = {};
-    if (gpus && gpus.count > 0) {
-      const g = gpus.allocate(this.token, { gpu: resources.gpu, gpu_memory_mb: resources.gpu_memory_mb });
-      if (g.kind !== "ok") throw new StartError("resources_unavailable", `GPUs: ${g.reason}`);
-      pinned = gpuEnv(g.devices);
-    }
-    if (this.deps.cgroups) {
-      const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
-      this.cgroup = await TaskCgroup.create(
-        this.deps.cgroups,
-        `${this.deps.runnerName}-${this.taskId}-${this.epoch}`,
-        limits,
+    const d = this.deps;
+    const took: Took = {};
+    try {
+      this.proc = await spawnTaskAgent(
+        {
+          lease: this.lease,
+          token: this.token,
+          agent: d.agent,
+          runtimeUrl: d.runtimeUrl,
+          workRoot: d.workRoot,
+          runnerName: d.runnerName,
+          identity: d.identity ?? null,
+          iso: this.iso,
+          sandbox: d.sandbox ?? null,
+          cgroups: d.cgroups,
+          pidsMax: d.pidsMax ?? 512,
+          gpus: d.gpus ?? null,
+        },
+        took,
       );
+    } finally {
+      this.workDir = took.workDir ?? null;
+      this.cgroup = took.cgroup ?? null;
     }
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      HOME: this.workDir,
-      TMPDIR: this.workDir,
-      LANG: process.env.LANG ?? "C.UTF-8",
-      ...agent.env,
-      OFFICEOS_RUNTIME_API: runtimeUrl,
-      OFFICEOS_TASK_TOKEN_FILE: tokenFile,
-      ...(tokenInEnv(id, this.iso) ? { OFFICEOS_TASK_TOKEN: this.token } : {}),
-      OFFICEOS_TASK_ID: this.taskId,
-      OFFICEOS_RUNNER_NAME: this.deps.runnerName,
-      OFFICEOS_WATCH_STDIN: "1",
-      ...pinned,
-    };
-    const proc = AgentProcess.spawn({
-      cmd: agentCmd,
-      args: agentArgs,
-      cwd: agent.cwd ?? this.workDir,
-      env,
-      id,
-      iso: this.iso,
-      taskRoot: workRoot,
-      workDir: this.workDir,
-      cgroup: this.cgroup,
-    });
-    this.proc = proc;
+    const proc = this.proc;
+    const id = d.identity ?? null;
     const child = proc.child;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
@@ -453,44 +426,21 @@ export class TaskRun implements TaskHandle {
       ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
     // The tree is gone before the control plane hears the attempt is over (a retry never overlaps its leftovers).
     await this.endTree();
-    if (reason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
-    else if (reason === "stalled") {
-      const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-      await this.retry(
-        () =>
-          this.outcomes.fail(
-            this.taskId,
-            this.epoch,
-            { code: "stalled", message: `no progress from the agent for ${stallMs} ms` },
-            true,
-            usage,
-          ),
-        "failed",
-      );
-    } else if (reason === null && oom) {
-      const mb = this.lease.resources?.memory_mb;
-      this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
-      // Not retryable: the same work under the same limit would be killed again.
-      const err = {
-        code: "resource_exhausted",
-        message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer`,
-      };
-      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
-    } else if (reason === null)
-      await this.retry(
-        () =>
-          this.outcomes.fail(
-            this.taskId,
-            this.epoch,
-            {
-              code: "agent_exited",
-              message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting`,
-            },
-            true,
-            usage,
-          ),
-        "failed",
-      );
+    const mb = this.lease.resources?.memory_mb;
+    if (reason === null && oom) this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
+    const r = exitReport({
+      reason,
+      code,
+      signal,
+      oom,
+      memoryMb: mb,
+      stallMs: this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs,
+      diskFull: false,
+      diskMb: undefined,
+    });
+    if (r.kind === "release") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
+    else if (r.kind === "fail")
+      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, r.error, r.retryable, usage), "failed");
     if (usage) this.log.info({ usage }, "task usage");
     await this.cleanUp();
   }
@@ -527,15 +477,8 @@ export class TaskRun implements TaskHandle {
     this.resolveDone();
   }
 
-  private async retry(send: () => Promise<CallResult<unknown>>, what: string): Promise<void> {
-    for (let i = 0; i <= REPORT_TRIES; i++) {
-      const r = await send();
-      if (r.kind === "ok") return void this.log.info({ outcome: what }, "task reported");
-      if (r.kind === "http")
-        return void this.log.warn({ outcome: what, status: r.status, code: r.code }, "report refused");
-      await new Promise((res) => setTimeout(res, 200 * 2 ** i));
-    }
-    this.log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");
+  private retry(send: () => Promise<CallResult<unknown>>, what: string): Promise<void> {
+    return sendWithRetries(send, what, this.log, REPORT_TRIES);
   }
 
   /** How the task ended on this runner, for the runner's metrics. */

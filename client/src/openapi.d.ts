@@ -3385,6 +3385,7 @@ export interface components {
                 on_timeout: "cancel" | "fail";
                 timeout_ms: number | null;
             };
+            isolation: components["schemas"]["IsolationLevel"];
             name: string;
             node_affinity: components["schemas"]["MatchExpression"][];
             node_selector: components["schemas"]["Labels"];
@@ -3425,6 +3426,7 @@ export interface components {
             approvals?: components["schemas"]["ApprovalPolicy"];
             capabilities?: string[];
             escalation?: components["schemas"]["EscalationPolicy"];
+            isolation?: components["schemas"]["IsolationLevel"];
             node_affinity?: components["schemas"]["MatchExpression"][];
             node_selector?: components["schemas"]["Labels"];
             /** @description JSON Schema of the task result */
@@ -3615,6 +3617,8 @@ export interface components {
             };
             preempt: string[];
         };
+        /** @enum {string} */
+        IsolationLevel: "none" | "uid" | "unshare" | "bwrap";
         KeyCreated: {
             expires_at?: string;
             id: string;

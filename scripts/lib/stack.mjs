@@ -134,7 +134,19 @@ export function startRunner({
     pipeline: { command: [process.execPath, join(EXAMPLES, "pipeline-agent.mjs")] },
     echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
   };
-  const config = { control_plane: { url, key }, name, capacity, agents, work_dir: join(dir, `${name}-work`), ...extra };
+  // The suites' agents write their side-effect files into `dir`: the sandbox binds it writable (an
+  // operator would name a shared output directory the same way); a test that sets sandbox.rw_paths decides.
+  const sb = typeof extra.sandbox === "string" ? { mode: extra.sandbox } : (extra.sandbox ?? {});
+  const sandbox = { rw_paths: [dir], ...sb };
+  const config = {
+    control_plane: { url, key },
+    name,
+    capacity,
+    agents,
+    work_dir: join(dir, `${name}-work`),
+    ...extra,
+    sandbox,
+  };
   const path = join(dir, `${name}.json`);
   // It holds the runner key: 0600, and a runner whose agents run as other users refuses anything wider.
   writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });

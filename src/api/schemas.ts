@@ -198,6 +198,8 @@ export const TenantQuota = z
   .openapi("TenantQuota");
 export type TenantQuota = z.infer<typeof TenantQuota>;
 
+export const IsolationLevelSchema = z.enum(["none", "uid", "unshare", "bwrap"]).openapi("IsolationLevel");
+
 export const AgentSpec = z
   .strictObject({
     capabilities: Capabilities.optional(),
@@ -219,6 +221,8 @@ export const AgentSpec = z
     quota: AgentQuota.optional(),
     /** Tools the agent may call through its runner's tool gateway (POST /tools/{name}); none when absent. */
     tools: z.array(Name).max(LIMITS.listSize).optional(),
+    /** The weakest runner isolation this agent may run under (none < uid < unshare < bwrap); placement honours it. */
+    isolation: IsolationLevelSchema.optional(),
   })
   .openapi("AgentSpec");
 export type AgentSpec = z.infer<typeof AgentSpec>;
@@ -250,6 +254,7 @@ export const Agent = z
     output_schema: Json.optional(),
     quota: AgentQuota,
     tools: z.array(z.string()),
+    isolation: IsolationLevelSchema,
     updated_at: z.string(),
   })
   .openapi("Agent");

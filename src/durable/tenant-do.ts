@@ -37,7 +37,7 @@ import type {
 import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { dominantShare } from "../drf/share.js";
-import type { Requirements } from "../scheduler/fit.js";
+import { isolationAffinity, type Requirements } from "../scheduler/fit.js";
 import { render, type Family } from "../metrics/prometheus.js";
 import { OutputCheck, outputSchemaProblem } from "../schema/output.js";
 import { EventLog, type EventType } from "./tenant/events.js";
@@ -662,7 +662,7 @@ export class TenantDO extends DurableObject<Env> {
       resources: agent.resources,
       capabilities: agent.capabilities,
       nodeSelector: { ...agent.node_selector, ...req.node_selector },
-      affinity: agent.node_affinity,
+      affinity: [...agent.node_affinity, ...isolationAffinity(agent.isolation)],
       tolerations: agent.tolerations,
     };
     const policy: TaskPolicy = {
