@@ -75,6 +75,7 @@ export interface SpawnPlan {
         policy: BwrapPolicy;
         runtimeSocket: string;
         runtimePort: number;
+        egressSocket: string | null;
         devices: readonly (readonly [string, string])[];
       }
     | null
@@ -101,6 +102,7 @@ export class AgentProcess {
         policy: sb?.policy,
         runtimeSocket: sb?.runtimeSocket ?? null,
         runtimePort: sb?.runtimePort,
+        egressSocket: sb?.egressSocket ?? null,
         devices: sb?.devices,
         seccomp: seccomp !== null,
       },

@@ -30,6 +30,7 @@ import {
 } from "./runner-state.js";
 import { emptyDirAs } from "./uid-claims.js";
 import { ToolGateway } from "./tools.js";
+import { EgressAudit, type EgressSend } from "./egress-audit.js";
 import { detectCgroups, sweepOwned, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
@@ -72,6 +73,8 @@ export class AgentRunner {
   private identities: AgentIdentities | null = null;
   private isolation: Isolation = { kind: "none", reason: "not detected yet" };
   private sandbox: RunnerSandbox | null = null;
+  /** Egress decisions of every task, sent with the heartbeat's cadence (egress-audit.ts). */
+  private readonly egressAudit: EgressAudit;
   private readonly paths: RunnerPaths;
   /** Whether a dead predecessor with our name left state to sweep (runner-state.ts). */
   private predecessorDead = false;
@@ -85,6 +88,8 @@ export class AgentRunner {
     this.api.denials = new RuntimeDenials((task, details) => this.cp.reportRuntimeDenied(task, details), { log });
     this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
     this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
+    const send: EgressSend = (type, task, details) => this.cp.reportEgress(type, task, details);
+    this.egressAudit = new EgressAudit(send, cfg.heartbeatIntervalMs, log);
     this.paths = runnerPaths(cfg.work_dir, cfg.name);
   }
 
@@ -343,6 +348,7 @@ export class AgentRunner {
     // The agent's allowed tools, read fresh for each task (a policy change applies to the next task).
     const spec = await this.cp.agent(lease.task.agent);
     const tools = spec.kind === "ok" ? (spec.value.tools ?? []) : [];
+    const egress = { patterns: spec.kind === "ok" ? (spec.value.egress ?? []) : [], record: this.egressAudit.record };
     if (spec.kind !== "ok") log.warn({ err: spec.message }, "could not read the agent's spec: no tools for this task");
     const identities = this.identities as AgentIdentities;
     const identity = process.getuid?.() === 0 ? await identities.acquire(`${lease.task.id}-${lease.epoch}`) : null;
@@ -361,6 +367,7 @@ export class AgentRunner {
       identity,
       releaseIdentity: (id) => identities.release(id),
       isolation: this.isolation,
+      egress,
       sandbox: this.sandbox && {
         policy: this.sandbox.policy,
         runtimeSocket: join(this.paths.stateDir, "runtime.sock"),
@@ -466,6 +473,7 @@ export class AgentRunner {
     this.heartbeatStop.abort();
     await Promise.all(this.loops);
     await this.api.close();
+    await this.egressAudit.close();
     await this.ops?.close();
     await this.identities?.releaseAll().catch(() => undefined);
     await removePidFile(this.paths);

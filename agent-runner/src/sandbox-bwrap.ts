@@ -22,6 +22,9 @@
 import { dirname, posix } from "node:path";
 
 export const RUNTIME_SOCKET_IN_SANDBOX = "/run/officeos/runtime.sock";
+export const EGRESS_SOCKET_IN_SANDBOX = "/run/officeos/egress.sock";
+/** The port the egress proxy is served on inside (any port is free in the sandbox's network namespace). */
+export const EGRESS_PORT_IN_SANDBOX = 3128;
 const HIDDEN_HOMES = ["/root", "/home"];
 const SHARED_TMP = ["/tmp", "/var/tmp", "/dev/shm"];
 const SMALL = 1 << 20;
@@ -46,6 +49,8 @@ export interface BwrapTarget {
   runtimeSocket: string | null;
   /** The port the forwarder listens on at 127.0.0.1 inside, the same as the runtime API's outside. */
   runtimePort: number;
+  /** The task's egress proxy socket on the host (egress-proxy.ts); null: none. */
+  egressSocket: string | null;
   /** Device nodes to bind as they are (the task's GPUs and the NVIDIA control nodes): [host path, path inside]. */
   devices: readonly (readonly [string, string])[];
   /** The fd (in the bwrap process) that carries the compiled seccomp program; null: none. */
@@ -76,7 +81,8 @@ function ancestors(p: string): string[] {
 }
 
 /**
- * pid 1 inside, given PORT SOCKET CWD: enters CWD, starts the forwarder (127.0.0.1:PORT → the runtime socket), waits until it listens
+ * pid 1 inside, given PORT SOCKET CWD EGRESS_PORT EGRESS_SOCKET: enters CWD, starts the forwarders
+ * (127.0.0.1:PORT → the runtime socket; 127.0.0.1:EGRESS_PORT → the task's egress proxy), waits until each listens
  * (its line in /proc/net/tcp, state 0A), then runs the agent as INIT_SCRIPT does. socat exits on SIGTERM
  * whatever its disposition, so it runs in a session of its own, out of the agent's process group: the
  * runner's SIGTERM (to the group) leaves the runtime API reachable while the agent winds down (it may
@@ -84,12 +90,12 @@ function ancestors(p: string): string[] {
  */
 export function forwarderInit(init: string): string {
   return [
-    'p=$1; s=$2; cd "$3" || exit 125; shift 3; if [ -n "$s" ]; then',
-    'setsid socat TCP-LISTEN:"$p",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$s" & f=$!',
-    'h=$(printf "0100007F:%04X 00000000:0000 0A" "$p"); n=0',
+    'fwd() { setsid socat TCP-LISTEN:"$1",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$2" & f=$!',
+    'h=$(printf "0100007F:%04X 00000000:0000 0A" "$1"); n=0',
     'until grep -q "$h" /proc/net/tcp; do n=$((n+1)); kill -0 "$f" 2>/dev/null && [ "$n" -lt 2000 ] ||',
-    '{ echo "officeos-init: the runtime API forwarder (socat) did not start" >&2; exit 125; }; sleep 0.005; done',
-    `fi; ${init}`,
+    '{ echo "officeos-init: a forwarder (socat) did not start on port $1" >&2; exit 125; }; sleep 0.005; done; }',
+    'cd "$3" || exit 125; [ -z "$2" ] || fwd "$1" "$2"; [ -z "$5" ] || fwd "$4" "$5"; shift 5',
+    init,
   ].join("\n");
 }
 
@@ -112,6 +118,8 @@ export function bwrapArgs(policy: BwrapPolicy, t: BwrapTarget): string[] {
   mount(t.workDir, true, ...ancestors(t.workDir), "--bind", t.workDir, t.workDir);
   if (t.runtimeSocket)
     a.push(...ancestors(RUNTIME_SOCKET_IN_SANDBOX), "--bind", t.runtimeSocket, RUNTIME_SOCKET_IN_SANDBOX);
+  if (t.egressSocket)
+    a.push(...ancestors(EGRESS_SOCKET_IN_SANDBOX), "--bind", t.egressSocket, EGRESS_SOCKET_IN_SANDBOX);
   for (const [host, inside] of t.devices) a.push("--dev-bind-try", host, inside);
   a.push("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try");
   if (t.drop)

@@ -18,7 +18,14 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bwrapArgs, forwarderInit, RUNTIME_SOCKET_IN_SANDBOX, type BwrapPolicy } from "./sandbox-bwrap.js";
+import {
+  bwrapArgs,
+  EGRESS_PORT_IN_SANDBOX,
+  EGRESS_SOCKET_IN_SANDBOX,
+  forwarderInit,
+  RUNTIME_SOCKET_IN_SANDBOX,
+  type BwrapPolicy,
+} from "./sandbox-bwrap.js";
 import { seccompProgram } from "./seccomp.js";
 import type { IsolationLevel } from "../../src/scheduler/fit.js";
 
@@ -64,6 +71,8 @@ export interface SandboxTarget {
   /** bwrap: the runtime API's Unix socket and port, for the in-namespace forwarder. */
   runtimeSocket?: string | null | undefined;
   runtimePort?: number | undefined;
+  /** bwrap: the task's egress proxy socket, served inside at 127.0.0.1:EGRESS_PORT_IN_SANDBOX. */
+  egressSocket?: string | null | undefined;
   /** bwrap: device nodes the task may use (its GPUs), [host path, path inside]. */
   devices?: readonly (readonly [string, string])[] | undefined;
   /** bwrap: whether a seccomp program comes on fd SECCOMP_FD. */
@@ -96,13 +105,20 @@ export function sandboxArgv(
     workDir,
     runtimeSocket: t.runtimeSocket ?? null,
     runtimePort: t.runtimePort ?? 0,
+    egressSocket: t.egressSocket ?? null,
     devices: t.devices ?? [],
     seccompFd: t.seccomp ? SECCOMP_FD : null,
     exists: existsSync,
   });
   const caps = t.drop ? ["--inh-caps=-all", "--bounding-set=-all"] : [];
   const inner = ["setpriv", ...drop, ...caps, "--no-new-privs", "--", "env", `--default-signal=${SIGNALS}`];
-  const fwd = [String(t.runtimePort ?? 0), t.runtimeSocket ? RUNTIME_SOCKET_IN_SANDBOX : "", t.cwd ?? workDir];
+  const fwd = [
+    String(t.runtimePort ?? 0),
+    t.runtimeSocket ? RUNTIME_SOCKET_IN_SANDBOX : "",
+    t.cwd ?? workDir,
+    String(EGRESS_PORT_IN_SANDBOX),
+    t.egressSocket ? EGRESS_SOCKET_IN_SANDBOX : "",
+  ];
   return [
     "env",
     [

@@ -3,6 +3,7 @@
 // its work dir is full (disk_mb), and its exit. An outcome the agent reported itself was sent
 // already; nothing more goes then.
 import type { Logger } from "pino";
+import type { Lease } from "../../src/api/schemas.js";
 import type { CallResult } from "./control.js";
 
 export type ExitReport =
@@ -75,4 +76,18 @@ export async function sendWithRetries(
     await new Promise((res) => setTimeout(res, 200 * 2 ** i));
   }
   log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");
+}
+
+/** GET /task: what the agent learns of its task and attempt. */
+export function taskInfo(lease: Lease): unknown {
+  const t = lease.task;
+  return {
+    task_id: t.id,
+    agent: t.agent,
+    input: t.input,
+    instance: t.instance,
+    attempt: t.attempts,
+    epoch: lease.epoch,
+    checkpoint: lease.checkpoint ? { seq: lease.checkpoint.seq, state: lease.checkpoint.state } : null,
+  };
 }

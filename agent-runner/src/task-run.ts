@@ -25,7 +25,8 @@ import type { Identity } from "./identity.js";
 import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
 import { AgentProcess, removeWorkDir } from "./agent-process.js";
-import { exitReport, sendWithRetries } from "./task-exit.js";
+import { exitReport, sendWithRetries, taskInfo } from "./task-exit.js";
+import type { EgressEvent, EgressProxy } from "./egress-proxy.js";
 import { spawnTaskAgent, type TaskSandbox, type Took } from "./task-spawn.js";
 export { StartError } from "./task-spawn.js";
 import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
@@ -62,6 +63,8 @@ export interface TaskRunDeps {
   revoke?: (() => void) | undefined;
   /** Tools the agent's spec allows (the tool gateway checks them). */
   tools?: readonly string[] | undefined;
+  /** The agent's egress list and the runner's egress audit (egress-audit.ts). */
+  egress?: { patterns: readonly string[]; record: (taskId: string, e: EgressEvent) => void } | undefined;
   /** The bwrap sandbox's policy and runtime socket (when the isolation is bwrap). */
   sandbox?: TaskSandbox | null | undefined;
 }
@@ -82,6 +85,7 @@ export class TaskRun implements TaskHandle {
   /** The last state the control plane holds for this instance, for deltas. */
   private last: { seq: number; state: AgentStateJson } | null;
   private cgroup: TaskCgroup | null = null;
+  private egress: EgressProxy | null = null;
   private resolveDone!: () => void;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -150,12 +154,14 @@ export class TaskRun implements TaskHandle {
           cgroups: d.cgroups,
           pidsMax: d.pidsMax ?? 512,
           gpus: d.gpus ?? null,
+          egress: d.egress ? { patterns: d.egress.patterns, record: (e) => d.egress?.record(this.taskId, e) } : null,
         },
         took,
       );
     } finally {
       this.workDir = took.workDir ?? null;
       this.cgroup = took.cgroup ?? null;
+      this.egress = took.egress ?? null;
     }
     const proc = this.proc;
     const id = d.identity ?? null;
@@ -243,16 +249,7 @@ export class TaskRun implements TaskHandle {
   // ---- runtime API -----------------------------------------------------------
 
   info(): unknown {
-    const t = this.lease.task;
-    return {
-      task_id: t.id,
-      agent: t.agent,
-      input: t.input,
-      instance: t.instance,
-      attempt: t.attempts,
-      epoch: this.epoch,
-      checkpoint: this.lease.checkpoint ? { seq: this.lease.checkpoint.seq, state: this.lease.checkpoint.state } : null,
-    };
+    return taskInfo(this.lease);
   }
 
   /**
@@ -465,6 +462,7 @@ export class TaskRun implements TaskHandle {
   private async cleanUp(): Promise<void> {
     await this.endTree();
     const id = this.deps.identity ?? null;
+    await this.egress?.close().catch(() => undefined);
     if (this.workDir)
       await removeWorkDir(this.workDir, id).catch((e: Error) =>
         this.log.warn({ err: e.message }, "task dir cleanup failed"),

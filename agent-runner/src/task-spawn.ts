@@ -10,7 +10,9 @@ import type { RunnerConfig } from "./config.js";
 import { gpuEnv, type GpuAllocator, type GpuDevice } from "./gpu.js";
 import type { Identity } from "./identity.js";
 import type { Isolation } from "./sandbox.js";
-import type { BwrapPolicy } from "./sandbox-bwrap.js";
+import { EGRESS_PORT_IN_SANDBOX, type BwrapPolicy } from "./sandbox-bwrap.js";
+import { parseRules } from "./egress-policy.js";
+import { EgressProxy, type EgressEvent } from "./egress-proxy.js";
 
 /** A task this runner cannot start with what it has free (GPU fragmentation). */
 export class StartError extends Error {
@@ -44,11 +46,24 @@ export interface SpawnInputs {
   cgroups: CgroupSetup | undefined;
   pidsMax: number;
   gpus: GpuAllocator | null;
+  /** The agent's egress list and where its decisions go (egress-audit.ts); enforced under bwrap only. */
+  egress: { patterns: readonly string[]; record: (e: EgressEvent) => void } | null;
 }
 
 export interface Took {
   workDir?: string;
   cgroup?: TaskCgroup;
+  egress?: EgressProxy;
+}
+
+/**
+ * The agent's proxy variables, both spellings (curl and Python read lower case, others upper). Only the
+ * runtime API's 127.0.0.1 bypasses the proxy: every name, `localhost` included, goes through it.
+ */
+export function proxyEnv(): Record<string, string> {
+  const url = `http://127.0.0.1:${EGRESS_PORT_IN_SANDBOX}`;
+  const none = "127.0.0.1";
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: none, no_proxy: none };
 }
 
 /** The NVIDIA nodes every CUDA process opens besides its devices; bound only when they exist. */
@@ -103,6 +118,14 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
     took.cgroup = await TaskCgroup.create(s.cgroups, `${s.runnerName}-${taskId}-${lease.epoch}`, limits);
   }
   const runtimeUrl = agentRuntimeUrl(s.runtimeUrl, iso);
+  // Under bwrap the network namespace has no route out: the task's own proxy is its only way.
+  let egressSocket: string | null = null;
+  if (s.sandbox && s.egress && iso.kind === "bwrap") {
+    const proxy = new EgressProxy({ rules: parseRules(s.egress.patterns), record: s.egress.record });
+    egressSocket = join(dirname(s.sandbox.runtimeSocket), `egress-${taskId}-${lease.epoch}.sock`);
+    await proxy.listen(egressSocket);
+    took.egress = proxy;
+  }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: workDir,
@@ -116,6 +139,7 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
     OFFICEOS_RUNNER_NAME: s.runnerName,
     OFFICEOS_WATCH_STDIN: "1",
     ...pinned,
+    ...(egressSocket ? proxyEnv() : {}),
   };
   return AgentProcess.spawn({
     cmd: agentCmd,
@@ -131,6 +155,7 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
       policy: { ...s.sandbox.policy, roPaths: [...s.sandbox.policy.roPaths, ...agentPaths(agent, isFile)] },
       runtimeSocket: s.sandbox.runtimeSocket,
       runtimePort: Number(new URL(runtimeUrl).port),
+      egressSocket,
       devices: gpuNodes(s.sandbox.gpuDevDir, devices),
     },
   });

@@ -516,7 +516,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
+                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
                 };
                 header?: never;
                 path?: never;
@@ -3380,6 +3380,7 @@ export interface components {
                 timeout_ms: number | null;
             };
             capabilities: string[];
+            egress: string[];
             escalation: {
                 /** @enum {string} */
                 on_timeout: "cancel" | "fail";
@@ -3425,6 +3426,7 @@ export interface components {
         AgentSpec: {
             approvals?: components["schemas"]["ApprovalPolicy"];
             capabilities?: string[];
+            egress?: components["schemas"]["EgressPattern"][];
             escalation?: components["schemas"]["EscalationPolicy"];
             isolation?: components["schemas"]["IsolationLevel"];
             node_affinity?: components["schemas"]["MatchExpression"][];
@@ -3497,7 +3499,7 @@ export interface components {
             seq: number;
             subject?: string;
             /** @enum {string} */
-            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
+            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
         };
         AuditPage: {
             events: components["schemas"]["AuditEntry"][];
@@ -3559,6 +3561,8 @@ export interface components {
             decision: "approve" | "reject";
             gate?: string;
         };
+        /** @example api.github.com:443 */
+        EgressPattern: string;
         Error: {
             error: {
                 code: string;
@@ -3816,7 +3820,7 @@ export interface components {
             details?: Record<string, unknown>;
             task_id?: string;
             /** @enum {string} */
-            type: "tool.denied" | "tool.called" | "runtime.denied";
+            type: "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
         };
         ReportItem: {
             epoch: number;

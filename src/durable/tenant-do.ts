@@ -49,7 +49,7 @@ import { BYTES_BUCKETS, Counters, LATENCY_BUCKETS } from "./tenant/counters.js";
 import { SchedulerState } from "./tenant/scheduler-state.js";
 import { Placement } from "./tenant/placement.js";
 import { Quotas } from "./tenant/quotas.js";
-import { AUDIT_TYPES, AuditLog, type AuditEntry, type AuditType } from "./tenant/audit.js";
+import { AUDIT_TYPES, AuditLog, RUNNER_AUDIT_TYPES, type AuditEntry, type AuditType } from "./tenant/audit.js";
 import { Keyring, rateLimitsFrom, type Denied, type KeyInfo, type KeyView } from "./tenant/keyring.js";
 import {
   AUDIT_GRACE_MS,
@@ -421,8 +421,8 @@ export class TenantDO extends DurableObject<Env> {
     e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined },
     actor = SYSTEM,
   ): Result<null> {
-    if (e.type !== "tool.denied" && e.type !== "tool.called" && e.type !== "runtime.denied")
-      return fail("forbidden", `runners report tool and runtime-API events only, not ${e.type}`);
+    if (!(RUNNER_AUDIT_TYPES as readonly string[]).includes(e.type))
+      return fail("forbidden", `runners report tool, runtime-API and egress events only, not ${e.type}`);
     if (!AUDIT_TYPES.includes(e.type)) return fail("bad_request", "unknown audit type");
     this.audit.append(this.now(), e.type, actor, e.task_id ?? null, e.details);
     return ok(null);

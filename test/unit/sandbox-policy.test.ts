@@ -12,6 +12,7 @@ const target = {
   workDir: "/srv/officeos/r1-task_a-1",
   runtimeSocket: "/srv/officeos/.state/r1/runtime.sock",
   runtimePort: 4100,
+  egressSocket: "/srv/officeos/.state/r1/egress-a.sock",
   devices: [] as [string, string][],
   seccompFd: 3,
   exists: () => true,
@@ -47,6 +48,7 @@ describe("bwrap mount policy (pure)", () => {
       "--ro-bind /dev/null /etc/officeos/runner.yaml",
       "--bind /srv/officeos/r1-task_a-1 /srv/officeos/r1-task_a-1",
       `--bind /srv/officeos/.state/r1/runtime.sock ${RUNTIME_SOCKET_IN_SANDBOX}`,
+      "--bind /srv/officeos/.state/r1/egress-a.sock /run/officeos/egress.sock",
     ]);
     // The private tmp dirs are small (tmp_mb each) and world-writable with the sticky bit.
     expect(a.join(" ")).toContain(`--perms 1777 --size ${16 << 20} --tmpfs /tmp`);

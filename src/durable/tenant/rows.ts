@@ -194,6 +194,7 @@ export interface StoredAgent {
   output_schema?: JsonValue;
   quota: AgentQuota;
   tools: string[];
+  egress: string[];
   isolation: IsolationLevel;
 }
 
@@ -259,6 +260,7 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     },
     quota: spec.quota ?? {},
     tools: [...new Set(spec.tools ?? [])].sort(),
+    egress: [...new Set((spec.egress ?? []).map((e) => e.toLowerCase()))].sort(),
     isolation: spec.isolation ?? "none",
   };
   if (spec.output_schema !== undefined) out.output_schema = spec.output_schema as JsonValue;
