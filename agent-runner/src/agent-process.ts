@@ -25,11 +25,18 @@ export const TOKEN_FILE_NAME = ".officeos-task-token";
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-/** Creates the task dir (0700, the agent's) and the token file in it (0600, the agent's); returns the token file's path. */
-export async function prepareTaskDir(workDir: string, token: string, id: Identity | null): Promise<string> {
+/** Creates the task dir (0700, the agent's; `mount` puts its disk on it) and the token file in it (0600, the agent's); returns its path. */
+export async function prepareTaskDir(
+  workDir: string,
+  token: string,
+  id: Identity | null,
+  mount?: () => Promise<void>,
+): Promise<string> {
   const left = await lstat(workDir).catch(() => null);
   if (left) await removeTaskDir({ path: workDir, uid: left.uid, gid: left.gid }, emptyDirAs);
   await mkdir(workDir, { mode: 0o700 });
+  // disk_mb: the task's own file system goes on the fresh dir before anything is written into it.
+  if (mount) await mount();
   if (id && isRoot()) await lchown(workDir, id.uid, id.gid);
   await chmod(workDir, 0o700);
   const file = join(workDir, TOKEN_FILE_NAME);

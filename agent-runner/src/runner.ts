@@ -368,6 +368,7 @@ export class AgentRunner {
       releaseIdentity: (id) => identities.release(id),
       isolation: this.isolation,
       egress,
+      diskDir: process.getuid?.() === 0 ? this.paths.stateDir : null,
       sandbox: this.sandbox && {
         policy: this.sandbox.policy,
         runtimeSocket: join(this.paths.stateDir, "runtime.sock"),

@@ -14,60 +14,23 @@ import type { Logger } from "pino";
 import { encodeDelta, encodeState } from "../../src/checkpoint/codec.js";
 import { diffState } from "../../src/checkpoint/delta.js";
 import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
-import type { RunnerConfig } from "./config.js";
-import type { CallResult, ControlPlane } from "./control.js";
+import type { CallResult } from "./control.js";
 import type { Outcomes } from "./report-batch.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
-import type { CgroupSetup, TaskCgroup, TaskUsage } from "./cgroup.js";
-import type { GpuAllocator } from "./gpu.js";
-import type { Identity } from "./identity.js";
+import type { TaskCgroup, TaskUsage } from "./cgroup.js";
 import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
 import { AgentProcess, removeWorkDir } from "./agent-process.js";
 import { exitReport, sendWithRetries, taskInfo } from "./task-exit.js";
-import type { EgressEvent, EgressProxy } from "./egress-proxy.js";
-import { spawnTaskAgent, type TaskSandbox, type Took } from "./task-spawn.js";
+import type { EgressProxy } from "./egress-proxy.js";
+import { diskFull, unmountTaskDisk, type TaskDisk } from "./task-disk.js";
+import { spawnTaskAgent, type Took } from "./task-spawn.js";
 export { StartError } from "./task-spawn.js";
 import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
+import type { TaskRunDeps } from "./task-deps.js";
 
-type AgentCommand = RunnerConfig["agents"][string];
-export type { StopReason };
-
-export interface TaskRunDeps {
-  cp: ControlPlane;
-  log: Logger;
-  agent: AgentCommand;
-  runtimeUrl: string;
-  /** This runner's task root (runner-state.ts): each task gets `<workRoot>/<runner name>-<task>-<epoch>`. */
-  workRoot: string;
-  runnerName: string;
-  /** Stall timeout when the task names none; null: no stall detection. */
-  defaultStallMs: number | null;
-  /** How compute limits are applied on this runner (see cgroup.ts), and the pids limit. */
-  cgroups?: CgroupSetup | undefined;
-  pidsMax?: number | undefined;
-  /** This runner's GPUs; null when it has none. */
-  gpus?: GpuAllocator | null | undefined;
-  /** Where complete / fail / release go: the runner's batcher (report-batch.ts); the single calls when absent. */
-  outcomes?: Outcomes | undefined;
-  /** Who the agent runs as (identity.ts); null: the runner's own user (runner not root). */
-  identity?: Identity | null | undefined;
-  /** Gives the identity back once the process tree is gone (the uid pool cleans it first). */
-  releaseIdentity?: ((id: Identity) => Promise<void>) | undefined;
-  /** Namespaces for the agent (sandbox.ts); none when absent. */
-  isolation?: Isolation | undefined;
-  /** SIGTERM → this long → SIGKILL of the whole tree. */
-  killGraceMs?: number | undefined;
-  /** Refuses this task's token on the runtime API from now on (the runner unregisters it). */
-  revoke?: (() => void) | undefined;
-  /** Tools the agent's spec allows (the tool gateway checks them). */
-  tools?: readonly string[] | undefined;
-  /** The agent's egress list and the runner's egress audit (egress-audit.ts). */
-  egress?: { patterns: readonly string[]; record: (taskId: string, e: EgressEvent) => void } | undefined;
-  /** The bwrap sandbox's policy and runtime socket (when the isolation is bwrap). */
-  sandbox?: TaskSandbox | null | undefined;
-}
+export type { StopReason, TaskRunDeps };
 
 const DEFAULT_KILL_GRACE_MS = 5_000;
 /** After an approval suspends the task, how long the agent has to exit by itself before SIGTERM. */
@@ -86,6 +49,7 @@ export class TaskRun implements TaskHandle {
   private last: { seq: number; state: AgentStateJson } | null;
   private cgroup: TaskCgroup | null = null;
   private egress: EgressProxy | null = null;
+  private disk: TaskDisk | null = null;
   private resolveDone!: () => void;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -154,6 +118,7 @@ export class TaskRun implements TaskHandle {
           cgroups: d.cgroups,
           pidsMax: d.pidsMax ?? 512,
           gpus: d.gpus ?? null,
+          diskDir: d.diskDir ?? null,
           egress: d.egress ? { patterns: d.egress.patterns, record: (e) => d.egress?.record(this.taskId, e) } : null,
         },
         took,
@@ -162,6 +127,7 @@ export class TaskRun implements TaskHandle {
       this.workDir = took.workDir ?? null;
       this.cgroup = took.cgroup ?? null;
       this.egress = took.egress ?? null;
+      this.disk = took.disk ?? null;
     }
     const proc = this.proc;
     const id = d.identity ?? null;
@@ -432,8 +398,8 @@ export class TaskRun implements TaskHandle {
       oom,
       memoryMb: mb,
       stallMs: this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs,
-      diskFull: false,
-      diskMb: undefined,
+      diskFull: await diskFull(this.disk),
+      diskMb: this.disk?.mb,
     });
     if (r.kind === "release") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
     else if (r.kind === "fail")
@@ -442,11 +408,6 @@ export class TaskRun implements TaskHandle {
     await this.cleanUp();
   }
 
-  /**
-   * Ends whatever of the tree is left and gives everything back; only then does
-   * the slot free (done): the cgroup killed and removed, the uid's processes and
-   * stray files gone (identity.ts), the task dir removed with the agent's own rights.
-   */
   private treeEnded = false;
 
   /** What outlived the agent (a daemonised child): its process group, cgroup and own uid go now; the cgroup is removed. */
@@ -459,10 +420,17 @@ export class TaskRun implements TaskHandle {
     await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
   }
 
+  /**
+   * Ends whatever of the tree is left and gives everything back; only then does the slot free (done): the
+   * cgroup killed and removed, the uid's processes and stray files gone (identity.ts), the proxy closed, the
+   * disk unmounted, the task dir removed with the agent's own rights.
+   */
   private async cleanUp(): Promise<void> {
     await this.endTree();
     const id = this.deps.identity ?? null;
     await this.egress?.close().catch(() => undefined);
+    if (this.disk)
+      await unmountTaskDisk(this.disk).catch((e: Error) => this.log.warn({ err: e.message }, "disk cleanup"));
     if (this.workDir)
       await removeWorkDir(this.workDir, id).catch((e: Error) =>
         this.log.warn({ err: e.message }, "task dir cleanup failed"),

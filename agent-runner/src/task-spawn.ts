@@ -13,6 +13,7 @@ import type { Isolation } from "./sandbox.js";
 import { EGRESS_PORT_IN_SANDBOX, type BwrapPolicy } from "./sandbox-bwrap.js";
 import { parseRules } from "./egress-policy.js";
 import { EgressProxy, type EgressEvent } from "./egress-proxy.js";
+import { mountTaskDisk, type TaskDisk } from "./task-disk.js";
 
 /** A task this runner cannot start with what it has free (GPU fragmentation). */
 export class StartError extends Error {
@@ -46,6 +47,8 @@ export interface SpawnInputs {
   cgroups: CgroupSetup | undefined;
   pidsMax: number;
   gpus: GpuAllocator | null;
+  /** Where disk_mb images go (the runner's state dir; root runners only); null: disk_mb is not enforced. */
+  diskDir: string | null;
   /** The agent's egress list and where its decisions go (egress-audit.ts); enforced under bwrap only. */
   egress: { patterns: readonly string[]; record: (e: EgressEvent) => void } | null;
 }
@@ -54,6 +57,7 @@ export interface Took {
   workDir?: string;
   cgroup?: TaskCgroup;
   egress?: EgressProxy;
+  disk?: TaskDisk;
 }
 
 /**
@@ -102,9 +106,18 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
   const taskId = lease.task.id;
   const workDir = join(s.workRoot, `${s.runnerName}-${taskId}-${lease.epoch}`);
   took.workDir = workDir;
-  const tokenFile = await prepareTaskDir(workDir, s.token, s.identity);
-  const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
   const resources = lease.resources ?? {};
+  const diskMb = resources.disk_mb ?? 0;
+  const { diskDir, identity } = s;
+  const mount =
+    diskMb > 0 && diskDir
+      ? async () => {
+          const image = join(diskDir, `disk-${taskId}-${lease.epoch}.img`);
+          took.disk = await mountTaskDisk(image, workDir, Math.ceil(diskMb), identity);
+        }
+      : undefined;
+  const tokenFile = await prepareTaskDir(workDir, s.token, s.identity, mount);
+  const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
   let pinned: Record<string, string> = {};
   let devices: GpuDevice[] = [];
   if (s.gpus && s.gpus.count > 0) {
