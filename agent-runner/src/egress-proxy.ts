@@ -62,6 +62,7 @@ export class EgressProxy {
   }
 
   async listen(path: string): Promise<void> {
+    checkSocketPath(path);
     await rm(path, { force: true });
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -163,4 +164,12 @@ export class EgressProxy {
     req.on("data", (c: Buffer) => (bytesUp += c.length));
     req.pipe(out);
   }
+}
+
+/** sun_path holds 108 bytes with its NUL: a longer path fails obscurely (EINVAL), so say which and why. */
+export function checkSocketPath(path: string): void {
+  if (Buffer.byteLength(path) > 107)
+    throw new Error(
+      `Unix socket path too long (${Buffer.byteLength(path)} > 107 bytes): ${path}; use a shorter work_dir`,
+    );
 }

@@ -12,6 +12,7 @@ import type { AgentStateJson } from "../../src/api/schemas.js";
 import { AgentStateBody } from "../../src/api/state-schema.js";
 import type { Duplex } from "node:stream";
 import type { RuntimeDenials } from "./runtime-denials.js";
+import { checkSocketPath } from "./egress-proxy.js";
 import { checkTarget, isThreadRoute, threadsUpstream } from "./runtime-routes.js";
 import { readRaw, threadsLocalPath } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
@@ -118,6 +119,7 @@ export class RuntimeApi {
    * in, and an in-namespace forwarder serves it at 127.0.0.1:PORT to the agent (sandbox-bwrap.ts).
    */
   async listenUnix(path: string): Promise<void> {
+    checkSocketPath(path);
     await rm(path, { force: true });
     const unix = createNetServer((socket) => this.server.emit("connection", socket));
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Starting one task's agent: its task dir and token file, its GPUs, its cgroup, its
 // environment, and the isolated process (agent-process.ts). What it took is written into
 // `took` as it goes, so the caller gives everything back when a later step fails.
+import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { Lease } from "../../src/api/schemas.js";
@@ -135,7 +136,9 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
   let egressSocket: string | null = null;
   if (s.sandbox && s.egress && iso.kind === "bwrap") {
     const proxy = new EgressProxy({ rules: parseRules(s.egress.patterns), record: s.egress.record });
-    egressSocket = join(dirname(s.sandbox.runtimeSocket), `egress-${taskId}-${lease.epoch}.sock`);
+    // A Unix socket path holds at most 107 bytes: a short name, unique per attempt.
+    const tag = createHash("sha256").update(`${taskId}-${lease.epoch}`).digest("hex").slice(0, 12);
+    egressSocket = join(dirname(s.sandbox.runtimeSocket), `e-${tag}.sock`);
     await proxy.listen(egressSocket);
     took.egress = proxy;
   }

@@ -3,7 +3,7 @@
 // benchmarks, so all three run the same real processes.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -134,10 +134,12 @@ export function startRunner({
     pipeline: { command: [process.execPath, join(EXAMPLES, "pipeline-agent.mjs")] },
     echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
   };
-  // The suites' agents write their side-effect files into `dir`: the sandbox binds it writable (an
-  // operator would name a shared output directory the same way); a test that sets sandbox.rw_paths decides.
+  // The suites' agents write their side-effect files into `dir` (world-writable, test/e2e/helpers.ts): the
+  // sandbox binds it writable, as an operator would name a shared output directory; a private `dir` (npm
+  // start's 0700 home) is not bound. A caller that sets sandbox.rw_paths decides.
   const sb = typeof extra.sandbox === "string" ? { mode: extra.sandbox } : (extra.sandbox ?? {});
-  const sandbox = { rw_paths: [dir], ...sb };
+  const shared = (statSync(dir).mode & 0o002) !== 0;
+  const sandbox = { rw_paths: shared ? [dir] : [], ...sb };
   const config = {
     control_plane: { url, key },
     name,

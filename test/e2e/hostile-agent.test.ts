@@ -130,7 +130,8 @@ describe("a hostile agent under a real runner", () => {
         input: { thread },
       });
       const done = await finished(s.submit, task.id, 120_000);
-      expect(done.state).toBe("succeeded");
+      // The error (with its stderr tail) is in the failure message when it did not succeed.
+      expect({ state: done.state, error: done.error }).toEqual({ state: "succeeded", error: undefined });
       const r = done.result;
 
       // Every trick, and every broken request line, got a 4xx.
