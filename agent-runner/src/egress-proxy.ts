@@ -9,7 +9,7 @@
 // Brokered secrets later: `inject` may add headers to a plain-HTTP request for an allowed host;
 // for HTTPS it would need the proxy to terminate TLS with a per-task CA, which this does not do.
 import { lookup } from "node:dns/promises";
-import { chmod, rm } from "node:fs/promises";
+import { chmod, chown, rm } from "node:fs/promises";
 import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server } from "node:http";
 import { connect, isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -61,14 +61,16 @@ export class EgressProxy {
     this.server.on("connection", (s: Socket) => (this.sockets.add(s), s.once("close", () => this.sockets.delete(s))));
   }
 
-  async listen(path: string): Promise<void> {
+  /** Listens on `path`, 0600 and the agent's (`owner`) when the runner is root, else the runner's own. */
+  async listen(path: string, owner: { uid: number; gid: number } | null): Promise<void> {
     checkSocketPath(path);
     await rm(path, { force: true });
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(path, () => resolve());
     });
-    await chmod(path, 0o666);
+    if (owner) await chown(path, owner.uid, owner.gid);
+    await chmod(path, 0o600);
     this.path = path;
   }
 

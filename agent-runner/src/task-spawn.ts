@@ -139,7 +139,7 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
     // A Unix socket path holds at most 107 bytes: a short name, unique per attempt.
     const tag = createHash("sha256").update(`${taskId}-${lease.epoch}`).digest("hex").slice(0, 12);
     egressSocket = join(dirname(s.sandbox.runtimeSocket), `e-${tag}.sock`);
-    await proxy.listen(egressSocket);
+    await proxy.listen(egressSocket, process.getuid?.() === 0 ? identity : null);
     took.egress = proxy;
   }
   const env: Record<string, string> = {

@@ -83,7 +83,7 @@ describe("egress proxy (in process)", () => {
       record: (e) => events.push(e),
       resolve: async (h) => names[h] ?? (h === "localhost" ? ["127.0.0.1"] : []),
     });
-    await proxy.listen(sock);
+    await proxy.listen(sock, null);
   });
   afterAll(async () => {
     await proxy.close();
