@@ -41,6 +41,7 @@ await build({
 await build({ ...common, entryPoints: ["bench/scheduler.ts"], outfile: "bench/out/scheduler.mjs" });
 await build({ ...common, entryPoints: ["bench/checkpoints.ts"], outfile: "bench/out/checkpoints.mjs" });
 await build({ ...common, entryPoints: ["bench/agent-spawn.ts"], outfile: "bench/out/agent-spawn.mjs" });
+await build({ ...common, entryPoints: ["bench/sandbox-spawn.ts"], outfile: "bench/out/sandbox-spawn.mjs" });
 // The CLI bundles its dependencies: one file that runs anywhere Node 20+ does.
 await build({
   ...common,

@@ -255,11 +255,25 @@ export interface AgentContext<I = JsonValue> {
 }
 
 /**
+ * Makes Node's `fetch` honour HTTP_PROXY/HTTPS_PROXY/NO_PROXY, which it ignores by itself: inside the
+ * runner's sandbox the egress proxy those name is the only way out (the runtime API, at 127.0.0.1,
+ * is in NO_PROXY and stays direct). runAgent calls it; an agent that does not use runAgent may too.
+ * Answers whether a proxy was installed.
+ */
+export async function useProxyFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (!(env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy)) return false;
+  const { EnvHttpProxyAgent, setGlobalDispatcher } = await import("undici");
+  setGlobalDispatcher(new EnvHttpProxyAgent());
+  return true;
+}
+
+/**
  * Runs an agent body under the runner: fetches the task, hands over the
  * restored state, reports the returned value as the result or a thrown error
  * as a failure, and exits the process.
  */
 export async function runAgent<I = JsonValue>(body: (ctx: AgentContext<I>) => Promise<JsonValue>): Promise<never> {
+  await useProxyFromEnv();
   const client = RuntimeClient.fromEnv();
   const stop = new AbortController();
   let inflight: Promise<unknown> = Promise.resolve();

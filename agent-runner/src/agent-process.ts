@@ -17,17 +17,26 @@ import type { TaskCgroup } from "./cgroup.js";
 import type { Identity } from "./identity.js";
 import { removeTaskDir } from "./runner-state.js";
 import { sandboxArgv, type Isolation } from "./sandbox.js";
+import type { BwrapPolicy } from "./sandbox-bwrap.js";
+import { seccompProgram } from "./seccomp.js";
 import { emptyDirAs, signalUid } from "./uid-claims.js";
 
 export const TOKEN_FILE_NAME = ".officeos-task-token";
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-/** Creates the task dir (0700, the agent's) and the token file in it (0600, the agent's); returns the token file's path. */
-export async function prepareTaskDir(workDir: string, token: string, id: Identity | null): Promise<string> {
+/** Creates the task dir (0700, the agent's; `mount` puts its disk on it) and the token file in it (0600, the agent's); returns its path. */
+export async function prepareTaskDir(
+  workDir: string,
+  token: string,
+  id: Identity | null,
+  mount?: () => Promise<void>,
+): Promise<string> {
   const left = await lstat(workDir).catch(() => null);
   if (left) await removeTaskDir({ path: workDir, uid: left.uid, gid: left.gid }, emptyDirAs);
   await mkdir(workDir, { mode: 0o700 });
+  // disk_mb: the task's own file system goes on the fresh dir before anything is written into it.
+  if (mount) await mount();
   if (id && isRoot()) await lchown(workDir, id.uid, id.gid);
   await chmod(workDir, 0o700);
   const file = join(workDir, TOKEN_FILE_NAME);
@@ -67,6 +76,17 @@ export interface SpawnPlan {
   taskRoot: string;
   workDir: string;
   cgroup: TaskCgroup | null;
+  /** bwrap: the mount policy, the runtime socket and port for the forwarder, the task's device nodes. */
+  sandbox?:
+    | {
+        policy: BwrapPolicy;
+        runtimeSocket: string;
+        runtimePort: number;
+        egressSocket: string | null;
+        devices: readonly (readonly [string, string])[];
+      }
+    | null
+    | undefined;
 }
 
 export class AgentProcess {
@@ -77,10 +97,36 @@ export class AgentProcess {
 
   static spawn(p: SpawnPlan): AgentProcess {
     const drop = p.id && isRoot() ? { uid: p.id.uid, gid: p.id.gid } : null;
-    let [cmd, args] = sandboxArgv(p.iso, { drop, workRoot: p.taskRoot, workDir: p.workDir }, p.cmd, p.args);
+    const seccomp = p.iso.kind === "bwrap" ? seccompProgram() : null;
+    const sb = p.sandbox;
+    let [cmd, args] = sandboxArgv(
+      p.iso,
+      {
+        drop,
+        workRoot: p.taskRoot,
+        workDir: p.workDir,
+        cwd: p.cwd,
+        policy: sb?.policy,
+        runtimeSocket: sb?.runtimeSocket ?? null,
+        runtimePort: sb?.runtimePort,
+        egressSocket: sb?.egressSocket ?? null,
+        devices: sb?.devices,
+        seccomp: seccomp !== null,
+      },
+      p.cmd,
+      p.args,
+    );
     if (p.cgroup) [cmd, args] = p.cgroup.wrap(cmd, args);
-    // A process group of its own: SIGTERM reaches the whole tree, not just the wrapper.
-    const child = spawn(cmd, args, { cwd: p.cwd, env: p.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    // A process group of its own: SIGTERM reaches the whole tree, not just the wrapper. bwrap reads its
+    // seccomp program from fd 3 (SECCOMP_FD) before it starts the agent.
+    const child = spawn(cmd, args, {
+      cwd: p.cwd,
+      env: p.env,
+      stdio: ["pipe", "pipe", "pipe", seccomp ? "pipe" : "ignore"],
+      detached: true,
+    });
+    const fd3 = child.stdio[3];
+    if (seccomp && fd3 && "end" in fd3) fd3.end(seccomp);
     return new AgentProcess(child, p);
   }
 
@@ -102,6 +148,9 @@ export class AgentProcess {
         /* group gone */
       }
     }
+    // In the bwrap sandbox everything lives in the task's pid namespace and dies with its init: a SIGTERM
+    // goes to the process group alone (the forwarder, in a session of its own, must outlive it).
+    if (signal !== "SIGKILL" && this.plan.iso.kind === "bwrap") return;
     await this.plan.cgroup?.signalAll(signal).catch(() => 0);
     if (this.plan.id?.own && isRoot()) await signalUid(this.plan.id.uid, signal);
   }

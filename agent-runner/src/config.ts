@@ -84,11 +84,26 @@ export const DEFAULT_UID_RANGE: [number, number] = [61000, 61999];
 const GpuConfig = z.strictObject({
   discover: z.boolean().default(true),
   nvidia_smi: z.string().min(1).default("nvidia-smi"),
+  /** Where the host's NVIDIA device nodes are (nvidiaN, nvidiactl, nvidia-uvm): a sandboxed task sees only its own. */
+  dev_dir: z.string().startsWith("/").default("/dev"),
   devices: z
     .array(
       z.strictObject({ index: z.number().int().min(0), uuid: z.string().min(1), memory_mb: z.number().positive() }),
     )
     .optional(),
+});
+
+const AbsPath = z
+  .string()
+  .refine((p) => p.startsWith("/") && p !== "/" && !p.split("/").some((s) => s === "." || s === ".."), {
+    message: "an absolute path (not /) without . or .. parts",
+  })
+  .transform((p) => p.replace(/\/+$/, "").replace(/\/{2,}/g, "/"));
+const SandboxConfig = z.strictObject({
+  mode: z.enum(["auto", "unshare", "bwrap", "off"]).default("auto"),
+  ro_paths: z.array(AbsPath).max(64).default([]),
+  rw_paths: z.array(AbsPath).max(64).default([]),
+  tmp_mb: z.number().int().min(1).max(65_536).default(64),
 });
 
 export const RunnerConfigSchema = z
@@ -138,8 +153,14 @@ export const RunnerConfigSchema = z
     agent_user: AgentUser.optional(),
     /** After an outcome is accepted or the task is cancelled: SIGTERM, this long, then SIGKILL of the whole tree. */
     kill_grace_ms: z.number().int().min(0).max(600_000).default(5_000),
-    /** Namespaces for agent processes: auto picks what works here (see sandbox.ts); unshare/bwrap require it. */
-    sandbox: z.enum(["auto", "unshare", "bwrap", "off"]).default("auto"),
+    /**
+     * How agent processes are isolated (sandbox.ts, sandbox-bwrap.ts): `mode` auto picks the strongest that
+     * works here, unshare/bwrap require it; a bare string is the mode. ro_paths: extra read-only binds
+     * (interpreters, virtualenvs, model caches under /opt); rw_paths: writable binds (none by default: the
+     * task's dir is the only writable place); tmp_mb: size of each private /tmp, /var/tmp, /dev/shm, whose
+     * pages count toward the task's memory_mb.
+     */
+    sandbox: z.preprocess((v) => (typeof v === "string" ? { mode: v } : v), SandboxConfig).prefault({}),
   })
   .refine((c) => (c.heartbeat_interval_ms ?? 0) < c.lease_ttl_ms, {
     message: "heartbeat_interval_ms must be below lease_ttl_ms",
@@ -151,6 +172,8 @@ export type RunnerConfigInput = z.input<typeof RunnerConfigSchema>;
 /** The validated config with every default filled in and durations compiled. */
 export interface RunnerConfig extends z.output<typeof RunnerConfigSchema> {
   heartbeatIntervalMs: number;
+  /** The file this config came from, hidden from agents by the sandbox. */
+  configPath?: string | undefined;
 }
 
 /** Environment variables that override the file, and where they go. */
@@ -205,6 +228,7 @@ export function loadConfig(path: string | undefined, env: Record<string, string 
     // Relative agent working directories are relative to the config file.
     const base = dirname(resolve(path));
     for (const a of Object.values(r.config.agents)) if (a.cwd) a.cwd = resolve(base, a.cwd);
+    r.config.configPath = resolve(path);
   }
   return r;
 }

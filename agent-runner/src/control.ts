@@ -195,8 +195,17 @@ export class ControlPlane {
     });
   }
 
-  /** An agent's spec (its allowed tools). */
-  agent(name: string): Promise<CallResult<{ name: string; tools?: string[] }>> {
+  /** A task's egress decisions, counted per host:port since the last flush (egress-audit.ts). */
+  reportEgress(
+    type: "egress.allowed" | "egress.denied",
+    taskId: string,
+    details: object,
+  ): Promise<CallResult<unknown>> {
+    return this.call("POST", "/v1/audit/events", { type, task_id: taskId, details });
+  }
+
+  /** An agent's spec (its allowed tools and egress). */
+  agent(name: string): Promise<CallResult<{ name: string; tools?: string[]; egress?: string[] }>> {
     return this.call("GET", `/v1/agents/${encodeURIComponent(name)}`, undefined);
   }
 

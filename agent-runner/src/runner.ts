@@ -15,7 +15,9 @@ import { RuntimeDenials } from "./runtime-denials.js";
 import { StartError, TaskRun } from "./task-run.js";
 import { resolveAgentUser } from "./agent-user.js";
 import { AgentIdentities } from "./identity.js";
-import { describeIsolation, detectIsolation, type Isolation } from "./sandbox.js";
+import type { Isolation } from "./sandbox.js";
+import { ISOLATION_LABEL } from "../../src/scheduler/fit.js";
+import { setUpSandbox, type RunnerSandbox } from "./sandbox-setup.js";
 import {
   ensureDir,
   readPredecessor,
@@ -28,6 +30,7 @@ import {
 } from "./runner-state.js";
 import { emptyDirAs } from "./uid-claims.js";
 import { ToolGateway } from "./tools.js";
+import { EgressAudit, type EgressSend } from "./egress-audit.js";
 import { detectCgroups, sweepOwned, sweepStale, type CgroupSetup } from "./cgroup.js";
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
@@ -69,6 +72,9 @@ export class AgentRunner {
   private readonly outcomes: OutcomeBatcher;
   private identities: AgentIdentities | null = null;
   private isolation: Isolation = { kind: "none", reason: "not detected yet" };
+  private sandbox: RunnerSandbox | null = null;
+  /** Egress decisions of every task, sent with the heartbeat's cadence (egress-audit.ts). */
+  private readonly egressAudit: EgressAudit;
   private readonly paths: RunnerPaths;
   /** Whether a dead predecessor with our name left state to sweep (runner-state.ts). */
   private predecessorDead = false;
@@ -82,6 +88,8 @@ export class AgentRunner {
     this.api.denials = new RuntimeDenials((task, details) => this.cp.reportRuntimeDenied(task, details), { log });
     this.outcomes = new OutcomeBatcher(this.cp, () => this.runnerId);
     this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
+    const send: EgressSend = (type, task, details) => this.cp.reportEgress(type, task, details);
+    this.egressAudit = new EgressAudit(send, cfg.heartbeatIntervalMs, log);
     this.paths = runnerPaths(cfg.work_dir, cfg.name);
   }
 
@@ -106,32 +114,20 @@ export class AgentRunner {
     } catch (e) {
       return this.refuseStart((e as Error).message);
     }
-    this.isolation = await detectIsolation(this.cfg.sandbox, root);
-    const isolation = describeIsolation(this.isolation);
-    this.log.info(
-      {
-        identity: this.identities.describe(),
-        isolation,
-        sandbox: this.cfg.sandbox,
-        kill_grace_ms: this.cfg.kill_grace_ms,
-      },
-      "agent isolation",
+    const ids = this.identities;
+    const sb = await setUpSandbox(
+      this.cfg,
+      root,
+      { describe: ids.describe(), ownUids: ids.plan.kind === "pool" },
+      this.log,
     );
-    if (this.isolation.kind === "none")
-      this.log.warn(
-        { reason: this.isolation.reason },
-        "agents get no pid namespace: a sibling sharing their uid could see and signal them",
-      );
-    const iso = this.isolation;
-    const wanted = this.cfg.sandbox;
-    this.healthChecks.push(async () =>
-      iso.kind === "none" && (wanted === "unshare" || wanted === "bwrap")
-        ? { name: "isolation", ok: false, message: `sandbox ${wanted} required but unusable: ${iso.reason}` }
-        : { name: "isolation", ok: true, message: `${(this.identities as AgentIdentities).describe()}; ${isolation}` },
-    );
+    this.sandbox = sb;
+    this.isolation = sb.iso;
+    this.healthChecks.push(sb.check);
     await this.setUpLimits();
     await this.sweepTaskDirs();
     this.runtimeUrl = await this.api.listen(this.cfg.runtime_api.host, this.cfg.runtime_api.port);
+    if (this.isolation.kind === "bwrap") await this.api.listenUnix(join(this.paths.stateDir, "runtime.sock"));
     if (this.cfg.ops) {
       this.metrics.collectProcessMetrics();
       this.ops = new OpsServer(this.metrics, () => ({
@@ -247,7 +243,8 @@ export class AgentRunner {
         name: this.cfg.name,
         // Discovered GPUs are advertised unless the config states them itself.
         capacity: { ...(this.gpus?.capacity() ?? {}), ...this.cfg.capacity },
-        labels: this.cfg.labels,
+        // The level it achieves, not one it is configured to claim: placement honours an agent's minimum.
+        labels: { ...this.cfg.labels, [ISOLATION_LABEL]: this.sandbox?.level ?? "none" },
         capabilities: this.cfg.capabilities,
         taints: this.cfg.taints,
         agents: Object.keys(this.cfg.agents).sort(),
@@ -351,6 +348,7 @@ export class AgentRunner {
     // The agent's allowed tools, read fresh for each task (a policy change applies to the next task).
     const spec = await this.cp.agent(lease.task.agent);
     const tools = spec.kind === "ok" ? (spec.value.tools ?? []) : [];
+    const egress = { patterns: spec.kind === "ok" ? (spec.value.egress ?? []) : [], record: this.egressAudit.record };
     if (spec.kind !== "ok") log.warn({ err: spec.message }, "could not read the agent's spec: no tools for this task");
     const identities = this.identities as AgentIdentities;
     const identity = process.getuid?.() === 0 ? await identities.acquire(`${lease.task.id}-${lease.epoch}`) : null;
@@ -369,6 +367,13 @@ export class AgentRunner {
       identity,
       releaseIdentity: (id) => identities.release(id),
       isolation: this.isolation,
+      egress,
+      diskDir: process.getuid?.() === 0 ? this.paths.stateDir : null,
+      sandbox: this.sandbox && {
+        policy: this.sandbox.policy,
+        runtimeSocket: join(this.paths.stateDir, "runtime.sock"),
+        gpuDevDir: this.cfg.gpus.dev_dir,
+      },
       killGraceMs: this.cfg.kill_grace_ms,
       revoke: () => run && this.api.unregister(run.token),
       tools,
@@ -469,6 +474,7 @@ export class AgentRunner {
     this.heartbeatStop.abort();
     await Promise.all(this.loops);
     await this.api.close();
+    await this.egressAudit.close();
     await this.ops?.close();
     await this.identities?.releaseAll().catch(() => undefined);
     await removePidFile(this.paths);

@@ -5,12 +5,14 @@
 // (runtime-routes.ts) before anything else, and a refusal is audited
 // (runtime.denied, batched by runtime-denials.ts). See docs/runtime-api.md.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { chmod, rm } from "node:fs/promises";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { z } from "zod";
 import type { AgentStateJson } from "../../src/api/schemas.js";
 import { AgentStateBody } from "../../src/api/state-schema.js";
 import type { Duplex } from "node:stream";
 import type { RuntimeDenials } from "./runtime-denials.js";
+import { checkSocketPath } from "./egress-proxy.js";
 import { checkTarget, isThreadRoute, threadsUpstream } from "./runtime-routes.js";
 import { readRaw, threadsLocalPath } from "./threads-proxy.js";
 import type { LlmGateway, LlmTask } from "./llm-gateway.js";
@@ -55,6 +57,8 @@ const ApprovalBody = z.strictObject({
 export class RuntimeApi {
   private readonly server: Server;
   private readonly tasks = new Map<string, TaskHandle>();
+  private unix: NetServer | null = null;
+  private unixPath: string | null = null;
   /** POST /llm/v1/chat/completions, /responses, /embeddings and GET /llm/v1/models go here (set by the runner). */
   llm: LlmGateway | null = null;
   /** POST /tools/{name} goes here (set by the runner). */
@@ -110,6 +114,23 @@ export class RuntimeApi {
     return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
+  /**
+   * The same API on a Unix socket (0666 in the runner's 0700 state dir): the bwrap sandbox binds it
+   * in, and an in-namespace forwarder serves it at 127.0.0.1:PORT to the agent (sandbox-bwrap.ts).
+   */
+  async listenUnix(path: string): Promise<void> {
+    checkSocketPath(path);
+    await rm(path, { force: true });
+    const unix = createNetServer((socket) => this.server.emit("connection", socket));
+    await new Promise<void>((resolve, reject) => {
+      unix.once("error", reject);
+      unix.listen(path, () => resolve());
+    });
+    await chmod(path, 0o666);
+    this.unix = unix;
+    this.unixPath = path;
+  }
+
   register(token: string, handle: TaskHandle): void {
     this.tasks.set(token, handle);
   }
@@ -119,6 +140,9 @@ export class RuntimeApi {
   }
 
   async close(): Promise<void> {
+    const unix = this.unix;
+    if (unix) await new Promise<void>((resolve) => unix.close(() => resolve()));
+    if (this.unixPath) await rm(this.unixPath, { force: true });
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.denials?.close();

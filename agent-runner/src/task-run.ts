@@ -9,68 +9,28 @@
 // tree ends (SIGTERM, kill_grace_ms, SIGKILL); `done` — and so the runner's
 // slot — settles only when the tree is gone and its uid cleaned (identity.ts).
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import { encodeDelta, encodeState } from "../../src/checkpoint/codec.js";
 import { diffState } from "../../src/checkpoint/delta.js";
 import type { AgentStateJson, Lease } from "../../src/api/schemas.js";
-import type { RunnerConfig } from "./config.js";
-import type { CallResult, ControlPlane } from "./control.js";
+import type { CallResult } from "./control.js";
 import type { Outcomes } from "./report-batch.js";
 import type { RuntimeReply, TaskHandle } from "./runtime-api.js";
 import { forwardThreads } from "./threads-proxy.js";
-import { TaskCgroup, type CgroupSetup, type TaskUsage } from "./cgroup.js";
-import { gpuEnv, type GpuAllocator } from "./gpu.js";
-import type { Identity } from "./identity.js";
+import type { TaskCgroup, TaskUsage } from "./cgroup.js";
 import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
-import { AgentProcess, prepareTaskDir, removeWorkDir, tokenInEnv } from "./agent-process.js";
+import { AgentProcess, removeWorkDir } from "./agent-process.js";
+import { exitReport, sendWithRetries, taskInfo } from "./task-exit.js";
+import type { EgressProxy } from "./egress-proxy.js";
+import { diskFull, unmountTaskDisk, type TaskDisk } from "./task-disk.js";
+import { spawnTaskAgent, type Took } from "./task-spawn.js";
+export { StartError } from "./task-spawn.js";
 import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
+import type { TaskRunDeps } from "./task-deps.js";
 
-type AgentCommand = RunnerConfig["agents"][string];
-export type { StopReason };
-
-export interface TaskRunDeps {
-  cp: ControlPlane;
-  log: Logger;
-  agent: AgentCommand;
-  runtimeUrl: string;
-  /** This runner's task root (runner-state.ts): each task gets `<workRoot>/<runner name>-<task>-<epoch>`. */
-  workRoot: string;
-  runnerName: string;
-  /** Stall timeout when the task names none; null: no stall detection. */
-  defaultStallMs: number | null;
-  /** How compute limits are applied on this runner (see cgroup.ts), and the pids limit. */
-  cgroups?: CgroupSetup | undefined;
-  pidsMax?: number | undefined;
-  /** This runner's GPUs; null when it has none. */
-  gpus?: GpuAllocator | null | undefined;
-  /** Where complete / fail / release go: the runner's batcher (report-batch.ts); the single calls when absent. */
-  outcomes?: Outcomes | undefined;
-  /** Who the agent runs as (identity.ts); null: the runner's own user (runner not root). */
-  identity?: Identity | null | undefined;
-  /** Gives the identity back once the process tree is gone (the uid pool cleans it first). */
-  releaseIdentity?: ((id: Identity) => Promise<void>) | undefined;
-  /** Namespaces for the agent (sandbox.ts); none when absent. */
-  isolation?: Isolation | undefined;
-  /** SIGTERM → this long → SIGKILL of the whole tree. */
-  killGraceMs?: number | undefined;
-  /** Refuses this task's token on the runtime API from now on (the runner unregisters it). */
-  revoke?: (() => void) | undefined;
-  /** Tools the agent's spec allows (the tool gateway checks them). */
-  tools?: readonly string[] | undefined;
-}
-
-/** A task this runner cannot start with what it has free (GPU fragmentation). */
-export class StartError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { StopReason, TaskRunDeps };
 
 const DEFAULT_KILL_GRACE_MS = 5_000;
 /** After an approval suspends the task, how long the agent has to exit by itself before SIGTERM. */
@@ -88,6 +48,8 @@ export class TaskRun implements TaskHandle {
   /** The last state the control plane holds for this instance, for deltas. */
   private last: { seq: number; state: AgentStateJson } | null;
   private cgroup: TaskCgroup | null = null;
+  private egress: EgressProxy | null = null;
+  private disk: TaskDisk | null = null;
   private resolveDone!: () => void;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -139,53 +101,36 @@ export class TaskRun implements TaskHandle {
   }
 
   private async spawnAgent(): Promise<void> {
-    const { agent, runtimeUrl, workRoot } = this.deps;
-    const id = this.deps.identity ?? null;
-    this.workDir = join(workRoot, `${this.deps.runnerName}-${this.taskId}-${this.epoch}`);
-    const tokenFile = await prepareTaskDir(this.workDir, this.token, id);
-    const [agentCmd, ...agentArgs] = agent.command as [string, ...string[]];
-    const resources = this.lease.resources ?? {};
-    const gpus = this.deps.gpus;
-    let pinned: Record<string, string> = {};
-    if (gpus && gpus.count > 0) {
-      const g = gpus.allocate(this.token, { gpu: resources.gpu, gpu_memory_mb: resources.gpu_memory_mb });
-      if (g.kind !== "ok") throw new StartError("resources_unavailable", `GPUs: ${g.reason}`);
-      pinned = gpuEnv(g.devices);
-    }
-    if (this.deps.cgroups) {
-      const limits = { cpuMillis: resources.cpu, memoryMb: resources.memory_mb, pidsMax: this.deps.pidsMax ?? 512 };
-      this.cgroup = await TaskCgroup.create(
-        this.deps.cgroups,
-        `${this.deps.runnerName}-${this.taskId}-${this.epoch}`,
-        limits,
+    const d = this.deps;
+    const took: Took = {};
+    try {
+      this.proc = await spawnTaskAgent(
+        {
+          lease: this.lease,
+          token: this.token,
+          agent: d.agent,
+          runtimeUrl: d.runtimeUrl,
+          workRoot: d.workRoot,
+          runnerName: d.runnerName,
+          identity: d.identity ?? null,
+          iso: this.iso,
+          sandbox: d.sandbox ?? null,
+          cgroups: d.cgroups,
+          pidsMax: d.pidsMax ?? 512,
+          gpus: d.gpus ?? null,
+          diskDir: d.diskDir ?? null,
+          egress: d.egress ? { patterns: d.egress.patterns, record: (e) => d.egress?.record(this.taskId, e) } : null,
+        },
+        took,
       );
+    } finally {
+      this.workDir = took.workDir ?? null;
+      this.cgroup = took.cgroup ?? null;
+      this.egress = took.egress ?? null;
+      this.disk = took.disk ?? null;
     }
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      HOME: this.workDir,
-      TMPDIR: this.workDir,
-      LANG: process.env.LANG ?? "C.UTF-8",
-      ...agent.env,
-      OFFICEOS_RUNTIME_API: runtimeUrl,
-      OFFICEOS_TASK_TOKEN_FILE: tokenFile,
-      ...(tokenInEnv(id, this.iso) ? { OFFICEOS_TASK_TOKEN: this.token } : {}),
-      OFFICEOS_TASK_ID: this.taskId,
-      OFFICEOS_RUNNER_NAME: this.deps.runnerName,
-      OFFICEOS_WATCH_STDIN: "1",
-      ...pinned,
-    };
-    const proc = AgentProcess.spawn({
-      cmd: agentCmd,
-      args: agentArgs,
-      cwd: agent.cwd ?? this.workDir,
-      env,
-      id,
-      iso: this.iso,
-      taskRoot: workRoot,
-      workDir: this.workDir,
-      cgroup: this.cgroup,
-    });
-    this.proc = proc;
+    const proc = this.proc;
+    const id = d.identity ?? null;
     const child = proc.child;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
@@ -270,16 +215,7 @@ export class TaskRun implements TaskHandle {
   // ---- runtime API -----------------------------------------------------------
 
   info(): unknown {
-    const t = this.lease.task;
-    return {
-      task_id: t.id,
-      agent: t.agent,
-      input: t.input,
-      instance: t.instance,
-      attempt: t.attempts,
-      epoch: this.epoch,
-      checkpoint: this.lease.checkpoint ? { seq: this.lease.checkpoint.seq, state: this.lease.checkpoint.state } : null,
-    };
+    return taskInfo(this.lease);
   }
 
   /**
@@ -453,53 +389,25 @@ export class TaskRun implements TaskHandle {
       ((await this.cgroup.oomKilled()) || (await this.cgroup.memoryLimitHit()));
     // The tree is gone before the control plane hears the attempt is over (a retry never overlaps its leftovers).
     await this.endTree();
-    if (reason === "drain") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
-    else if (reason === "stalled") {
-      const stallMs = this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs;
-      await this.retry(
-        () =>
-          this.outcomes.fail(
-            this.taskId,
-            this.epoch,
-            { code: "stalled", message: `no progress from the agent for ${stallMs} ms` },
-            true,
-            usage,
-          ),
-        "failed",
-      );
-    } else if (reason === null && oom) {
-      const mb = this.lease.resources?.memory_mb;
-      this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
-      // Not retryable: the same work under the same limit would be killed again.
-      const err = {
-        code: "resource_exhausted",
-        message: `agent exceeded its memory limit${mb ? ` of ${mb} MB` : ""} and was killed by the OOM killer`,
-      };
-      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, err, false, usage), "failed");
-    } else if (reason === null)
-      await this.retry(
-        () =>
-          this.outcomes.fail(
-            this.taskId,
-            this.epoch,
-            {
-              code: "agent_exited",
-              message: `agent exited with ${signal ? `signal ${signal}` : `code ${code}`} before reporting`,
-            },
-            true,
-            usage,
-          ),
-        "failed",
-      );
+    const mb = this.lease.resources?.memory_mb;
+    if (reason === null && oom) this.log.warn({ usage, memory_mb: mb }, "agent killed by the OOM killer");
+    const r = exitReport({
+      reason,
+      code,
+      signal,
+      oom,
+      memoryMb: mb,
+      stallMs: this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs,
+      diskFull: await diskFull(this.disk),
+      diskMb: this.disk?.mb,
+    });
+    if (r.kind === "release") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
+    else if (r.kind === "fail")
+      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, r.error, r.retryable, usage), "failed");
     if (usage) this.log.info({ usage }, "task usage");
     await this.cleanUp();
   }
 
-  /**
-   * Ends whatever of the tree is left and gives everything back; only then does
-   * the slot free (done): the cgroup killed and removed, the uid's processes and
-   * stray files gone (identity.ts), the task dir removed with the agent's own rights.
-   */
   private treeEnded = false;
 
   /** What outlived the agent (a daemonised child): its process group, cgroup and own uid go now; the cgroup is removed. */
@@ -512,9 +420,17 @@ export class TaskRun implements TaskHandle {
     await this.cgroup?.destroy().catch((e: Error) => this.log.warn({ err: e.message }, "cgroup cleanup failed"));
   }
 
+  /**
+   * Ends whatever of the tree is left and gives everything back; only then does the slot free (done): the
+   * cgroup killed and removed, the uid's processes and stray files gone (identity.ts), the proxy closed, the
+   * disk unmounted, the task dir removed with the agent's own rights.
+   */
   private async cleanUp(): Promise<void> {
     await this.endTree();
     const id = this.deps.identity ?? null;
+    await this.egress?.close().catch(() => undefined);
+    if (this.disk)
+      await unmountTaskDisk(this.disk).catch((e: Error) => this.log.warn({ err: e.message }, "disk cleanup"));
     if (this.workDir)
       await removeWorkDir(this.workDir, id).catch((e: Error) =>
         this.log.warn({ err: e.message }, "task dir cleanup failed"),
@@ -527,15 +443,8 @@ export class TaskRun implements TaskHandle {
     this.resolveDone();
   }
 
-  private async retry(send: () => Promise<CallResult<unknown>>, what: string): Promise<void> {
-    for (let i = 0; i <= REPORT_TRIES; i++) {
-      const r = await send();
-      if (r.kind === "ok") return void this.log.info({ outcome: what }, "task reported");
-      if (r.kind === "http")
-        return void this.log.warn({ outcome: what, status: r.status, code: r.code }, "report refused");
-      await new Promise((res) => setTimeout(res, 200 * 2 ** i));
-    }
-    this.log.error({ outcome: what }, "report failed; the lease will expire and the task requeue");
+  private retry(send: () => Promise<CallResult<unknown>>, what: string): Promise<void> {
+    return sendWithRetries(send, what, this.log, REPORT_TRIES);
   }
 
   /** How the task ended on this runner, for the runner's metrics. */

@@ -516,7 +516,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
+                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
                 };
                 header?: never;
                 path?: never;
@@ -3380,11 +3380,13 @@ export interface components {
                 timeout_ms: number | null;
             };
             capabilities: string[];
+            egress: string[];
             escalation: {
                 /** @enum {string} */
                 on_timeout: "cancel" | "fail";
                 timeout_ms: number | null;
             };
+            isolation: components["schemas"]["IsolationLevel"];
             name: string;
             node_affinity: components["schemas"]["MatchExpression"][];
             node_selector: components["schemas"]["Labels"];
@@ -3424,7 +3426,9 @@ export interface components {
         AgentSpec: {
             approvals?: components["schemas"]["ApprovalPolicy"];
             capabilities?: string[];
+            egress?: components["schemas"]["EgressPattern"][];
             escalation?: components["schemas"]["EscalationPolicy"];
+            isolation?: components["schemas"]["IsolationLevel"];
             node_affinity?: components["schemas"]["MatchExpression"][];
             node_selector?: components["schemas"]["Labels"];
             /** @description JSON Schema of the task result */
@@ -3495,7 +3499,7 @@ export interface components {
             seq: number;
             subject?: string;
             /** @enum {string} */
-            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied";
+            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
         };
         AuditPage: {
             events: components["schemas"]["AuditEntry"][];
@@ -3557,6 +3561,8 @@ export interface components {
             decision: "approve" | "reject";
             gate?: string;
         };
+        /** @example api.github.com:443 */
+        EgressPattern: string;
         Error: {
             error: {
                 code: string;
@@ -3615,6 +3621,8 @@ export interface components {
             };
             preempt: string[];
         };
+        /** @enum {string} */
+        IsolationLevel: "none" | "uid" | "unshare" | "bwrap";
         KeyCreated: {
             expires_at?: string;
             id: string;
@@ -3812,7 +3820,7 @@ export interface components {
             details?: Record<string, unknown>;
             task_id?: string;
             /** @enum {string} */
-            type: "tool.denied" | "tool.called" | "runtime.denied";
+            type: "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
         };
         ReportItem: {
             epoch: number;

@@ -106,6 +106,12 @@ export const PREREQS = [
     check: () => (onPath("bwrap") ? null : "bwrap is not on PATH"),
   },
   {
+    name: "socat",
+    for: "the bwrap sandbox: the runtime API's forwarder inside the agent's network namespace",
+    install: "apt-get install -y socat",
+    check: () => (onPath("socat") ? null : "socat is not on PATH"),
+  },
+  {
     name: "cgroups",
     for: "the compute-limit tests, which put real processes in real cgroups",
     install: "run the tests as root on a host with cgroup v2, or v1 cpu, memory and pids controllers, writable",

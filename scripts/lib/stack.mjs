@@ -3,7 +3,7 @@
 // benchmarks, so all three run the same real processes.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -134,7 +134,21 @@ export function startRunner({
     pipeline: { command: [process.execPath, join(EXAMPLES, "pipeline-agent.mjs")] },
     echo: { command: [process.execPath, join(EXAMPLES, "echo-agent.mjs")] },
   };
-  const config = { control_plane: { url, key }, name, capacity, agents, work_dir: join(dir, `${name}-work`), ...extra };
+  // The suites' agents write their side-effect files into `dir` (world-writable, test/e2e/helpers.ts): the
+  // sandbox binds it writable, as an operator would name a shared output directory; a private `dir` (npm
+  // start's 0700 home) is not bound. A caller that sets sandbox.rw_paths decides.
+  const sb = typeof extra.sandbox === "string" ? { mode: extra.sandbox } : (extra.sandbox ?? {});
+  const shared = (statSync(dir).mode & 0o002) !== 0;
+  const sandbox = { rw_paths: shared ? [dir] : [], ...sb };
+  const config = {
+    control_plane: { url, key },
+    name,
+    capacity,
+    agents,
+    work_dir: join(dir, `${name}-work`),
+    ...extra,
+    sandbox,
+  };
   const path = join(dir, `${name}.json`);
   // It holds the runner key: 0600, and a runner whose agents run as other users refuses anything wider.
   writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });

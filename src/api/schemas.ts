@@ -199,6 +199,17 @@ export const TenantQuota = z
   .openapi("TenantQuota");
 export type TenantQuota = z.infer<typeof TenantQuota>;
 
+export const EgressPattern = z
+  .string()
+  .max(260)
+  .regex(
+    /^(\*\.)?([A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/,
+    "host:port, *.suffix:port or [ipv6]:port",
+  )
+  .openapi("EgressPattern", { example: "api.github.com:443" });
+
+export const IsolationLevelSchema = z.enum(["none", "uid", "unshare", "bwrap"]).openapi("IsolationLevel");
+
 export const AgentSpec = z
   .strictObject({
     capabilities: Capabilities.optional(),
@@ -220,6 +231,13 @@ export const AgentSpec = z
     quota: AgentQuota.optional(),
     /** Tools the agent may call through its runner's tool gateway (POST /tools/{name}); none when absent. */
     tools: z.array(Name).max(LIMITS.listSize).optional(),
+    /**
+     * Hosts the agent may reach through its runner's egress proxy: `host:port`, `*.suffix:port`, or an IP
+     * literal (the only way to reach a loopback, link-local or private address). None when absent.
+     */
+    egress: z.array(EgressPattern).max(LIMITS.listSize).optional(),
+    /** The weakest runner isolation this agent may run under (none < uid < unshare < bwrap); placement honours it. */
+    isolation: IsolationLevelSchema.optional(),
   })
   .openapi("AgentSpec");
 export type AgentSpec = z.infer<typeof AgentSpec>;
@@ -251,6 +269,8 @@ export const Agent = z
     output_schema: Json.optional(),
     quota: AgentQuota,
     tools: z.array(z.string()),
+    egress: z.array(z.string()),
+    isolation: IsolationLevelSchema,
     updated_at: z.string(),
   })
   .openapi("Agent");

@@ -107,3 +107,19 @@ export function fitsStatically(agent: string, req: Requirements, runner: RunnerS
 export function fitsNow(agent: string, req: Requirements, runner: RunnerShape, free: Resources): boolean {
   return fitsStatically(agent, req, runner) && fitsResources(req.resources, free);
 }
+
+/**
+ * How strongly a runner isolates its agents, weakest first (agent-runner/src/sandbox.ts): none, a uid
+ * of its own per task, a pid namespace (unshare), the full bwrap sandbox. The runner reports its level
+ * as the label ISOLATION_LABEL, which it sets itself at registration (a configured label of that
+ * name is overwritten by what it achieves).
+ */
+export const ISOLATION_LEVELS = ["none", "uid", "unshare", "bwrap"] as const;
+export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
+export const ISOLATION_LABEL = "officeos.io/isolation";
+
+/** The placement constraint for an agent requiring at least `min`: the runner's level is one of those at or above it. */
+export function isolationAffinity(min: IsolationLevel | undefined): MatchExpression[] {
+  if (min === undefined || min === "none") return [];
+  return [{ key: ISOLATION_LABEL, operator: "In", values: ISOLATION_LEVELS.slice(ISOLATION_LEVELS.indexOf(min)) }];
+}

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inCi } from "../../scripts/lib/prereqs.mjs";
 import { startRunner } from "../../scripts/lib/stack.mjs";
 import { startFakeOpenAi, type FakeOpenAi } from "./fake-openai.js";
 import { corpus, WIRE } from "./hostile/corpus.mjs";
@@ -120,13 +121,17 @@ describe("a hostile agent under a real runner", () => {
     s.runners.push(runner);
     try {
       await runner.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
+      // Issue #16, acceptance 1: under CI=true this suite runs inside the bwrap sandbox or fails.
+      const iso = (await runner.waitForLog((e: { msg?: string }) => e.msg === "agent isolation")) as { level?: string };
+      if (inCi()) expect(iso.level).toBe("bwrap");
       const thread = `hostile:${Date.now()}`;
       const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
         agent: "hostile",
         input: { thread },
       });
       const done = await finished(s.submit, task.id, 120_000);
-      expect(done.state).toBe("succeeded");
+      // The error (with its stderr tail) is in the failure message when it did not succeed.
+      expect({ state: done.state, error: done.error }).toEqual({ state: "succeeded", error: undefined });
       const r = done.result;
 
       // Every trick, and every broken request line, got a 4xx.

@@ -76,7 +76,8 @@ describe("LangGraph agent on OfficeOS", () => {
       url: s.cp.url,
       key: s.runnerKey,
       agents: agents(),
-      extra: RUNNER_TIMING,
+      // The agent reaches the model through its runner's gateway: inside the sandbox no other host is reachable.
+      extra: { ...RUNNER_TIMING, llm: { base_url: llm.url } },
       log: (l: string) => process.env.LG_DEBUG && console.log(l),
     });
     const b = startRunner({
@@ -85,7 +86,8 @@ describe("LangGraph agent on OfficeOS", () => {
       url: s.cp.url,
       key: s.runnerKey,
       agents: agents(),
-      extra: RUNNER_TIMING,
+      // The agent reaches the model through its runner's gateway: inside the sandbox no other host is reachable.
+      extra: { ...RUNNER_TIMING, llm: { base_url: llm.url } },
       log: (l: string) => process.env.LG_DEBUG && console.log(l),
     });
     s.runners.push(a, b);
@@ -95,7 +97,7 @@ describe("LangGraph agent on OfficeOS", () => {
     const gate = join(s.dir, "langgraph.approved");
     const { task } = await s.submit<{ task: { id: string; instance: string } }>("POST", "/v1/tasks", {
       agent: "langgraph",
-      input: { topic: "LangGraph", file, llm_url: llm.url, model: "fake-1", gate_file: gate },
+      input: { topic: "LangGraph", file, model: "fake-1", gate_file: gate },
     });
     const started = await Promise.race(
       [a, b].map((r) => r.waitForLog((e) => e.msg === "task started" && e.task_id === task.id).then(() => r)),

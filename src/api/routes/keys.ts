@@ -6,7 +6,7 @@ import { requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
 import { CreateKey, KeyCreated, LIMITS, Scope } from "../schemas.js";
 import { formatKey, newKeyId, newSecret, sha256Hex } from "../../auth/keys.js";
-import { AUDIT_TYPES } from "../../durable/tenant/audit.js";
+import { AUDIT_TYPES, RUNNER_AUDIT_TYPES } from "../../durable/tenant/audit.js";
 
 export const keys = new OpenAPIHono<AppEnv>();
 
@@ -48,7 +48,7 @@ const AuditQuery = z.strictObject({
 });
 export const ReportAudit = z
   .strictObject({
-    type: z.enum(["tool.denied", "tool.called", "runtime.denied"]),
+    type: z.enum(RUNNER_AUDIT_TYPES),
     task_id: z.string().min(1).max(LIMITS.name).optional(),
     details: z
       .record(z.string().max(LIMITS.name), z.json())

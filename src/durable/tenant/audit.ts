@@ -17,6 +17,17 @@ export const AUDIT_TYPES = [
   "tool.called",
   /** Runtime-API requests a runner refused (path tricks, routes not in its table), counted per task and flush. */
   "runtime.denied",
+  /** Outbound connections a runner's egress proxy let through or refused, per task and host:port, counted per flush. */
+  "egress.allowed",
+  "egress.denied",
+] as const;
+/** What a runner may report into the audit log. */
+export const RUNNER_AUDIT_TYPES = [
+  "tool.denied",
+  "tool.called",
+  "runtime.denied",
+  "egress.allowed",
+  "egress.denied",
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -3,7 +3,7 @@
 import { fail, ok, type JsonValue, type Result } from "../../api/errors.js";
 import type { Scope } from "../../api/schemas.js";
 import { randomHex } from "../../auth/keys.js";
-import { AUDIT_TYPES, type AuditEntry, type AuditType } from "./audit.js";
+import { AUDIT_TYPES, RUNNER_AUDIT_TYPES, type AuditEntry, type AuditType } from "./audit.js";
 import type { Actor, Tenant } from "./context.js";
 import type { KeyInfo, KeyView } from "./keyring.js";
 import { iso } from "./rows.js";
@@ -119,8 +119,8 @@ export class Keys {
     e: { type: AuditType; task_id?: string | undefined; details?: Record<string, JsonValue> | undefined },
     actor: Actor,
   ): Result<null> {
-    if (e.type !== "tool.denied" && e.type !== "tool.called" && e.type !== "runtime.denied")
-      return fail("forbidden", `runners report tool and runtime-API events only, not ${e.type}`);
+    if (!(RUNNER_AUDIT_TYPES as readonly string[]).includes(e.type))
+      return fail("forbidden", `runners report tool, runtime-API and egress events only, not ${e.type}`);
     if (!AUDIT_TYPES.includes(e.type)) return fail("bad_request", "unknown audit type");
     this.t.audit.append(this.t.now(), e.type, actor, e.task_id ?? null, e.details);
     return ok(null);

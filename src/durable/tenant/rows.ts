@@ -19,6 +19,7 @@ import type { LifeRetry } from "../../task/row.js";
 import { toPolicy } from "../../task/retry.js";
 import {
   freeResources,
+  type IsolationLevel,
   type MatchExpression,
   type Requirements,
   type RunnerShape,
@@ -193,6 +194,8 @@ export interface StoredAgent {
   output_schema?: JsonValue;
   quota: AgentQuota;
   tools: string[];
+  egress: string[];
+  isolation: IsolationLevel;
 }
 
 /** What a task carries of its agent's policies (with per-task overrides), fixed at submission. */
@@ -257,6 +260,8 @@ export function normalizeAgentSpec(spec: AgentSpec): StoredAgent {
     },
     quota: spec.quota ?? {},
     tools: [...new Set(spec.tools ?? [])].sort(),
+    egress: [...new Set((spec.egress ?? []).map((e) => e.toLowerCase()))].sort(),
+    isolation: spec.isolation ?? "none",
   };
   if (spec.output_schema !== undefined) out.output_schema = spec.output_schema as JsonValue;
   return out;

@@ -6,7 +6,7 @@ import type { BatchItemAnswer, SchedulerView, SubmitTask, Task, TaskEvents, Task
 import { randomHex } from "../../auth/keys.js";
 import { dominantShare } from "../../drf/share.js";
 import { create } from "../../task/machine.js";
-import type { Requirements } from "../../scheduler/fit.js";
+import { isolationAffinity, type Requirements } from "../../scheduler/fit.js";
 import type { Actor, Tenant } from "./context.js";
 import type { EventType } from "./events.js";
 import { waitingOf } from "../../scheduler/waiting-source.js";
@@ -78,7 +78,7 @@ export class Tasks {
       resources: agent.resources,
       capabilities: agent.capabilities,
       nodeSelector: { ...agent.node_selector, ...req.node_selector },
-      affinity: agent.node_affinity,
+      affinity: [...agent.node_affinity, ...isolationAffinity(agent.isolation)],
       tolerations: agent.tolerations,
     };
     const policy: TaskPolicy = {
