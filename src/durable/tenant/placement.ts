@@ -8,6 +8,7 @@ import { fitsStatically, freeResources } from "../../scheduler/fit.js";
 import type { LeaseGrant } from "./leasing.js";
 import type { RunnerRow, TaskRow } from "./rows.js";
 import type { SchedulerState } from "./scheduler-state.js";
+import { HOLDS_RUNNER_STATES, sqlList } from "../../task/states.js";
 
 /** How many waiting tasks one preemption pass considers. */
 const PREEMPT_SCAN = 16;
@@ -72,7 +73,7 @@ export class Placement {
     this.holdRunner(runnerId, null);
     const flagged = this.sql
       .exec<TaskRow>(
-        "SELECT * FROM tasks WHERE runner_id = ? AND preempt_requested = 1 AND state IN ('leased', 'running')",
+        `SELECT * FROM tasks WHERE runner_id = ? AND preempt_requested = 1 AND state IN ${sqlList(HOLDS_RUNNER_STATES)}`,
         runnerId,
       )
       .toArray();

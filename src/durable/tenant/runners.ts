@@ -6,6 +6,7 @@ import { randomHex } from "../../auth/keys.js";
 import { SYSTEM, type Tenant } from "./context.js";
 import type { LeaseGrant } from "./leasing.js";
 import { runnerState, runnerView, type RunnerRow } from "./rows.js";
+import { HOLDS_RUNNER_STATES, sqlList } from "../../task/states.js";
 
 const DEFAULT_LEASE_TTL_MS = 30_000;
 /** A runner unseen this long is deleted when another registers, and its credentials revoked (prune). */
@@ -55,7 +56,7 @@ export class Runners {
     t.deadlines.tick(now); // expired leases are requeued first, so a dead runner holds none
     const gone = t.sql
       .exec<{ id: string }>(
-        "SELECT id FROM runners WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.runner_id = runners.id AND tasks.state IN ('leased', 'running'))",
+        `SELECT id FROM runners WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.runner_id = runners.id AND tasks.state IN ${sqlList(HOLDS_RUNNER_STATES)})`,
         now - RUNNER_RETENTION_MS,
       )
       .toArray();

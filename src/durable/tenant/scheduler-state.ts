@@ -17,6 +17,7 @@ import {
   type RunnerRow,
   type TaskRow,
 } from "./rows.js";
+import { HOLDS_RUNNER_STATES, sqlList } from "../../task/states.js";
 
 export interface ActiveLeaseInfo {
   taskId: string;
@@ -74,7 +75,8 @@ export class SchedulerState {
     s.tenantCap = tq ? ((JSON.parse(tq) as { concurrent_runs?: number }).concurrent_runs ?? null) : null;
     for (const r of sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) s.upsertRunner(r);
     for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state = 'queued'").toArray()) s.onQueued(t);
-    for (const t of sql.exec<TaskRow>("SELECT * FROM tasks WHERE state IN ('leased', 'running')").toArray()) s.track(t);
+    for (const t of sql.exec<TaskRow>(`SELECT * FROM tasks WHERE state IN ${sqlList(HOLDS_RUNNER_STATES)}`).toArray())
+      s.track(t);
     return s;
   }
 
