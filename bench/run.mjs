@@ -106,6 +106,15 @@ const agentSpawn = await jsonChild(
   [join(ROOT, "bench/out/agent-spawn.mjs"), ...(quick ? ["--quick"] : [])],
   "agent_spawn",
 );
+// Issue #16: the same spawn through the sandbox (bwrap, seccomp, the forwarder) against a plain one.
+stage("agent spawn in the bwrap sandbox, beside a plain spawn");
+const sandboxSpawn = await jsonChild(
+  [join(ROOT, "bench/out/sandbox-spawn.mjs"), ...(quick ? ["--quick"] : [])],
+  "sandbox_spawn",
+);
+process.stderr.write(
+  `sandbox spawn: p50 ${sandboxSpawn.sandbox_ms?.p50} ms against plain ${sandboxSpawn.plain_ms?.p50} ms (+${sandboxSpawn.added_p50_ms} ms)\n`,
+);
 
 stage("starting wrangler dev");
 const dir = mkdtempSync(join(tmpdir(), "officeos-bench-"));
@@ -250,6 +259,7 @@ try {
     },
     runner_idle: runnerIdle,
     agent_spawn: agentSpawn,
+    sandbox_spawn: sandboxSpawn,
     scheduler,
     checkpoints: { http: checkpointsHttp, peer: checkpointsPeer },
   };
