@@ -41,7 +41,15 @@ export type LifecycleEvent =
   /** Only creates a row (see create()); on an existing row it is refused. */
   | { kind: "submit" }
   /** The scheduler picked it for a runner; the DO takes `epoch` from its counter, so it only grows. */
-  | { kind: "lease"; runnerId: string; leaseId: string; epoch: number; leaseTtlMs: number }
+  | {
+      kind: "lease";
+      runnerId: string;
+      leaseId: string;
+      epoch: number;
+      leaseTtlMs: number;
+      /** The isolation level the runner reports (its `officeos.io/isolation` label), kept with the attempt. */
+      isolation?: string | undefined;
+    }
   /** Extends the lease; the first heartbeat (or checkpoint) of a lease is the start: leased → running. */
   | ({ kind: "heartbeat"; runnerId: string; leaseTtlMs: number } & Fenced)
   /** A checkpoint write is fenced by this; the first marks the task running. */

@@ -67,7 +67,12 @@ export const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
           type: "leased",
           actor: `runner:${ev.runnerId}`,
           state: "leased",
-          details: { runner: ev.runnerId, epoch: ev.epoch, attempt },
+          details: {
+            runner: ev.runnerId,
+            epoch: ev.epoch,
+            attempt,
+            ...(ev.isolation ? { isolation: ev.isolation } : {}),
+          },
         },
       ],
       effects: [

@@ -17,11 +17,17 @@ describe("isolation as a placement constraint", () => {
     const uid = await registerRunner(f, { name: "uid-only", capacity: {}, labels: level("uid") });
     const ns = await registerRunner(f, { name: "pid-ns", capacity: {}, labels: level("unshare") });
     const unlabelled = await registerRunner(f, { name: "old", capacity: {} });
-    const boxed = await registerRunner(f, { name: "boxed", capacity: {}, labels: level("bwrap") });
     const pay = await submit(f, { agent: "payments" });
+    // While no runner qualifies, it says why, naming the label.
+    const waiting = (await call("GET", `/v1/tasks/${pay.id}`, f.read)).body.task.waiting;
+    expect(waiting?.message).toContain(ISOLATION_LABEL);
+    const boxed = await registerRunner(f, { name: "boxed", capacity: {}, labels: level("bwrap") });
     for (const r of [uid, ns, unlabelled]) expect(await lease(f, r, { max_tasks: 10, wait_ms: 0 })).toEqual([]);
     const got = await lease(f, boxed, { max_tasks: 10, wait_ms: 0 });
     expect(got.map((l: { task: { id: string } }) => l.task.id)).toEqual([pay.id]);
+    // The attempt keeps the level it runs under, in its `leased` event.
+    const { events } = (await call("GET", `/v1/tasks/${pay.id}/events`, f.read)).body;
+    expect(events.find((e: { type: string }) => e.type === "leased")?.details).toMatchObject({ isolation: "bwrap" });
     const sup = await submit(f, { agent: "support" });
     expect(
       (await lease(f, uid, { max_tasks: 10, wait_ms: 0 })).map((l: { task: { id: string } }) => l.task.id),

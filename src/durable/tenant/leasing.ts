@@ -10,6 +10,7 @@ import { transition } from "../../task/machine.js";
 import type { Tenant } from "./context.js";
 import { Placement } from "./placement.js";
 import { iso, requirementsOf, runnerState, taskView, type RunnerRow, type TaskRow } from "./rows.js";
+import { ISOLATION_LABEL } from "../../scheduler/fit.js";
 
 export interface LeaseGrant {
   lease_id: string;
@@ -106,7 +107,15 @@ export class Leasing {
   private grant(row: TaskRow, runner: RunnerRow, now: number): LeaseGrant {
     const epoch = this.t.bump("epoch");
     const leaseId = `lease_${randomHex(8)}`;
-    const ev = { kind: "lease", runnerId: runner.id, leaseId, epoch, leaseTtlMs: runner.lease_ttl_ms } as const;
+    const isolation = this.t.sched().runners.get(runner.id)?.shape.labels[ISOLATION_LABEL];
+    const ev = {
+      kind: "lease",
+      runnerId: runner.id,
+      leaseId,
+      epoch,
+      leaseTtlMs: runner.lease_ttl_ms,
+      isolation,
+    } as const;
     const tr = transition(row, ev, now);
     const leased = tr.kind === "ok" ? this.t.store.commit(row.id, tr, now) : null;
     // Placement picks from the queue index, which mirrors storage: anything else is a bug, not an outcome.
