@@ -71,6 +71,8 @@ Agent = TypedDict(
         "output_schema": "NotRequired[JsonValue]",
         "quota": "AgentQuota",
         "tools": "List[str]",
+        "egress": "List[str]",
+        "isolation": "IsolationLevel",
         "updated_at": "str",
     },
 )
@@ -107,6 +109,8 @@ AgentSpec = TypedDict(
         "output_schema": "NotRequired[Dict[str, Any]]",
         "quota": "NotRequired[AgentQuota]",
         "tools": "NotRequired[List[str]]",
+        "egress": "NotRequired[List[EgressPattern]]",
+        "isolation": "NotRequired[IsolationLevel]",
     },
 )
 
@@ -204,7 +208,7 @@ AuditEntry = TypedDict(
     {
         "seq": "float",
         "at": "str",
-        "type": "Union[Literal[\"key.created\"], Literal[\"key.revoked\"], Literal[\"key.used\"], Literal[\"runner.registered\"], Literal[\"agent.put\"], Literal[\"quota.put\"], Literal[\"escalation.action\"], Literal[\"approval.decision\"], Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"]]",
+        "type": "Union[Literal[\"key.created\"], Literal[\"key.revoked\"], Literal[\"key.used\"], Literal[\"runner.registered\"], Literal[\"agent.put\"], Literal[\"quota.put\"], Literal[\"escalation.action\"], Literal[\"approval.decision\"], Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"], Literal[\"egress.allowed\"], Literal[\"egress.denied\"]]",
         "actor": "str",
         "subject": "NotRequired[str]",
         "details": "NotRequired[Dict[str, Any]]",
@@ -331,6 +335,9 @@ Decide = TypedDict(
 )
 
 
+EgressPattern: TypeAlias = "str"
+
+
 ErrorError = TypedDict(
     "ErrorError",
     {
@@ -439,6 +446,9 @@ HeartbeatAnswer = TypedDict(
         "lease_tokens": "NotRequired[Dict[str, str]]",
     },
 )
+
+
+IsolationLevel: TypeAlias = "Union[Literal[\"none\"], Literal[\"uid\"], Literal[\"unshare\"], Literal[\"bwrap\"]]"
 
 
 KeyCreated = TypedDict(
@@ -718,7 +728,7 @@ ReportAnswer = TypedDict(
 ReportAudit = TypedDict(
     "ReportAudit",
     {
-        "type": "Union[Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"]]",
+        "type": "Union[Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"], Literal[\"egress.allowed\"], Literal[\"egress.denied\"]]",
         "task_id": "NotRequired[str]",
         "details": "NotRequired[Dict[str, Any]]",
     },
@@ -1019,6 +1029,7 @@ Task = TypedDict(
         "approvals": "NotRequired[Dict[str, GateDecision]]",
         "escalation": "NotRequired[TaskEscalation]",
         "usage": "NotRequired[TaskUsage]",
+        "waiting": "NotRequired[TaskWaiting]",
         "created_at": "str",
         "updated_at": "str",
     },
@@ -1072,6 +1083,17 @@ TaskUsage = TypedDict(
         "peak_memory_mb": "NotRequired[float]",
         "pids_denied": "NotRequired[int]",
         "enforcement": "NotRequired[Union[Literal[\"cgroup-v2\"], Literal[\"cgroup-v1\"], Literal[\"rlimit\"], Literal[\"none\"]]]",
+    },
+)
+
+
+TaskWaiting = TypedDict(
+    "TaskWaiting",
+    {
+        "reason": "Union[Literal[\"no_runner_registered\"], Literal[\"runners_not_ready\"], Literal[\"no_runner_offers_agent\"], Literal[\"missing_capability\"], Literal[\"no_runner_matches_selector\"], Literal[\"taint_not_tolerated\"], Literal[\"insufficient_capacity\"], Literal[\"no_runner_polling\"], Literal[\"no_runner_fits\"], Literal[\"budget_spent\"], Literal[\"agent_at_concurrency_cap\"], Literal[\"instance_busy\"], Literal[\"held_for_starving_task\"], Literal[\"held_for_preempting_task\"], Literal[\"backoff\"], Literal[\"awaiting_approval\"], Literal[\"escalated\"]]",
+        "message": "str",
+        "since": "NotRequired[str]",
+        "details": "NotRequired[Dict[str, JsonValue]]",
     },
 )
 
