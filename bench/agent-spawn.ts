@@ -10,32 +10,12 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { detectCgroups, TaskCgroup } from "../agent-runner/src/cgroup.js";
+import { stats } from "./stats.mjs";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 20 : 100;
 const WARMUP = quick ? 3 : 10;
 const now = (): number => performance.now();
-
-interface Stats {
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-  return {
-    n: s.length,
-    p50: q(50),
-    p90: q(90),
-    p99: q(99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    max: s[s.length - 1] as number,
-  };
-}
 
 const arrivals = new Map<string, (t: number) => void>();
 const server = createServer((req, res) => {

@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { stats } from "./stats.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -42,19 +43,6 @@ if (argv[0] === "--worker") {
   process.stdout.write("ready\n");
   process.on("SIGTERM", () => void worker.close().then(() => process.exit(0)));
 } else await main();
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  return {
-    n: s.length,
-    p50: q(50),
-    p90: q(90),
-    p99: q(99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    max: s[s.length - 1],
-  };
-}
 
 function freePort() {
   return new Promise((res, rej) => {

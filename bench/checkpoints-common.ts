@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { AgentStateJson } from "../src/api/schemas.js";
 import { encodeState } from "../src/checkpoint/codec.js";
 import { seeded as mulberry32 } from "../test/unit/random.js";
+export { type Stats, stats } from "./stats.mjs";
 
 export const quick = process.argv.includes("--quick");
 export const part = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "all";
@@ -10,28 +11,6 @@ export const now = () => performance.now();
 export const PROTOBUF = "application/x-protobuf";
 
 export type Msg = NonNullable<AgentStateJson["messages"]>[number];
-
-export interface Stats {
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
-
-export function stats(samples: readonly number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-  return {
-    n: s.length,
-    p50: q(50),
-    p90: q(90),
-    p99: q(99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    max: s[s.length - 1] ?? NaN,
-  };
-}
 
 // ---- deterministic content ------------------------------------------------
 

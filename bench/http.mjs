@@ -15,19 +15,6 @@ export const PARK_SETTLE_MS = 3; // time given to a new poll to park before the 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
-export function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  return {
-    n: s.length,
-    p50: q(50),
-    p90: q(90),
-    p99: q(99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    max: s[s.length - 1],
-  };
-}
-
 const socketError = (e) => e?.cause?.code === "UND_ERR_SOCKET";
 
 /** POST JSON; `alsoOk` statuses (a 409 for an outcome sent again) return their body instead of throwing. */

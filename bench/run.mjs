@@ -25,7 +25,6 @@ import {
   now,
   PARK_SETTLE_MS,
   runnerOverhead,
-  stats,
   throughput,
   WARMUP,
 } from "./http.mjs";
