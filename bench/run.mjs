@@ -29,6 +29,7 @@ import {
   WARMUP,
 } from "./http.mjs";
 import { renderResults, withResults } from "./render.mjs";
+import { stats } from "./stats.mjs";
 
 const quick = process.argv.includes("--quick");
 const startedAt = performance.now();
