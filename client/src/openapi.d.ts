@@ -4038,6 +4038,7 @@ export interface components {
         TaskEvents: {
             events: components["schemas"]["TaskEvent"][];
             next: number;
+            waiting?: components["schemas"]["TaskWaiting"];
         };
         TaskList: {
             next_cursor?: string;

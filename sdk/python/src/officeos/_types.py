@@ -1063,6 +1063,7 @@ TaskEvents = TypedDict(
     {
         "events": "List[TaskEvent]",
         "next": "float",
+        "waiting": "NotRequired[TaskWaiting]",
     },
 )
 
