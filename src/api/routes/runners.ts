@@ -16,6 +16,7 @@ import {
   type Lease,
 } from "../schemas.js";
 import { checkpointView } from "./checkpoints.js";
+import { storeLogs } from "./logs.js";
 import { leaseTokenProblem, signLease } from "../lease-auth.js";
 import { formatKey, newKeyId, newSecret, sha256Hex } from "../../auth/keys.js";
 
@@ -158,6 +159,11 @@ runners.openapi(
       if (await leaseTokenProblem(caller, l.lease_token, l.task_id, l.epoch)) unproven.push(l.task_id);
       else proven.push({ task_id: l.task_id, epoch: l.epoch });
     }
+    // Captured agent output goes to each task's instance object first (docs/logs.md), each batch proven by its lease token.
+    if (b.logs?.length) await storeLogs(c.env, caller, b.logs);
+    // Only logs: the tenant's lease state is not touched (the shipper sends these between heartbeats).
+    if (b.leases.length === 0 && b.health === undefined && b.logs?.length)
+      return c.json({ expires_at: new Date().toISOString(), cancel: [], preempt: [], lease_tokens: {} }, 200);
     const answer = unwrap(await caller.tenant.heartbeat(c.req.valid("param").id, proven, b.health));
     const cancelled = new Set(answer.cancel);
     const lease_tokens: Record<string, string> = {};
