@@ -53,7 +53,7 @@ export class AttemptLog {
 
   /** One line as the agent wrote it (without its newline). */
   push(stream: LogStream, raw: string, at: number): void {
-    if (this.cut) {
+    if (this.cut && stream === "stdout") {
       this.dropped++;
       return;
     }
@@ -63,7 +63,12 @@ export class AttemptLog {
       const marker = ` … [line cut: ${size} bytes, kept ${this.limits.maxLineBytes}]`;
       text = cutUtf8(text, this.limits.maxLineBytes) + marker;
     }
+    // The tail follows stderr to the end, past the cap: the last lines are the ones that explain a failure.
     if (stream === "stderr") this.keepTail(text);
+    if (this.cut) {
+      this.dropped++;
+      return;
+    }
     const cost = bytes(text);
     if (this.next >= this.limits.maxLines || this.bytes + cost > this.limits.maxBytes) {
       this.cut = true;

@@ -66,6 +66,10 @@ describe("AttemptLog", () => {
     expect(lines.slice(0, 5).map((l) => l.text)).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4"]);
     expect(lines[5]?.text).toMatch(/^\[officeos: output cut at 5 lines/);
     expect(log.dropped).toBe(15);
+    // stderr past the cap is not stored, but the tail still follows it.
+    log.push("stderr", "the real error", 99);
+    expect(log.waiting).toBe(0);
+    expect(log.stderrTail()).toBe("the real error");
   });
 
   it("caps an attempt's bytes", () => {
