@@ -30,6 +30,18 @@ console.error("    at attempt " + task.attempt + " token=" + token);
 process.exitCode = 1;
 `;
 
+// Prints a line, waits for the test's go file, prints another and succeeds.
+const PATIENT = String.raw`
+import { existsSync, readFileSync } from "node:fs";
+const token = readFileSync(process.env.OFFICEOS_TASK_TOKEN_FILE, "utf8").trim();
+const call = (method, path, body) => fetch(process.env.OFFICEOS_RUNTIME_API + path, { method, headers: { authorization: "Bearer " + token, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+const task = await (await call("GET", "/task")).json();
+console.log("waiting for " + task.input.go);
+while (!existsSync(task.input.go)) { await new Promise((r) => setTimeout(r, 50)); await call("POST", "/progress", {}); }
+console.error("go seen");
+await call("POST", "/result", { result: { ok: true } });
+`;
+
 interface Line {
   seq: number;
   at: string;
@@ -146,5 +158,40 @@ describe("an agent's own output", () => {
         (e: { msg?: string; line?: string }) => e.msg === "agent output" && e.line === "my token is [redacted]",
       ),
     );
+  });
+
+  it("streams while the agent runs: a line is readable before the task ends, and officeos logs -f follows it to the end", async () => {
+    const script = join(s.dir, "patient-agent.mjs");
+    writeFileSync(script, PATIENT, { mode: 0o644 });
+    const runner = startRunner({
+      dir: s.dir,
+      name: "patient",
+      url: s.cp.url,
+      key: s.runnerKey,
+      agents: { patient: { command: [process.execPath, script] } },
+      extra: { lease_ttl_ms: 5000, heartbeat_interval_ms: 500, lease_wait_ms: 2000, drain_timeout_ms: 3000 },
+    });
+    s.runners.push(runner);
+    await s.admin("PUT", "/v1/agents/patient", { retry: { max_attempts: 1 } });
+    await runner.waitForLog((e: { msg?: string }) => e.msg === "runner ready");
+    const go = join(s.dir, "patient-go");
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "patient", input: { go } });
+    const following = cli(["logs", task.id, "-f"]);
+    // The first line arrives while the agent still waits: shipped as it runs, not at its end.
+    const first = await until(
+      "the agent's first line in /logs",
+      async () => (await s.submit<{ lines: Line[] }>("GET", `/v1/tasks/${task.id}/logs?wait_ms=5000`)).lines[0],
+      60_000,
+    );
+    expect(first).toMatchObject({ attempt: 1, stream: "stdout", text: `waiting for ${go}` });
+    // Not ended (leased until its first heartbeat, then running).
+    expect(["leased", "running"]).toContain(
+      (await s.submit<{ task: { state: string } }>("GET", `/v1/tasks/${task.id}`)).task.state,
+    );
+    writeFileSync(go, "go");
+    const out = await following;
+    expect(out.code).toBe(0);
+    expect(out.stdout.trimEnd().split("\n")).toEqual([`waiting for ${go}`, "stderr| go seen"]);
+    expect((await finished(s.submit, task.id)).state).toBe("succeeded");
   });
 });
