@@ -28,6 +28,8 @@ export const TAIL_LINES = 20;
 export const TAIL_BYTES = 4 * 1024;
 
 const bytes = (s: string): number => Buffer.byteLength(s, "utf8");
+/** What a line costs in a batch's JSON body: its text escaped (control characters grow sixfold) and its fields. */
+export const jsonCost = (text: string): number => Buffer.byteLength(JSON.stringify(text), "utf8") + 64;
 
 /** `text` cut to at most `max` UTF-8 bytes, never inside a character. */
 export function cutUtf8(text: string, max: number): string {
@@ -110,12 +112,12 @@ export class AttemptLog {
     return this.pending.length;
   }
 
-  /** Takes up to `maxLines` lines and about `maxBytes` bytes of text (at least one line when any wait). */
+  /** Takes up to `maxLines` lines and at most `maxBytes` of JSON (jsonCost; at least one line when any wait). */
   take(maxLines: number, maxBytes: number): LogLine[] {
     let i = 0;
     let size = 0;
     while (i < this.pending.length && i < maxLines) {
-      const cost = bytes((this.pending[i] as LogLine).text) + 64;
+      const cost = jsonCost((this.pending[i] as LogLine).text);
       if (i > 0 && size + cost > maxBytes) break;
       size += cost;
       i++;

@@ -3,7 +3,7 @@
 // line arrives (so a line is readable through GET /v1/tasks/{id}/logs within about a second), never
 // one call per line. One send at a time; lines of a send that fails go back and leave with the next.
 // At an attempt's exit its lines are flushed before the outcome is reported (flushAttempt).
-import type { AttemptLog, LogLine } from "./log-capture.js";
+import { jsonCost, type AttemptLog, type LogLine } from "./log-capture.js";
 
 export interface LogBatch {
   task_id: string;
@@ -18,7 +18,7 @@ export type LogSend = (batches: LogBatch[]) => Promise<"ok" | "retry" | "refused
 
 export interface ShipOptions {
   flushMs: number;
-  /** Per call: lines and bytes of text, under the API's 1 MiB body limit. */
+  /** Per call: lines, and bytes of JSON (jsonCost), well under the API's 1 MiB body limit. */
   maxLines?: number;
   maxBytes?: number;
 }
@@ -109,7 +109,7 @@ export class LogShipper {
       if (entry.log.waiting === 0) continue;
       const got = entry.log.take(lines, bytes);
       lines -= got.length;
-      for (const l of got) bytes -= Buffer.byteLength(l.text, "utf8") + 64;
+      for (const l of got) bytes -= jsonCost(l.text);
       out.push({
         entry,
         lines: got,

@@ -453,6 +453,8 @@ export class TaskRun implements TaskHandle {
    */
   private async cleanUp(): Promise<void> {
     await this.endTree();
+    // Flushed before the outcome already; an attempt that never started is forgotten here.
+    await this.deps.logs?.shipper.flushAttempt(this.taskId, this.epoch);
     const id = this.deps.identity ?? null;
     await this.egress?.close().catch(() => undefined);
     if (this.disk)

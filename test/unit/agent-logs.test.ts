@@ -2,7 +2,14 @@
 // capper and line cutter with its stderr tail, the exit report that carries the tail, and the
 // shipper that batches every attempt's lines into few calls.
 import { describe, expect, it } from "vitest";
-import { AttemptLog, cutUtf8, TAIL_BYTES, TAIL_LINES, type LogLimits } from "../../agent-runner/src/log-capture.js";
+import {
+  AttemptLog,
+  cutUtf8,
+  jsonCost,
+  TAIL_BYTES,
+  TAIL_LINES,
+  type LogLimits,
+} from "../../agent-runner/src/log-capture.js";
 import { headerValues, REDACTED, Scrubber, secretEnvValues } from "../../agent-runner/src/log-scrub.js";
 import { LogShipper, type LogBatch } from "../../agent-runner/src/log-ship.js";
 import { exitReport } from "../../agent-runner/src/task-exit.js";
@@ -103,6 +110,11 @@ describe("AttemptLog", () => {
     expect(first.length).toBeLessThan(10);
     log.putBack(first);
     expect(log.take(100, 1e6).map((l) => l.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The budget is the JSON the line becomes: control characters escape to six bytes each.
+    const ctl = new AttemptLog(new Scrubber([]));
+    for (let i = 0; i < 10; i++) ctl.push("stdout", "\u0001".repeat(1000), i);
+    expect(jsonCost("\u0001".repeat(1000))).toBe(6002 + 64);
+    expect(ctl.take(100, 20_000)).toHaveLength(3);
   });
 });
 
