@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { ONE_APP_STATE, oneAppState, stateFields as plainStateFields } from "./state-schema.js";
 import { TaskWaiting } from "./waiting-schema.js";
+import { LogBatch } from "./log-schemas.js";
 import { Capabilities, Json, LIMITS, Labels, Name, RESOURCE_MAX, Resources, Scope } from "./schemas-base.js";
 import { RetryPolicy, Taint, Timeouts } from "./schemas-agents.js";
 
@@ -115,7 +116,12 @@ export const TaskState = z.enum([
 export type TaskState = z.infer<typeof TaskState>;
 
 export const TaskError = z
-  .object({ code: z.string().max(LIMITS.name), message: z.string().max(16_384) })
+  .object({
+    code: z.string().max(LIMITS.name),
+    message: z.string().max(16_384),
+    /** More about the failure: `stderr_tail`, the agent's last stderr lines when its process failed (docs/logs.md). */
+    details: z.record(z.string(), Json).optional(),
+  })
   .openapi("TaskError");
 export type TaskError = z.infer<typeof TaskError>;
 
@@ -282,6 +288,8 @@ export const Heartbeat = z
       )
       .max(LIMITS.heartbeatLeases),
     health: RunnerHealth.optional(),
+    /** Captured agent output (docs/logs.md); a heartbeat with only `logs` and no leases extends nothing. */
+    logs: z.array(LogBatch).max(LIMITS.heartbeatLeases).optional(),
   })
   .openapi("Heartbeat");
 export const HeartbeatAnswer = z

@@ -433,6 +433,7 @@ Heartbeat = TypedDict(
     {
         "leases": "List[HeartbeatLeasesItem]",
         "health": "NotRequired[RunnerHealth]",
+        "logs": "NotRequired[List[LogBatch]]",
     },
 )
 
@@ -533,6 +534,42 @@ LlmSettled = TypedDict(
         "reserved": "float",
         "used": "float",
         "cost": "float",
+    },
+)
+
+
+LogBatchLinesItem = TypedDict(
+    "LogBatchLinesItem",
+    {
+        "n": "int",
+        "at": "str",
+        "stream": "Union[Literal[\"stdout\"], Literal[\"stderr\"]]",
+        "text": "str",
+    },
+)
+
+
+LogBatch = TypedDict(
+    "LogBatch",
+    {
+        "task_id": "str",
+        "epoch": "int",
+        "lease_token": "NotRequired[str]",
+        "instance": "str",
+        "attempt": "int",
+        "lines": "List[LogBatchLinesItem]",
+    },
+)
+
+
+LogLine = TypedDict(
+    "LogLine",
+    {
+        "seq": "int",
+        "at": "str",
+        "attempt": "int",
+        "stream": "Union[Literal[\"stdout\"], Literal[\"stderr\"]]",
+        "text": "str",
     },
 )
 
@@ -1041,6 +1078,7 @@ TaskError = TypedDict(
     {
         "code": "str",
         "message": "str",
+        "details": "NotRequired[Dict[str, JsonValue]]",
     },
 )
 
@@ -1073,6 +1111,15 @@ TaskList = TypedDict(
     {
         "tasks": "List[Task]",
         "next_cursor": "NotRequired[str]",
+    },
+)
+
+
+TaskLogs = TypedDict(
+    "TaskLogs",
+    {
+        "lines": "List[LogLine]",
+        "next": "Union[int, None]",
     },
 )
 
