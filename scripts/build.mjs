@@ -57,6 +57,8 @@ await build({
   ...common,
   packages: "bundle",
   banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+  // officeos dev bundles TypeScript agents with esbuild, loaded when it does (a native binary: not bundled).
+  external: ["esbuild"],
   entryPoints: ["cli/src/bin.ts"],
   outfile: "cli/dist/officeos.mjs",
   define: { OFFICEOS_VERSION: JSON.stringify(process.env.npm_package_version ?? "dev") },
