@@ -116,6 +116,12 @@ export const COMMANDS: readonly CommandDef[] = [
     options: { input: { ...input, help: "replace the task's input, then retry" }, comment },
     summary: "retry a task that waits for a person (escalated)",
   },
+  {
+    words: ["delete"],
+    args: ["noun", "name"],
+    options: {},
+    summary: "delete agent <name>: its spec goes, its finished tasks stay (refused while it has unfinished ones)",
+  },
   { words: ["drain"], args: ["noun", "id"], options: {}, summary: "drain runner <id>: no new leases; running finish" },
   { words: ["completion"], args: ["shell"], options: {}, summary: "print the bash or zsh completion script" },
   {

@@ -23,6 +23,7 @@ const HANDLERS: Record<string, Handler> = {
   cancel: verbs.cancel,
   retry: verbs.retry,
   drain: verbs.drain,
+  delete: verbs.deleteAgent,
   completion: verbs.completion,
   dev,
   apply: setup.apply,

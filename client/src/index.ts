@@ -172,6 +172,8 @@ export function createClient(opts: ClientOptions) {
         call(raw.PUT("/v1/agents/{name}", { params: { path: { name } }, body: spec })),
       list: () => call(raw.GET("/v1/agents")),
       get: (name: string) => call(raw.GET("/v1/agents/{name}", { params: { path: { name } } })),
+      /** 409 while any of its tasks is unfinished; its finished tasks stay. */
+      delete: (name: string) => call(raw.DELETE("/v1/agents/{name}", { params: { path: { name } } })),
     },
     tasks: {
       submit: (body: SubmitTask) => call(raw.POST("/v1/tasks", { body })),

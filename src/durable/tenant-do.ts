@@ -13,6 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { JsonValue, Result } from "../api/errors.js";
 import type {
   Agent,
+  AgentDeleted,
   AgentSpec,
   ApprovalAnswer,
   BatchItemAnswer,
@@ -191,6 +192,9 @@ export class TenantDO extends DurableObject<Env> {
   }
   getAgent(name: string): Result<Agent> {
     return this.t.agents.view(name);
+  }
+  deleteAgent(name: string): Result<AgentDeleted> {
+    return this.t.agents.delete(name);
   }
   listAgents(): Result<Agent[]> {
     return this.t.agents.list();
