@@ -3558,8 +3558,7 @@ export interface components {
             weight: number;
         };
         AgentDeleted: {
-            /** @enum {boolean} */
-            deleted: true;
+            deleted: boolean;
             finished_tasks: number;
             name: string;
         };

@@ -232,6 +232,6 @@ export type Agent = z.infer<typeof Agent>;
 
 /** DELETE /v1/agents/{name}: the agent's spec is gone; its finished tasks (counted here) stay. */
 export const AgentDeleted = z
-  .object({ name: z.string(), deleted: z.literal(true), finished_tasks: z.number().int() })
+  .object({ name: z.string(), deleted: z.boolean(), finished_tasks: z.number().int() })
   .openapi("AgentDeleted");
 export type AgentDeleted = z.infer<typeof AgentDeleted>;

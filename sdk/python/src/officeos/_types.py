@@ -82,7 +82,7 @@ AgentDeleted = TypedDict(
     "AgentDeleted",
     {
         "name": "str",
-        "deleted": "Literal[true]",
+        "deleted": "bool",
         "finished_tasks": "int",
     },
 )
