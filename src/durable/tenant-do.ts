@@ -214,6 +214,9 @@ export class TenantDO extends DurableObject<Env> {
   drainRunner(id: string): Result<Runner> {
     return this.runners.drain(id);
   }
+  forgetRunner(id: string): Result<{ runner: string; forgotten: boolean }> {
+    return this.runners.forget(id);
+  }
   lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
     return this.runners.lease(runnerId, maxTasks, waitMs);
   }

@@ -103,6 +103,9 @@ describe.each(["root", "nobody"] as const)("officeos dev as %s", (as) => {
     expect(r.stdout).toMatch(/submitted|leased/);
     if (as === "root") expect(r.stderr).not.toContain("not contained");
     else expect(r.stderr).toContain("not contained: development mode");
+    // The runner it started is stopped and forgotten: no task of this agent waits on it afterwards.
+    const { runners } = await s.admin<{ runners: { name: string }[] }>("GET", "/v1/runners");
+    expect(runners.filter((x) => x.name.startsWith("dev-"))).toEqual([]);
   });
 
   it.skipIf(noPython)("runs the standard-library Python agent to completion", async () => {

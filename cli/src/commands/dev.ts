@@ -1,6 +1,6 @@
 // officeos dev <file or command>: registers the agent, starts a local runner with it next to the
 // control plane, submits one task, prints the agent's output and the task's events until it ends,
-// then stops the runner and revokes the runner key it made. Exit code: the task's outcome.
+// then stops the runner, removes it from the control plane and revokes the runner key it made. Exit code: the task's outcome.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,6 +67,7 @@ export const dev: Handler = async (ctx) => {
   const dir = mkdtempSync(join(ctx.io.env.TMPDIR || tmpdir(), "oos-dev-"));
   let runner: DevRunner | undefined;
   let keyId: string | undefined;
+  let runnerId: string | undefined;
   let taskId: string | undefined;
   try {
     const program = await placeProgram(plan, join(dir, "agent"), root);
@@ -96,6 +97,7 @@ export const dev: Handler = async (ctx) => {
         const tail = runner?.lines.slice(-5).map((l) => l.msg ?? "") ?? [];
         throw new CliError(`the local runner did not start: ${e.message}`, EXIT.api, tail.join(" / ") || undefined);
       });
+    if (typeof ready.runner_id === "string") runnerId = ready.runner_id;
     if (ready.msg !== "registration refused")
       say(
         `local runner ${String(ready.runner_id ?? config.name)} ready (${root ? "sandboxed, agent as an unprivileged uid" : "not contained"})`,
@@ -133,6 +135,8 @@ export const dev: Handler = async (ctx) => {
     // Interrupted or timed out: the task goes with the runner that was to run it.
     if (taskId) await client.tasks.cancel(taskId).catch(() => undefined);
     await runner?.stop();
+    // Gone for good: tasks of this agent must not wait on it as "a runner that could run it".
+    if (runnerId) await client.runners.forget(runnerId).catch(() => undefined);
     if (keyId) await client.keys.revoke(keyId).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -107,6 +107,7 @@ export const OPERATIONS = {
   getRunner: key,
   listRunners: key,
   drainRunner: runnerCall(byRunner),
+  forgetRunner: runnerCall(byRunner),
   lease: runnerCall(byRunner),
   heartbeat: runnerCall(byRunner),
   report: runnerCall(byRunner),
