@@ -101,6 +101,8 @@ describe.each(["root", "nobody"] as const)("officeos dev as %s", (as) => {
     else expect(result.uid).toBe(65534);
     expect(r.stderr).toContain(`hello-${as}| working for ${as}`);
     expect(r.stdout).toMatch(/submitted|leased/);
+    // Its bundle needs nothing beside it: no warning about what the sandbox hides.
+    expect(r.stderr).not.toContain("lies where the sandbox hides");
     if (as === "root") expect(r.stderr).not.toContain("not contained");
     else expect(r.stderr).toContain("not contained: development mode");
     // The runner it started is stopped and forgotten: no task of this agent waits on it afterwards.

@@ -86,8 +86,12 @@ export const dev: Handler = async (ctx) => {
       cpu: resources.cpu,
       memoryMb: resources.memory_mb,
     });
+    // A program this command placed (a bundle, a copied script) needs nothing beside it: the runner's
+    // warning that the sandbox shows it only its own directory does not apply.
+    const placed = program !== plan.file;
     const onEntry = (e: LogEntry) => {
       if (e.msg === "agent output" && typeof e.line === "string") say(`${plan.name}| ${e.line}`);
+      else if (placed && e.msg?.includes("lies where the sandbox hides the host")) return;
       else if ((e.level ?? 0) >= 40 && e.msg) say(`runner: ${e.msg}${typeof e.err === "string" ? `: ${e.err}` : ""}`);
     };
     runner = startDevRunner(bin, join(dir, "runner.json"), config, onEntry);
