@@ -30,12 +30,14 @@ await build({
 // The example agents bundle their dependencies too (undici for the proxy, LangGraph): the sandbox shows an
 // agent its own directory, and a clone under /home, /root or /tmp would hide the repo's node_modules.
 // Split, so what an agent imports only when needed (undici, when a proxy is set) is a chunk of its own
-// beside the entry, not parsed at every start.
+// beside the entry, not parsed at every start. The SDK comes from its source (sdk/typescript, the
+// @officeos/sdk workspace package, whose dist/ exists only once it is packed).
 await build({
   ...common,
   packages: "bundle",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
+  alias: { "@officeos/sdk": "./sdk/typescript/src/index.ts" },
   banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   entryPoints: {
     "pipeline-agent": "agent-runner/examples/pipeline-agent.ts",
@@ -55,6 +57,8 @@ await build({
   ...common,
   packages: "bundle",
   banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+  // officeos dev bundles TypeScript agents with esbuild, loaded when it does (a native binary: not bundled).
+  external: ["esbuild"],
   entryPoints: ["cli/src/bin.ts"],
   outfile: "cli/dist/officeos.mjs",
   define: { OFFICEOS_VERSION: JSON.stringify(process.env.npm_package_version ?? "dev") },

@@ -126,6 +126,7 @@ checkpoint spill        ${bridge ? `Redis ${process.env.OFFICEOS_REDIS_URL} thro
 In another terminal, here:
   source ${envPath === join(ROOT, ".officeos", "env") ? ".officeos/env" : envPath}     # OFFICEOS_URL, OFFICEOS_KEY (admin), OFFICEOS_SUBMIT_KEY; officeos on PATH
   officeos submit echo --input '{"hello":"world"}' --wait
+  officeos dev ./my-agent.ts --input '{}'     # your own agent (.ts, .py, any executable): docs/first-agent.md
 
 Ctrl-C stops the control plane and the runner (OFFICEOS_VERBOSE=1 shows their logs).
 `);

@@ -1,6 +1,6 @@
 // The smallest agent: returns its input as the result. Given `{fail: "<code>"}`
 // it fails instead (retryably, with that error code): for retry and escalation demos.
-import { AgentError, runAgent } from "../sdk/index.js";
+import { AgentError, runAgent } from "@officeos/sdk";
 
 void runAgent(async (ctx) => {
   const input = ctx.input;

@@ -13,7 +13,7 @@
 import { appendFile, access } from "node:fs/promises";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { OfficeOSSaver } from "../../integrations/langgraph/index.js";
-import { AgentError, readTaskToken, runAgent, type JsonValue } from "../sdk/index.js";
+import { AgentError, readTaskToken, runAgent, type JsonValue } from "@officeos/sdk";
 
 interface Input {
   topic: string;

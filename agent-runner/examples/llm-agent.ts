@@ -6,7 +6,7 @@
 // Input: { calls, prompt?, max_tokens?, stream?: true | false | "alternate", wait_on_429? }
 // Result: granted and throttled counts, tokens used, and whether anything in
 // this process's environment looks like an upstream credential.
-import { LlmRateLimitedError, runAgent, type ChatRequest, type JsonValue } from "../sdk/index.js";
+import { LlmRateLimitedError, runAgent, type ChatRequest, type JsonValue } from "@officeos/sdk";
 
 interface Input {
   calls: number;

@@ -8,7 +8,7 @@
 // finishes that step's effect; a resume at sub_step 0 starts the next step.
 // No finished step runs again.
 import { appendFile, readFile } from "node:fs/promises";
-import { runAgent, AgentError, type JsonValue } from "../sdk/index.js";
+import { runAgent, AgentError, type JsonValue } from "@officeos/sdk";
 
 interface Input {
   steps: number;

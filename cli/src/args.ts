@@ -28,7 +28,7 @@ export const GLOBAL_OPTIONS = {
 
 export interface CommandDef {
   words: readonly string[];
-  /** Positional arguments; a trailing "?" marks an optional one. */
+  /** Positional arguments; a trailing "?" marks an optional one, a last one ending "..." takes the rest (a list). */
   args: readonly string[];
   options: Readonly<Record<string, Opt>>;
   summary: string;
@@ -116,8 +116,25 @@ export const COMMANDS: readonly CommandDef[] = [
     options: { input: { ...input, help: "replace the task's input, then retry" }, comment },
     summary: "retry a task that waits for a person (escalated)",
   },
+  {
+    words: ["delete"],
+    args: ["noun", "name"],
+    options: {},
+    summary: "delete agent <name>: its spec goes, its finished tasks stay (refused while it has unfinished ones)",
+  },
   { words: ["drain"], args: ["noun", "id"], options: {}, summary: "drain runner <id>: no new leases; running finish" },
   { words: ["completion"], args: ["shell"], options: {}, summary: "print the bash or zsh completion script" },
+  {
+    words: ["dev"],
+    args: ["file", "args..."],
+    options: {
+      name: { type: "string", help: "the agent's name (default: the file's name)", value: "NAME" },
+      input,
+      "input-file": { type: "string", help: "the task's input from a JSON or YAML file", value: "FILE" },
+      timeout: { type: "string", help: "give up after this long (30s, 5m, 1h; exit 8)", value: "DURATION" },
+    },
+    summary: "run an agent (.ts, .js, .py or any executable; -- COMMAND ARGS) on a local runner, one task, to its end",
+  },
   {
     words: ["tasks", "list"],
     args: [],
@@ -234,7 +251,11 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     throw new CliError((e as Error).message, EXIT.usage, `officeos ${command.words.join(" ")} --help`);
   }
   const rest = parsed.positionals.slice(command.words.length);
-  const required = command.args.filter((a) => !a.endsWith("?"));
+  const values = parsed.values as Values;
+  const last = command.args.at(-1);
+  const fixed = last?.endsWith("...") ? command.args.slice(0, -1) : command.args;
+  if (last?.endsWith("...")) values[last.slice(0, -3)] = rest.splice(fixed.length);
+  const required = fixed.filter((a) => !a.endsWith("?"));
   if (rest.length < required.length)
     throw new CliError(
       `missing ${required
@@ -244,18 +265,18 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
       EXIT.usage,
       usageLine(command),
     );
-  if (rest.length > command.args.length)
-    throw new CliError(`unexpected argument "${rest[command.args.length]}"`, EXIT.usage, usageLine(command));
+  if (rest.length > fixed.length)
+    throw new CliError(`unexpected argument "${rest[fixed.length]}"`, EXIT.usage, usageLine(command));
   const args: Record<string, string> = {};
-  command.args.forEach((a, i) => {
+  fixed.forEach((a, i) => {
     const v = rest[i];
     if (v !== undefined) args[a.replace(/\?$/, "")] = v;
   });
-  return { kind: "run", command, args, values: parsed.values as Values };
+  return { kind: "run", command, args, values };
 }
 
 export function usageLine(c: CommandDef): string {
-  const args = c.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : `<${a}>`));
+  const args = c.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a.endsWith("...") ? `[${a}]` : `<${a}>`));
   const opts = Object.entries(c.options).map(([k, o]) =>
     o.type === "string" ? `[--${k} ${o.value ?? "VALUE"}]` : `[--${k}]`,
   );

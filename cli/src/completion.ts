@@ -7,7 +7,7 @@ import { FORMATS } from "./output.js";
 export const SHELLS = ["bash", "zsh"] as const;
 export type Shell = (typeof SHELLS)[number];
 
-/** Words after `officeos <first>`: second command words, or nouns for get/describe. */
+/** Words after `officeos <first>`: second command words, or nouns for get/describe/delete. */
 function secondWords(): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const c of COMMANDS) {
@@ -18,6 +18,7 @@ function secondWords(): Map<string, string[]> {
     m.set(first, list);
   }
   for (const verb of ["get", "describe"]) m.set(verb, Object.keys(NOUNS));
+  m.set("delete", ["agent"]);
   return m;
 }
 

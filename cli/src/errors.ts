@@ -102,6 +102,7 @@ export function explain(e: unknown, url: string | undefined): Explained {
           : [suggestionOf(e), notFoundHint(e.message)].filter(Boolean).join(" ");
       return { ...base, exitCode: EXIT.notFound, ...(hint ? { hint } : {}) };
     }
+    if (e.status === 409 && suggestionOf(e)) return { ...base, exitCode: EXIT.api, hint: suggestionOf(e) };
     if (e.status === 429 && e.retryAfter)
       return { ...base, exitCode: EXIT.api, hint: `rate limited: try again in ${e.retryAfter} s.` };
     return { ...base, exitCode: EXIT.api };

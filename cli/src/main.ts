@@ -11,6 +11,7 @@ import * as kube from "./commands/get.js";
 import * as tasks from "./commands/tasks.js";
 import * as verbs from "./commands/verbs.js";
 import * as logs from "./commands/logs.js";
+import { dev } from "./commands/dev.js";
 
 const HANDLERS: Record<string, Handler> = {
   login: setup.login,
@@ -22,7 +23,9 @@ const HANDLERS: Record<string, Handler> = {
   cancel: verbs.cancel,
   retry: verbs.retry,
   drain: verbs.drain,
+  delete: verbs.deleteAgent,
   completion: verbs.completion,
+  dev,
   apply: setup.apply,
   "agents list": kube.getAs("agents"),
   "agents get": kube.getAs("agents", "name"),

@@ -172,6 +172,8 @@ export function createClient(opts: ClientOptions) {
         call(raw.PUT("/v1/agents/{name}", { params: { path: { name } }, body: spec })),
       list: () => call(raw.GET("/v1/agents")),
       get: (name: string) => call(raw.GET("/v1/agents/{name}", { params: { path: { name } } })),
+      /** 409 while any of its tasks is unfinished; its finished tasks stay. */
+      delete: (name: string) => call(raw.DELETE("/v1/agents/{name}", { params: { path: { name } } })),
     },
     tasks: {
       submit: (body: SubmitTask) => call(raw.POST("/v1/tasks", { body })),
@@ -218,6 +220,8 @@ export function createClient(opts: ClientOptions) {
       get: (id: string) => call(raw.GET("/v1/runners/{id}", path(id))),
       /** No new leases; running ones end normally. */
       drain: (id: string) => call(raw.DELETE("/v1/runners/{id}", path(id))),
+      /** Removes a runner that holds no lease, for good (its row and bound credentials). */
+      forget: (id: string) => call(raw.POST("/v1/runners/{id}/forget", path(id))),
     },
     scheduler: () => call(raw.GET("/v1/scheduler")),
     escalations: {

@@ -354,7 +354,68 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /**
+         * Delete an agent
+         * @description Removes the agent's spec: new tasks for it are refused (404) until it is registered again. 409 while any of its tasks is unfinished (queued, leased, running, retry_wait, awaiting_approval, escalated), naming how many and their states; cancel them or let them end. Its finished tasks stay, with their events and results.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The agent is gone */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentDeleted"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or stale lease epoch */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -516,7 +577,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
+                    type?: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "agent.deleted" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
                 };
                 header?: never;
                 path?: never;
@@ -1615,6 +1676,86 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runners/{id}/forget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a stopped runner for good
+         * @description Deletes a runner that holds no lease: its row, its place in the scheduler and the credentials bound to it, as the daily prune does for runners unseen for 24 h. For a runner that will not come back (officeos dev stops its own and forgets it): tasks no longer wait on it as a runner that could run them. 409 while it holds leases (drain it first).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The runner is gone */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            forgotten: boolean;
+                            runner: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or stale lease epoch */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3496,6 +3637,11 @@ export interface components {
             updated_at: string;
             weight: number;
         };
+        AgentDeleted: {
+            deleted: boolean;
+            finished_tasks: number;
+            name: string;
+        };
         AgentQuota: {
             concurrent_runs?: number;
             daily?: components["schemas"]["DailyBudget"];
@@ -3581,7 +3727,7 @@ export interface components {
             seq: number;
             subject?: string;
             /** @enum {string} */
-            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
+            type: "key.created" | "key.revoked" | "key.used" | "runner.registered" | "agent.put" | "agent.deleted" | "quota.put" | "escalation.action" | "approval.decision" | "tool.denied" | "tool.called" | "runtime.denied" | "egress.allowed" | "egress.denied";
         };
         AuditPage: {
             events: components["schemas"]["AuditEntry"][];

@@ -229,3 +229,9 @@ export const Agent = z
   })
   .openapi("Agent");
 export type Agent = z.infer<typeof Agent>;
+
+/** DELETE /v1/agents/{name}: the agent's spec is gone; its finished tasks (counted here) stay. */
+export const AgentDeleted = z
+  .object({ name: z.string(), deleted: z.boolean(), finished_tasks: z.number().int() })
+  .openapi("AgentDeleted");
+export type AgentDeleted = z.infer<typeof AgentDeleted>;

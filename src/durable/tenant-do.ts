@@ -13,6 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { JsonValue, Result } from "../api/errors.js";
 import type {
   Agent,
+  AgentDeleted,
   AgentSpec,
   ApprovalAnswer,
   BatchItemAnswer,
@@ -192,6 +193,9 @@ export class TenantDO extends DurableObject<Env> {
   getAgent(name: string): Result<Agent> {
     return this.t.agents.view(name);
   }
+  deleteAgent(name: string): Result<AgentDeleted> {
+    return this.t.agents.delete(name);
+  }
   listAgents(): Result<Agent[]> {
     return this.t.agents.list();
   }
@@ -209,6 +213,9 @@ export class TenantDO extends DurableObject<Env> {
   }
   drainRunner(id: string): Result<Runner> {
     return this.runners.drain(id);
+  }
+  forgetRunner(id: string): Result<{ runner: string; forgotten: boolean }> {
+    return this.runners.forget(id);
   }
   lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
     return this.runners.lease(runnerId, maxTasks, waitMs);

@@ -380,7 +380,7 @@ describe("officeos get, describe and the verbs (issue #19)", () => {
     const r = await cli(["submit", IDLE, "--wait", "--timeout", "1s"], env);
     expect(r.code, r.stderr).toBe(8);
     expect(r.stderr).toMatch(
-      /^submitted (\S+); waiting for it to end\nerror: task \S+ had not ended after 1s \(queued\); it goes on\n/,
+      /^submitted (\S+); waiting for it to end\n(?:waiting: .*\n)*error: task \S+ had not ended after 1s \(queued\); it goes on\n/,
     );
     const taskId = /^submitted (\S+);/.exec(r.stderr)?.[1] ?? "";
     expect(ok(await cli(["cancel", taskId], env)).stdout).toBe(`task ${taskId} cancelled\n`);

@@ -1,10 +1,10 @@
-// The TypeScript SDK makes Node's fetch honour HTTP_PROXY/NO_PROXY (agent-runner/sdk/index.ts
+// The TypeScript SDK makes Node's fetch honour HTTP_PROXY/NO_PROXY (sdk/typescript/src/index.ts
 // useProxyFromEnv, which runAgent calls): a request to a host goes through the proxy, one to a
 // NO_PROXY host does not.
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { useProxyFromEnv } from "../../agent-runner/sdk/index.js";
+import { useProxyFromEnv } from "@officeos/sdk";
 
 const servers: Server[] = [];
 const listen = async (s: Server) => {

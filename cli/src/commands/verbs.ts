@@ -1,8 +1,8 @@
-// cancel, retry, drain, keys revoke, completion: the kubectl-style verbs on one object.
-import type { EscalationAction } from "../../../client/src/index.js";
+// cancel, retry, drain, delete, keys revoke, completion: the kubectl-style verbs on one object.
+import { OfficeOSError, type EscalationAction } from "../../../client/src/index.js";
 import type { Ctx, Handler } from "../context.js";
 import { completionScript, SHELLS, type Shell } from "../completion.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, withSuggestion } from "../errors.js";
 import { jsonArg } from "../input.js";
 import { nounOf } from "../nouns.js";
 import { didYouMean } from "../suggest.js";
@@ -59,4 +59,34 @@ export const completion: Handler = async (ctx: Ctx) => {
     throw new CliError(`no completion for "${shell}".${didYouMean(shell, SHELLS)}`, EXIT.usage, SHELLS.join(" or "));
   ctx.io.stdout.write(completionScript(shell as Shell));
   return EXIT.ok;
+};
+
+/** delete agent NAME: its spec goes, its finished tasks stay; refused while it has unfinished tasks. */
+export const deleteAgent: Handler = async (ctx) => {
+  nounOf(ctx.arg("noun"), ["agents"]);
+  const name = ctx.arg("name");
+  try {
+    const r = await ctx.client.agents.delete(name);
+    if (ctx.json) ctx.out.data(r);
+    else
+      ctx.out.line(
+        `agent ${r.name} deleted${r.finished_tasks ? ` (its ${r.finished_tasks} finished task${r.finished_tasks === 1 ? "" : "s"} kept)` : ""}`,
+      );
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof OfficeOSError)) throw e;
+    if (e.status === 409)
+      throw withSuggestion(
+        e,
+        `\`officeos get tasks --agent ${name}\` lists them; \`officeos cancel <task_id>\` cancels one (an escalated one: \`officeos escalations cancel\`)`,
+      );
+    if (e.status === 404 && e.message.startsWith("agent ")) {
+      const names = await ctx.client.agents.list().then(
+        (l) => l.agents.map((a) => a.name),
+        () => [] as string[],
+      );
+      throw withSuggestion(e, didYouMean(name, names).trim());
+    }
+    throw e;
+  }
 };

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { unwrap } from "../errors.js";
 import { requireScope, type AppEnv } from "../context.js";
 import { body, errors, json, PathId, security } from "../openapi.js";
-import { Agent, AgentSpec } from "../schemas.js";
+import { Agent, AgentDeleted, AgentSpec } from "../schemas.js";
 
 export const agents = new OpenAPIHono<AppEnv>();
 
@@ -43,4 +43,25 @@ agents.openapi(
     responses: { 200: json(Agent, "The agent"), 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
   async (c) => c.json(unwrap(await c.get("caller").tenant.getAgent(c.req.valid("param").name)), 200),
+);
+
+agents.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/agents/{name}",
+    summary: "Delete an agent",
+    description:
+      "Removes the agent's spec: new tasks for it are refused (404) until it is registered again. 409 while any of its tasks is unfinished (queued, leased, running, retry_wait, awaiting_approval, escalated), naming how many and their states; cancel them or let them end. Its finished tasks stay, with their events and results.",
+    security,
+    middleware: [requireScope("admin")] as const,
+    request: { params: NameParam },
+    responses: {
+      200: json(AgentDeleted, "The agent is gone"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.deleteAgent(c.req.valid("param").name)), 200),
 );

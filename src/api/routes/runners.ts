@@ -248,3 +248,24 @@ runners.openapi(
   }),
   async (c) => c.json(unwrap(await c.get("caller").tenant.scheduler()), 200),
 );
+
+runners.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/runners/{id}/forget",
+    summary: "Remove a stopped runner for good",
+    description:
+      "Deletes a runner that holds no lease: its row, its place in the scheduler and the credentials bound to it, as the daily prune does for runners unseen for 24 h. For a runner that will not come back (officeos dev stops its own and forgets it): tasks no longer wait on it as a runner that could run them. 409 while it holds leases (drain it first).",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam },
+    responses: {
+      200: json(z.object({ runner: z.string(), forgotten: z.boolean() }), "The runner is gone"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: errors[409],
+    },
+  }),
+  async (c) => c.json(unwrap(await c.get("caller").tenant.forgetRunner(c.req.valid("param").id)), 200),
+);

@@ -1,8 +1,9 @@
 // Agents: their specs (stored normalised), the parsed-spec cache, the output
 // schema check of a result, and each agent's quota for the budgets.
 import { fail, ok, type Result } from "../../api/errors.js";
-import type { Agent, AgentSpec } from "../../api/schemas.js";
+import type { Agent, AgentDeleted, AgentSpec } from "../../api/schemas.js";
 import { OutputCheck, outputSchemaProblem } from "../../schema/output.js";
+import { FINAL_STATES } from "../../task/states.js";
 import type { Tenant } from "./context.js";
 import { agentView, normalizeAgentSpec, storedAgent, type AgentRow, type StoredAgent } from "./rows.js";
 
@@ -34,6 +35,36 @@ export class Agents {
     this.t.refreshBudgets(now);
     this.t.fx.wakePolls();
     return ok(agentView({ name, spec: JSON.stringify(stored), updated_at: now }));
+  }
+
+  /**
+   * Removes an agent's spec. Refused (409) while any of its tasks is unfinished (queued, leased,
+   * running, waiting to retry, for approval or for a person): the count and their states say which.
+   * Its finished tasks stay, readable by id and in GET /v1/tasks?agent=, with their events.
+   */
+  delete(name: string): Result<AgentDeleted> {
+    if (!this.get(name)) return fail("not_found", `agent "${name}" is not registered`);
+    const byState = this.t.sql
+      .exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM tasks WHERE agent = ? GROUP BY state", name)
+      .toArray();
+    const final = FINAL_STATES as readonly string[];
+    const open = byState.filter((r) => !final.includes(r.state));
+    const unfinished = open.reduce((sum, r) => sum + r.n, 0);
+    if (unfinished > 0)
+      return fail(
+        "conflict",
+        `agent "${name}" has ${unfinished} unfinished task${unfinished === 1 ? "" : "s"} (${open
+          .map((r) => `${r.n} ${r.state}`)
+          .join(", ")}): cancel them or let them end first`,
+        { unfinished_tasks: unfinished, states: Object.fromEntries(open.map((r) => [r.state, r.n])) },
+      );
+    this.t.sql.exec("DELETE FROM agents WHERE name = ?", name);
+    this.cache.delete(name);
+    this.validators.delete(name);
+    this.t.sched().setWeight(name, 1);
+    this.t.sched().setCap(name, undefined);
+    this.t.refreshBudgets(this.t.now());
+    return ok({ name, deleted: true, finished_tasks: byState.reduce((sum, r) => sum + r.n, 0) });
   }
 
   view(name: string): Result<Agent> {

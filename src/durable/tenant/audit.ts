@@ -10,6 +10,7 @@ export const AUDIT_TYPES = [
   "key.used",
   "runner.registered",
   "agent.put",
+  "agent.deleted",
   "quota.put",
   "escalation.action",
   "approval.decision",

@@ -87,6 +87,14 @@ export const OPERATIONS = {
   },
   getAgent: key,
   listAgents: key,
+  deleteAgent: {
+    caller: "key",
+    audit: (args, value) => ({
+      type: "agent.deleted",
+      subject: String(args[0]),
+      details: { finished_tasks: (value as { finished_tasks?: number } | null)?.finished_tasks },
+    }),
+  },
   // Runners and leasing.
   registerRunner: {
     caller: "key",
@@ -99,6 +107,7 @@ export const OPERATIONS = {
   getRunner: key,
   listRunners: key,
   drainRunner: runnerCall(byRunner),
+  forgetRunner: runnerCall(byRunner),
   lease: runnerCall(byRunner),
   heartbeat: runnerCall(byRunner),
   report: runnerCall(byRunner),

@@ -96,6 +96,37 @@ export class Runners {
   }
 
   /**
+   * Removes a runner that holds no lease, for good: its row, its place in the scheduler, the credentials
+   * bound to it (what prune does a day later). For a runner that is gone and will not come back, such as
+   * the one `officeos dev` started and stopped: it no longer counts as "a runner that could run it".
+   */
+  forget(id: string): Result<{ runner: string; forgotten: boolean }> {
+    const t = this.t;
+    const now = t.now();
+    t.deadlines.tick(now);
+    if (!t.runnerRow(id)) return fail("not_found", `runner "${id}" not found`);
+    const held = t.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM tasks WHERE runner_id = ? AND state IN ${sqlList(HOLDS_RUNNER_STATES)}`,
+        id,
+      )
+      .one().n;
+    if (held > 0)
+      return fail(
+        "conflict",
+        `runner "${id}" holds ${held} lease${held === 1 ? "" : "s"}: drain it and let them end first`,
+        {
+          leases: held,
+        },
+      );
+    t.sql.exec("DELETE FROM runners WHERE id = ?", id);
+    t.sched().removeRunner(id);
+    t.leasing.drop(id);
+    t.keyring.revokeBoundTo(id, now, SYSTEM);
+    return ok({ runner: id, forgotten: true });
+  }
+
+  /**
    * Long-poll for work. Answers at once with what fits; otherwise parks until
    * a fitting task arrives (submit, requeue, freed capacity) or `waitMs` passes.
    */

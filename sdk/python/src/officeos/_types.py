@@ -78,6 +78,16 @@ Agent = TypedDict(
 )
 
 
+AgentDeleted = TypedDict(
+    "AgentDeleted",
+    {
+        "name": "str",
+        "deleted": "bool",
+        "finished_tasks": "int",
+    },
+)
+
+
 AgentQuota = TypedDict(
     "AgentQuota",
     {
@@ -208,7 +218,7 @@ AuditEntry = TypedDict(
     {
         "seq": "float",
         "at": "str",
-        "type": "Union[Literal[\"key.created\"], Literal[\"key.revoked\"], Literal[\"key.used\"], Literal[\"runner.registered\"], Literal[\"agent.put\"], Literal[\"quota.put\"], Literal[\"escalation.action\"], Literal[\"approval.decision\"], Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"], Literal[\"egress.allowed\"], Literal[\"egress.denied\"]]",
+        "type": "Union[Literal[\"key.created\"], Literal[\"key.revoked\"], Literal[\"key.used\"], Literal[\"runner.registered\"], Literal[\"agent.put\"], Literal[\"agent.deleted\"], Literal[\"quota.put\"], Literal[\"escalation.action\"], Literal[\"approval.decision\"], Literal[\"tool.denied\"], Literal[\"tool.called\"], Literal[\"runtime.denied\"], Literal[\"egress.allowed\"], Literal[\"egress.denied\"]]",
         "actor": "str",
         "subject": "NotRequired[str]",
         "details": "NotRequired[Dict[str, Any]]",

@@ -1,6 +1,6 @@
 // OfficeOS agent SDK: the runtime API of the runner, wrapped for TypeScript.
 //
-//   import { runAgent } from "officeos/sdk";
+//   import { runAgent } from "@officeos/sdk";
 //   runAgent(async (ctx) => {
 //     let step = ctx.restored?.cursor?.step ?? 0;          // resume where the last checkpoint left off
 //     for (; step < 3; step++) {
@@ -14,10 +14,39 @@
 // OFFICEOS_TASK_TOKEN_FILE (preferred), and OFFICEOS_TASK_TOKEN where the
 // environment cannot leak to another task; nothing else is needed. Any language can speak the same plain HTTP (see README).
 import { readFileSync } from "node:fs";
-import type { AgentStateJson } from "../../src/api/schemas.js";
 
-export type AgentState = AgentStateJson;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+/** One message of a conversation, as a checkpoint keeps it. */
+export interface StateMessage {
+  role: string;
+  content?: string;
+  name?: string;
+  tool_call_id?: string;
+}
+/** One tool call, as a checkpoint keeps it. */
+export interface StateToolCall {
+  id?: string;
+  name: string;
+  arguments?: string;
+  result?: string;
+  status?: "pending" | "ok" | "error";
+  started_at_ms?: number;
+  ended_at_ms?: number;
+}
+/**
+ * A checkpoint's state (the control plane's AgentState schema; test/unit/sdk-types.test.ts keeps the two
+ * the same). Give `app_state` or `app_state_base64`, not both.
+ */
+export interface AgentState {
+  messages?: StateMessage[];
+  tool_calls?: StateToolCall[];
+  reasoning?: string;
+  cursor?: { step: number; sub_step?: number };
+  app_state?: JsonValue;
+  app_state_base64?: string;
+  metadata?: Record<string, string>;
+}
 
 export interface TaskInfo<I = JsonValue> {
   task_id: string;
@@ -260,7 +289,7 @@ export interface AgentContext<I = JsonValue> {
  * is in NO_PROXY and stays direct). runAgent calls it; an agent that does not use runAgent may too.
  * Answers whether a proxy was installed.
  */
-export async function useProxyFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function useProxyFromEnv(env: Record<string, string | undefined> = process.env): Promise<boolean> {
   if (!(env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy)) return false;
   // undici is CommonJS: bundled (the example agents are), its exports arrive as the namespace's default.
   const ns = await import("undici");
