@@ -4025,6 +4025,10 @@ export interface components {
         };
         TaskError: {
             code: string;
+            /** @description stderr_tail: the agent's last stderr lines; deterministic: why retries ended early */
+            details?: {
+                [key: string]: Record<string, unknown> | unknown[] | string | number | boolean | null;
+            };
             message: string;
         };
         TaskEvent: {

@@ -115,7 +115,18 @@ export const TaskState = z.enum([
 export type TaskState = z.infer<typeof TaskState>;
 
 export const TaskError = z
-  .object({ code: z.string().max(LIMITS.name), message: z.string().max(16_384) })
+  .object({
+    code: z.string().max(LIMITS.name),
+    message: z.string().max(16_384),
+    /**
+     * What the runner or the lifecycle adds: the runner's `stderr_tail` (the agent's last stderr lines), and
+     * `deterministic` (the rule of src/task/deterministic.ts that ended the retries, with `deterministic_reason`).
+     */
+    details: z
+      .record(z.string(), Json)
+      .optional()
+      .openapi({ description: "stderr_tail: the agent's last stderr lines; deterministic: why retries ended early" }),
+  })
   .openapi("TaskError");
 export type TaskError = z.infer<typeof TaskError>;
 

@@ -1041,6 +1041,7 @@ TaskError = TypedDict(
     {
         "code": "str",
         "message": "str",
+        "details": "NotRequired[Dict[str, JsonValue]]",
     },
 )
 
