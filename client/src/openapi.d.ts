@@ -1875,6 +1875,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runners/{id}/stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The runner stopped cleanly (drained, its agents gone): its state becomes `stopped` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The stopped runner */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runner: components["schemas"]["Runner"];
+                        };
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/scheduler": {
         parameters: {
             query?: never;
@@ -3799,6 +3866,7 @@ export interface components {
             capabilities?: string[];
             capacity: components["schemas"]["Resources"];
             health?: components["schemas"]["RunnerHealth"];
+            host?: string;
             labels?: components["schemas"]["Labels"];
             lease_ttl_ms?: number;
             name: string;
@@ -3893,6 +3961,7 @@ export interface components {
             capabilities: string[];
             capacity: components["schemas"]["Resources"];
             health?: components["schemas"]["RunnerHealth"];
+            host?: string;
             id: string;
             labels: components["schemas"]["Labels"];
             last_seen_at: string;
@@ -3900,7 +3969,8 @@ export interface components {
             name: string;
             registered_at: string;
             /** @enum {string} */
-            state: "ready" | "not_ready" | "draining" | "dead";
+            state: "ready" | "not_ready" | "draining" | "stopped" | "dead";
+            stopped_at?: string;
             taints: components["schemas"]["Taint"][];
         };
         RunnerHealth: {

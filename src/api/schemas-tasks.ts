@@ -38,7 +38,7 @@ export const KeyCreated = z
   })
   .openapi("KeyCreated");
 
-export const RunnerState = z.enum(["ready", "not_ready", "draining", "dead"]);
+export const RunnerState = z.enum(["ready", "not_ready", "draining", "stopped", "dead"]);
 /** A runner's self-check, sent with its heartbeat: not ready means no new leases. */
 export const RunnerHealth = z
   .strictObject({
@@ -69,6 +69,11 @@ export const RegisterRunner = z
     agents: z.array(Name).max(LIMITS.listSize).optional(),
     taints: z.array(Taint).max(LIMITS.listSize).optional(),
     lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
+    /**
+     * The host the runner runs on (its hostname). A runner registering with the name and host of a row that
+     * exists takes that row over (same id) instead of adding a second one.
+     */
+    host: z.string().min(1).max(LIMITS.name).optional(),
     /** The runner's first self-check: a runner that fails it gets no work before its first heartbeat. */
     health: RunnerHealth.optional(),
   })
@@ -89,6 +94,9 @@ export const Runner = z
     active_leases: z.number(),
     registered_at: z.string(),
     last_seen_at: z.string(),
+    host: z.string().optional(),
+    /** When the runner said it stopped cleanly (state `stopped`). */
+    stopped_at: z.string().optional(),
     health: RunnerHealth.optional(),
   })
   .openapi("Runner");

@@ -210,6 +210,9 @@ export class TenantDO extends DurableObject<Env> {
   drainRunner(id: string): Result<Runner> {
     return this.runners.drain(id);
   }
+  runnerStopped(id: string): Result<Runner> {
+    return this.runners.stopped(id);
+  }
   lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
     return this.runners.lease(runnerId, maxTasks, waitMs);
   }

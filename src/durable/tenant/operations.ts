@@ -99,6 +99,7 @@ export const OPERATIONS = {
   getRunner: key,
   listRunners: key,
   drainRunner: runnerCall(byRunner),
+  runnerStopped: runnerCall(byRunner),
   lease: runnerCall(byRunner),
   heartbeat: runnerCall(byRunner),
   report: runnerCall(byRunner),

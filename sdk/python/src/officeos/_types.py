@@ -696,6 +696,7 @@ RegisterRunner = TypedDict(
         "agents": "NotRequired[List[str]]",
         "taints": "NotRequired[List[Taint]]",
         "lease_ttl_ms": "NotRequired[int]",
+        "host": "NotRequired[str]",
         "health": "NotRequired[RunnerHealth]",
     },
 )
@@ -830,10 +831,12 @@ Runner = TypedDict(
         "taints": "List[Taint]",
         "agents": "Union[List[str], None]",
         "lease_ttl_ms": "float",
-        "state": "Union[Literal[\"ready\"], Literal[\"not_ready\"], Literal[\"draining\"], Literal[\"dead\"]]",
+        "state": "Union[Literal[\"ready\"], Literal[\"not_ready\"], Literal[\"draining\"], Literal[\"stopped\"], Literal[\"dead\"]]",
         "active_leases": "float",
         "registered_at": "str",
         "last_seen_at": "str",
+        "host": "NotRequired[str]",
+        "stopped_at": "NotRequired[str]",
         "health": "NotRequired[RunnerHealth]",
     },
 )
