@@ -50,6 +50,7 @@ import {
   type QuotaBucket,
   type RunningRow,
   type Viewer,
+  type LogLine,
 } from "./views.js";
 
 interface Dash {
@@ -288,11 +289,12 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     if (!id.success) return c.html(errorPage(404, "No such task."), 404);
     const { api, viewer } = c.get("dash");
     const path = `/v1/tasks/${encodeURIComponent(id.data)}`;
-    const [task, events, checkpoint, runners] = await Promise.all([
+    const [task, events, checkpoint, runners, logs] = await Promise.all([
       api.get<{ task: Task }>(path),
       api.get<TaskEvents>(`${path}/events?limit=1000`),
       api.get<{ seq: number; created_at: string; state: unknown }>(`${path}/checkpoint`),
       api.get<{ runners: Runner[] }>("/v1/runners"),
+      api.get<{ lines: LogLine[] }>(`${path}/logs?limit=500`),
     ]);
     if (!task.ok) {
       if (task.status === 404) return c.html(errorPage(404, `No task "${id.data}" in this tenant.`), 404);
@@ -308,12 +310,20 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       : checkpoint.status === 404
         ? { ok: true, data: null }
         : loaded(checkpoint);
+    // No logs route (404, or a task with none): the panel says "no logs".
+    const logLines: Loaded<LogLine[]> | null = logs.ok
+      ? { ok: true, data: Array.isArray(logs.data?.lines) ? logs.data.lines : [] }
+      : logs.status === 404
+        ? null
+        : loaded(logs);
     const view = taskView({
       now: Date.now(),
       viewer,
       task: t,
       events: loaded(events, (e) => e.events),
       checkpoint: cp,
+      runnerNames: new Map(runners.ok ? runners.data.runners.map((r) => [r.id, r.name] as const) : []),
+      logs: logLines,
       ...(runnerName !== undefined ? { runnerName } : {}),
     });
     return render(c, "task", `Task ${t.id}`, view, isFinal(t));
@@ -400,6 +410,16 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       "ok",
       `${f.data.decision === "approve" ? "Approved" : "Rejected"} gate ${f.data.gate ?? ""} of task ${id.data}; it is now ${r.data.task.state}.`,
     );
+  });
+
+  d.post("/dashboard/tasks/:id/cancel", async (c) => {
+    const form = await c.req.parseBody();
+    const back = safeBack(form.back);
+    const id = TaskIdParam.safeParse(c.req.param("id"));
+    if (!id.success) return flashBack(c, back, "error", "No such task.");
+    const r = await c.get("dash").api.post<{ task: Task }>(`/v1/tasks/${encodeURIComponent(id.data)}/cancel`, {});
+    if (!r.ok) return flashBack(c, back, "error", `Could not cancel task ${id.data}: ${r.message} (${r.code}).`);
+    return flashBack(c, back, "ok", `Cancelled task ${id.data}; it is now ${r.data.task.state}.`);
   });
 
   d.post("/dashboard/escalations/:id", async (c) => {
