@@ -268,6 +268,20 @@ export const CheckpointView = z
   .openapi("Checkpoint");
 export type CheckpointView = z.infer<typeof CheckpointView>;
 
+/** One record of an instance's checkpoint chain, without its state (GET /v1/tasks/{id}/checkpoints). */
+export const CheckpointRecord = z
+  .object({
+    seq: z.number(),
+    task_id: z.string(),
+    epoch: z.number(),
+    kind: z.enum(["full", "delta"]),
+    /** Bytes of the stored record (protobuf). */
+    size: z.number(),
+    created_at: z.string(),
+  })
+  .openapi("CheckpointRecord");
+export type CheckpointRecord = z.infer<typeof CheckpointRecord>;
+
 export const Lease = z
   .object({
     lease_id: z.string(),

@@ -51,6 +51,7 @@ import {
   type RunningRow,
   type Viewer,
   type LogLine,
+  type CheckpointRecord,
 } from "./views.js";
 
 interface Dash {
@@ -289,12 +290,13 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     if (!id.success) return c.html(errorPage(404, "No such task."), 404);
     const { api, viewer } = c.get("dash");
     const path = `/v1/tasks/${encodeURIComponent(id.data)}`;
-    const [task, events, checkpoint, runners, logs] = await Promise.all([
+    const [task, events, checkpoint, runners, logs, history] = await Promise.all([
       api.get<{ task: Task }>(path),
       api.get<TaskEvents>(`${path}/events?limit=1000`),
       api.get<{ seq: number; created_at: string; state: unknown }>(`${path}/checkpoint`),
       api.get<{ runners: Runner[] }>("/v1/runners"),
       api.get<{ lines: LogLine[] }>(`${path}/logs?limit=500`),
+      api.get<{ checkpoints: CheckpointRecord[] }>(`${path}/checkpoints?limit=20`),
     ]);
     if (!task.ok) {
       if (task.status === 404) return c.html(errorPage(404, `No task "${id.data}" in this tenant.`), 404);
@@ -324,6 +326,11 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       checkpoint: cp,
       runnerNames: new Map(runners.ok ? runners.data.runners.map((r) => [r.id, r.name] as const) : []),
       logs: logLines,
+      checkpoints: history.ok
+        ? { ok: true, data: history.data.checkpoints }
+        : history.status === 404
+          ? null
+          : loaded(history),
       ...(runnerName !== undefined ? { runnerName } : {}),
     });
     return render(c, "task", `Task ${t.id}`, view, isFinal(t));

@@ -3,7 +3,7 @@
 // control plane has none), and the cancel button (session form token, the existing cancel API).
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BASE, call, fixture, getTask, lease, ok, putAgent, registerRunner, submit } from "./helpers.js";
+import { BASE, call, fixture, getTask, lease, leasedTask, ok, putAgent, registerRunner, submit } from "./helpers.js";
 
 async function get(path: string, cookie: string): Promise<{ status: number; text: string }> {
   const res = await SELF.fetch(`${BASE}${path}`, { headers: { cookie }, redirect: "manual" });
@@ -88,5 +88,34 @@ describe("the task page", () => {
     // A read key sees the buttons disabled (escalated: cancel and retry).
     expect(page.text).toMatch(/id="cancel-task" disabled/);
     expect(page.text).toMatch(/id="retry-task" disabled/);
+  });
+
+  it("lists the instance's checkpoint history (seq, kind, size, time), on the API and the page", async () => {
+    const f = await fixture();
+    const { id, epoch } = await leasedTask(f, "writer");
+    const put = (body: unknown) => ok(call("PUT", `/v1/tasks/${id}/checkpoint`, f.runner, body));
+    await put({ epoch, state: { messages: [{ role: "user", content: "hi" }], cursor: { step: 1 } } });
+    await put({
+      epoch,
+      delta: { base_seq: 1, messages: [{ role: "assistant", content: "hello" }], cursor: { step: 2 } },
+    });
+    const { checkpoints } = await ok(call("GET", `/v1/tasks/${id}/checkpoints`, f.read));
+    expect(checkpoints.map((c: { seq: number; kind: string }) => [c.seq, c.kind])).toEqual([
+      [2, "delta"],
+      [1, "full"],
+    ]);
+    for (const c of checkpoints) {
+      expect(c).toMatchObject({ task_id: id, epoch, size: expect.any(Number) });
+      expect(c.size).toBeGreaterThan(0);
+      expect(Number.isNaN(Date.parse(c.created_at))).toBe(false);
+    }
+    expect((await ok(call("GET", `/v1/tasks/${id}/checkpoints?limit=1`, f.read))).checkpoints).toHaveLength(1);
+    expect((await call("GET", `/v1/tasks/${id}/checkpoints?limit=0`, f.read)).status).toBe(400);
+    expect((await call("GET", "/v1/tasks/task_nope/checkpoints", f.read)).status).toBe(404);
+    const { cookie } = await signIn(f.read);
+    const page = await get(`/dashboard/tasks/${id}`, cookie);
+    const table = /<table id="checkpoints">[\s\S]*?<\/table>/.exec(page.text)?.[0] ?? "";
+    expect(table).toMatch(/<td class="num">2<\/td><td>delta<\/td>/);
+    expect(table).toMatch(/<td class="num">1<\/td><td>full<\/td>/);
   });
 });

@@ -277,6 +277,19 @@ Checkpoint = TypedDict(
 )
 
 
+CheckpointRecord = TypedDict(
+    "CheckpointRecord",
+    {
+        "seq": "float",
+        "task_id": "str",
+        "epoch": "float",
+        "kind": "Union[Literal[\"full\"], Literal[\"delta\"]]",
+        "size": "float",
+        "created_at": "str",
+    },
+)
+
+
 CheckpointSaved = TypedDict(
     "CheckpointSaved",
     {
