@@ -14,7 +14,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { getCookie } from "hono/cookie";
-import { authenticateKey, hasScope, type Caller } from "../api/context.js";
+import { authenticateKey, hasScope, tenantStub, type Caller } from "../api/context.js";
 import { ApiError } from "../api/errors.js";
 import type { Agent, Runner, SchedulerView, Task, TaskEvents } from "../api/schemas.js";
 import type { Env } from "../env.js";
@@ -189,8 +189,12 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       return c.redirect(hadCookie ? "/dashboard/login?expired" : "/dashboard/login", 303);
     }
     const origin = new URL(c.req.url).origin;
+    const tenantName = await tenantStub(c.env, caller.tenantId)
+      .tenantName()
+      .catch(() => null);
     const viewer: Viewer = {
       tenantId: caller.tenantId,
+      ...(tenantName ? { tenantName } : {}),
       keyId: caller.keyId,
       scopes: caller.scopes,
       canAct: hasScope(caller.scopes, "admin"),

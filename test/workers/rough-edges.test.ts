@@ -3,7 +3,18 @@
 // over, and a removed quota leaves no bucket behind.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BASE, call, expectError, fixture, lease, ok, putAgent, registerRunner, submit } from "./helpers.js";
+import {
+  ADMIN_TOKEN,
+  BASE,
+  call,
+  expectError,
+  fixture,
+  lease,
+  ok,
+  putAgent,
+  registerRunner,
+  submit,
+} from "./helpers.js";
 
 describe("GET /", () => {
   it("redirects to /dashboard", async () => {
@@ -130,5 +141,26 @@ describe("removing a quota removes its bucket", () => {
     expect(await bucketIds(f)).toEqual(["tenant::llm_tokens"]);
     await ok(call("PUT", "/v1/quotas", f.admin, {}));
     expect(await bucketIds(f)).toEqual([]);
+  });
+});
+
+describe("duplicate tenant names are shown, not refused", () => {
+  it("two tenants may share a name; each answer and the dashboard header name the id beside it", async () => {
+    const one = await call("POST", "/v1/tenants", ADMIN_TOKEN, { name: "twin" });
+    const two = await call("POST", "/v1/tenants", ADMIN_TOKEN, { name: "twin" });
+    expect([one.status, two.status]).toEqual([201, 201]);
+    expect(one.body.tenant.name).toBe("twin");
+    expect(one.body.tenant.id).not.toBe(two.body.tenant.id);
+    const login = await SELF.fetch(`${BASE}/dashboard/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: new URLSearchParams({ key: two.body.api_key }).toString(),
+      redirect: "manual",
+    });
+    await login.arrayBuffer();
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const page = await (await SELF.fetch(`${BASE}/dashboard`, { headers: { cookie } })).text();
+    expect(page).toContain('<b id="tenant-name">twin</b>');
+    expect(page).toContain(`<b class="mono">${two.body.tenant.id}</b>`);
   });
 });
