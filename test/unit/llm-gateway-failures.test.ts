@@ -10,6 +10,7 @@ import type { ControlPlane } from "../../agent-runner/src/control.js";
 import { LlmGateway } from "../../agent-runner/src/llm-gateway.js";
 import { causeOf, hostPort } from "../../agent-runner/src/net-error.js";
 import { afterLlmRefusal } from "../../agent-runner/src/task-exit.js";
+import { type ToolConfig, ToolGateway } from "../../agent-runner/src/tools.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -100,6 +101,40 @@ describe("an unreachable upstream", () => {
     expect(causeOf(new TypeError("fetch failed", { cause: dns }))).toBe("ENOTFOUND: getaddrinfo failed");
     expect(hostPort("https://api.openai.com/v1")).toBe("api.openai.com:443");
     expect(hostPort("http://llm.local/v1")).toBe("llm.local:80");
+  });
+});
+
+describe("an unreachable tool", () => {
+  it("names the tool, its host:port and the cause, and the runner logs it", async () => {
+    const port = await closedPort();
+    const { log, lines } = capture();
+    const tools = {
+      crm: {
+        url: `http://127.0.0.1:${port}/x`,
+        method: "POST",
+        headers: {},
+        timeout_ms: 5000,
+        max_response_bytes: 1024,
+      },
+    } as unknown as Record<string, ToolConfig>;
+    const auditing = { reportTool: async () => ({ kind: "ok", value: {} }) } as unknown as ControlPlane;
+    const gw = new ToolGateway(tools, auditing, log);
+    const s = createServer((_req, res) => {
+      void gw.handle({ taskId: "t1", agent: "x", allowed: ["crm"] }, "crm", new Uint8Array(), "application/json", res);
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+    const r = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/`, { method: "POST", body: "{}" });
+    expect(r.status).toBe(502);
+    const body = (await r.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("tool_unreachable");
+    expect(body.error.message).toMatch(
+      new RegExp(`^tool "crm" at 127\\.0\\.0\\.1:${port} did not answer: .*ECONNREFUSED`),
+    );
+    expect(lines.find((l) => l.msg === "tool unreachable")).toMatchObject({
+      tool: "crm",
+      upstream: `127.0.0.1:${port}`,
+    });
   });
 });
 
