@@ -39,7 +39,8 @@ export const TEXT_RULES: readonly TextRule[] = [
   },
   {
     rule: "syntax_error",
-    pattern: /^\s*(?:SyntaxError|IndentationError|TabError)\b/m,
+    // Not JSON.parse's SyntaxError: bad data at run time may be fine the next time.
+    pattern: /^\s*(?:SyntaxError|IndentationError|TabError)\b(?!.*JSON)/m,
     why: "the agent's code does not parse",
   },
 ];

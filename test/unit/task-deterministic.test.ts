@@ -41,6 +41,9 @@ describe("classifyFailure", () => {
     expect(classifyFailure(null, { code: "agent_error", message: "upstream said 500" })).toBeNull();
     // "SyntaxError" inside a sentence is not the interpreter refusing the file.
     expect(classifyFailure(null, { code: "agent_error", message: "JSON.parse threw a SyntaxError" })).toBeNull();
+    // Nor JSON.parse's, uncaught: bad data may be fine the next time.
+    expect(classifyFailure(null, crash("SyntaxError: Unexpected token < in JSON at position 0"))).toBeNull();
+    expect(classifyFailure(null, crash('SyntaxError: "<html>" is not valid JSON'))).toBeNull();
   });
 
   it("the same error twice in a row: same code, message and last stderr line", () => {
