@@ -1,14 +1,14 @@
 // The Markdown of a bench run, from its results alone: bench/run.mjs writes it to bench/results.md
-// and into README.md between the bench markers, and test/unit/bench-results.test.ts checks that the
+// and into docs/benchmarks.md between the bench markers, and test/unit/bench-results.test.ts checks that the
 // committed table is exactly what the committed bench/results.json renders to.
 
 /** Tasks a simulated runner takes a poll: BullMQ's workers run at concurrency 50. */
 export const LEASE_BATCH = 50;
 
-/** The README's generated block: the table sits between these markers. */
+/** docs/benchmarks.md's generated block: the table sits between these markers. */
 export const README_BLOCK = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
 
-/** README text with the block replaced by `md`; null when the markers are missing. */
+/** The page's text with the block replaced by `md`; null when the markers are missing. */
 export function withResults(readme, md) {
   return README_BLOCK.test(readme) ? readme.replace(README_BLOCK, `$1${md}$2`) : null;
 }

@@ -10,7 +10,7 @@
 // records in-process before wrangler starts, and full and delta checkpoints
 // through the HTTP path beside the bare Durable Object floor in the same run.
 // Writes bench/results.json and bench/results.md and refreshes the table in
-// README.md.
+// docs/benchmarks.md.
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -297,7 +297,7 @@ process.stderr.write(`bench: ${results.duration_s.toFixed(0)} s in all${quick ? 
 const outBase = quick ? join(ROOT, "bench/out/results-quick") : join(ROOT, "bench/results");
 writeFileSync(`${outBase}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${outBase}.md`, md);
-const readmePath = join(ROOT, "README.md");
+const readmePath = join(ROOT, "docs/benchmarks.md");
 const readme = existsSync(readmePath) ? withResults(readFileSync(readmePath, "utf8"), md) : null;
 if (readme !== null && !quick) writeFileSync(readmePath, readme);
 process.stdout.write(md);

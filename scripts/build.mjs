@@ -27,8 +27,16 @@ await build({
   entryPoints: ["agent-runner/src/cli.ts"],
   outfile: "agent-runner/dist/officeos-runner.mjs",
 });
+// The example agents bundle their dependencies too (undici for the proxy, LangGraph): the sandbox shows an
+// agent its own directory, and a clone under /home, /root or /tmp would hide the repo's node_modules.
+// Split, so what an agent imports only when needed (undici, when a proxy is set) is a chunk of its own
+// beside the entry, not parsed at every start.
 await build({
   ...common,
+  packages: "bundle",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   entryPoints: {
     "pipeline-agent": "agent-runner/examples/pipeline-agent.ts",
     "echo-agent": "agent-runner/examples/echo-agent.ts",

@@ -94,6 +94,24 @@ try {
   await giveUp("could not start", e);
 }
 const runnerId = ready.runner_id;
+// For a second terminal: `source .officeos/env` gives the CLI and curl the URL and the dev tenant's keys,
+// and puts `officeos` on the PATH. 0600 in the 0700 home, like dev.json: it holds the keys.
+const envPath = join(home, "env");
+const q = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
+writeFileSync(
+  envPath,
+  [
+    "# written by npm start: source it in another terminal",
+    `export OFFICEOS_URL=${q(cp.url)}`,
+    `export OFFICEOS_KEY=${q(creds.adminKey)}`,
+    `export OFFICEOS_SUBMIT_KEY=${q(creds.submitKey)}`,
+    `export OFFICEOS_OPERATOR_TOKEN=${q(creds.adminToken)}`,
+    `export PATH=${q(join(ROOT, "bin"))}:"$PATH"`,
+    "",
+  ].join("\n"),
+  { mode: 0o600 },
+);
+chmodSync(envPath, 0o600);
 
 process.stdout.write(`
 OfficeOS control plane  ${cp.url}
@@ -105,9 +123,9 @@ local runner            ${runnerId ?? "NOT READY"} ready with agents: pipeline, 
 state                   ${home}
 checkpoint spill        ${bridge ? `Redis ${process.env.OFFICEOS_REDIS_URL} through the Upstash REST bridge at ${bridge.url}` : "none (embedded default: everything in Durable Object storage)"}
 
-Try:
-  curl -s -X POST ${cp.url}/v1/tasks -H "authorization: Bearer ${creds.submitKey}" \\
-    -H 'content-type: application/json' -d '{"agent":"echo","input":{"hello":"world"}}'
+In another terminal, here:
+  source ${envPath === join(ROOT, ".officeos", "env") ? ".officeos/env" : envPath}     # OFFICEOS_URL, OFFICEOS_KEY (admin), OFFICEOS_SUBMIT_KEY; officeos on PATH
+  officeos submit echo --input '{"hello":"world"}' --wait
 
 Ctrl-C stops the control plane and the runner (OFFICEOS_VERBOSE=1 shows their logs).
 `);

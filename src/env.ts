@@ -28,6 +28,8 @@ export interface Env {
   /** Per-tenant caps: registered runners, and active keys other than runner credentials (default 1000 each). */
   OFFICEOS_MAX_RUNNERS?: string;
   OFFICEOS_MAX_KEYS?: string;
+  /** Days an agent's captured output is kept in its AgentDO (default 7; docs/logs.md). */
+  OFFICEOS_LOG_RETENTION_DAYS?: string;
 }
 
 /** Variables arrive as text; empty means unset (as the readers in src/durable treat it). */
@@ -61,6 +63,7 @@ export const EnvSchema = z
     OFFICEOS_RUNNER_RATE_BURST: rate,
     OFFICEOS_MAX_RUNNERS: wholeAtLeast1,
     OFFICEOS_MAX_KEYS: wholeAtLeast1,
+    OFFICEOS_LOG_RETENTION_DAYS: text(z.number().positive().max(36_500), "a number of days > 0"),
   })
   .refine((e) => (e.UPSTASH_REDIS_REST_URL === undefined) === (e.UPSTASH_REDIS_REST_TOKEN === undefined), {
     error: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",

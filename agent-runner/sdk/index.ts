@@ -262,7 +262,10 @@ export interface AgentContext<I = JsonValue> {
  */
 export async function useProxyFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (!(env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy)) return false;
-  const { EnvHttpProxyAgent, setGlobalDispatcher } = await import("undici");
+  // undici is CommonJS: bundled (the example agents are), its exports arrive as the namespace's default.
+  const ns = await import("undici");
+  const { EnvHttpProxyAgent, setGlobalDispatcher } =
+    "EnvHttpProxyAgent" in ns ? ns : (ns as { default: typeof ns }).default;
   setGlobalDispatcher(new EnvHttpProxyAgent());
   return true;
 }

@@ -19,6 +19,8 @@ const AgentCommand = z.strictObject({
   command: z.array(z.string().min(1)).min(1),
   /** Extra environment for the agent; the runner's own environment is not passed on. */
   env: z.record(z.string(), z.string()).default({}),
+  /** Names in `env` whose values are secret: scrubbed from the agent's captured output (docs/logs.md). */
+  secret_env: z.array(z.string().min(1)).optional(),
   /** Working directory; default: a fresh directory per task, removed afterwards. */
   cwd: z.string().optional(),
 });
@@ -32,6 +34,23 @@ const LimitsConfig = z.strictObject({
   cgroup_parent: Name.default("officeos"),
   /** Process (and thread) limit per agent, so a fork bomb stops there. */
   pids_max: z.number().int().min(16).max(4_194_304).default(512),
+});
+
+const LogsConfig = z.strictObject({
+  max_lines_per_attempt: z.number().int().min(1).max(100_000).default(10_000),
+  max_bytes_per_attempt: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  max_line_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(16_000)
+    .default(8 * 1024),
+  flush_ms: z.number().int().min(50).max(10_000).default(500),
 });
 
 /** The upstream model API behind the runtime API's /llm/v1/chat/completions. Its key never reaches agents. */
@@ -153,6 +172,8 @@ export const RunnerConfigSchema = z
     agent_user: AgentUser.optional(),
     /** After an outcome is accepted or the task is cancelled: SIGTERM, this long, then SIGKILL of the whole tree. */
     kill_grace_ms: z.number().int().min(0).max(600_000).default(5_000),
+    /** The agent's captured stdout and stderr (docs/logs.md): caps per attempt and how often lines are shipped. */
+    logs: LogsConfig.prefault({}),
     /**
      * How agent processes are isolated (sandbox.ts, sandbox-bwrap.ts): `mode` auto picks the strongest that
      * works here, unshare/bwrap require it; a bare string is the mode. ro_paths: extra read-only binds

@@ -2,6 +2,7 @@
 // returns a typed result; only programming errors throw.
 import { type HttpAnswer, request } from "./http-client.js";
 import type { DenialDetails } from "./runtime-denials.js";
+import type { LogBatch } from "./log-ship.js";
 import type {
   AgentStateJson,
   ApprovalAnswer,
@@ -56,6 +57,11 @@ export class ControlPlane {
   private token(taskId: string, epoch: number): Record<string, string> {
     const t = this.tokens.get(`${taskId}:${epoch}`);
     return t ? { [LEASE_TOKEN]: t } : {};
+  }
+
+  /** The key the runner acts with now (scrubbed from agents' output). */
+  get credential(): string {
+    return this.key;
   }
 
   /** True once registration has issued this runner a credential of its own (see register()). */
@@ -157,18 +163,20 @@ export class ControlPlane {
     runnerId: string,
     leases: { task_id: string; epoch: number }[],
     health?: RunnerHealth,
+    logs?: LogBatch[],
   ): Promise<CallResult<HeartbeatAnswer>> {
-    const proven = leases.map((l) => ({
+    const withToken = <T extends { task_id: string; epoch: number }>(l: T) => ({
       ...l,
       ...(this.tokens.has(`${l.task_id}:${l.epoch}`)
         ? { lease_token: this.tokens.get(`${l.task_id}:${l.epoch}`) }
         : {}),
-    }));
-    const r = await this.call<HeartbeatAnswer>(
-      "POST",
-      `/v1/runners/${runnerId}/heartbeat`,
-      health ? { leases: proven, health } : { leases: proven },
-    );
+    });
+    const proven = leases.map(withToken);
+    const r = await this.call<HeartbeatAnswer>("POST", `/v1/runners/${runnerId}/heartbeat`, {
+      leases: proven,
+      ...(health ? { health } : {}),
+      ...(logs?.length ? { logs: logs.map(withToken) } : {}),
+    });
     if (r.kind === "ok") {
       const epochs = new Map(leases.map((l) => [l.task_id, l.epoch]));
       for (const [task, token] of Object.entries(r.value.lease_tokens ?? {})) {

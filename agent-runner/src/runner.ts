@@ -36,6 +36,8 @@ import { detectCgroups, sweepOwned, sweepStale, type CgroupSetup } from "./cgrou
 import { discoverGpus, GpuAllocator } from "./gpu.js";
 import { LlmGateway } from "./llm-gateway.js";
 import { OutcomeBatcher } from "./report-batch.js";
+import type { LogShipper } from "./log-ship.js";
+import { logLimits, runnerLogShipper, runnerSecrets } from "./runner-logs.js";
 
 export type RunnerPhase =
   | { kind: "starting" }
@@ -76,6 +78,8 @@ export class AgentRunner {
   private sandbox: RunnerSandbox | null = null;
   /** Egress decisions of every task, sent with the heartbeat's cadence (egress-audit.ts). */
   private readonly egressAudit: EgressAudit;
+  /** Every attempt's captured stdout and stderr, shipped in logs-only heartbeats (log-ship.ts). */
+  private readonly logShip: LogShipper;
   private readonly paths: RunnerPaths;
   /** Whether a dead predecessor with our name left state to sweep (runner-state.ts). */
   private predecessorDead = false;
@@ -91,6 +95,7 @@ export class AgentRunner {
     this.api.tools = new ToolGateway(cfg.tools, this.cp, log);
     const send: EgressSend = (type, task, details) => this.cp.reportEgress(type, task, details);
     this.egressAudit = new EgressAudit(send, cfg.heartbeatIntervalMs, log);
+    this.logShip = runnerLogShipper(this.cp, () => this.runnerId, cfg, log);
     this.paths = runnerPaths(cfg.work_dir, cfg.name);
   }
 
@@ -390,6 +395,7 @@ export class AgentRunner {
       pidsMax: this.cfg.limits.pids_max,
       gpus: this.gpus,
       outcomes: this.outcomes,
+      logs: { shipper: this.logShip, secrets: runnerSecrets(this.cfg, this.cp), limits: logLimits(this.cfg) },
     });
     this.runs.set(run.taskId, run);
     this.api.register(run.token, run);
@@ -482,6 +488,7 @@ export class AgentRunner {
     }
     await this.api.close();
     await this.egressAudit.close();
+    await this.logShip.close();
     await this.ops?.close();
     await this.identities?.releaseAll().catch(() => undefined);
     await removePidFile(this.paths);

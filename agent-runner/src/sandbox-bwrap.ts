@@ -73,6 +73,21 @@ export function visibleThrough(mounts: readonly Mount[], p: string): boolean {
   return best?.shows ?? false;
 }
 
+/**
+ * The host paths an agent's own files live in that the mount policy hides, before the runner binds the
+ * agent's command directory and cwd (agentPaths in task-spawn.ts): /tmp, /home, /root, /run and the
+ * runner's work root cover them, and `ro_paths`/`rw_paths` bring back only what they name. An agent
+ * whose command lies there sees its own directory and nothing beside it (its node_modules, its
+ * virtualenv's lib), so the runner warns at start rather than leaving a "Cannot find module" to the task.
+ */
+export function hiddenByPolicy(policy: BwrapPolicy, workRoot: string, paths: readonly string[]): string[] {
+  const mounts: Mount[] = [{ dest: "/", shows: true }];
+  for (const d of [...SHARED_TMP, "/run", "/var/run", ...HIDDEN_HOMES]) mounts.push({ dest: d, shows: false });
+  for (const p of [...policy.roPaths, ...policy.rwPaths]) mounts.push({ dest: posix.normalize(p), shows: true });
+  mounts.push({ dest: posix.normalize(workRoot), shows: false });
+  return paths.filter((p) => !visibleThrough(mounts, posix.normalize(p)));
+}
+
 /** `--dir` for every ancestor of `p` (bwrap would make missing ones 0700 root's, untraversable for the agent). */
 function ancestors(p: string): string[] {
   const out: string[] = [];

@@ -4,8 +4,9 @@
 import type { Logger } from "pino";
 import type { RunnerConfig } from "./config.js";
 import type { HealthCheck } from "./health.js";
-import type { BwrapPolicy } from "./sandbox-bwrap.js";
+import { hiddenByPolicy, type BwrapPolicy } from "./sandbox-bwrap.js";
 import { describeIsolation, detectIsolation, isolationLevel, type Isolation, type IsolationLevel } from "./sandbox.js";
+import { agentPaths, isFile } from "./task-spawn.js";
 
 export interface RunnerSandbox {
   iso: Isolation;
@@ -51,9 +52,23 @@ export async function setUpSandbox(
       },
       "AGENTS ARE ONLY PARTLY SANDBOXED: a pid namespace, but the host's files, sockets and network are visible",
     );
+  if (iso.kind === "bwrap") warnHiddenAgents(cfg, policy, log);
   const check = async (): Promise<HealthCheck> =>
     iso.kind === "none" && (wanted === "unshare" || wanted === "bwrap")
       ? { name: "isolation", ok: false, message: `sandbox ${wanted} required but unusable: ${iso.reason}` }
       : { name: "isolation", ok: true, message: `level ${level}: ${identity.describe}; ${text}` };
   return { iso, level, policy, check };
+}
+
+/** One warning per agent whose command or cwd lies where the sandbox hides the host (see hiddenByPolicy). */
+export function warnHiddenAgents(cfg: RunnerConfig, policy: BwrapPolicy, log: Pick<Logger, "warn">): void {
+  for (const [name, agent] of Object.entries(cfg.agents)) {
+    const own = agentPaths(agent, isFile);
+    const hidden = hiddenByPolicy(policy, cfg.work_dir, own);
+    if (hidden.length > 0)
+      log.warn(
+        { agent: name, bound: hidden },
+        `agent ${name}: ${hidden.join(", ")} lies where the sandbox hides the host (/tmp, /home, /root, /run or the work dir); the agent sees that directory and nothing beside it — name what else it needs (its node_modules, virtualenv, data) in sandbox.ro_paths`,
+      );
+  }
 }

@@ -9,6 +9,8 @@ import type { GpuAllocator } from "./gpu.js";
 import type { Identity } from "./identity.js";
 import type { Outcomes } from "./report-batch.js";
 import type { Isolation } from "./sandbox.js";
+import type { LogLimits } from "./log-capture.js";
+import type { LogShipper } from "./log-ship.js";
 import type { TaskSandbox } from "./task-spawn.js";
 
 type AgentCommand = RunnerConfig["agents"][string];
@@ -46,6 +48,8 @@ export interface TaskRunDeps {
   diskDir?: string | null | undefined;
   /** The agent's egress list and the runner's egress audit (egress-audit.ts). */
   egress?: { patterns: readonly string[]; record: (taskId: string, e: EgressEvent) => void } | undefined;
+  /** Where the agent's captured output goes (log-ship.ts), the runner's own secrets to scrub from it, the caps. */
+  logs?: { shipper: LogShipper; secrets: readonly string[]; limits: LogLimits } | undefined;
   /** The bwrap sandbox's policy and runtime socket (when the isolation is bwrap). */
   sandbox?: TaskSandbox | null | undefined;
 }

@@ -9,7 +9,7 @@ import type { CallResult } from "./control.js";
 export type ExitReport =
   | { kind: "none" }
   | { kind: "release" }
-  | { kind: "fail"; error: { code: string; message: string }; retryable: boolean };
+  | { kind: "fail"; error: { code: string; message: string; details?: { stderr_tail: string } }; retryable: boolean };
 
 export interface ExitFacts {
   /** Why the runner was stopping the task, null when it was not (the agent exited by itself). */
@@ -22,9 +22,18 @@ export interface ExitFacts {
   /** The work dir has no space left (statfs at exit); diskMb is its bound. */
   diskFull: boolean;
   diskMb: number | undefined;
+  /** The agent's last stderr lines, scrubbed (log-capture.ts); "" when it wrote none. */
+  stderrTail?: string | undefined;
 }
 
+/** The exit's report, with the agent's last stderr lines in `error.details.stderr_tail` when it failed and wrote any. */
 export function exitReport(f: ExitFacts): ExitReport {
+  const r = exitReportOf(f);
+  if (r.kind !== "fail" || !f.stderrTail) return r;
+  return { ...r, error: { ...r.error, details: { stderr_tail: f.stderrTail } } };
+}
+
+function exitReportOf(f: ExitFacts): ExitReport {
   if (f.reason === "drain") return { kind: "release" };
   if (f.reason === "stalled")
     return {
@@ -66,15 +75,16 @@ export function exitReport(f: ExitFacts): ExitReport {
  * A failure after the runner's LLM gateway answered llm_not_configured to this attempt: reported under that
  * code, not retryable (another attempt on this runner gets the same answer), whatever the agent made of it.
  */
-export function afterLlmRefusal(
-  error: { code: string; message: string },
+export function afterLlmRefusal<E extends { code: string; message: string }>(
+  error: E,
   retryable: boolean,
   llmNotConfigured: boolean,
-): { error: { code: string; message: string }; retryable: boolean } {
+): { error: E; retryable: boolean } {
   if (!llmNotConfigured || error.code === "llm_not_configured")
     return { error, retryable: retryable && !llmNotConfigured };
   const message = `this runner has no LLM upstream configured (llm.base_url); the agent then failed: ${error.code}: ${error.message}`;
-  return { error: { code: "llm_not_configured", message: message.slice(0, 16_384) }, retryable: false };
+  // What else the error carries (the stderr tail) stays.
+  return { error: { ...error, code: "llm_not_configured", message: message.slice(0, 16_384) }, retryable: false };
 }
 
 /** An end-of-attempt report, retried on network errors with backoff; a refusal is final (logged). */

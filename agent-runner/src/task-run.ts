@@ -30,6 +30,8 @@ import { spawnTaskAgent, type Took } from "./task-spawn.js";
 export { StartError } from "./task-spawn.js";
 import { next, tokenValid, type StopReason, type TaskEvent, type TaskState } from "./task-state.js";
 import type { TaskRunDeps } from "./task-deps.js";
+import { AttemptLog } from "./log-capture.js";
+import { Scrubber, secretEnvValues } from "./log-scrub.js";
 
 export type { StopReason, TaskRunDeps };
 
@@ -56,6 +58,9 @@ export class TaskRun implements TaskHandle {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** An outcome report in flight: the exit waits for it before deciding what to report. */
   private reporting: Promise<void> | null = null;
+  /** The agent's own output, scrubbed and capped (log-capture.ts); shipped by the runner's LogShipper. */
+  private readonly scrubber: Scrubber;
+  readonly output: AttemptLog;
   /** Settles when the whole process tree is gone, the outcome reported and the identity given back. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
@@ -66,6 +71,19 @@ export class TaskRun implements TaskHandle {
     this.taskId = lease.task.id;
     this.epoch = lease.epoch;
     this.last = lease.checkpoint ? { seq: lease.checkpoint.seq, state: lease.checkpoint.state } : null;
+    const agent = deps.agent;
+    this.scrubber = new Scrubber([
+      this.token,
+      ...(deps.logs?.secrets ?? []),
+      ...secretEnvValues(agent.env ?? {}, agent.secret_env ?? []),
+    ]);
+    this.output = new AttemptLog(this.scrubber, deps.logs?.limits);
+    deps.logs?.shipper.add(this.taskId, this.epoch, lease.task.instance, lease.task.attempts, this.output);
+  }
+
+  /** Sends the captured lines now: before an outcome, so a reader that sees the task end has its last lines. */
+  private async flushLogs(): Promise<void> {
+    await this.deps.logs?.shipper.flush().catch(() => undefined);
   }
 
   get log(): Logger {
@@ -133,14 +151,17 @@ export class TaskRun implements TaskHandle {
     const proc = this.proc;
     const id = d.identity ?? null;
     const child = proc.child;
+    const captured = this.output;
     for (const [stream, name] of [
       [child.stdout, "stdout"],
       [child.stderr, "stderr"],
     ] as const) {
       if (stream)
-        createInterface({ input: stream }).on("line", (line) =>
-          this.log.info({ stream: name, line: line.slice(0, 4096) }, "agent output"),
-        );
+        createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+          captured.push(name, line, Date.now());
+          d.logs?.shipper.poke();
+          this.log.info({ stream: name, line: this.scrubber.scrub(line.slice(0, 4096)) }, "agent output");
+        });
     }
     child.once("error", (e) => this.log.error({ err: e.message }, "agent process error"));
     child.once("close", (code, signal) => void this.onExit(code, signal));
@@ -275,11 +296,13 @@ export class TaskRun implements TaskHandle {
 
   async result(result: unknown): Promise<RuntimeReply> {
     const usage = await this.usage();
+    await this.flushLogs();
     return this.report(() => this.outcomes.complete(this.taskId, this.epoch, result, usage), "completed");
   }
 
   async error(given: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
     const usage = await this.usage();
+    await this.flushLogs();
     const f = afterLlmRefusal(given, retryable, this.llmNotConfigured);
     return this.report(() => this.outcomes.fail(this.taskId, this.epoch, f.error, f.retryable, usage), "failed");
   }
@@ -406,7 +429,10 @@ export class TaskRun implements TaskHandle {
       stallMs: this.lease.task.timeouts?.stall_ms ?? this.deps.defaultStallMs,
       diskFull: await diskFull(this.disk),
       diskMb: this.disk?.mb,
+      stderrTail: this.output.stderrTail(),
     });
+    // Every line the agent wrote is stored before the control plane hears the attempt is over.
+    await this.deps.logs?.shipper.flushAttempt(this.taskId, this.epoch);
     if (r.kind === "release") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
     else if (r.kind === "fail") {
       const f = afterLlmRefusal(r.error, r.retryable, this.llmNotConfigured);
@@ -435,6 +461,8 @@ export class TaskRun implements TaskHandle {
    */
   private async cleanUp(): Promise<void> {
     await this.endTree();
+    // Flushed before the outcome already; an attempt that never started is forgotten here.
+    await this.deps.logs?.shipper.flushAttempt(this.taskId, this.epoch);
     const id = this.deps.identity ?? null;
     await this.egress?.close().catch(() => undefined);
     if (this.disk)

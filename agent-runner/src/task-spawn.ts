@@ -177,7 +177,7 @@ export async function spawnTaskAgent(s: SpawnInputs, took: Took): Promise<AgentP
   });
 }
 
-function isFile(p: string): boolean {
+export function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
   } catch {

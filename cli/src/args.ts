@@ -138,6 +138,15 @@ export const COMMANDS: readonly CommandDef[] = [
     },
     summary: "print a task's events live until it ends; non-zero exit unless it succeeds",
   },
+  {
+    words: ["logs"],
+    args: ["task_id"],
+    options: {
+      follow: { type: "boolean", short: "f", help: "keep printing new lines until the task ends" },
+      attempt: { type: "string", help: "only this attempt's lines", value: "N" },
+    },
+    summary: "print what a task's agent wrote (stdout; stderr lines prefixed `stderr|`), every attempt",
+  },
   { words: ["runners", "list"], args: [], options: {}, summary: "list runners" },
   { words: ["scheduler"], args: [], options: {}, summary: "show the DRF scheduler's view" },
   { words: ["escalations", "list"], args: [], options: {}, summary: "list tasks waiting for a person" },

@@ -10,6 +10,7 @@ import * as setup from "./commands/setup.js";
 import * as kube from "./commands/get.js";
 import * as tasks from "./commands/tasks.js";
 import * as verbs from "./commands/verbs.js";
+import * as logs from "./commands/logs.js";
 
 const HANDLERS: Record<string, Handler> = {
   login: setup.login,
@@ -30,6 +31,7 @@ const HANDLERS: Record<string, Handler> = {
   "tasks get": kube.getAs("tasks", "task_id"),
   "tasks cancel": verbs.cancel,
   watch: tasks.watch,
+  logs: logs.logs,
   "runners list": kube.getAs("runners"),
   scheduler: ops.scheduler,
   "escalations list": kube.getAs("escalations"),

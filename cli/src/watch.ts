@@ -25,7 +25,11 @@ export interface FollowHooks {
   onState(state: string): void;
   /** Something worth telling a person (falling back to polling, reconnecting). */
   onNote(note: string): void;
+  /** Why the task waits (docs/waiting.md), each time that changes; null once it no longer waits. */
+  onWaiting?(w: TaskWaiting | null): void;
 }
+
+type TaskWaiting = NonNullable<Task["waiting"]>;
 
 const POLL_WAIT_MS = 20_000;
 const RETRIES = 5;
@@ -41,6 +45,7 @@ export async function followTask(
   let task = (await client.tasks.get(id)).task;
   hooks.onState(task.state);
   let failures = 0;
+  let waitingKey = "";
   const retrying = async (e: unknown): Promise<void> => {
     const transient =
       e instanceof OfficeOSUnreachable || (e instanceof OfficeOSError && (e.status === 429 || e.status >= 500));
@@ -64,6 +69,8 @@ export async function followTask(
       await retrying(e);
       continue;
     }
+    const key = page.waiting ? `${page.waiting.reason}\n${page.waiting.message}` : "";
+    if (key !== waitingKey) (waitingKey = key), hooks.onWaiting?.(page.waiting ?? null);
     let ended = false;
     for (const e of page.events) {
       hooks.onEvent(e);

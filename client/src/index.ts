@@ -41,6 +41,8 @@ export type SubmitTask = Schemas["SubmitTask"];
 export type Scope = Schemas["Scope"];
 export type TaskEvents = Answer<"/v1/tasks/{id}/events", "get">;
 export type TaskEvent = TaskEvents["events"][number];
+export type TaskLogs = Answer<"/v1/tasks/{id}/logs", "get">;
+export type LogLine = TaskLogs["lines"][number];
 export type Escalation = Answer<"/v1/escalations", "get">["escalations"][number];
 export type EscalationAction = BodyOf<"/v1/escalations/{task_id}", "post">;
 export type Approval = Answer<"/v1/approvals", "get">["approvals"][number];
@@ -185,6 +187,25 @@ export function createClient(opts: ClientOptions) {
               path: { id },
               query: {
                 ...(q.after !== undefined ? { after: q.after } : {}),
+                ...(q.waitMs !== undefined ? { wait_ms: q.waitMs } : {}),
+              },
+            },
+            ...(q.signal ? { signal: q.signal } : {}),
+          }),
+        ),
+      /** What the agent printed, after the cursor `after`; waits up to `waitMs` (≤ 30 000) for a line when none is there yet. */
+      logs: (
+        id: string,
+        q: { after?: number; attempt?: number; limit?: number; waitMs?: number; signal?: AbortSignal } = {},
+      ) =>
+        call(
+          raw.GET("/v1/tasks/{id}/logs", {
+            params: {
+              path: { id },
+              query: {
+                ...(q.after !== undefined ? { after: q.after } : {}),
+                ...(q.attempt !== undefined ? { attempt: q.attempt } : {}),
+                ...(q.limit !== undefined ? { limit: q.limit } : {}),
                 ...(q.waitMs !== undefined ? { wait_ms: q.waitMs } : {}),
               },
             },

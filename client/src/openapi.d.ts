@@ -2863,6 +2863,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the task's agent printed: stdout and stderr lines of every attempt, oldest first; long-polls with wait_ms
+         * @description `after` is a cursor (a line's `seq`; 0 or absent: from the start), `next` the one to pass next; `next` is null when the task has finished (succeeded, failed, cancelled, escalated) and nothing follows. `wait_ms` (at most 30000) waits for a line when none is there yet, and answers early when the task finishes. Lines are scrubbed of known secrets by the runner (docs/logs.md).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    after?: number;
+                    attempt?: number;
+                    limit?: number;
+                    wait_ms?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Lines after `after` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaskLogs"];
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks/{id}/release": {
         parameters: {
             query?: never;
@@ -3766,6 +3848,7 @@ export interface components {
                 lease_token?: string;
                 task_id: string;
             }[];
+            logs?: components["schemas"]["LogBatch"][];
         };
         HeartbeatAnswer: {
             cancel: string[];
@@ -3836,6 +3919,29 @@ export interface components {
             /** @enum {string} */
             state: "settled" | "cancelled";
             used: number;
+        };
+        LogBatch: {
+            attempt: number;
+            epoch: number;
+            instance: string;
+            lease_token?: string;
+            lines: {
+                /** Format: date-time */
+                at: string;
+                n: number;
+                /** @enum {string} */
+                stream: "stdout" | "stderr";
+                text: string;
+            }[];
+            task_id: string;
+        };
+        LogLine: {
+            at: string;
+            attempt: number;
+            seq: number;
+            /** @enum {string} */
+            stream: "stdout" | "stderr";
+            text: string;
         };
         MatchExpression: {
             key: string;
@@ -4199,10 +4305,15 @@ export interface components {
         TaskEvents: {
             events: components["schemas"]["TaskEvent"][];
             next: number;
+            waiting?: components["schemas"]["TaskWaiting"];
         };
         TaskList: {
             next_cursor?: string;
             tasks: components["schemas"]["Task"][];
+        };
+        TaskLogs: {
+            lines: components["schemas"]["LogLine"][];
+            next: number | null;
         };
         TaskUsage: {
             cpu_seconds?: number;

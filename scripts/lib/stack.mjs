@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RUNNER_BIN = join(ROOT, "agent-runner/dist/officeos-runner.mjs");
 export const EXAMPLES = join(ROOT, "agent-runner/dist/examples");
+/** Where the runner's sandbox hides the host (agent-runner/src/sandbox-bwrap.ts). */
+const HIDDEN = ["/tmp", "/var/tmp", "/dev/shm", "/home", "/root", "/run", "/var/run"];
 
 export function freePort() {
   return new Promise((res, rej) => {
@@ -139,7 +141,10 @@ export function startRunner({
   // start's 0700 home) is not bound. A caller that sets sandbox.rw_paths decides.
   const sb = typeof extra.sandbox === "string" ? { mode: extra.sandbox } : (extra.sandbox ?? {});
   const shared = (statSync(dir).mode & 0o002) !== 0;
-  const sandbox = { rw_paths: shared ? [dir] : [], ...sb };
+  // A clone where the sandbox hides the host (/tmp, /home, /root: the runner warns) names itself in
+  // ro_paths, as an operator would: the suites' agents use the repo's virtualenv and files.
+  const roots = HIDDEN.some((h) => ROOT === h || ROOT.startsWith(`${h}/`)) ? [ROOT] : [];
+  const sandbox = { rw_paths: shared ? [dir] : [], ...sb, ro_paths: [...(sb.ro_paths ?? []), ...roots] };
   const config = {
     control_plane: { url, key },
     name,

@@ -10,6 +10,7 @@ import { jsonShapeProblem } from "./json-shape.js";
 import { admin } from "./routes/admin.js";
 import { agents } from "./routes/agents.js";
 import { keys } from "./routes/keys.js";
+import { logs } from "./routes/logs.js";
 import { checkpoints } from "./routes/checkpoints.js";
 import { people } from "./routes/people.js";
 import { quotas } from "./routes/quotas.js";
@@ -65,6 +66,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", runners);
   app.route("/", tasks);
   app.route("/", checkpoints);
+  app.route("/", logs);
   app.route("/", people);
   app.route("/", threads);
   app.route("/", quotas);

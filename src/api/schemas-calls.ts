@@ -1,6 +1,7 @@
 // Batches, people in the loop, events and LLM quotas. (re-exported by schemas.ts)
 import { z } from "@hono/zod-openapi";
 import { Json, LIMITS, ResourceTotals } from "./schemas-base.js";
+import { TaskWaiting } from "./waiting-schema.js";
 import { DailyBudget, TenantQuota } from "./schemas-agents.js";
 import {
   AgentStateJson,
@@ -169,7 +170,14 @@ export const TaskEvent = z
   })
   .openapi("TaskEvent");
 export type TaskEvent = z.infer<typeof TaskEvent>;
-export const TaskEvents = z.object({ events: z.array(TaskEvent), next: z.number() }).openapi("TaskEvents");
+export const TaskEvents = z
+  .object({
+    events: z.array(TaskEvent),
+    next: z.number(),
+    /** Why the task is not running at the time of this answer (docs/waiting.md); absent when it is, or could be. */
+    waiting: TaskWaiting.optional(),
+  })
+  .openapi("TaskEvents");
 export type TaskEvents = z.infer<typeof TaskEvents>;
 export const EventsQuery = z.object({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { ONE_APP_STATE, oneAppState, stateFields as plainStateFields } from "./state-schema.js";
 import { TaskWaiting } from "./waiting-schema.js";
+import { LogBatch } from "./log-schemas.js";
 import { Capabilities, Json, LIMITS, Labels, Name, RESOURCE_MAX, Resources, Scope } from "./schemas-base.js";
 import { RetryPolicy, Taint, Timeouts } from "./schemas-agents.js";
 
@@ -127,8 +128,8 @@ export const TaskError = z
     code: z.string().max(LIMITS.name),
     message: z.string().max(16_384),
     /**
-     * What the runner or the lifecycle adds: the runner's `stderr_tail` (the agent's last stderr lines), and
-     * `deterministic` (the rule of src/task/deterministic.ts that ended the retries, with `deterministic_reason`).
+     * More about the failure: `stderr_tail`, the agent's last stderr lines when its process failed (docs/logs.md);
+     * `deterministic`, the rule of src/task/deterministic.ts that ended the retries, with `deterministic_reason`.
      */
     details: z
       .record(z.string(), Json)
@@ -315,6 +316,8 @@ export const Heartbeat = z
       )
       .max(LIMITS.heartbeatLeases),
     health: RunnerHealth.optional(),
+    /** Captured agent output (docs/logs.md); a heartbeat with only `logs` and no leases extends nothing. */
+    logs: z.array(LogBatch).max(LIMITS.heartbeatLeases).optional(),
   })
   .openapi("Heartbeat");
 export const HeartbeatAnswer = z

@@ -4,3 +4,4 @@ export * from "./schemas-agents.js";
 export * from "./schemas-base.js";
 export * from "./schemas-calls.js";
 export * from "./schemas-tasks.js";
+export * from "./log-schemas.js";

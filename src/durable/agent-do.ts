@@ -23,6 +23,8 @@ import {
   type ThreadTuple,
   type ThreadWritesPut,
 } from "./agent/threads.js";
+import { LOG_MIGRATIONS, LogStore, nextPruneAt, retentionDays, type LogQuery } from "./agent/logs.js";
+import type { LogBatch, LogLine } from "../api/log-schemas.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -36,6 +38,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE checkpoints ADD COLUMN sha256 TEXT;`,
   // LangGraph thread checkpoints (src/durable/agent/threads.ts).
   THREAD_MIGRATIONS,
+  // The instance's captured agent output (src/durable/agent/logs.ts).
+  LOG_MIGRATIONS,
 ];
 
 /** From `bench/spill.mjs`: spilling costs time at every size, so only records past 1 MiB leave the DO. */
@@ -98,12 +102,15 @@ export class AgentDO extends DurableObject<Env> {
   private readonly spill: RedisSpill | null;
   private readonly spillBytes: number;
   private readonly threads: ThreadStore;
+  private readonly logs: LogStore;
+  private pruneArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, MIGRATIONS);
     this.threads = new ThreadStore(this.sql, ctx.storage);
+    this.logs = new LogStore(this.sql, retentionDays(env.OFFICEOS_LOG_RETENTION_DAYS));
     this.spillBytes = Number(env.OFFICEOS_SPILL_BYTES ?? DEFAULT_SPILL_BYTES) || DEFAULT_SPILL_BYTES;
     this.spill =
       env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
@@ -234,6 +241,38 @@ export class AgentDO extends DurableObject<Env> {
         created_at: new Date(r.created_at).toISOString(),
       })),
     );
+  }
+
+  // ---- captured agent output (docs/logs.md) ----
+
+  async appendLogs(b: Pick<LogBatch, "task_id" | "attempt" | "lines">): Promise<Result<{ stored: number }>> {
+    const r = this.logs.append(b);
+    if (!this.pruneArmed) {
+      this.pruneArmed = true;
+      if ((await this.ctx.storage.getAlarm()) === null) {
+        const at = nextPruneAt(this.logs.oldestAt(), this.logs.retentionDays);
+        if (at !== null) await this.ctx.storage.setAlarm(at);
+      }
+    }
+    return ok(r);
+  }
+
+  readLogs(q: LogQuery): Result<{ lines: LogLine[]; more: boolean }> {
+    return ok(this.logs.read(q));
+  }
+
+  /** Waits up to `ms` for a line of the task after `q.after`, then reads. */
+  async waitLogs(q: LogQuery, ms: number): Promise<Result<{ lines: LogLine[]; more: boolean }>> {
+    const first = this.logs.read(q);
+    if (first.lines.length > 0 || ms <= 0) return ok(first);
+    await this.logs.wait(q.taskId, ms);
+    return ok(this.logs.read(q));
+  }
+
+  /** Retention of the captured output: lines past OFFICEOS_LOG_RETENTION_DAYS go. */
+  override async alarm(): Promise<void> {
+    const next = this.logs.prune(Date.now());
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 60_000));
   }
 
   // ---- LangGraph threads: this object is `<tenant>/@thread/<id>` or the index `<tenant>/@threads` ----

@@ -1,4 +1,4 @@
-// Issue #9: the README's benchmark table is generated from bench/results.json, and every peer
+// Issue #9: the benchmark table in docs/benchmarks.md is generated from bench/results.json, and every peer
 // ratio the bench measures is printed in it. Checks the committed files against each other.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -10,8 +10,8 @@ const md = renderResults(results);
 const f = (x: number) => `${x.toFixed(2)}×`;
 
 describe("committed benchmark results", () => {
-  it("README's table and bench/results.md are exactly what bench/results.json renders to", () => {
-    const block = README_BLOCK.exec(readFileSync(new URL("README.md", root), "utf8"));
+  it("docs/benchmarks.md's table and bench/results.md are exactly what bench/results.json renders to", () => {
+    const block = README_BLOCK.exec(readFileSync(new URL("docs/benchmarks.md", root), "utf8"));
     expect(block).not.toBeNull();
     const inReadme = (block?.[0] ?? "").replace(/^<!-- bench:start -->\n/, "").replace(/<!-- bench:end -->$/, "");
     expect(inReadme).toBe(md);

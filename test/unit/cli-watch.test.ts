@@ -10,6 +10,8 @@ class FakePlane {
   events: TaskEvent[] = [];
   state = "queued";
   eventsRoute = true;
+  /** What the events route says the task waits for, at the time of each answer. */
+  waiting: { reason: string; message: string } | undefined;
   polls: { after: number; wait_ms: number }[] = [];
   private waiters: (() => void)[] = [];
 
@@ -59,7 +61,11 @@ class FakePlane {
         });
         page = this.events.filter((e) => e.seq > after);
       }
-      return json(200, { events: page, next: page.at(-1)?.seq ?? after });
+      return json(200, {
+        events: page,
+        next: page.at(-1)?.seq ?? after,
+        ...(this.waiting ? { waiting: this.waiting } : {}),
+      });
     }
     return json(404, { error: { code: "not_found", message: "no such route" } });
   };
@@ -159,5 +165,34 @@ describe("followTask", () => {
     ac.abort(new Error("interrupted"));
     plane.emit("leased", "leased");
     await expect(done).rejects.toThrow("interrupted");
+  });
+
+  it("tells why the task waits each time the reason changes, and once it no longer waits", async () => {
+    const plane = new FakePlane();
+    plane.emit("submitted", "queued");
+    plane.waiting = { reason: "no_runner_offers_agent", message: "no ready runner offers agent a" };
+    const said: (string | null)[] = [];
+    const client = createClient({ url: "http://fake", key: "k", fetch: plane.fetch });
+    const done = followTask(client, "t1", 0, new AbortController().signal, {
+      ...hooks([]),
+      onWaiting: (w) => said.push(w ? `${w.reason}: ${w.message}` : null),
+    });
+    await plane.idle();
+    plane.emit("agent_updated");
+    await plane.idle();
+    expect(said).toEqual(["no_runner_offers_agent: no ready runner offers agent a"]);
+    plane.waiting = { reason: "insufficient_capacity", message: "no runner has 4096 MB of memory free" };
+    plane.emit("runner_registered");
+    await plane.idle();
+    plane.waiting = undefined;
+    plane.emit("leased", "leased");
+    await plane.idle();
+    plane.emit("succeeded", "succeeded");
+    await done;
+    expect(said).toEqual([
+      "no_runner_offers_agent: no ready runner offers agent a",
+      "insufficient_capacity: no runner has 4096 MB of memory free",
+      null,
+    ]);
   });
 });

@@ -53,6 +53,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "POST /v1/tasks/{id}/release": ["runner"],
   "POST /v1/tasks/{id}/approval": ["runner"],
   "GET /v1/tasks/{id}/events": ["read", "submit"],
+  "GET /v1/tasks/{id}/logs": ["read", "submit"],
   "PUT /v1/tasks/{id}/checkpoint": ["runner"],
   "GET /v1/tasks/{id}/checkpoint": ["read", "runner"],
   "GET /v1/tasks/{id}/checkpoints": ["read"],

@@ -103,4 +103,18 @@ describe("task.waiting for tasks submitted through the API", () => {
     expect(w?.reason).toBe("backoff");
     expect(w?.message).toMatch(/^attempt 1 of 3 failed; the next one queues at \d{4}-\d\d-\d\dT/);
   });
+
+  it("the events route says why the task waits, as of each answer, so a watcher is not left mute", async () => {
+    const f = await fixture();
+    await putAgent(f, "triage", { capabilities: ["crm-api"] });
+    const t = await submit(f, { agent: "triage", input: {} });
+    const events = async () =>
+      await ok<{ events: unknown[]; waiting?: Waiting }>(call("GET", `/v1/tasks/${t.id}/events`, f.read));
+    expect((await events()).waiting).toMatchObject({ reason: "no_runner_registered" });
+    const r = await registerRunner(f, { name: "box", capacity: { cpu: 1000 }, capabilities: ["crm-api"] });
+    await lease(f, r, { max_tasks: 1 });
+    const page = await events();
+    expect(page.events.length).toBeGreaterThan(0);
+    expect(page.waiting).toBeUndefined();
+  });
 });

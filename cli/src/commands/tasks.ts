@@ -121,6 +121,11 @@ async function follow(ctx: Ctx, id: string, after: number, print: boolean, timeo
         ctx.progress.clear();
         ctx.out.note(n);
       },
+      onWaiting: (w) => {
+        if (!w) return;
+        ctx.progress.clear();
+        ctx.out.note(`waiting: ${w.reason}: ${w.message}`);
+      },
     });
   } catch (e) {
     if (timer?.aborted && !ctx.io.signal.aborted)

@@ -132,11 +132,15 @@ export class Tasks {
     const row = this.t.taskRow(id);
     if (!row) return fail("not_found", `task "${id}" not found`);
     const view = taskView(row);
-    const st = this.t.sched();
-    const polling = new Set(this.t.leasing.waiters.map((w) => w.runnerId));
-    const waiting = waitingOf(row, st.queued(row), st, (r) => runnerState(r, now), now, this.t.starvationMs, polling);
+    const waiting = this.waitingFor(row, now);
     if (waiting) view.waiting = waiting;
     return ok(view);
+  }
+
+  private waitingFor(row: TaskRow, now: number) {
+    const st = this.t.sched();
+    const polling = new Set(this.t.leasing.waiters.map((w) => w.runnerId));
+    return waitingOf(row, st.queued(row), st, (r) => runnerState(r, now), now, this.t.starvationMs, polling);
   }
 
   list(q: TaskListQuery): Result<{ tasks: Task[]; next_cursor?: string }> {
@@ -176,7 +180,12 @@ export class Tasks {
       await this.t.events.wait(taskId, waitMs);
       events = this.t.events.list(taskId, after, limit);
     }
-    return ok({ events, next: events.length > 0 ? (events[events.length - 1]?.seq ?? after) : after });
+    const next = events.length > 0 ? (events[events.length - 1]?.seq ?? after) : after;
+    // Why it waits, as of this answer: `officeos watch` and `submit --wait` say so instead of hanging mute.
+    const now = this.t.now();
+    const row = this.t.taskRow(taskId);
+    const waiting = row ? this.waitingFor(row, now) : null;
+    return ok(waiting ? { events, next, waiting } : { events, next });
   }
 
   /** Per agent: weight, dominant resource and share, queued and running counts. */

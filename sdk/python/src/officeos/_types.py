@@ -446,6 +446,7 @@ Heartbeat = TypedDict(
     {
         "leases": "List[HeartbeatLeasesItem]",
         "health": "NotRequired[RunnerHealth]",
+        "logs": "NotRequired[List[LogBatch]]",
     },
 )
 
@@ -546,6 +547,42 @@ LlmSettled = TypedDict(
         "reserved": "float",
         "used": "float",
         "cost": "float",
+    },
+)
+
+
+LogBatchLinesItem = TypedDict(
+    "LogBatchLinesItem",
+    {
+        "n": "int",
+        "at": "str",
+        "stream": "Union[Literal[\"stdout\"], Literal[\"stderr\"]]",
+        "text": "str",
+    },
+)
+
+
+LogBatch = TypedDict(
+    "LogBatch",
+    {
+        "task_id": "str",
+        "epoch": "int",
+        "lease_token": "NotRequired[str]",
+        "instance": "str",
+        "attempt": "int",
+        "lines": "List[LogBatchLinesItem]",
+    },
+)
+
+
+LogLine = TypedDict(
+    "LogLine",
+    {
+        "seq": "int",
+        "at": "str",
+        "attempt": "int",
+        "stream": "Union[Literal[\"stdout\"], Literal[\"stderr\"]]",
+        "text": "str",
     },
 )
 
@@ -1080,6 +1117,7 @@ TaskEvents = TypedDict(
     {
         "events": "List[TaskEvent]",
         "next": "float",
+        "waiting": "NotRequired[TaskWaiting]",
     },
 )
 
@@ -1089,6 +1127,15 @@ TaskList = TypedDict(
     {
         "tasks": "List[Task]",
         "next_cursor": "NotRequired[str]",
+    },
+)
+
+
+TaskLogs = TypedDict(
+    "TaskLogs",
+    {
+        "lines": "List[LogLine]",
+        "next": "Union[int, None]",
     },
 )
 
