@@ -95,7 +95,7 @@ async function world(tag: string): Promise<World> {
   const agent = `agent-${tag}`;
   await putAgent(f, agent, { tools: ["search"] });
   const { runner, credential } = await ok(
-    call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }),
+    call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 10_000_000 } }),
     201,
   );
   return { f, agent, runner: runner.id, credential: credential.key };
