@@ -33,6 +33,8 @@ export interface RegisterBody {
   taints: { key: string; value?: string | undefined; effect: "NoSchedule" }[];
   agents: string[];
   lease_ttl_ms: number;
+  /** This host's name: a restart with the same runner name on it takes the old row over. */
+  host?: string | undefined;
   health?: RunnerHealth | undefined;
 }
 
@@ -235,6 +237,11 @@ export class ControlPlane {
 
   drain(runnerId: string): Promise<CallResult<{ runner: Runner }>> {
     return this.call("DELETE", `/v1/runners/${runnerId}`, undefined);
+  }
+
+  /** The drain is over and the agents are gone: the runner shows `stopped`. */
+  stopped(runnerId: string): Promise<CallResult<{ runner: Runner }>> {
+    return this.call("POST", `/v1/runners/${runnerId}/stopped`, undefined, { timeoutMs: 5000 });
   }
 
   /** Protobuf AgentState (full) or StateDelta (delta on the latest seq). */

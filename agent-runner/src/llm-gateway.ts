@@ -12,6 +12,7 @@
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { ControlPlane } from "./control.js";
+import { hostPort } from "./net-error.js";
 import {
   type LlmConfig,
   type LlmTask,
@@ -21,6 +22,7 @@ import {
   type Seen,
   type Usage,
   upstreamHeaders,
+  upstreamUnreachable,
 } from "./llm-proxy.js";
 import { estimateRequestPromptTokens, parseChatRequest, reservationTokens } from "./runtime-llm-request.js";
 import {
@@ -200,7 +202,10 @@ export class LlmGateway {
     kind: LlmRouteKind = "llm_chat",
   ): Promise<void> {
     const cfg = this.cfg;
-    if (!cfg)
+    if (!cfg) {
+      // The attempt that fails after this fails as llm_not_configured, not retried (task-exit.ts).
+      task.noteRefusal?.("llm_not_configured");
+      this.log.warn({ task_id: task.taskId }, "LLM call refused: this runner has no LLM upstream configured");
       return openAiError(
         res,
         503,
@@ -208,6 +213,7 @@ export class LlmGateway {
         "server_error",
         "llm_not_configured",
       );
+    }
     if (kind === "llm_models") return this.models(cfg, res, signal);
     const built = BUILD[kind](raw, cfg);
     if (built.kind === "refused")
@@ -233,13 +239,9 @@ export class LlmGateway {
         signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeout_ms)]),
       });
     } catch (e) {
-      return openAiError(
-        res,
-        502,
-        `upstream unreachable: ${(e as Error).message}`,
-        "server_error",
-        "upstream_unreachable",
-      );
+      const message = upstreamUnreachable(cfg.base_url, e, cfg.timeout_ms);
+      this.log.warn({ upstream: hostPort(cfg.base_url), err: message }, "LLM upstream unreachable");
+      return openAiError(res, 502, message, "server_error", "upstream_unreachable");
     }
     const text = await upstream.text().catch(() => "");
     if (upstream.status === 404 || upstream.status === 405) return own();

@@ -6,16 +6,24 @@
 // reports none. An empty bucket answers 429 with Retry-After and the upstream is
 // never called; an upstream refusal cancels the reservation (nothing was spent).
 import type { ServerResponse } from "node:http";
+import { causeOf, hostPort } from "./net-error.js";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "./config.js";
 import type { ControlPlane } from "./control.js";
 
 export type LlmConfig = NonNullable<RunnerConfig["llm"]>;
 
+/** "upstream api.openai.com:443 unreachable: ECONNREFUSED: connect ECONNREFUSED 10.0.0.1:443" (net-error.ts). */
+export function upstreamUnreachable(url: string, e: unknown, timeoutMs?: number): string {
+  return `upstream ${hostPort(url)} unreachable: ${causeOf(e, timeoutMs)}`;
+}
+
 export interface LlmTask {
   taskId: string;
   epoch: number;
   agent: string;
+  /** Told when the gateway refuses the task for a reason another attempt would meet too (llm_not_configured). */
+  noteRefusal?: (code: "llm_not_configured") => void;
 }
 
 /** What settles a reservation (chat's names; the Responses API's input/output tokens are mapped onto them). */
@@ -123,13 +131,9 @@ export async function proxy(
     });
   } catch (e) {
     await cp.cancelLlm(reservation.reservation_id);
-    return openAiError(
-      res,
-      502,
-      `upstream unreachable: ${(e as Error).message}`,
-      "server_error",
-      "upstream_unreachable",
-    );
+    const message = upstreamUnreachable(cfg.base_url, e, cfg.timeout_ms);
+    log.warn({ upstream: hostPort(cfg.base_url), err: message }, "LLM upstream unreachable");
+    return openAiError(res, 502, message, "server_error", "upstream_unreachable");
   }
   if (!upstream.ok) {
     // The upstream refused the call: no tokens were spent.

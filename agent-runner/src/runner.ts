@@ -3,6 +3,7 @@
 // on its own timer, and drains on request.
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Lease } from "../../src/api/schemas.js";
@@ -254,6 +255,7 @@ export class AgentRunner {
         taints: this.cfg.taints,
         agents: Object.keys(this.cfg.agents).sort(),
         lease_ttl_ms: this.cfg.lease_ttl_ms,
+        host: hostname().slice(0, 128) || "localhost",
         ...(this.health ? { health: this.health } : {}),
       });
       if (r.kind === "ok") {
@@ -479,6 +481,11 @@ export class AgentRunner {
     this.phase = { kind: "stopped", reason };
     this.heartbeatStop.abort();
     await Promise.all(this.loops);
+    // After the last heartbeat: the row shows `stopped`, not `draining` until it is pruned.
+    if (this.runnerId) {
+      const s = await this.cp.stopped(this.runnerId);
+      if (s.kind !== "ok") this.log.warn({ err: s.message }, "could not mark the runner stopped");
+    }
     await this.api.close();
     await this.egressAudit.close();
     await this.logShip.close();

@@ -71,6 +71,22 @@ function exitReportOf(f: ExitFacts): ExitReport {
   };
 }
 
+/**
+ * A failure after the runner's LLM gateway answered llm_not_configured to this attempt: reported under that
+ * code, not retryable (another attempt on this runner gets the same answer), whatever the agent made of it.
+ */
+export function afterLlmRefusal<E extends { code: string; message: string }>(
+  error: E,
+  retryable: boolean,
+  llmNotConfigured: boolean,
+): { error: E; retryable: boolean } {
+  if (!llmNotConfigured || error.code === "llm_not_configured")
+    return { error, retryable: retryable && !llmNotConfigured };
+  const message = `this runner has no LLM upstream configured (llm.base_url); the agent then failed: ${error.code}: ${error.message}`;
+  // What else the error carries (the stderr tail) stays.
+  return { error: { ...error, code: "llm_not_configured", message: message.slice(0, 16_384) }, retryable: false };
+}
+
 /** An end-of-attempt report, retried on network errors with backoff; a refusal is final (logged). */
 export async function sendWithRetries(
   send: () => Promise<CallResult<unknown>>,

@@ -22,7 +22,8 @@ import type { TaskCgroup, TaskUsage } from "./cgroup.js";
 import type { Isolation } from "./sandbox.js";
 import type { ToolCaller } from "./tools.js";
 import { AgentProcess, removeWorkDir } from "./agent-process.js";
-import { exitReport, sendWithRetries, taskInfo } from "./task-exit.js";
+import { afterLlmRefusal, exitReport, sendWithRetries, taskInfo } from "./task-exit.js";
+import type { LlmTask } from "./llm-proxy.js";
 import type { EgressProxy } from "./egress-proxy.js";
 import { diskFull, unmountTaskDisk, type TaskDisk } from "./task-disk.js";
 import { spawnTaskAgent, type Took } from "./task-spawn.js";
@@ -299,11 +300,15 @@ export class TaskRun implements TaskHandle {
     return this.report(() => this.outcomes.complete(this.taskId, this.epoch, result, usage), "completed");
   }
 
-  async error(error: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
+  async error(given: { code: string; message: string }, retryable: boolean): Promise<RuntimeReply> {
     const usage = await this.usage();
     await this.flushLogs();
-    return this.report(() => this.outcomes.fail(this.taskId, this.epoch, error, retryable, usage), "failed");
+    const f = afterLlmRefusal(given, retryable, this.llmNotConfigured);
+    return this.report(() => this.outcomes.fail(this.taskId, this.epoch, f.error, f.retryable, usage), "failed");
   }
+
+  /** The LLM gateway answered llm_not_configured to this attempt: its failure is reported so (task-exit.ts). */
+  private llmNotConfigured = false;
 
   /** CPU time and peak memory so far, by the cgroup's own accounting. */
   private async usage(): Promise<TaskUsage | undefined> {
@@ -319,8 +324,9 @@ export class TaskRun implements TaskHandle {
   }
 
   /** The task and attempt this process runs for (the LLM gateway reserves quota with it). */
-  identity(): { taskId: string; epoch: number; agent: string } {
-    return { taskId: this.taskId, epoch: this.epoch, agent: this.lease.task.agent };
+  identity(): LlmTask {
+    const noteRefusal = (): void => void (this.llmNotConfigured = true);
+    return { taskId: this.taskId, epoch: this.epoch, agent: this.lease.task.agent, noteRefusal };
   }
 
   async threads(method: string, pathAndQuery: string, body: Uint8Array | undefined): Promise<RuntimeReply> {
@@ -428,8 +434,10 @@ export class TaskRun implements TaskHandle {
     // Every line the agent wrote is stored before the control plane hears the attempt is over.
     await this.deps.logs?.shipper.flushAttempt(this.taskId, this.epoch);
     if (r.kind === "release") await this.retry(() => this.outcomes.release(this.taskId, this.epoch), "released");
-    else if (r.kind === "fail")
-      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, r.error, r.retryable, usage), "failed");
+    else if (r.kind === "fail") {
+      const f = afterLlmRefusal(r.error, r.retryable, this.llmNotConfigured);
+      await this.retry(() => this.outcomes.fail(this.taskId, this.epoch, f.error, f.retryable, usage), "failed");
+    }
     if (usage) this.log.info({ usage }, "task usage");
     await this.cleanUp();
   }

@@ -10,6 +10,7 @@ import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { RunnerConfig } from "./config.js";
 import type { ControlPlane } from "./control.js";
+import { causeOf, hostPort } from "./net-error.js";
 
 export type ToolConfig = RunnerConfig["tools"][string];
 
@@ -86,9 +87,10 @@ export class ToolGateway {
       send(res, 502, {
         error: {
           code: "tool_unreachable",
-          message: `tool "${name}" did not answer: ${(e as Error).name === "TimeoutError" ? `timed out after ${tool.timeout_ms} ms` : (e as Error).message}`,
+          message: `tool "${name}" at ${hostPort(tool.url)} did not answer: ${causeOf(e, tool.timeout_ms)}`,
         },
       });
+      this.log.warn({ tool: name, upstream: hostPort(tool.url), err: causeOf(e, tool.timeout_ms) }, "tool unreachable");
       return called(502, 0, "tool_unreachable");
     }
     const bytes = new Uint8Array(await upstream.arrayBuffer());

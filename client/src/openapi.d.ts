@@ -2016,6 +2016,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runners/{id}/stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The runner stopped cleanly (drained, its agents gone): its state becomes `stopped` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The stopped runner */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runner: components["schemas"]["Runner"];
+                        };
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/scheduler": {
         parameters: {
             query?: never;
@@ -2590,6 +2657,84 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/{id}/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checkpoint records the task's instance keeps, newest first: seq, kind, size, time (no state) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The records */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checkpoints: components["schemas"]["CheckpointRecord"][];
+                        };
+                    };
+                };
+                /** @description Bad input; zod issues in details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3758,6 +3903,15 @@ export interface components {
             state: components["schemas"]["AgentState"];
             task_id: string;
         };
+        CheckpointRecord: {
+            created_at: string;
+            epoch: number;
+            /** @enum {string} */
+            kind: "full" | "delta";
+            seq: number;
+            size: number;
+            task_id: string;
+        };
         CheckpointSaved: {
             /** @enum {string} */
             kind: "full" | "delta";
@@ -4051,6 +4205,7 @@ export interface components {
             capabilities?: string[];
             capacity: components["schemas"]["Resources"];
             health?: components["schemas"]["RunnerHealth"];
+            host?: string;
             labels?: components["schemas"]["Labels"];
             lease_ttl_ms?: number;
             name: string;
@@ -4145,6 +4300,7 @@ export interface components {
             capabilities: string[];
             capacity: components["schemas"]["Resources"];
             health?: components["schemas"]["RunnerHealth"];
+            host?: string;
             id: string;
             labels: components["schemas"]["Labels"];
             last_seen_at: string;
@@ -4152,7 +4308,8 @@ export interface components {
             name: string;
             registered_at: string;
             /** @enum {string} */
-            state: "ready" | "not_ready" | "draining" | "dead";
+            state: "ready" | "not_ready" | "draining" | "stopped" | "dead";
+            stopped_at?: string;
             taints: components["schemas"]["Taint"][];
         };
         RunnerHealth: {
@@ -4277,6 +4434,7 @@ export interface components {
         };
         TaskError: {
             code: string;
+            /** @description stderr_tail: the agent's last stderr lines; deterministic: why retries ended early */
             details?: {
                 [key: string]: Record<string, unknown> | unknown[] | string | number | boolean | null;
             };

@@ -39,7 +39,7 @@ export const KeyCreated = z
   })
   .openapi("KeyCreated");
 
-export const RunnerState = z.enum(["ready", "not_ready", "draining", "dead"]);
+export const RunnerState = z.enum(["ready", "not_ready", "draining", "stopped", "dead"]);
 /** A runner's self-check, sent with its heartbeat: not ready means no new leases. */
 export const RunnerHealth = z
   .strictObject({
@@ -70,6 +70,11 @@ export const RegisterRunner = z
     agents: z.array(Name).max(LIMITS.listSize).optional(),
     taints: z.array(Taint).max(LIMITS.listSize).optional(),
     lease_ttl_ms: z.number().int().min(1000).max(600_000).optional(),
+    /**
+     * The host the runner runs on (its hostname). A runner registering with the name and host of a row that
+     * exists takes that row over (same id) instead of adding a second one.
+     */
+    host: z.string().min(1).max(LIMITS.name).optional(),
     /** The runner's first self-check: a runner that fails it gets no work before its first heartbeat. */
     health: RunnerHealth.optional(),
   })
@@ -90,6 +95,9 @@ export const Runner = z
     active_leases: z.number(),
     registered_at: z.string(),
     last_seen_at: z.string(),
+    host: z.string().optional(),
+    /** When the runner said it stopped cleanly (state `stopped`). */
+    stopped_at: z.string().optional(),
     health: RunnerHealth.optional(),
   })
   .openapi("Runner");
@@ -119,8 +127,14 @@ export const TaskError = z
   .object({
     code: z.string().max(LIMITS.name),
     message: z.string().max(16_384),
-    /** More about the failure: `stderr_tail`, the agent's last stderr lines when its process failed (docs/logs.md). */
-    details: z.record(z.string(), Json).optional(),
+    /**
+     * More about the failure: `stderr_tail`, the agent's last stderr lines when its process failed (docs/logs.md);
+     * `deterministic`, the rule of src/task/deterministic.ts that ended the retries, with `deterministic_reason`.
+     */
+    details: z
+      .record(z.string(), Json)
+      .optional()
+      .openapi({ description: "stderr_tail: the agent's last stderr lines; deterministic: why retries ended early" }),
   })
   .openapi("TaskError");
 export type TaskError = z.infer<typeof TaskError>;
@@ -254,6 +268,20 @@ export const CheckpointView = z
   })
   .openapi("Checkpoint");
 export type CheckpointView = z.infer<typeof CheckpointView>;
+
+/** One record of an instance's checkpoint chain, without its state (GET /v1/tasks/{id}/checkpoints). */
+export const CheckpointRecord = z
+  .object({
+    seq: z.number(),
+    task_id: z.string(),
+    epoch: z.number(),
+    kind: z.enum(["full", "delta"]),
+    /** Bytes of the stored record (protobuf). */
+    size: z.number(),
+    created_at: z.string(),
+  })
+  .openapi("CheckpointRecord");
+export type CheckpointRecord = z.infer<typeof CheckpointRecord>;
 
 export const Lease = z
   .object({

@@ -14,7 +14,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { getCookie } from "hono/cookie";
-import { authenticateKey, hasScope, type Caller } from "../api/context.js";
+import { authenticateKey, hasScope, tenantStub, type Caller } from "../api/context.js";
 import { ApiError } from "../api/errors.js";
 import type { Agent, Runner, SchedulerView, Task, TaskEvents } from "../api/schemas.js";
 import type { Env } from "../env.js";
@@ -50,6 +50,8 @@ import {
   type QuotaBucket,
   type RunningRow,
   type Viewer,
+  type LogLine,
+  type CheckpointRecord,
 } from "./views.js";
 
 interface Dash {
@@ -187,8 +189,12 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       return c.redirect(hadCookie ? "/dashboard/login?expired" : "/dashboard/login", 303);
     }
     const origin = new URL(c.req.url).origin;
+    const tenantName = await tenantStub(c.env, caller.tenantId)
+      .tenantName()
+      .catch(() => null);
     const viewer: Viewer = {
       tenantId: caller.tenantId,
+      ...(tenantName ? { tenantName } : {}),
       keyId: caller.keyId,
       scopes: caller.scopes,
       canAct: hasScope(caller.scopes, "admin"),
@@ -288,11 +294,13 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
     if (!id.success) return c.html(errorPage(404, "No such task."), 404);
     const { api, viewer } = c.get("dash");
     const path = `/v1/tasks/${encodeURIComponent(id.data)}`;
-    const [task, events, checkpoint, runners] = await Promise.all([
+    const [task, events, checkpoint, runners, logs, history] = await Promise.all([
       api.get<{ task: Task }>(path),
       api.get<TaskEvents>(`${path}/events?limit=1000`),
       api.get<{ seq: number; created_at: string; state: unknown }>(`${path}/checkpoint`),
       api.get<{ runners: Runner[] }>("/v1/runners"),
+      api.get<{ lines: LogLine[] }>(`${path}/logs?limit=500`),
+      api.get<{ checkpoints: CheckpointRecord[] }>(`${path}/checkpoints?limit=20`),
     ]);
     if (!task.ok) {
       if (task.status === 404) return c.html(errorPage(404, `No task "${id.data}" in this tenant.`), 404);
@@ -308,12 +316,25 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       : checkpoint.status === 404
         ? { ok: true, data: null }
         : loaded(checkpoint);
+    // No logs route (404, or a task with none): the panel says "no logs".
+    const logLines: Loaded<LogLine[]> | null = logs.ok
+      ? { ok: true, data: Array.isArray(logs.data?.lines) ? logs.data.lines : [] }
+      : logs.status === 404
+        ? null
+        : loaded(logs);
     const view = taskView({
       now: Date.now(),
       viewer,
       task: t,
       events: loaded(events, (e) => e.events),
       checkpoint: cp,
+      runnerNames: new Map(runners.ok ? runners.data.runners.map((r) => [r.id, r.name] as const) : []),
+      logs: logLines,
+      checkpoints: history.ok
+        ? { ok: true, data: history.data.checkpoints }
+        : history.status === 404
+          ? null
+          : loaded(history),
       ...(runnerName !== undefined ? { runnerName } : {}),
     });
     return render(c, "task", `Task ${t.id}`, view, isFinal(t));
@@ -400,6 +421,16 @@ export function createDashboard(apiFetch: ApiFetch): Hono<DashEnv> {
       "ok",
       `${f.data.decision === "approve" ? "Approved" : "Rejected"} gate ${f.data.gate ?? ""} of task ${id.data}; it is now ${r.data.task.state}.`,
     );
+  });
+
+  d.post("/dashboard/tasks/:id/cancel", async (c) => {
+    const form = await c.req.parseBody();
+    const back = safeBack(form.back);
+    const id = TaskIdParam.safeParse(c.req.param("id"));
+    if (!id.success) return flashBack(c, back, "error", "No such task.");
+    const r = await c.get("dash").api.post<{ task: Task }>(`/v1/tasks/${encodeURIComponent(id.data)}/cancel`, {});
+    if (!r.ok) return flashBack(c, back, "error", `Could not cancel task ${id.data}: ${r.message} (${r.code}).`);
+    return flashBack(c, back, "ok", `Cancelled task ${id.data}; it is now ${r.data.task.state}.`);
   });
 
   d.post("/dashboard/escalations/:id", async (c) => {

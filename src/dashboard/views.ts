@@ -16,3 +16,4 @@ export {
 } from "./views/parts.js";
 export { type ApprovalItem, approvalsView, type EscalationItem, escalationsView } from "./views/people.js";
 export { isFinal, type RunningRow, tasksView, taskView } from "./views/tasks.js";
+export type { CheckpointRecord, LogLine } from "./views/task-extras.js";

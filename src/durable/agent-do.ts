@@ -13,7 +13,7 @@ import { RedisSpill, sha256Bytes } from "../checkpoint/spill.js";
 import { randomHex } from "../auth/keys.js";
 import type { Env } from "../env.js";
 import { migrate } from "./migrate.js";
-import { PARK_MAX_MS } from "../api/schemas.js";
+import { type CheckpointRecord, PARK_MAX_MS } from "../api/schemas.js";
 import {
   THREAD_MIGRATIONS,
   ThreadStore,
@@ -221,6 +221,26 @@ export class AgentDO extends DurableObject<Env> {
 
   async latest(): Promise<Result<StoredCheckpoint | null>> {
     return ok(await this.restore());
+  }
+
+  /** The records this instance keeps (newest first): what each was, not its state. */
+  history(limit: number): Result<CheckpointRecord[]> {
+    const rows = this.sql
+      .exec<{ seq: number; task_id: string; epoch: number; kind: string; size: number; created_at: number }>(
+        "SELECT seq, task_id, epoch, kind, size, created_at FROM checkpoints ORDER BY seq DESC LIMIT ?",
+        limit,
+      )
+      .toArray();
+    return ok(
+      rows.map((r) => ({
+        seq: r.seq,
+        task_id: r.task_id,
+        epoch: r.epoch,
+        kind: r.kind === "delta" ? ("delta" as const) : ("full" as const),
+        size: r.size,
+        created_at: new Date(r.created_at).toISOString(),
+      })),
+    );
   }
 
   // ---- captured agent output (docs/logs.md) ----

@@ -141,6 +141,10 @@ export class TenantDO extends DurableObject<Env> {
   init(tenantId: string, name: string, keyId: string, keyHash: string): Result<{ id: string; name: string }> {
     return this.keys.init(tenantId, name, keyId, keyHash);
   }
+  /** The name the tenant was created with: not unique, shown beside the id (the dashboard's header). */
+  tenantName(): string | null {
+    return this.t.meta("name");
+  }
   /** A key's first check from the Worker (its cache did not know it); every later call goes through `authed`. */
   authenticate(keyId: string, keyHash: string, charge = true): Result<KeyInfo> {
     return this.keys.authenticate(keyId, keyHash, charge);
@@ -216,6 +220,9 @@ export class TenantDO extends DurableObject<Env> {
   }
   forgetRunner(id: string): Result<{ runner: string; forgotten: boolean }> {
     return this.runners.forget(id);
+  }
+  runnerStopped(id: string): Result<Runner> {
+    return this.runners.stopped(id);
   }
   lease(runnerId: string, maxTasks: number, waitMs: number): Promise<Result<LeaseGrant[]>> {
     return this.runners.lease(runnerId, maxTasks, waitMs);

@@ -49,7 +49,7 @@ export interface Waiting {
   details?: Record<string, JsonValue>;
 }
 
-export type RunnerReadiness = "ready" | "draining" | "dead" | "not_ready";
+export type RunnerReadiness = "ready" | "draining" | "stopped" | "dead" | "not_ready";
 
 export interface FleetRunner {
   /** Id, shape, free resources and hold, as placement sees them. */

@@ -10,7 +10,13 @@ export type AttemptEnd =
   /** Given back (drain, preemption, an approval gate): the attempt is not charged. */
   | { kind: "released" }
   /** Failed, or the lease expired (code `lease_expired`, a retryable failure). */
-  | { kind: "failed"; retryable: boolean; code: string };
+  | {
+      kind: "failed";
+      retryable: boolean;
+      code: string;
+      /** A rule of deterministic.ts matched: no retry, the policy's on_exhausted applies at once. */
+      deterministic?: string;
+    };
 
 export interface AttemptState {
   attempts: number;
@@ -76,7 +82,7 @@ export function nextState(s: AttemptState, end: AttemptEnd, policy: Policy = DEF
         end.retryable &&
         (policy.retryOn === null || policy.retryOn.includes(end.code) || IMMEDIATE_RETRY_CODES.includes(end.code));
       if (!retries) return { ...same, state: "failed" };
-      if (s.attempts >= s.maxAttempts)
+      if (s.attempts >= s.maxAttempts || end.deterministic !== undefined)
         return { ...same, state: policy.onExhausted === "fail" ? "failed" : "escalated" };
       // Retry, preferring another runner than the one that just failed it.
       if (policy.differentRunner && s.runnerId !== null && !same.avoidRunners.includes(s.runnerId))

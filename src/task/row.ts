@@ -50,6 +50,8 @@ export type Fields = { [C in Column]?: TaskLife[C] };
 export interface LifeError {
   code: string;
   message: string;
+  /** What the runner or the lifecycle adds: `stderr_tail`, `deterministic` (src/task/deterministic.ts). */
+  details?: Record<string, unknown>;
 }
 
 export interface LifeRetry {

@@ -4,6 +4,7 @@
 // outcomeEvents() wrote, in the same order.
 import type { Actor, Effect, LogEntry, Metric } from "./events.js";
 import { iso, policyOf, type Fields, type LifeError, type TaskLife } from "./row.js";
+import { classifyFailure, markDeterministic } from "./deterministic.js";
 import { nextState, toPolicy } from "./retry.js";
 import { holdsRunner, isFinal, type TaskState } from "./states.js";
 
@@ -33,8 +34,17 @@ export function count(metric: Metric, labels: Record<string, string>): Effect {
   return { kind: "count", metric, labels };
 }
 
-export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Actor, rand: number): Step {
+/** A retryable failure that another attempt would only repeat (deterministic.ts) says so in its error. */
+function classified(row: TaskLife, outcome: Outcome): { outcome: Outcome; rule?: string } {
+  if (outcome.kind !== "failed" || !outcome.retryable) return { outcome };
+  const d = classifyFailure(row.error === null ? null : (JSON.parse(row.error) as LifeError), outcome.error);
+  if (d === null) return { outcome };
+  return { outcome: { ...outcome, error: markDeterministic(outcome.error, d) }, rule: d.rule };
+}
+
+export function settle(row: TaskLife, given: Outcome, nowMs: number, actor: Actor, rand: number): Step {
   const policy = policyOf(row);
+  const { outcome, rule } = classified(row, given);
   const next = nextState(
     {
       attempts: row.attempts,
@@ -43,7 +53,12 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
       avoidRunners: JSON.parse(row.avoid_runners) as string[],
     },
     outcome.kind === "failed"
-      ? { kind: "failed", retryable: outcome.retryable, code: outcome.error.code }
+      ? {
+          kind: "failed",
+          retryable: outcome.retryable,
+          code: outcome.error.code,
+          ...(rule !== undefined ? { deterministic: rule } : {}),
+        }
       : { kind: outcome.kind },
     toPolicy(policy.retry),
     rand,
@@ -93,6 +108,7 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
           retryable: outcome.retryable,
           runner,
           attempt: row.attempts,
+          ...(rule !== undefined ? { deterministic: rule } : {}),
         });
       }
       if (to === "retry_wait") {
@@ -106,8 +122,13 @@ export function settle(row: TaskLife, outcome: Outcome, nowMs: number, actor: Ac
         log("requeued", SYSTEM, to);
       } else if (to === "escalated") {
         effects.push(count("officeos_escalations_total", agent));
-        log("escalated", SYSTEM, to, { code, attempts: row.attempts });
-      } else if (to === "failed") log(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, to, { code });
+        const why = rule !== undefined ? { deterministic: rule } : {};
+        log("escalated", SYSTEM, to, { code, attempts: row.attempts, ...why });
+      } else if (to === "failed")
+        log(code === "task_timeout" ? "task_timeout" : "failed", SYSTEM, to, {
+          code,
+          ...(rule !== undefined ? { deterministic: rule } : {}),
+        });
       break;
     }
   }

@@ -1,6 +1,7 @@
 // The dashboard in a real headless Chromium (Debian's `chromium`, driven by
 // playwright-core) against the real control plane under wrangler dev and a real
-// agent-runner: sign in, watch a task run, approve a gate, resolve an escalation.
+// agent-runner: sign in, watch a task run (its attempt timeline), see why a task waits and cancel it,
+// approve a gate, resolve an escalation.
 // Screenshots go to test-artifacts/dashboard/ (git-ignored).
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -126,7 +127,38 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
     expect(types[0]).toBe("submitted");
     expect(types).toContain("leased");
     expect(types.at(-1)).toBe("succeeded");
+    // The timeline: one attempt, on dash-runner, leased, running, succeeded, each time absolute on hover.
+    const attempt = '#timeline tr[data-attempt="1"]';
+    await page.waitForSelector(`${attempt} .badge[data-state="succeeded"]`);
+    expect(await page.textContent(attempt)).toContain("dash-runner");
+    const titles = await page.$$eval(`${attempt} time`, (ts) => ts.map((t) => t.getAttribute("title")));
+    expect(titles.length).toBeGreaterThanOrEqual(4);
+    for (const t of titles) expect(Number.isNaN(Date.parse(t ?? ""))).toBe(false);
+    await page.waitForSelector("#log-panel");
     await shot("04-task-succeeded");
+  });
+
+  it("a task no runner can take says why on its page, and its cancel button cancels it", async () => {
+    await s.admin("PUT", "/v1/agents/triage", { capabilities: ["crm-api"] });
+    const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", { agent: "triage", input: {} });
+    await page.goto(`${s.cp.url}/dashboard/tasks/${task.id}`);
+    // dash-runner neither offers triage nor has crm-api: the reason names the closer miss.
+    await page.waitForSelector("#waiting[data-reason]");
+    expect(["no_runner_offers_agent", "missing_capability"]).toContain(
+      await page.getAttribute("#waiting", "data-reason"),
+    );
+    expect(await page.textContent("#waiting-message")).toMatch(/triage|crm-api/);
+    expect(await page.textContent("body")).toContain("No attempt yet.");
+    await page.waitForSelector("#log-panel");
+    await shot("11-task-waiting");
+    page.once("dialog", (d) => void d.accept());
+    await page.click("#cancel-task");
+    await page.waitForSelector(".flash.ok");
+    expect(await page.textContent(".flash.ok")).toContain(`Cancelled task ${task.id}`);
+    await page.waitForSelector('#task-state .badge[data-state="cancelled"]');
+    expect(await page.$("#cancel-task")).toBeNull();
+    expect((await s.admin<{ task: { state: string } }>("GET", `/v1/tasks/${task.id}`)).task.state).toBe("cancelled");
+    await shot("12-task-cancelled");
   });
 
   it("approves a gate: the request appears live, the decision resumes the task", async () => {

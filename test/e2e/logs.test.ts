@@ -17,7 +17,8 @@ afterAll(async () => {
   await Promise.all(s.runners.splice(0).map((r) => r.stop()));
 });
 
-// Prints to both streams (its token among them), keeps its token where the test can read it, exits 1.
+// Prints to both streams (its token among them), keeps its token where the test can read it, exits 1. Its
+// error is one a retry may cure (not a missing module: src/task/deterministic.ts would end the retries).
 const LOUD = String.raw`
 import { readFileSync, writeFileSync } from "node:fs";
 const token = readFileSync(process.env.OFFICEOS_TASK_TOKEN_FILE, "utf8").trim();
@@ -25,7 +26,7 @@ const task = await (await fetch(process.env.OFFICEOS_RUNTIME_API + "/task", { he
 writeFileSync(task.input.dir + "/token-" + task.attempt, token, { mode: 0o666 });
 console.log("hello from stdout, attempt " + task.attempt);
 console.log("my token is " + token);
-console.error("Error: Cannot find module 'left-pad'");
+console.error("Error: the CRM answered 502");
 console.error("    at attempt " + task.attempt + " token=" + token);
 process.exitCode = 1;
 `;
@@ -100,7 +101,7 @@ describe("an agent's own output", () => {
     // The failed attempt's error carries its last stderr lines, scrubbed.
     expect(done.error.code).toBe("agent_exited");
     const tail: string = done.error.details.stderr_tail;
-    expect(tail).toBe("Error: Cannot find module 'left-pad'\n    at attempt 2 token=[redacted]");
+    expect(tail).toBe("Error: the CRM answered 502\n    at attempt 2 token=[redacted]");
 
     // GET /logs: both attempts, both streams, in order, nothing more to follow.
     const page = await s.submit<{ lines: Line[]; next: number | null }>("GET", `/v1/tasks/${task.id}/logs`);
@@ -109,7 +110,7 @@ describe("an agent's own output", () => {
       const of = (stream: string) =>
         page.lines.filter((l) => l.attempt === a && l.stream === stream).map((l) => l.text);
       expect(of("stdout")).toEqual([`hello from stdout, attempt ${a}`, "my token is [redacted]"]);
-      expect(of("stderr")).toEqual(["Error: Cannot find module 'left-pad'", `    at attempt ${a} token=[redacted]`]);
+      expect(of("stderr")).toEqual(["Error: the CRM answered 502", `    at attempt ${a} token=[redacted]`]);
     }
     expect(page.lines).toHaveLength(8);
     expect(page.lines.map((l) => l.seq)).toEqual([...page.lines.map((l) => l.seq)].sort((x, y) => x - y));
@@ -125,7 +126,7 @@ describe("an agent's own output", () => {
     expect(printed).toContain("--- attempt 2 ---");
     expect(printed).toContain("hello from stdout, attempt 2");
     expect(printed).toContain("my token is [redacted]");
-    expect(printed).toContain("stderr| Error: Cannot find module 'left-pad'");
+    expect(printed).toContain("stderr| Error: the CRM answered 502");
     expect(printed).toContain("stderr|     at attempt 1 token=[redacted]");
     const followed = await cli(["logs", task.id, "-f", "--attempt", "2"]);
     expect(followed.code).toBe(0);

@@ -123,11 +123,20 @@ describe("spine end to end", () => {
     const issued = keys.find((k) => k.runner_id === first);
     expect(issued?.state).toBe("active");
     await s.admin("DELETE", `/v1/keys/${issued?.id}`);
-    // Its parked poll ends within lease_wait_ms; the next one is refused, and it enrols anew.
-    const again = await r.waitForLog((e) => e.msg === "runner ready" && e.runner_id !== first, 30_000);
-    expect(r.lines.some((e) => e.msg === "runner credential refused; registering again with the configured key")).toBe(
-      true,
+    // Its parked poll ends within lease_wait_ms; the next one is refused, and it enrols anew. Same name, same
+    // host: it takes its own row over (issue #18), so the id stays and no second row appears.
+    const refused = await r.waitForLog(
+      (e) => e.msg === "runner credential refused; registering again with the configured key",
+      30_000,
     );
+    const again = await r.waitForLog((e) => e.msg === "runner ready" && r.lines.indexOf(e) > r.lines.indexOf(refused));
+    expect(again.runner_id).toBe(first);
+    const after = (await s.admin<{ keys: { id: string; runner_id?: string; state: string }[] }>("GET", "/v1/keys"))
+      .keys;
+    expect(after.filter((k) => k.runner_id === first && k.state === "active").map((k) => k.id)).not.toContain(
+      issued?.id,
+    );
+    expect(after.some((k) => k.runner_id === first && k.state === "active")).toBe(true);
     const file = join(s.dir, "reenrol.log");
     const { task } = await s.submit<{ task: { id: string } }>("POST", "/v1/tasks", {
       agent: "pipeline",

@@ -38,6 +38,8 @@ function runnerRow(id: string, over: Partial<RunnerRow> = {}): RunnerRow {
     last_seen_at: NOW - 1_000,
     taints: "[]",
     held_for: null,
+    host: null,
+    stopped_at: null,
     health: null,
     ...over,
   };

@@ -41,6 +41,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "POST /v1/runners/{id}/heartbeat": ["runner"],
   "POST /v1/runners/{id}/report": ["runner"],
   "DELETE /v1/runners/{id}": ["runner"],
+  "POST /v1/runners/{id}/stopped": ["runner"],
   "GET /v1/scheduler": ["read", "runner"],
   "POST /v1/tasks": ["submit"],
   "POST /v1/tasks/batch": ["submit"],
@@ -52,8 +53,10 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "POST /v1/tasks/{id}/release": ["runner"],
   "POST /v1/tasks/{id}/approval": ["runner"],
   "GET /v1/tasks/{id}/events": ["read", "submit"],
+  "GET /v1/tasks/{id}/logs": ["read", "submit"],
   "PUT /v1/tasks/{id}/checkpoint": ["runner"],
   "GET /v1/tasks/{id}/checkpoint": ["read", "runner"],
+  "GET /v1/tasks/{id}/checkpoints": ["read"],
   "GET /v1/escalations": ["read"],
   "POST /v1/escalations/{task_id}": ["admin"],
   "GET /v1/approvals": ["read"],
@@ -92,7 +95,7 @@ async function world(tag: string): Promise<World> {
   const agent = `agent-${tag}`;
   await putAgent(f, agent, { tools: ["search"] });
   const { runner, credential } = await ok(
-    call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 100_000 } }),
+    call("POST", "/v1/runners", f.runner, { name: `runner-${tag}`, capacity: { cpu: 10_000_000 } }),
     201,
   );
   return { f, agent, runner: runner.id, credential: credential.key };

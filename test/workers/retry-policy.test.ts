@@ -20,7 +20,8 @@ const fail = (f: Fixture, id: string, epoch: number, code = "tool_error", retrya
   ok(
     call("POST", `/v1/tasks/${id}/fail`, f.runner, {
       epoch,
-      error: { code, message: "the CRM answered 502" },
+      // A message of its own per attempt: the same error twice in a row would end the retries (deterministic.ts).
+      error: { code, message: `the CRM answered 502 (epoch ${epoch})` },
       retryable,
     }),
   );
@@ -60,6 +61,44 @@ describe("retry policy", () => {
       attempts: 3,
       error: { code: "tool_error" },
       escalation: { reason: { code: "tool_error" } },
+    });
+  });
+
+  it("the same error twice in a row is not retried a third time, and the error names the rule", async () => {
+    const f = await fixture();
+    await putAgent(f, "crm", { retry: { max_attempts: 3, backoff: { ...FIXED, initial_ms: 0, max_ms: 0 } } });
+    const a = await registerRunner(f, { name: "a", capacity: {} });
+    const task = await submit(f, { agent: "crm" });
+    const same = { code: "agent_exited", message: "agent exited with code 1 before reporting" };
+    const [l1] = await lease(f, a);
+    const t1 = (await ok(call("POST", `/v1/tasks/${task.id}/fail`, f.runner, { epoch: l1.epoch, error: same }))).task;
+    expect(t1.state).toBe("queued");
+    const [l2] = await lease(f, a);
+    const t2 = (await ok(call("POST", `/v1/tasks/${task.id}/fail`, f.runner, { epoch: l2.epoch, error: same }))).task;
+    expect(t2).toMatchObject({
+      state: "escalated",
+      attempts: 2,
+      error: { ...same, details: { deterministic: "same_error_twice" } },
+      escalation: { reason: { details: { deterministic: "same_error_twice" } } },
+    });
+  });
+
+  it("a missing module ends the retries after one attempt", async () => {
+    const f = await fixture();
+    await putAgent(f, "crm", { retry: { max_attempts: 3, backoff: FIXED } });
+    const a = await registerRunner(f, { name: "a", capacity: {} });
+    const task = await submit(f, { agent: "crm" });
+    const [l1] = await lease(f, a);
+    const error = {
+      code: "agent_exited",
+      message: "agent exited with code 1 before reporting",
+      details: { stderr_tail: "Error: Cannot find module 'left-pad'\nRequire stack:" },
+    };
+    const t1 = (await ok(call("POST", `/v1/tasks/${task.id}/fail`, f.runner, { epoch: l1.epoch, error }))).task;
+    expect(t1).toMatchObject({
+      state: "escalated",
+      attempts: 1,
+      error: { details: { deterministic: "module_not_found" } },
     });
   });
 

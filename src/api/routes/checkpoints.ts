@@ -5,7 +5,7 @@ import { ApiError, toJson, unwrap } from "../errors.js";
 import { agentStub, requireScope, type AppEnv } from "../context.js";
 import { requireLeaseToken } from "../lease-auth.js";
 import { errors, json, PathId, security } from "../openapi.js";
-import { CheckpointSaved, CheckpointView, LIMITS, PutCheckpointJson } from "../schemas.js";
+import { CheckpointRecord, CheckpointSaved, CheckpointView, LIMITS, PutCheckpointJson } from "../schemas.js";
 import { decodeDelta, decodeState, encodeDelta, encodeState, wrapCheckpoint } from "../../checkpoint/codec.js";
 import type { CheckpointWrite, StoredCheckpoint } from "../../durable/agent-do.js";
 
@@ -158,5 +158,29 @@ checkpoints.openapi(
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": PROTOBUF });
     }
     return c.json(checkpointView(stored), 200);
+  },
+);
+
+checkpoints.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tasks/{id}/checkpoints",
+    summary: "The checkpoint records the task's instance keeps, newest first: seq, kind, size, time (no state)",
+    security,
+    middleware: [requireScope("read")] as const,
+    request: { params: IdParam, query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }) },
+    responses: {
+      200: json(z.object({ checkpoints: z.array(CheckpointRecord) }), "The records"),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
+  }),
+  async (c) => {
+    const caller = c.get("caller");
+    const { instance } = unwrap(await caller.tenant.taskInstance(c.req.valid("param").id));
+    const limit = c.req.valid("query").limit ?? 50;
+    return c.json({ checkpoints: unwrap(await agentStub(c.env, caller.tenantId, instance).history(limit)) }, 200);
   },
 );

@@ -239,6 +239,24 @@ runners.openapi(
 
 runners.openapi(
   createRoute({
+    method: "post",
+    path: "/v1/runners/{id}/stopped",
+    summary: "The runner stopped cleanly (drained, its agents gone): its state becomes `stopped`",
+    security,
+    middleware: [requireScope("runner")] as const,
+    request: { params: IdParam },
+    responses: {
+      200: json(z.object({ runner: Runner }), "The stopped runner"),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
+  }),
+  async (c) => c.json({ runner: unwrap(await c.get("caller").tenant.runnerStopped(c.req.valid("param").id)) }, 200),
+);
+
+runners.openapi(
+  createRoute({
     method: "get",
     path: "/v1/scheduler",
     summary: "DRF state: per agent its weight, dominant resource and share, queued and running counts",

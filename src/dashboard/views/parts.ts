@@ -7,6 +7,8 @@ export type H = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface Viewer {
   tenantId: string;
+  /** The tenant's name; names need not be unique, so the id is shown beside it. */
+  tenantName?: string;
   keyId: string;
   scopes: string[];
   canAct: boolean;
@@ -133,7 +135,7 @@ export function layout(opts: {
 <header class="top">
   <a class="brand" href="/dashboard">OfficeOS</a>
   <nav>${PAGES.map((p) => html`<a href="${p.href}" class="${p.id === opts.page ? "active" : ""}">${p.label}${count(p.id)}</a>`)}</nav>
-  <div class="who"><span>tenant <b class="mono">${v.tenantId}</b> · key <span class="mono">${v.keyId}</span> (${v.scopes.join(", ")})</span>
+  <div class="who"><span>tenant ${v.tenantName ? html`<b id="tenant-name">${v.tenantName}</b> ` : ""}<b class="mono">${v.tenantId}</b> · key <span class="mono">${v.keyId}</span> (${v.scopes.join(", ")})</span>
     <form method="post" action="/dashboard/logout">${csrfField(v)}<button type="submit">Sign out</button></form></div>
 </header>
 <main>

@@ -1,6 +1,16 @@
 // The tasks overview and one task's page. Server-rendered; nothing here fetches.
 import { html } from "hono/html";
 import { approvalCard, escalationCard } from "./people.js";
+import {
+  actionsCard,
+  type CheckpointRecord,
+  checkpointHistory,
+  type LogLine,
+  logPanel,
+  timelineSection,
+  usageSection,
+  waitingSection,
+} from "./task-extras.js";
 import type { SchedulerView, Task, TaskEvent } from "../../api/schemas.js";
 import {
   FINAL_STATES,
@@ -115,6 +125,11 @@ export function taskView(d: {
   events: Loaded<TaskEvent[]>;
   checkpoint: Loaded<{ seq: number; created_at: string; state: unknown } | null>;
   runnerName?: string;
+  /** Runner names by id, for the timeline. */
+  runnerNames?: ReadonlyMap<string, string>;
+  /** The agent's output; null: none to show ("no logs"). */
+  logs?: Loaded<LogLine[]> | null;
+  checkpoints?: Loaded<CheckpointRecord[]> | null;
 }): H {
   const { task: t, now, viewer } = d;
   const events: H = !d.events.ok
@@ -171,7 +186,7 @@ export function taskView(d: {
         )
       : "";
   return html`<h1>Task <span class="mono">${t.id}</span> ${badge(t.state)} <span class="live-status" id="live-status"></span></h1>
-    ${gate}${esc}
+    ${gate}${esc}${waitingSection(t, now)}
     <div class="grid">
       <section class="card"><h2>Task</h2><dl class="kv">
         <dt>agent</dt><dd>${t.agent}</dd>
@@ -188,11 +203,29 @@ export function taskView(d: {
       </dl></section>
       <section class="card"><h2>Input</h2><pre id="task-input">${json(t.input)}</pre>
         ${t.result !== undefined ? html`<h2>Result</h2><pre id="task-result">${json(t.result)}</pre>` : ""}
-        ${t.error ? html`<h2>Error</h2><p class="error" id="task-error"><b>${t.error.code}</b>: ${t.error.message}</p>` : ""}
+        ${t.error ? html`<h2>Error</h2><p class="error" id="task-error"><b>${t.error.code}</b>: ${t.error.message}</p>${errorDetails(t)}` : ""}
+        ${usageSection(t)}
       </section>
-      <section class="card"><h2>Last checkpoint</h2>${cp}${approvals}</section>
+      <section class="card"><h2>Last checkpoint</h2>${cp}${checkpointHistory(d.checkpoints ?? null, now)}${approvals}</section>
     </div>
+    ${actionsCard(viewer, t)}
+    ${timelineSection(d.events, d.runnerNames ?? new Map(), now)}
+    ${logPanel(d.logs ?? null, now)}
     <section class="card"><h2>Events</h2>${events}</section>`;
+}
+
+/** Why the retries ended early, and the agent's last stderr lines, when the error carries them. */
+function errorDetails(t: Task): H {
+  const d = t.error?.details;
+  if (!d) return html``;
+  const rule = typeof d.deterministic === "string" ? d.deterministic : null;
+  const why = typeof d.deterministic_reason === "string" ? d.deterministic_reason : "";
+  const tail = Array.isArray(d.stderr_tail)
+    ? d.stderr_tail.join("\n")
+    : typeof d.stderr_tail === "string"
+      ? d.stderr_tail
+      : null;
+  return html`${rule ? html`<p class="note" id="task-deterministic">Not retried (${rule}): ${why}</p>` : ""}${tail ? html`<details open><summary>last stderr lines</summary><pre id="stderr-tail">${tail}</pre></details>` : ""}`;
 }
 
 export function isFinal(t: Task): boolean {

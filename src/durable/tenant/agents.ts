@@ -30,6 +30,7 @@ export class Agents {
       now,
     );
     this.cache.delete(name);
+    this.t.quotas().dropUnconfigured(this.quotas());
     this.t.sched().setWeight(name, stored.weight);
     this.t.sched().setCap(name, stored.quota.concurrent_runs);
     this.t.refreshBudgets(now);

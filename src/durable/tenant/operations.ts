@@ -108,6 +108,7 @@ export const OPERATIONS = {
   listRunners: key,
   drainRunner: runnerCall(byRunner),
   forgetRunner: runnerCall(byRunner),
+  runnerStopped: runnerCall(byRunner),
   lease: runnerCall(byRunner),
   heartbeat: runnerCall(byRunner),
   report: runnerCall(byRunner),

@@ -11,6 +11,7 @@ export class QuotaCalls {
   putTenantQuota(q: TenantQuota): Result<TenantQuota> {
     const t = this.t;
     t.quotas().setTenantQuota(q);
+    t.quotas().dropUnconfigured(t.agents.quotas());
     t.sched().tenantCap = q.concurrent_runs ?? null;
     t.refreshBudgets(t.now());
     t.fx.wakePolls();

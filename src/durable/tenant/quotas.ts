@@ -121,6 +121,27 @@ export class Quotas {
   }
 
   /**
+   * Deletes the buckets no quota configures any more (a rate removed from the tenant's quota or an agent's
+   * spec), so GET /v1/quotas shows no ghost of it; reservations on them settle against nothing. An
+   * instance bucket goes when no agent has that per_instance rate.
+   */
+  dropUnconfigured(agents: { name: string; quota: AgentQuota }[]): void {
+    const keep = new Set<string>();
+    for (const [kind] of bucketSpecs(this.tenantQuota())) keep.add(`tenant::${kind}`);
+    const instanceKinds = new Set<string>();
+    for (const a of agents) {
+      for (const [kind] of bucketSpecs(a.quota)) keep.add(`agent:${a.name}:${kind}`);
+      for (const [kind] of bucketSpecs(a.quota.per_instance)) instanceKinds.add(kind);
+    }
+    const rows = this.sql.exec<{ id: string; scope: string; kind: string }>(
+      "SELECT id, scope, kind FROM quota_buckets",
+    );
+    for (const b of rows.toArray())
+      if (b.scope === "instance" ? !instanceKinds.has(b.kind) : !keep.has(b.id))
+        this.sql.exec("DELETE FROM quota_buckets WHERE id = ?", b.id);
+  }
+
+  /**
    * Reserves `tokens` and `requests` from every bucket that applies, all or
    * none. Refused: `rate_limited` with the wait until all of them could grant.
    */

@@ -87,6 +87,10 @@ export type RunnerRow = {
   held_for: string | null;
   /** RunnerHealth JSON from its last heartbeat. */
   health: string | null;
+  /** RegisterRunner.host: with the name, what a restart takes over. */
+  host: string | null;
+  /** When the runner said it stopped cleanly (drained, agents gone); NULL while it runs. */
+  stopped_at: number | null;
 };
 
 export type AgentRow = { name: string; spec: string; updated_at: number };
@@ -144,6 +148,7 @@ export function runnerShape(r: RunnerRow): RunnerShape {
 }
 
 export function runnerState(r: RunnerRow, nowMs: number): Runner["state"] {
+  if (r.stopped_at !== null && r.stopped_at !== undefined) return "stopped";
   if (r.draining) return "draining";
   if (nowMs - r.last_seen_at > r.lease_ttl_ms) return "dead";
   return r.health !== null && (JSON.parse(r.health) as { ready: boolean }).ready === false ? "not_ready" : "ready";
@@ -166,6 +171,8 @@ export function runnerView(r: RunnerRow, allocated: Resources, activeLeases: num
     registered_at: iso(r.registered_at),
     last_seen_at: iso(r.last_seen_at),
   };
+  if (r.host !== null && r.host !== undefined) view.host = r.host;
+  if (r.stopped_at !== null && r.stopped_at !== undefined) view.stopped_at = iso(r.stopped_at);
   if (r.health !== null) view.health = JSON.parse(r.health) as NonNullable<Runner["health"]>;
   return view;
 }

@@ -19,6 +19,8 @@ export class Runners {
     const t = this.t;
     const now = t.now();
     this.prune(now);
+    const takenOver = this.takeOver(body, now);
+    if (takenOver !== null) return takenOver;
     const count = t.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runners").one().n;
     if (count >= t.caps.runners)
       return fail(
@@ -29,7 +31,7 @@ export class Runners {
     const id = `run_${randomHex(8)}`;
     const agents = body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null;
     t.sql.exec(
-      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at, health) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO runners (id, name, capacity, labels, capabilities, agents, taints, lease_ttl_ms, registered_at, last_seen_at, health, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       id,
       body.name,
       JSON.stringify(body.capacity),
@@ -41,8 +43,56 @@ export class Runners {
       now,
       now,
       body.health !== undefined ? JSON.stringify(body.health) : null,
+      body.host ?? null,
     );
     t.sched().upsertRunner(t.runnerRow(id) as RunnerRow);
+    return this.view(id);
+  }
+
+  /**
+   * A runner restarted with the same name on the same host takes its row over: same id, the new shape,
+   * ready again (not draining, not stopped). The old process is gone, so the credentials bound to the row
+   * are revoked (the route issues the new process its own) and its parked polls dropped; leases the old
+   * process still held end as their heartbeats lapse (lease_expired), as they would have anyway.
+   */
+  private takeOver(body: RegisterRunner, now: number): Result<Runner> | null {
+    const t = this.t;
+    if (body.host === undefined) return null;
+    const old = t.sql
+      .exec<{ id: string }>(
+        "SELECT id FROM runners WHERE name = ? AND host = ? ORDER BY last_seen_at DESC LIMIT 1",
+        body.name,
+        body.host,
+      )
+      .toArray()[0];
+    if (!old) return null;
+    t.sql.exec(
+      "UPDATE runners SET capacity = ?, labels = ?, capabilities = ?, agents = ?, taints = ?, lease_ttl_ms = ?, registered_at = ?, last_seen_at = ?, health = ?, draining = 0, held_for = NULL, stopped_at = NULL WHERE id = ?",
+      JSON.stringify(body.capacity),
+      JSON.stringify(body.labels ?? {}),
+      JSON.stringify([...new Set(body.capabilities ?? [])].sort()),
+      body.agents ? JSON.stringify([...new Set(body.agents)].sort()) : null,
+      JSON.stringify(body.taints ?? []),
+      body.lease_ttl_ms ?? DEFAULT_LEASE_TTL_MS,
+      now,
+      now,
+      body.health !== undefined ? JSON.stringify(body.health) : null,
+      old.id,
+    );
+    t.leasing.drop(old.id);
+    t.keyring.revokeBoundTo(old.id, now, SYSTEM);
+    t.sched().upsertRunner(t.runnerRow(old.id) as RunnerRow);
+    t.fx.wakePolls();
+    return this.view(old.id);
+  }
+
+  /** The runner drained and its agents are gone: `stopped`, not `draining`, until it is pruned or taken over. */
+  stopped(id: string): Result<Runner> {
+    const t = this.t;
+    if (!t.runnerRow(id)) return fail("not_found", `runner "${id}" not found`);
+    t.sql.exec("UPDATE runners SET draining = 1, held_for = NULL, stopped_at = ? WHERE id = ?", t.now(), id);
+    t.sched().upsertRunner(t.runnerRow(id) as RunnerRow);
+    t.leasing.drop(id);
     return this.view(id);
   }
 

@@ -73,4 +73,8 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   `CREATE TABLE agent_leases (agent TEXT PRIMARY KEY, last_lease INTEGER NOT NULL) WITHOUT ROWID;`,
   // CreateKey.name, a note for people reading GET /v1/keys (NULL on older keys).
   `ALTER TABLE api_keys ADD COLUMN name TEXT;`,
+  // RegisterRunner.host (a restart with the same name on the same host takes the row over) and when the
+  // runner said it stopped cleanly (POST /v1/runners/{id}/stopped); NULL on older rows.
+  `ALTER TABLE runners ADD COLUMN host TEXT;
+   ALTER TABLE runners ADD COLUMN stopped_at INTEGER;`,
 ];

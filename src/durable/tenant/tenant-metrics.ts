@@ -25,6 +25,7 @@ export function tenantMetrics(t: Tenant): string {
     ["ready", 0],
     ["not_ready", 0],
     ["draining", 0],
+    ["stopped", 0],
     ["dead", 0],
   ]);
   for (const r of t.sql.exec<RunnerRow>("SELECT * FROM runners").toArray()) {

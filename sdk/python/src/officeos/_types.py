@@ -287,6 +287,19 @@ Checkpoint = TypedDict(
 )
 
 
+CheckpointRecord = TypedDict(
+    "CheckpointRecord",
+    {
+        "seq": "float",
+        "task_id": "str",
+        "epoch": "float",
+        "kind": "Union[Literal[\"full\"], Literal[\"delta\"]]",
+        "size": "float",
+        "created_at": "str",
+    },
+)
+
+
 CheckpointSaved = TypedDict(
     "CheckpointSaved",
     {
@@ -743,6 +756,7 @@ RegisterRunner = TypedDict(
         "agents": "NotRequired[List[str]]",
         "taints": "NotRequired[List[Taint]]",
         "lease_ttl_ms": "NotRequired[int]",
+        "host": "NotRequired[str]",
         "health": "NotRequired[RunnerHealth]",
     },
 )
@@ -877,10 +891,12 @@ Runner = TypedDict(
         "taints": "List[Taint]",
         "agents": "Union[List[str], None]",
         "lease_ttl_ms": "float",
-        "state": "Union[Literal[\"ready\"], Literal[\"not_ready\"], Literal[\"draining\"], Literal[\"dead\"]]",
+        "state": "Union[Literal[\"ready\"], Literal[\"not_ready\"], Literal[\"draining\"], Literal[\"stopped\"], Literal[\"dead\"]]",
         "active_leases": "float",
         "registered_at": "str",
         "last_seen_at": "str",
+        "host": "NotRequired[str]",
+        "stopped_at": "NotRequired[str]",
         "health": "NotRequired[RunnerHealth]",
     },
 )
