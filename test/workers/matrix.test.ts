@@ -32,6 +32,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "GET /v1/audit": ["admin"],
   "POST /v1/audit/events": ["runner"],
   "PUT /v1/agents/{name}": ["admin"],
+  "DELETE /v1/agents/{name}": ["admin"],
   "GET /v1/agents": ["read", "submit", "runner"],
   "GET /v1/agents/{name}": ["read", "submit", "runner"],
   "POST /v1/runners": ["runner"],
@@ -42,6 +43,7 @@ const SCOPES: Record<string, Scope[] | "public" | "operator"> = {
   "POST /v1/runners/{id}/report": ["runner"],
   "DELETE /v1/runners/{id}": ["runner"],
   "POST /v1/runners/{id}/stopped": ["runner"],
+  "POST /v1/runners/{id}/forget": ["runner"],
   "GET /v1/scheduler": ["read", "runner"],
   "POST /v1/tasks": ["submit"],
   "POST /v1/tasks/batch": ["submit"],
@@ -215,6 +217,11 @@ async function target(
     );
   }
   if (op === "PUT /v1/agents/{name}") body = { tools: ["search"] };
+  // An agent of its own to delete: the world's agent serves every other row.
+  if (op === "DELETE /v1/agents/{name}") {
+    params.name = `${w.agent}-del-${++threadSeq}`;
+    await ok(call("PUT", `/v1/agents/${params.name}`, f.admin, {}));
+  }
   if (op === "POST /v1/keys") body = { scopes: ["read"] };
   // A runner audits only a task it holds.
   if (op === "POST /v1/audit/events")
@@ -222,7 +229,8 @@ async function target(
   if (op === "POST /v1/runners") body = { name: "r2", capacity: {} };
   if (op === "POST /v1/tasks") body = { agent: w.agent, input: { secret: SECRET } };
   if (op === "POST /v1/tasks/batch") body = { tasks: [{ agent: w.agent, input: { secret: SECRET } }] };
-  if (op === "PUT /v1/quotas") body = { concurrent_runs: 100 };
+  // Above what the rows hold at once: every leaseOne leaves a running task behind.
+  if (op === "PUT /v1/quotas") body = { concurrent_runs: 10_000 };
   if (op === "POST /v1/tenants") body = { name: "x" };
   if (op === "PUT /v1/threads/{thread_id}/checkpoints/{checkpoint_id}")
     body = { checkpoint: typed, metadata: typed, channel_versions: {} };
@@ -308,7 +316,8 @@ describe("access matrix from /openapi.json", () => {
         if (other.status >= 500) fail(`${op} as ${scope} (other) → ${other.status}`);
         if (!allowed && other.status !== 403) fail(`${op} as ${scope} (other) → ${other.status}, want 403`);
         if (allowed) {
-          const hasIds = /\{(id|task_id)\}/.test(path);
+          // The agent a DELETE names was made in A for that row alone: B has none of that name.
+          const hasIds = /\{(id|task_id)\}/.test(path) || op === "DELETE /v1/agents/{name}";
           const leaseBound = LEASE_TOKEN in t.headers;
           // A's lease token does not verify under B's secret (401); A's ids are not found in B (404);
           // thread ids are per tenant, so B reads its own (empty) thread of that name.

@@ -63,6 +63,8 @@ const runnerCall = (runner: (args: readonly unknown[]) => RunnerTarget) =>
 export const OPERATIONS = {
   // The tenant, its keys and sessions, the audit log.
   init: { caller: "worker" },
+  /** The dashboard header, for a session the Worker has already checked. */
+  tenantName: { caller: "worker" },
   authenticate: { caller: "worker" },
   authed: { caller: "platform" },
   alarm: { caller: "platform" },
