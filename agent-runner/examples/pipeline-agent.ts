@@ -94,6 +94,7 @@ void runAgent<Input>(async (ctx): Promise<JsonValue> => {
     await ctx.checkpoint({ cursor: { step, sub_step: 1 }, app_state: { sum }, messages });
     await effect(step);
     await ctx.checkpoint({ cursor: { step: step + 1, sub_step: 0 }, app_state: { sum }, messages });
+    console.log(`step ${step + 1} of ${steps} done (attempt ${ctx.task.attempt})`); // officeos logs TASK shows it
   }
   // The conversation must hold every step's exchange exactly once, in order.
   const intact =

@@ -134,7 +134,11 @@ describe.skipIf(noChromium)("dashboard in headless Chromium", () => {
     const titles = await page.$$eval(`${attempt} time`, (ts) => ts.map((t) => t.getAttribute("title")));
     expect(titles.length).toBeGreaterThanOrEqual(4);
     for (const t of titles) expect(Number.isNaN(Date.parse(t ?? ""))).toBe(false);
-    await page.waitForSelector("#log-panel");
+    // The log panel: what the agent printed, one line a step (the page is read again: lines are loaded with it).
+    await expect
+      .poll(async () => (await page.reload(), await page.textContent("#log-panel")), { timeout: 30_000 })
+      .toContain("step 5 of 5 done");
+    expect(await page.getAttribute('#logs tr:has-text("step 1 of 5 done")', "data-stream")).toBe("stdout");
     await shot("04-task-succeeded");
   });
 
