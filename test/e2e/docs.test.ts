@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, ROOT, stopProcess } from "../../scripts/lib/stack.mjs";
+import { startNpmStart } from "./helpers.js";
 import { scriptOf } from "./doc-blocks.js";
 
 /** Output each page must show, beyond every command exiting 0: what the reader is told they will see. */
@@ -24,23 +25,6 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proce
     const t = setTimeout(() => void stopProcess(child, 5_000), opts.timeoutMs);
     child.once("exit", (code) => (clearTimeout(t), resolve({ code, out })));
   });
-}
-
-async function startControlPlane(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [join(ROOT, "scripts/start.mjs")], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`npm start printed no banner:\n${out}`)), 120_000);
-    const onData = (d: Buffer) => ((out += d.toString()), out.includes("Ctrl-C") && (clearTimeout(t), resolve()));
-    child.stdout.on("data", onData);
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.once("exit", (code) => (clearTimeout(t), reject(new Error(`npm start exited with ${code}:\n${out}`))));
-  });
-  return { child, banner: () => out };
 }
 
 describe("doc tests", () => {
@@ -62,10 +46,10 @@ describe("doc tests", () => {
         OFFICEOS_PORT: String(await freePort()),
         OFFICEOS_CONFIG: join(dir, "cli.json"),
       };
-      const cp = doc.needsStart ? await startControlPlane(env) : null;
+      const cp = doc.needsStart ? await startNpmStart(env) : null;
       try {
         const r = await run("bash", ["-c", doc.script], { cwd: dir, env, timeoutMs: 480_000 });
-        const all = `${cp?.banner() ?? ""}\n${r.out}`;
+        const all = `${cp?.output() ?? ""}\n${r.out}`;
         expect(r.code, `${page}'s blocks failed (the last "===" line names the block):\n${r.out}`).toBe(0);
         for (const re of shows) expect(all).toMatch(re);
       } finally {

@@ -1,4 +1,5 @@
 // Shared by the end-to-end suites: waiting on real processes, reading side-effect files.
+import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,9 @@ import { afterAll, beforeAll, expect } from "vitest";
 import {
   api,
   bootstrapTenant,
+  ROOT,
   startControlPlane,
+  stopProcess,
   type Api,
   type ControlPlaneProcess,
   type RunnerProcess,
@@ -85,4 +88,35 @@ export function useStack(label: string): Stack {
     if (s.dir) rmSync(s.dir, { recursive: true, force: true });
   });
   return s;
+}
+
+/**
+ * `npm start`'s second half (scripts/start.mjs: `npm test` has built already) with `env`, resolved once it
+ * prints its banner; `output()` is everything it printed so far. Stopped again if it never gets there.
+ */
+export async function startNpmStart(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [join(ROOT, "scripts/start.mjs")], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`npm start printed no banner:\n${out}`)), timeoutMs);
+      child.stdout.on(
+        "data",
+        (d: Buffer) => ((out += d.toString()), out.includes("Ctrl-C") && (clearTimeout(t), resolve())),
+      );
+      child.once("exit", (code) => (clearTimeout(t), reject(new Error(`npm start exited with ${code}:\n${out}`))));
+    });
+  } catch (e) {
+    await stopProcess(child);
+    throw e;
+  }
+  return { child, output: () => out };
 }

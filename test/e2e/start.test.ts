@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { api, freePort, ROOT, stopProcess } from "../../scripts/lib/stack.mjs";
-import { until } from "./helpers.js";
+import { startNpmStart, until } from "./helpers.js";
 
 /** Every process's command line that can be read, as text. */
 function cmdlines(): { pid: string; text: string }[] {
@@ -42,20 +42,10 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 it("npm start serves /healthz and shows the local runner ready", async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "scripts/start.mjs")], {
-    cwd: ROOT,
-    env: { ...process.env, OFFICEOS_PORT: String(port), OFFICEOS_HOME: home },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d.toString()));
-  child.stderr.on("data", (d) => (out += d.toString()));
+  const started = await startNpmStart({ ...process.env, OFFICEOS_PORT: String(port), OFFICEOS_HOME: home }, 90_000);
+  const { child } = started;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`npm start printed no banner:\n${out}`)), 90_000);
-      child.stdout.on("data", () => out.includes("Ctrl-C") && (clearTimeout(t), resolve()));
-      child.once("exit", (code) => reject(new Error(`start exited with ${code}:\n${out}`)));
-    });
+    const out = started.output();
     expect(out).toMatch(/local runner\s+run_[0-9a-f]+ ready/);
     expect(out).toContain(`http://127.0.0.1:${port}`);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
